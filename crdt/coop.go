@@ -1,0 +1,269 @@
+package crdt
+
+import "sort"
+
+// Member is a cooperative member as the coop log defines it.
+type Member struct {
+	Key        PubKey            `json:"key"`
+	Name       string            `json:"name,omitempty"`
+	Roles      Roles             `json:"roles"`
+	AdmittedAt int64             `json:"admitted_at"`
+	RevokedAt  int64             `json:"revoked_at,omitempty"` // wall ms of the revocation; 0 if active
+	Devices    map[PubKey]Device `json:"devices,omitempty"`
+}
+
+// Device is a key linked to a member.
+type Device struct {
+	Key       PubKey `json:"key"`
+	Label     string `json:"label,omitempty"`
+	LinkedAt  int64  `json:"linked_at"`
+	RevokedAt int64  `json:"revoked_at,omitempty"`
+}
+
+// CoopState is the fold of one cooperative's log (SPEC.md §6.2).
+type CoopState struct {
+	ID       ID                 `json:"id"`
+	Name     string             `json:"name"`
+	City     string             `json:"city"`
+	Currency string             `json:"currency,omitempty"`
+	Timezone string             `json:"timezone,omitempty"`
+	Members  map[PubKey]*Member `json:"members"`
+	Applied  int                `json:"applied"`
+	Rejected []Rejection        `json:"rejected,omitempty"`
+
+	devices map[PubKey]PubKey // device key -> member key
+}
+
+func newCoopState(id ID) *CoopState {
+	return &CoopState{ID: id, Members: map[PubKey]*Member{}, devices: map[PubKey]PubKey{}}
+}
+
+// Resolve returns the member an author key acts for at wall time t: the
+// member whose identity key it is, or whose linked device it is. Keys revoked
+// at or before t do not resolve, and the reason says why (SPEC.md §6.3).
+func (c *CoopState) Resolve(author PubKey, t int64) (*Member, Reason) {
+	if c == nil {
+		return nil, ReasonUnknownCoop
+	}
+	m, ok := c.Members[author]
+	if !ok {
+		mk, linked := c.devices[author]
+		if !linked {
+			return nil, ReasonNotMember
+		}
+		m = c.Members[mk]
+		d := m.Devices[author]
+		if d.RevokedAt != 0 && t >= d.RevokedAt {
+			return nil, ReasonRevokedKey
+		}
+	}
+	if m.RevokedAt != 0 && t >= m.RevokedAt {
+		return nil, ReasonRevokedKey
+	}
+	return m, ReasonOK
+}
+
+// HasRole reports whether author acts, at time t, for a member holding any of
+// the roles in want.
+func (c *CoopState) HasRole(author PubKey, t int64, want Roles) bool {
+	m, r := c.Resolve(author, t)
+	return r == ReasonOK && m.Roles.Any(want)
+}
+
+// MemberKey returns the member key author acts for at t, if any.
+func (c *CoopState) MemberKey(author PubKey, t int64) (PubKey, bool) {
+	m, r := c.Resolve(author, t)
+	if r != ReasonOK {
+		return PubKey{}, false
+	}
+	return m.Key, true
+}
+
+// ActiveMember returns an active member by identity key.
+func (c *CoopState) ActiveMember(k PubKey) (*Member, bool) {
+	if c == nil {
+		return nil, false
+	}
+	m, ok := c.Members[k]
+	if !ok || m.RevokedAt != 0 {
+		return nil, false
+	}
+	return m, true
+}
+
+// applyCoop applies one event of the coop log in fold order and returns why
+// it was left out, if it was.
+func (c *CoopState) apply(e *Event) Reason {
+	r := c.step(e)
+	if r != ReasonOK {
+		c.Rejected = append(c.Rejected, Rejection{Event: e.ID, Kind: e.Kind, Author: e.Author, Reason: r})
+	} else {
+		c.Applied++
+	}
+	return r
+}
+
+func (c *CoopState) step(e *Event) Reason {
+	switch b := e.Body.(type) {
+	case *CoopGenesis:
+		if e.ID != c.ID {
+			return ReasonDuplicateGenesis
+		}
+		if b.Name == "" || len(b.Admins) == 0 {
+			return ReasonBadField
+		}
+		found := false
+		for _, a := range b.Admins {
+			if a == e.Author {
+				found = true
+			}
+		}
+		if !found {
+			return ReasonGenesisAuthor
+		}
+		c.Name, c.City, c.Currency, c.Timezone = b.Name, b.City, b.Currency, b.Timezone
+		for _, a := range b.Admins {
+			c.Members[a] = &Member{Key: a, Roles: RoleAdmin | RoleDispatcher, AdmittedAt: e.Wall, Name: "founder"}
+		}
+		return ReasonOK
+	case *MemberAdmit:
+		if !c.HasRole(e.Author, e.Wall, RoleAdmin) {
+			return c.authorityReason(e.Author, e.Wall, ReasonNotAdmin)
+		}
+		if b.Member.IsZero() || !b.Roles.Valid() {
+			return ReasonBadField
+		}
+		if m, ok := c.Members[b.Member]; ok {
+			if m.RevokedAt != 0 {
+				return ReasonAlreadyMember
+			}
+			m.Roles, m.Name = b.Roles, b.Name
+			return ReasonOK
+		}
+		if _, taken := c.devices[b.Member]; taken {
+			return ReasonDeviceTaken
+		}
+		c.Members[b.Member] = &Member{Key: b.Member, Name: b.Name, Roles: b.Roles, AdmittedAt: e.Wall}
+		return ReasonOK
+	case *MemberRevoke:
+		if !c.HasRole(e.Author, e.Wall, RoleAdmin) {
+			return c.authorityReason(e.Author, e.Wall, ReasonNotAdmin)
+		}
+		m, ok := c.Members[b.Member]
+		if !ok {
+			return ReasonUnknownMember
+		}
+		if m.RevokedAt != 0 {
+			return ReasonAlreadyMember
+		}
+		m.RevokedAt = e.Wall
+		return ReasonOK
+	case *DeviceLink:
+		if b.Device.IsZero() || b.Device == b.Member {
+			return ReasonBadField
+		}
+		if r := c.mayManageDevices(e, b.Member); r != ReasonOK {
+			return r
+		}
+		if _, member := c.Members[b.Device]; member {
+			return ReasonDeviceTaken
+		}
+		if _, taken := c.devices[b.Device]; taken {
+			return ReasonDeviceTaken
+		}
+		m := c.Members[b.Member]
+		if m.Devices == nil {
+			m.Devices = map[PubKey]Device{}
+		}
+		m.Devices[b.Device] = Device{Key: b.Device, Label: b.Label, LinkedAt: e.Wall}
+		c.devices[b.Device] = b.Member
+		return ReasonOK
+	case *DeviceRevoke:
+		if r := c.mayManageDevices(e, b.Member); r != ReasonOK {
+			return r
+		}
+		m := c.Members[b.Member]
+		d, ok := m.Devices[b.Device]
+		if !ok {
+			return ReasonUnknownDevice
+		}
+		if d.RevokedAt != 0 {
+			return ReasonAlreadyMember
+		}
+		d.RevokedAt = e.Wall
+		m.Devices[b.Device] = d
+		return ReasonOK
+	}
+	return ReasonWrongBody
+}
+
+// mayManageDevices: a member links and revokes its own devices (with its
+// identity key or a linked device); an admin may do it for anyone.
+func (c *CoopState) mayManageDevices(e *Event, member PubKey) Reason {
+	m, ok := c.Members[member]
+	if !ok {
+		return ReasonUnknownMember
+	}
+	if m.RevokedAt != 0 {
+		return ReasonRevokedKey
+	}
+	if k, ok := c.MemberKey(e.Author, e.Wall); ok && k == member {
+		return ReasonOK
+	}
+	if c.HasRole(e.Author, e.Wall, RoleAdmin) {
+		return ReasonOK
+	}
+	return c.authorityReason(e.Author, e.Wall, ReasonNotAdmin)
+}
+
+// authorityReason says revoked_key for revoked keys and fallback otherwise.
+func (c *CoopState) authorityReason(author PubKey, t int64, fallback Reason) Reason {
+	if _, r := c.Resolve(author, t); r == ReasonRevokedKey {
+		return r
+	}
+	return fallback
+}
+
+// SortedMembers returns the members ordered by key.
+func (c *CoopState) SortedMembers() []*Member {
+	out := make([]*Member, 0, len(c.Members))
+	for _, m := range c.Members {
+		out = append(out, m)
+	}
+	sort.Slice(out, func(i, j int) bool { return ID(out[i].Key).Compare(ID(out[j].Key)) < 0 })
+	return out
+}
+
+func (m *Member) sortedDevices() []Device {
+	out := make([]Device, 0, len(m.Devices))
+	for _, d := range m.Devices {
+		out = append(out, d)
+	}
+	sort.Slice(out, func(i, j int) bool { return ID(out[i].Key).Compare(ID(out[j].Key)) < 0 })
+	return out
+}
+
+// Clone returns a deep copy, safe to hand to another goroutine.
+func (c *CoopState) Clone() *CoopState {
+	if c == nil {
+		return nil
+	}
+	n := *c
+	n.Members = make(map[PubKey]*Member, len(c.Members))
+	for k, m := range c.Members {
+		mm := *m
+		if m.Devices != nil {
+			mm.Devices = make(map[PubKey]Device, len(m.Devices))
+			for dk, d := range m.Devices {
+				mm.Devices[dk] = d
+			}
+		}
+		n.Members[k] = &mm
+	}
+	n.devices = make(map[PubKey]PubKey, len(c.devices))
+	for k, v := range c.devices {
+		n.devices[k] = v
+	}
+	n.Rejected = append([]Rejection(nil), c.Rejected...)
+	return &n
+}

@@ -1,0 +1,651 @@
+package crdt
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+)
+
+// OrderStatus is an order's place in the state machine (SPEC.md §6.1).
+type OrderStatus uint8
+
+// Order statuses.
+const (
+	StatusInvalid OrderStatus = iota // the place event itself broke a rule
+	StatusPlaced
+	StatusAccepted
+	StatusPreparing
+	StatusReady
+	StatusPickedUp
+	StatusDelivered
+	StatusFulfilled // a collection order handed over at the counter
+	StatusRefused
+	StatusCancelled
+	StatusFailed
+)
+
+var statusNames = [...]string{"invalid", "placed", "accepted", "preparing", "ready", "picked_up", "delivered", "fulfilled", "refused", "cancelled", "failed"}
+
+func (s OrderStatus) String() string {
+	if int(s) < len(statusNames) {
+		return statusNames[s]
+	}
+	return "unknown"
+}
+
+// MarshalText makes statuses readable in JSON.
+func (s OrderStatus) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// Terminal reports whether no further transition can leave s, except
+// restore from cancelled.
+func (s OrderStatus) Terminal() bool {
+	switch s {
+	case StatusInvalid, StatusDelivered, StatusFulfilled, StatusRefused, StatusCancelled, StatusFailed:
+		return true
+	}
+	return false
+}
+
+// Open reports whether the order still waits for a kitchen or a courier.
+func (s OrderStatus) Open() bool { return !s.Terminal() }
+
+// TaskStatus is the state of a pickup or dropoff task (SPEC.md §6.1.2).
+type TaskStatus uint8
+
+// Task statuses; TaskNone means the task does not exist yet (order not
+// accepted) or at all (collection orders).
+const (
+	TaskNone TaskStatus = iota
+	TaskTodo
+	TaskDoing
+	TaskDone
+	TaskFailed
+	TaskCancelled
+)
+
+var taskNames = [...]string{"NONE", "TODO", "DOING", "DONE", "FAILED", "CANCELLED"}
+
+func (t TaskStatus) String() string {
+	if int(t) < len(taskNames) {
+		return taskNames[t]
+	}
+	return "UNKNOWN"
+}
+
+// MarshalText makes task statuses readable in JSON.
+func (t TaskStatus) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
+
+// Task is a pickup or a dropoff.
+type Task struct {
+	Status     TaskStatus `json:"status"`
+	StartedAt  int64      `json:"started_at,omitempty"`
+	DoneAt     int64      `json:"done_at,omitempty"`
+	FailReason string     `json:"fail_reason,omitempty"`
+}
+
+// Claim outcomes (SPEC.md §7).
+const (
+	ClaimProvisional = "provisional" // holder by the fold's rule, not yet confirmed
+	ClaimWon         = "won"         // holder, confirmed by the restaurant, a dispatcher or a pickup
+	ClaimLost        = "lost"        // another courier holds the order: see Winner
+	ClaimReleased    = "released"    // was holder, then unassigned or cancelled
+)
+
+// Claim is one courier's claim on an order and how it ended.
+type Claim struct {
+	Event   ID     `json:"event"`
+	Courier PubKey `json:"courier"` // member key
+	Lamport uint64 `json:"lamport"`
+	Wall    int64  `json:"wall"`
+	Outcome string `json:"outcome"`
+	Winner  PubKey `json:"winner,omitempty"`
+}
+
+// Step is an event that changed the order, in fold order.
+type Step struct {
+	Event   ID     `json:"event"`
+	Kind    Kind   `json:"kind"`
+	Author  PubKey `json:"author"`
+	Lamport uint64 `json:"lamport"`
+	Wall    int64  `json:"wall"`
+}
+
+// OrderState is the fold of one order's log (SPEC.md §6.1).
+type OrderState struct {
+	ID         ID          `json:"id"`
+	Coop       ID          `json:"coop"`
+	Customer   PubKey      `json:"customer"`
+	Restaurant PubKey      `json:"restaurant"`
+	Place      OrderPlace  `json:"place"`
+	PlacedAt   int64       `json:"placed_at"`
+	Status     OrderStatus `json:"status"`
+	Reason     string      `json:"reason,omitempty"` // refusal, cancellation, failure or invalidity
+	// WasAccepted records that the order was accepted at some point, which is
+	// what allows a restore.
+	WasAccepted     bool        `json:"was_accepted,omitempty"`
+	PrepMinutes     uint32      `json:"prep_minutes,omitempty"`
+	DelayMinutes    uint32      `json:"delay_minutes,omitempty"`
+	AcceptedAt      int64       `json:"accepted_at,omitempty"`
+	ReadyAt         int64       `json:"ready_at,omitempty"`
+	Holder          PubKey      `json:"holder,omitempty"` // member key of the courier who holds the order
+	HolderConfirmed bool        `json:"holder_confirmed,omitempty"`
+	Claims          []Claim     `json:"claims,omitempty"`
+	Pickup          Task        `json:"pickup"`
+	Dropoff         Task        `json:"dropoff"`
+	Proof           *Proof      `json:"proof,omitempty"`
+	Steps           []Step      `json:"steps"`
+	Rejected        []Rejection `json:"rejected,omitempty"`
+}
+
+// DefaultPrepMinutes is used when an accept names no preparation time.
+const DefaultPrepMinutes = 15
+
+// MaxDelayMinutes bounds one delay event (SPEC.md §9).
+const MaxDelayMinutes = 240
+
+// ExpectedReadyAt is when the kitchen expects the order ready, in wall ms,
+// or 0 before acceptance.
+func (s *OrderState) ExpectedReadyAt() int64 {
+	if s.AcceptedAt == 0 {
+		return 0
+	}
+	return s.AcceptedAt + int64(s.PrepMinutes+s.DelayMinutes)*60_000
+}
+
+// HasHolder reports whether a courier holds the order.
+func (s *OrderState) HasHolder() bool { return !s.Holder.IsZero() }
+
+// newOrderState starts the fold from the place event.
+func newOrderState(place *Event, coop *CoopState) *OrderState {
+	s := &OrderState{ID: place.ID, Coop: place.Coop, Customer: place.Author, PlacedAt: place.Wall}
+	p, ok := place.Body.(*OrderPlace)
+	if !ok {
+		s.reject(place, ReasonWrongBody)
+		return s
+	}
+	s.Place = *p
+	s.Restaurant = p.Restaurant
+	if r := checkPlace(place, p, coop); r != ReasonOK {
+		s.Reason = string(r)
+		s.reject(place, r)
+		return s
+	}
+	s.Status = StatusPlaced
+	s.step(place)
+	return s
+}
+
+// checkPlace holds the order-independent rules of a place event.
+func checkPlace(e *Event, p *OrderPlace, coop *CoopState) Reason {
+	if !e.Scope.IsZero() || len(e.Parents) != 0 {
+		return ReasonWrongScope
+	}
+	if p.Fulfilment != FulfilDelivery && p.Fulfilment != FulfilCollection {
+		return ReasonBadField
+	}
+	if !p.Pickup.Valid() || !p.DropoffArea.Valid() {
+		return ReasonBadField
+	}
+	if len(p.PINHash) != 0 && len(p.PINHash) != sha256.Size {
+		return ReasonBadField
+	}
+	m, ok := coop.ActiveMember(p.Restaurant)
+	if !ok || !m.Roles.Any(RoleRestaurant|RoleShop) {
+		return ReasonRestaurantUnknown
+	}
+	return ReasonOK
+}
+
+func (s *OrderState) reject(e *Event, r Reason) Reason {
+	s.Rejected = append(s.Rejected, Rejection{Event: e.ID, Kind: e.Kind, Author: e.Author, Reason: r})
+	return r
+}
+
+func (s *OrderState) step(e *Event) {
+	s.Steps = append(s.Steps, Step{Event: e.ID, Kind: e.Kind, Author: e.Author, Lamport: e.Lamport, Wall: e.Wall})
+}
+
+// apply folds one non-root event of the order, in fold order.
+func (s *OrderState) apply(e *Event, coop *CoopState) Reason {
+	if s.Status == StatusInvalid {
+		return s.reject(e, ReasonBadTransition)
+	}
+	if r := s.Authorize(e, coop); r != ReasonOK {
+		return s.reject(e, r)
+	}
+	if r := s.transition(e, coop); r != ReasonOK {
+		return s.reject(e, r)
+	}
+	s.step(e)
+	return ReasonOK
+}
+
+// actor is who an author key is for this order.
+type actor struct {
+	customer, restaurant, dispatcher bool
+	courier                          bool
+	member                           PubKey
+}
+
+func (s *OrderState) actorOf(author PubKey, t int64, coop *CoopState) (actor, Reason) {
+	a := actor{customer: author == s.Customer}
+	m, r := coop.Resolve(author, t)
+	if r == ReasonOK {
+		a.member = m.Key
+		a.restaurant = m.Key == s.Restaurant
+		a.dispatcher = m.Roles.Any(RoleDispatcher | RoleAdmin)
+		a.courier = m.Roles.Has(RoleCourier)
+	}
+	return a, r
+}
+
+// Authorize checks the order-independent rule of SPEC.md §6.3: whether the
+// author may ever send this kind of event for this order. Validators use it
+// to reject (and penalise) before the fold; the fold uses it again.
+func (s *OrderState) Authorize(e *Event, coop *CoopState) Reason {
+	a, mr := s.actorOf(e.Author, e.Wall, coop)
+	deny := func(r Reason) Reason {
+		if mr == ReasonRevokedKey {
+			return ReasonRevokedKey
+		}
+		return r
+	}
+	switch e.Kind {
+	case KindOrderAccept, KindOrderRefuse, KindOrderDelay, KindOrderStartPreparing, KindOrderReady, KindOrderFulfil:
+		if !a.restaurant {
+			return deny(ReasonNotRestaurant)
+		}
+	case KindOrderRestore:
+		if !a.restaurant && !a.dispatcher {
+			return deny(ReasonNotRestaurant)
+		}
+	case KindOrderCancel:
+		if !a.customer && !a.restaurant && !a.dispatcher {
+			return deny(ReasonNotParty)
+		}
+	case KindCourierClaim:
+		if !a.courier {
+			return deny(ReasonNotCourier)
+		}
+	case KindCourierAssign:
+		if !a.restaurant && !a.dispatcher {
+			return deny(ReasonNotDispatcher)
+		}
+		b, ok := e.Body.(*CourierAssign)
+		if !ok {
+			return ReasonWrongBody
+		}
+		if m, ok := coop.ActiveMember(b.Courier); !ok || !m.Roles.Has(RoleCourier) {
+			return ReasonNotCourier
+		}
+	case KindCourierUnassign:
+		if !a.restaurant && !a.dispatcher && !a.courier {
+			return deny(ReasonNotParty)
+		}
+		if !a.restaurant && !a.dispatcher && s.HasHolder() && a.member != s.Holder {
+			return ReasonNotHolder
+		}
+	case KindTaskStart, KindTaskPickup, KindTaskDeliver:
+		if !a.courier {
+			return deny(ReasonNotCourier)
+		}
+		if s.HasHolder() && a.member != s.Holder {
+			return ReasonNotHolder
+		}
+	case KindTaskFail:
+		if !a.courier && !a.dispatcher {
+			return deny(ReasonNotCourier)
+		}
+		if !a.dispatcher && s.HasHolder() && a.member != s.Holder {
+			return ReasonNotHolder
+		}
+	default:
+		return ReasonWrongScope
+	}
+	return ReasonOK
+}
+
+func (s *OrderState) is(st ...OrderStatus) bool {
+	for _, x := range st {
+		if s.Status == x {
+			return true
+		}
+	}
+	return false
+}
+
+// kitchen reports whether the order is accepted and not yet picked up.
+func (s *OrderState) kitchen() bool {
+	return s.is(StatusAccepted, StatusPreparing, StatusReady)
+}
+
+func (s *OrderState) delivery() bool { return s.Place.Fulfilment == FulfilDelivery }
+
+// transition applies the state-dependent rules of SPEC.md §6.1.
+func (s *OrderState) transition(e *Event, coop *CoopState) Reason {
+	a, _ := s.actorOf(e.Author, e.Wall, coop)
+	switch b := e.Body.(type) {
+	case *OrderAccept:
+		if !s.is(StatusPlaced) {
+			return ReasonBadTransition
+		}
+		s.Status, s.WasAccepted, s.AcceptedAt = StatusAccepted, true, e.Wall
+		s.PrepMinutes = b.PrepMinutes
+		if s.PrepMinutes == 0 {
+			s.PrepMinutes = DefaultPrepMinutes
+		}
+		if s.delivery() {
+			s.Pickup, s.Dropoff = Task{Status: TaskTodo}, Task{Status: TaskTodo}
+		}
+	case *OrderRefuse:
+		if !s.is(StatusPlaced) {
+			return ReasonBadTransition
+		}
+		if !oneOf(b.Reason, ReasonSoldOut, ReasonRushHour, ReasonClosing) {
+			return ReasonBadReason
+		}
+		s.Status, s.Reason = StatusRefused, b.Reason
+	case *OrderDelay:
+		if !s.is(StatusPlaced, StatusAccepted, StatusPreparing, StatusReady) {
+			return ReasonBadTransition
+		}
+		if b.Minutes == 0 || b.Minutes > MaxDelayMinutes {
+			return ReasonBadField
+		}
+		s.DelayMinutes += b.Minutes
+	case *OrderStartPreparing:
+		if !s.is(StatusAccepted) {
+			return ReasonBadTransition
+		}
+		s.Status = StatusPreparing
+	case *OrderReady:
+		if !s.is(StatusAccepted, StatusPreparing) {
+			return ReasonBadTransition
+		}
+		s.Status, s.ReadyAt = StatusReady, e.Wall
+	case *OrderFulfil:
+		if !s.kitchen() {
+			return ReasonBadTransition
+		}
+		if s.delivery() {
+			return ReasonCollectionOnly
+		}
+		s.Status = StatusFulfilled
+	case *OrderCancel:
+		return s.cancel(e, b, a)
+	case *OrderRestore:
+		if !s.is(StatusCancelled) {
+			return ReasonBadTransition
+		}
+		if !s.WasAccepted {
+			return ReasonNeverAccepted
+		}
+		s.Status, s.Reason = StatusAccepted, ""
+		if s.delivery() {
+			s.Pickup, s.Dropoff = Task{Status: TaskTodo}, Task{Status: TaskTodo}
+		}
+	case *CourierClaim:
+		return s.claim(e, a)
+	case *CourierAssign:
+		return s.assign(e, b)
+	case *CourierUnassign:
+		if !s.kitchen() || s.Pickup.Status == TaskDone {
+			return ReasonBadTransition
+		}
+		if !s.HasHolder() {
+			return ReasonNoHolder
+		}
+		s.release()
+		if s.Pickup.Status == TaskDoing {
+			s.Pickup = Task{Status: TaskTodo}
+		}
+	case *TaskStart:
+		return s.startTask(e, b, a)
+	case *TaskPickup:
+		if !s.delivery() {
+			return ReasonDeliveryOnly
+		}
+		if !s.kitchen() {
+			return ReasonBadTransition
+		}
+		if r := s.mustHold(a); r != ReasonOK {
+			return r
+		}
+		s.Status = StatusPickedUp
+		s.Pickup.Status, s.Pickup.DoneAt = TaskDone, e.Wall
+		s.confirmHolder(ID{})
+	case *TaskDeliver:
+		if !s.is(StatusPickedUp) {
+			return ReasonBadTransition
+		}
+		if r := s.mustHold(a); r != ReasonOK {
+			return r
+		}
+		if len(s.Place.PINHash) == sha256.Size && !PINMatches(s.Customer, b.Proof.PIN, s.Place.PINHash) {
+			return ReasonPINMismatch
+		}
+		proof := b.Proof
+		proof.PIN = "" // never kept in state
+		s.Proof = &proof
+		s.Status = StatusDelivered
+		s.Dropoff.Status, s.Dropoff.DoneAt = TaskDone, e.Wall
+	case *TaskFail:
+		return s.failTask(e, b, a)
+	default:
+		return ReasonWrongBody
+	}
+	return ReasonOK
+}
+
+func (s *OrderState) cancel(e *Event, b *OrderCancel, a actor) Reason {
+	switch {
+	case a.restaurant || a.dispatcher:
+		if !s.is(StatusPlaced, StatusAccepted, StatusPreparing, StatusReady) {
+			return ReasonBadTransition
+		}
+		if !oneOf(b.Reason, ReasonCustomer, ReasonSoldOut, ReasonRushHour, ReasonNoShow) {
+			return ReasonBadReason
+		}
+	default: // the customer
+		if !s.is(StatusPlaced) {
+			if s.is(StatusAccepted, StatusPreparing, StatusReady, StatusPickedUp) {
+				return ReasonCancelAfterAcc
+			}
+			return ReasonBadTransition
+		}
+		if b.Reason != ReasonCustomer {
+			return ReasonBadReason
+		}
+	}
+	s.Status, s.Reason = StatusCancelled, b.Reason
+	if s.HasHolder() {
+		s.release()
+	}
+	for _, t := range []*Task{&s.Pickup, &s.Dropoff} {
+		if t.Status == TaskTodo || t.Status == TaskDoing {
+			t.Status = TaskCancelled
+		}
+	}
+	return ReasonOK
+}
+
+// claim implements the claim rule of SPEC.md §7: the first valid claim in
+// fold order becomes the provisional holder; later ones lose to it.
+func (s *OrderState) claim(e *Event, a actor) Reason {
+	if !s.delivery() {
+		return ReasonDeliveryOnly
+	}
+	if !s.kitchen() {
+		return ReasonNotClaimable
+	}
+	if a.member == s.Holder {
+		return ReasonAlreadyHolder
+	}
+	c := Claim{Event: e.ID, Courier: a.member, Lamport: e.Lamport, Wall: e.Wall}
+	if s.HasHolder() {
+		c.Outcome, c.Winner = ClaimLost, s.Holder
+	} else {
+		c.Outcome = ClaimProvisional
+		s.Holder, s.HolderConfirmed = a.member, false
+	}
+	s.Claims = append(s.Claims, c)
+	return ReasonOK
+}
+
+// assign confirms a holder: the restaurant or a dispatcher names a courier.
+func (s *OrderState) assign(e *Event, b *CourierAssign) Reason {
+	if !s.delivery() {
+		return ReasonDeliveryOnly
+	}
+	if !s.kitchen() || s.Pickup.Status == TaskDone {
+		return ReasonNotClaimable
+	}
+	if s.Holder != b.Courier {
+		// the previous holder lost to the assigned courier
+		for i := range s.Claims {
+			c := &s.Claims[i]
+			if c.Courier == s.Holder && (c.Outcome == ClaimProvisional || c.Outcome == ClaimWon) {
+				c.Outcome = ClaimLost
+			}
+		}
+		s.Holder = b.Courier
+	}
+	s.confirmHolder(b.Claim)
+	return ReasonOK
+}
+
+// confirmHolder marks the holder confirmed. The holder's winning claim is its
+// live one, else the one the assign names, else its latest; every other
+// unreleased claim is lost and names the holder as winner.
+func (s *OrderState) confirmHolder(prefer ID) {
+	s.HolderConfirmed = true
+	win := -1
+	for i, c := range s.Claims {
+		if c.Courier != s.Holder || c.Outcome == ClaimReleased {
+			continue
+		}
+		if c.Outcome == ClaimProvisional || c.Outcome == ClaimWon {
+			win = i
+			break
+		}
+		if win == -1 || s.Claims[win].Event != prefer {
+			win = i
+		}
+	}
+	for i := range s.Claims {
+		c := &s.Claims[i]
+		switch {
+		case i == win:
+			c.Outcome, c.Winner = ClaimWon, s.Holder
+		case c.Outcome != ClaimReleased:
+			c.Outcome, c.Winner = ClaimLost, s.Holder
+		}
+	}
+}
+
+// release clears the holder; its claim becomes released and the order is
+// claimable again. Lost claims stay lost: their couriers claim again.
+func (s *OrderState) release() {
+	for i := range s.Claims {
+		c := &s.Claims[i]
+		if c.Courier == s.Holder && (c.Outcome == ClaimProvisional || c.Outcome == ClaimWon) {
+			c.Outcome = ClaimReleased
+		}
+	}
+	s.Holder, s.HolderConfirmed = PubKey{}, false
+}
+
+func (s *OrderState) mustHold(a actor) Reason {
+	if !s.HasHolder() {
+		return ReasonNoHolder
+	}
+	if a.member != s.Holder {
+		return ReasonNotHolder
+	}
+	return ReasonOK
+}
+
+func (s *OrderState) startTask(e *Event, b *TaskStart, a actor) Reason {
+	if !s.delivery() {
+		return ReasonDeliveryOnly
+	}
+	if r := s.mustHold(a); r != ReasonOK {
+		return r
+	}
+	switch b.Task {
+	case TaskPickupN:
+		if !s.kitchen() || s.Pickup.Status != TaskTodo {
+			return ReasonBadTransition
+		}
+		s.Pickup.Status, s.Pickup.StartedAt = TaskDoing, e.Wall
+	case TaskDropoffN:
+		if !s.is(StatusPickedUp) || s.Dropoff.Status != TaskTodo {
+			return ReasonBadTransition
+		}
+		s.Dropoff.Status, s.Dropoff.StartedAt = TaskDoing, e.Wall
+	default:
+		return ReasonBadField
+	}
+	return ReasonOK
+}
+
+func (s *OrderState) failTask(e *Event, b *TaskFail, a actor) Reason {
+	if !s.delivery() {
+		return ReasonDeliveryOnly
+	}
+	if b.Reason == "" {
+		return ReasonBadReason
+	}
+	if !a.dispatcher {
+		if r := s.mustHold(a); r != ReasonOK {
+			return r
+		}
+	}
+	var t *Task
+	switch b.Task {
+	case TaskPickupN:
+		if !s.kitchen() {
+			return ReasonBadTransition
+		}
+		t = &s.Pickup
+		s.Dropoff.Status = TaskCancelled
+	case TaskDropoffN:
+		if !s.is(StatusPickedUp) {
+			return ReasonBadTransition
+		}
+		t = &s.Dropoff
+	default:
+		return ReasonBadField
+	}
+	t.Status, t.DoneAt, t.FailReason = TaskFailed, e.Wall, b.Reason
+	s.Status, s.Reason = StatusFailed, b.Reason
+	return ReasonOK
+}
+
+// PINMatches checks a handover PIN against the hash in the place event
+// (SPEC.md §5.4.1). The hash is public and a PIN is short, so it catches the
+// wrong door and casual fraud, not a courier who brute-forces it; the
+// customer's own rating or dispute is the stronger proof.
+func PINMatches(customer PubKey, pin string, hash []byte) bool {
+	h := PINHash(customer, pin)
+	return subtle.ConstantTimeCompare(h[:], hash) == 1
+}
+
+// PINHash is SHA-256("coopnode/pin/v1" || customer key || PIN).
+func PINHash(customer PubKey, pin string) [32]byte {
+	h := sha256.New()
+	h.Write([]byte("coopnode/pin/v1"))
+	h.Write(customer[:])
+	h.Write([]byte(pin))
+	var out [32]byte
+	h.Sum(out[:0])
+	return out
+}
+
+func oneOf(s string, set ...string) bool {
+	for _, x := range set {
+		if s == x {
+			return true
+		}
+	}
+	return false
+}

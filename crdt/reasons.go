@@ -1,0 +1,61 @@
+package crdt
+
+// Reason names why a fold left an event out of the state (SPEC.md §6.4).
+// Reasons are stable strings: they appear in state, in hashes and in APIs.
+type Reason string
+
+// Structural reasons: the event cannot belong where it claims to.
+const (
+	ReasonOK               Reason = ""
+	ReasonWrongBody        Reason = "wrong_body"
+	ReasonWrongScope       Reason = "wrong_scope"
+	ReasonBadLamport       Reason = "bad_lamport"
+	ReasonParentOutside    Reason = "parent_out_of_scope"
+	ReasonUnknownCoop      Reason = "unknown_coop"
+	ReasonScopeFull        Reason = "scope_full"
+	ReasonBadField         Reason = "bad_field"
+	ReasonDuplicateGenesis Reason = "duplicate_root"
+)
+
+// Authority reasons: the author may never do this here (SPEC.md §6.3).
+const (
+	ReasonNotAdmin          Reason = "not_admin"
+	ReasonNotMember         Reason = "not_member"
+	ReasonRevokedKey        Reason = "revoked_key"
+	ReasonNotCourier        Reason = "not_courier"
+	ReasonNotRestaurant     Reason = "not_restaurant"        // author is not the order's restaurant
+	ReasonRestaurantUnknown Reason = "restaurant_not_member" // the order names no partner restaurant
+	ReasonNotCustomer       Reason = "not_customer"
+	ReasonNotParty          Reason = "not_party"
+	ReasonNotDispatcher     Reason = "not_dispatcher"
+	ReasonNotHolder         Reason = "not_holder"
+	ReasonNotOwner          Reason = "not_owner" // catalogue written by someone else
+	ReasonGenesisAuthor     Reason = "genesis_author_not_admin"
+)
+
+// State reasons: allowed in general, but not in the state where the event
+// lands in the fold order (SPEC.md §6.1).
+const (
+	ReasonBadTransition  Reason = "invalid_transition"
+	ReasonCancelAfterAcc Reason = "customer_cancel_after_accept"
+	ReasonNotClaimable   Reason = "not_claimable"
+	ReasonAlreadyHolder  Reason = "already_holder"
+	ReasonNoHolder       Reason = "no_holder"
+	ReasonCollectionOnly Reason = "collection_only"
+	ReasonDeliveryOnly   Reason = "delivery_only"
+	ReasonPINMismatch    Reason = "pin_mismatch"
+	ReasonNeverAccepted  Reason = "never_accepted"
+	ReasonAlreadyMember  Reason = "already_revoked"
+	ReasonUnknownMember  Reason = "unknown_member"
+	ReasonUnknownDevice  Reason = "unknown_device"
+	ReasonDeviceTaken    Reason = "device_taken"
+	ReasonBadReason      Reason = "bad_reason"
+)
+
+// Rejection records an event that the fold left out, and why.
+type Rejection struct {
+	Event  ID     `json:"event"`
+	Kind   Kind   `json:"kind"`
+	Author PubKey `json:"author"`
+	Reason Reason `json:"reason"`
+}
