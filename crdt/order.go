@@ -239,8 +239,11 @@ func (s *OrderState) actorOf(author PubKey, t int64, coop *CoopState) (actor, Re
 }
 
 // Authorize checks the order-independent rule of SPEC.md §6.3: whether the
-// author may ever send this kind of event for this order. Validators use it
-// to reject (and penalise) before the fold; the fold uses it again.
+// author may ever send this kind of event for this order. It looks only at
+// roles, never at the order's current state, so that whether an event is
+// stored cannot depend on arrival order. Validators use it to reject (and
+// penalise) before the fold; the fold uses it again. Holder checks are
+// state-dependent and live in the fold only.
 func (s *OrderState) Authorize(e *Event, coop *CoopState) Reason {
 	a, mr := s.actorOf(e.Author, e.Wall, coop)
 	deny := func(r Reason) Reason {
@@ -281,22 +284,13 @@ func (s *OrderState) Authorize(e *Event, coop *CoopState) Reason {
 		if !a.restaurant && !a.dispatcher && !a.courier {
 			return deny(ReasonNotParty)
 		}
-		if !a.restaurant && !a.dispatcher && s.HasHolder() && a.member != s.Holder {
-			return ReasonNotHolder
-		}
 	case KindTaskStart, KindTaskPickup, KindTaskDeliver:
 		if !a.courier {
 			return deny(ReasonNotCourier)
 		}
-		if s.HasHolder() && a.member != s.Holder {
-			return ReasonNotHolder
-		}
 	case KindTaskFail:
 		if !a.courier && !a.dispatcher {
 			return deny(ReasonNotCourier)
-		}
-		if !a.dispatcher && s.HasHolder() && a.member != s.Holder {
-			return ReasonNotHolder
 		}
 	default:
 		return ReasonWrongScope
@@ -393,6 +387,9 @@ func (s *OrderState) transition(e *Event, coop *CoopState) Reason {
 		}
 		if !s.HasHolder() {
 			return ReasonNoHolder
+		}
+		if !a.restaurant && !a.dispatcher && a.member != s.Holder {
+			return ReasonNotHolder
 		}
 		s.release()
 		if s.Pickup.Status == TaskDoing {
