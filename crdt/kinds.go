@@ -147,3 +147,16 @@ func AllKinds() []Kind {
 	}
 	return out
 }
+
+// MarshalText encodes a kind by name, for JSON APIs.
+func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// UnmarshalText parses a kind name.
+func (k *Kind) UnmarshalText(b []byte) error {
+	v, ok := KindByName(string(b))
+	if !ok {
+		return ErrUnknownKind
+	}
+	*k = v
+	return nil
+}

@@ -74,28 +74,28 @@ type CoopGenesis struct {
 
 // MemberAdmit admits a member, or changes an active member's roles or name.
 type MemberAdmit struct {
-	Member PubKey `cbor:"1,keyasint,omitempty" json:"member"`
+	Member PubKey `cbor:"1,keyasint,omitempty,omitzero" json:"member"`
 	Roles  Roles  `cbor:"2,keyasint,omitempty" json:"roles"`
 	Name   string `cbor:"3,keyasint,omitempty" json:"name"`
 }
 
 // MemberRevoke ends a membership for good, with all its devices.
 type MemberRevoke struct {
-	Member PubKey `cbor:"1,keyasint,omitempty" json:"member"`
+	Member PubKey `cbor:"1,keyasint,omitempty,omitzero" json:"member"`
 	Reason string `cbor:"2,keyasint,omitempty" json:"reason"`
 }
 
 // DeviceLink lets a device key act for a member.
 type DeviceLink struct {
-	Member PubKey `cbor:"1,keyasint,omitempty" json:"member"`
-	Device PubKey `cbor:"2,keyasint,omitempty" json:"device"`
+	Member PubKey `cbor:"1,keyasint,omitempty,omitzero" json:"member"`
+	Device PubKey `cbor:"2,keyasint,omitempty,omitzero" json:"device"`
 	Label  string `cbor:"3,keyasint,omitempty" json:"label"`
 }
 
 // DeviceRevoke stops a device key acting for its member (a lost phone).
 type DeviceRevoke struct {
-	Member PubKey `cbor:"1,keyasint,omitempty" json:"member"`
-	Device PubKey `cbor:"2,keyasint,omitempty" json:"device"`
+	Member PubKey `cbor:"1,keyasint,omitempty,omitzero" json:"member"`
+	Device PubKey `cbor:"2,keyasint,omitempty,omitzero" json:"device"`
 }
 
 func (*CoopGenesis) Kind() Kind  { return KindCoopGenesis }
@@ -198,7 +198,7 @@ func (*CatalogMenu) Kind() Kind    { return KindCatalogMenu }
 // ID. Personal data (name, phone, exact address, instructions) travels only in
 // Sealed, encrypted to the restaurant (SPEC.md §8).
 type OrderPlace struct {
-	Restaurant   PubKey     `cbor:"1,keyasint,omitempty" json:"restaurant"`
+	Restaurant   PubKey     `cbor:"1,keyasint,omitempty,omitzero" json:"restaurant"`
 	Fulfilment   uint8      `cbor:"2,keyasint,omitempty" json:"fulfilment"` // FulfilDelivery or FulfilCollection
 	Items        []LineItem `cbor:"3,keyasint,omitempty" json:"items"`
 	Totals       Totals     `cbor:"4,keyasint,omitempty" json:"totals"`
@@ -286,8 +286,8 @@ type CourierClaim struct {
 // CourierAssign confirms a courier as the order's holder. Restaurants
 // confirm the first valid claim they see; dispatchers may assign anyone.
 type CourierAssign struct {
-	Courier PubKey `cbor:"1,keyasint,omitempty" json:"courier"`
-	Claim   ID     `cbor:"2,keyasint,omitempty" json:"claim"`
+	Courier PubKey `cbor:"1,keyasint,omitempty,omitzero" json:"courier"`
+	Claim   ID     `cbor:"2,keyasint,omitempty,omitzero" json:"claim"`
 }
 
 // CourierUnassign releases the holder so the order can be claimed again.

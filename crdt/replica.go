@@ -246,6 +246,9 @@ func (r *Replica) Precheck(e *Event) (Status, Reason) {
 	if deps := r.missing(e); len(deps) > 0 {
 		return Pending, ReasonOK
 	}
+	if rs := r.scopesExist(e); rs != ReasonOK {
+		return Rejected, rs
+	}
 	if rs := r.causal(e); rs != ReasonOK {
 		return Rejected, rs
 	}
@@ -284,6 +287,23 @@ func structural(e *Event) Reason {
 	for i := 1; i < len(e.Parents); i++ {
 		if e.Parents[i-1].Compare(e.Parents[i]) >= 0 {
 			return ReasonBadField
+		}
+	}
+	return ReasonOK
+}
+
+// scopesExist checks that the coop and scope an event names are stored
+// events of the right class, not merely some stored event (SPEC.md §4.2).
+func (r *Replica) scopesExist(e *Event) Reason {
+	if e.Kind == KindCoopGenesis {
+		return ReasonOK
+	}
+	if cl, ok := r.coops[e.Coop]; !ok || cl == nil {
+		return ReasonWrongScope
+	}
+	if e.Kind.Class() == ScopeOrder && e.Kind != KindOrderPlace {
+		if ol, ok := r.orders[e.Scope]; !ok || ol == nil || ol.state.Coop != e.Coop {
+			return ReasonWrongScope
 		}
 	}
 	return ReasonOK
@@ -342,11 +362,7 @@ func (r *Replica) authorize(e *Event) Reason {
 			p, _ := e.Body.(*OrderPlace)
 			return checkPlace(e, p, c)
 		}
-		ol := r.orders[e.Scope]
-		if ol.state.Coop != e.Coop {
-			return ReasonWrongScope
-		}
-		return ol.state.Authorize(e, c)
+		return r.orders[e.Scope].state.Authorize(e, c)
 	}
 	return ReasonOK
 }
@@ -483,4 +499,48 @@ func FoldOrder(events []*Event, coop *CoopState) *OrderState {
 		return nil
 	}
 	return foldOrder(evs, coop)
+}
+
+// Simulate reports whether e would change state if applied now, without
+// applying it: the Precheck reason, or the reason the fold would leave it
+// out. Nodes call it on their own events so that a rule-breaking action is
+// refused before it is signed into the record (SPEC.md §12.1).
+func (r *Replica) Simulate(e *Event) Reason {
+	st, rs := r.Precheck(e)
+	switch st {
+	case Rejected:
+		return rs
+	case Duplicate, Stale, Pending:
+		return ReasonBadTransition
+	}
+	var rej []Rejection
+	switch e.Kind.Class() {
+	case ScopeOrder:
+		if e.Kind == KindOrderPlace {
+			return ReasonOK
+		}
+		ol := r.orders[e.Scope]
+		evs, _ := insertSorted(append([]*Event(nil), ol.events...), e)
+		rej = foldOrder(evs, r.coops[e.Coop].state).Rejected
+	case ScopeCoop:
+		if e.Kind == KindCoopGenesis {
+			s := newCoopState(e.ID)
+			s.apply(e)
+			rej = s.Rejected
+			break
+		}
+		cl := r.coops[e.Coop]
+		evs, _ := insertSorted(append([]*Event(nil), cl.events...), e)
+		s := newCoopState(e.Coop)
+		for _, x := range evs {
+			s.apply(x)
+		}
+		rej = s.Rejected
+	}
+	for _, x := range rej {
+		if x.Event == e.ID {
+			return x.Reason
+		}
+	}
+	return ReasonOK
 }

@@ -185,3 +185,36 @@ func TestHandoverPIN(t *testing.T) {
 		t.Fatalf("right PIN: %s, PIN kept %q", s.Status, s.Proof.PIN)
 	}
 }
+
+// TestWrongClassScopes: events naming a stored event of the wrong class as
+// their coop or order are rejected, including when they waited as pending
+// for that event (found by review: this used to dereference nil).
+func TestWrongClassScopes(t *testing.T) {
+	w := newWorld(t)
+	r := w.fresh()
+	place := w.place("cust", FulfilDelivery)
+	admit := w.coopLog[1]
+	hostile := []*Event{
+		w.mk(w.k("stranger"), KindOrderAccept, w.coop, w.coop, []ID{w.coop}, 2, &OrderAccept{}),
+		w.mk(w.k("stranger"), KindOrderPlace, admit.ID, ID{}, nil, 1, place.Body),
+		w.mk(w.k("stranger"), KindMemberAdmit, place.ID, place.ID, []ID{place.ID}, 2, &MemberAdmit{Member: key("m"), Roles: RoleAdmin}),
+		w.mk(w.k("stranger"), KindCatalogMenu, place.ID, ID(key("m")), nil, 1, &CatalogMenu{}),
+		w.mk(w.k("resto"), KindOrderAccept, admit.ID, place.ID, []ID{place.ID}, 2, &OrderAccept{}),
+	}
+	// first while the place is unknown: some wait as pending
+	for _, e := range hostile {
+		r.Apply(e)
+	}
+	out := r.Apply(place) // releases the pending ones: must not panic
+	if out.Status != Stored {
+		t.Fatalf("place: %s", out.Status)
+	}
+	for i, e := range hostile {
+		if r.Has(e.ID) {
+			t.Errorf("hostile %d (%s) stored", i, e.Kind)
+		}
+		if st, rs := r.Precheck(e); st != Rejected || rs != ReasonWrongScope {
+			t.Errorf("hostile %d (%s): %s %s", i, e.Kind, st, rs)
+		}
+	}
+}

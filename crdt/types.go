@@ -112,3 +112,29 @@ var (
 	// ErrWrongBody is returned when an Event's Body does not match its Kind.
 	ErrWrongBody = errors.New("crdt: body does not match kind")
 )
+
+// MarshalText encodes an ID as hex, for JSON APIs.
+func (id ID) MarshalText() ([]byte, error) { return []byte(id.String()), nil }
+
+// UnmarshalText parses hex.
+func (id *ID) UnmarshalText(b []byte) error {
+	v, err := ParseID(string(b))
+	if err != nil {
+		return err
+	}
+	*id = v
+	return nil
+}
+
+// MarshalText encodes a key as hex, for JSON APIs.
+func (k PubKey) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// UnmarshalText parses hex.
+func (k *PubKey) UnmarshalText(b []byte) error {
+	v, err := ParsePubKey(string(b))
+	if err != nil {
+		return err
+	}
+	*k = v
+	return nil
+}
