@@ -182,3 +182,13 @@ func (r *Replica) StoredIDs(f func(*Event)) {
 		f(e)
 	}
 }
+
+// OrderView returns an order's live state for read-only use by the owning
+// goroutine. Callers MUST NOT modify it or keep it past the next Apply.
+func (r *Replica) OrderView(id ID) (*OrderState, bool) {
+	ol, ok := r.orders[id]
+	if !ok {
+		return nil, false
+	}
+	return ol.state, true
+}

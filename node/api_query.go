@@ -1,0 +1,244 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/coopnode/coopnode/crdt"
+)
+
+// Order returns an order's state.
+func (n *Node) Order(ctx context.Context, id crdt.ID) (*crdt.OrderState, error) {
+	var s *crdt.OrderState
+	err := n.do(ctx, func() error {
+		var ok bool
+		if s, ok = n.replica.Order(id); !ok {
+			return fmt.Errorf("%w: order %s", ErrUnknown, id.Short())
+		}
+		return nil
+	})
+	return s, err
+}
+
+// OrderFilter selects orders; zero fields match everything.
+type OrderFilter struct {
+	Open     bool        // only orders not yet finished
+	Customer crdt.PubKey // placed by this key
+	Party    crdt.PubKey // customer, restaurant or holder is this key
+}
+
+// Orders returns the coop's orders that match f, oldest first.
+func (n *Node) Orders(ctx context.Context, f OrderFilter) ([]*crdt.OrderState, error) {
+	var out []*crdt.OrderState
+	err := n.do(ctx, func() error {
+		out = n.replica.Orders(n.cfg.coop, func(s *crdt.OrderState) bool {
+			if f.Open && !s.Status.Open() {
+				return false
+			}
+			if !f.Customer.IsZero() && s.Customer != f.Customer {
+				return false
+			}
+			if !f.Party.IsZero() && s.Customer != f.Party && s.Restaurant != f.Party && s.Holder != f.Party {
+				return false
+			}
+			return true
+		})
+		return nil
+	})
+	return out, err
+}
+
+// CoopState returns the followed coop's membership state.
+func (n *Node) CoopState(ctx context.Context) (*crdt.CoopState, error) {
+	var c *crdt.CoopState
+	err := n.do(ctx, func() error {
+		var ok bool
+		if c, ok = n.replica.Coop(n.cfg.coop); !ok {
+			return ErrNoCoop
+		}
+		return nil
+	})
+	return c, err
+}
+
+// MemberKey returns the member key this node acts for, if it is a member.
+func (n *Node) MemberKey(ctx context.Context) (crdt.PubKey, bool) {
+	var k crdt.PubKey
+	var ok bool
+	_ = n.do(ctx, func() error {
+		k, ok = n.replica.CoopView(n.cfg.coop).MemberKey(n.self, n.nowMs())
+		return nil
+	})
+	return k, ok
+}
+
+// Restaurant is a restaurant's or shop's public documents.
+type Restaurant struct {
+	Key     crdt.PubKey          `json:"key"`
+	Profile *crdt.CatalogProfile `json:"profile,omitempty"`
+	Menu    *crdt.CatalogMenu    `json:"menu,omitempty"`
+	Version uint64               `json:"version"`
+}
+
+// Restaurants returns every restaurant with a published profile or menu.
+func (n *Node) Restaurants(ctx context.Context) ([]Restaurant, error) {
+	var out []Restaurant
+	err := n.do(ctx, func() error {
+		by := map[crdt.PubKey]*Restaurant{}
+		for _, k := range []crdt.Kind{crdt.KindCatalogProfile, crdt.KindCatalogMenu} {
+			for _, e := range n.replica.Docs(n.cfg.coop, k) {
+				owner := crdt.PubKey(e.Scope)
+				r := by[owner]
+				if r == nil {
+					r = &Restaurant{Key: owner}
+					by[owner] = r
+				}
+				if e.Lamport > r.Version {
+					r.Version = e.Lamport
+				}
+				switch b := e.Body.(type) {
+				case *crdt.CatalogProfile:
+					c := *b
+					r.Profile = &c
+				case *crdt.CatalogMenu:
+					c := *b
+					r.Menu = &c
+				}
+			}
+		}
+		for _, r := range by {
+			out = append(out, *r)
+		}
+		sort.Slice(out, func(i, j int) bool { return crdt.ID(out[i].Key).Compare(crdt.ID(out[j].Key)) < 0 })
+		return nil
+	})
+	return out, err
+}
+
+// Job is an order a courier could take.
+type Job struct {
+	Order     *crdt.OrderState `json:"order"`
+	DistanceM int              `json:"distance_m"` // from the courier to the pickup
+}
+
+// Jobs returns delivery orders near pos that no courier holds for sure,
+// nearest first. radiusM <= 0 means any distance.
+func (n *Node) Jobs(ctx context.Context, pos crdt.Position, radiusM int) ([]Job, error) {
+	orders, err := n.Orders(ctx, OrderFilter{Open: true})
+	if err != nil {
+		return nil, err
+	}
+	var out []Job
+	for _, s := range orders {
+		switch s.Status {
+		case crdt.StatusAccepted, crdt.StatusPreparing, crdt.StatusReady:
+		default:
+			continue
+		}
+		if s.Place.Fulfilment != crdt.FulfilDelivery || s.HolderConfirmed {
+			continue
+		}
+		d := DistanceM(pos, s.Place.Pickup)
+		if radiusM > 0 && d > radiusM {
+			continue
+		}
+		out = append(out, Job{Order: s, DistanceM: d})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].DistanceM < out[j].DistanceM })
+	return out, nil
+}
+
+// DistanceM is the great-circle distance in metres (haversine). Floats are
+// fine here: distances shown to people are not part of any state hash.
+func DistanceM(a, b crdt.Position) int {
+	const r = 6_371_000.0
+	la1, lo1 := float64(a.LatE6)/1e6*math.Pi/180, float64(a.LonE6)/1e6*math.Pi/180
+	la2, lo2 := float64(b.LatE6)/1e6*math.Pi/180, float64(b.LonE6)/1e6*math.Pi/180
+	h := math.Pow(math.Sin((la2-la1)/2), 2) + math.Cos(la1)*math.Cos(la2)*math.Pow(math.Sin((lo2-lo1)/2), 2)
+	return int(2 * r * math.Asin(math.Min(1, math.Sqrt(h))))
+}
+
+// ClaimResult is how a claim ended.
+type ClaimResult struct {
+	Won       bool        `json:"won"`
+	Confirmed bool        `json:"confirmed"` // by the restaurant, a dispatcher or a pickup
+	Outcome   string      `json:"outcome"`
+	Winner    crdt.PubKey `json:"winner"`
+}
+
+// AwaitClaim waits until a claim is confirmed won or lost, or ctx ends. On
+// ctx's end it returns the provisional outcome with ctx's error.
+func (n *Node) AwaitClaim(ctx context.Context, order, claim crdt.ID) (ClaimResult, error) {
+	sub := n.Subscribe(64)
+	defer sub.Close()
+	check := func() (ClaimResult, bool, error) {
+		s, err := n.Order(ctx, order)
+		if err != nil {
+			return ClaimResult{}, false, err
+		}
+		for _, c := range s.Claims {
+			if c.Event != claim {
+				continue
+			}
+			res := ClaimResult{Outcome: c.Outcome, Winner: s.Holder, Won: c.Outcome == crdt.ClaimWon || c.Outcome == crdt.ClaimProvisional}
+			res.Confirmed = s.HolderConfirmed
+			if c.Outcome == crdt.ClaimLost {
+				res.Winner, res.Confirmed = c.Winner, s.HolderConfirmed
+			}
+			done := c.Outcome == crdt.ClaimWon || c.Outcome == crdt.ClaimReleased || (c.Outcome == crdt.ClaimLost && s.HolderConfirmed)
+			return res, done, nil
+		}
+		return ClaimResult{}, false, fmt.Errorf("%w: claim %s", ErrUnknown, claim.Short())
+	}
+	for {
+		res, done, err := check()
+		if err != nil || done {
+			return res, err
+		}
+		select {
+		case <-ctx.Done():
+			return res, fmt.Errorf("%w: %w", ErrTimeout, ctx.Err())
+		case _, ok := <-sub.C:
+			if !ok {
+				return res, ErrClosed
+			}
+		}
+	}
+}
+
+// WaitOrder waits until cond holds for the order's state, re-checking on
+// every change, or until ctx ends.
+func (n *Node) WaitOrder(ctx context.Context, order crdt.ID, cond func(*crdt.OrderState) bool) (*crdt.OrderState, error) {
+	sub := n.Subscribe(64)
+	defer sub.Close()
+	for {
+		s, err := n.Order(ctx, order)
+		if err == nil && cond(s) {
+			return s, nil
+		}
+		select {
+		case <-ctx.Done():
+			return s, fmt.Errorf("%w: %w", ErrTimeout, ctx.Err())
+		case _, ok := <-sub.C:
+			if !ok {
+				return s, ErrClosed
+			}
+		}
+	}
+}
+
+// ScopeHashes returns the state hash of every scope the node holds.
+func (n *Node) ScopeHashes(ctx context.Context) ([]crdt.ScopeHash, error) {
+	var out []crdt.ScopeHash
+	err := n.do(ctx, func() error { out = n.replica.ScopeHashes(); return nil })
+	return out, err
+}
+
+// Stats returns the node's counters.
+func (n *Node) Stats(ctx context.Context) Stats {
+	var s Stats
+	_ = n.do(ctx, func() error { s = n.stats; return nil })
+	return s
+}

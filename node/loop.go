@@ -1,0 +1,263 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	pubsub "github.com/libp2p/go-libp2p-pubsub"
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/coopnode/coopnode/crdt"
+	"github.com/coopnode/coopnode/protocol"
+)
+
+type outMsg struct {
+	topic string
+	raw   []byte
+}
+
+func (n *Node) nowMs() int64 { return n.cfg.clock.Now().UnixMilli() }
+
+// do runs f on the loop goroutine and waits for it.
+func (n *Node) do(ctx context.Context, f func() error) error {
+	errc := make(chan error, 1)
+	select {
+	case n.reqs <- func() { errc <- f() }:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-n.ctx.Done():
+		return ErrClosed
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-n.ctx.Done():
+		return ErrClosed
+	}
+}
+
+// loop owns the replica. Everything that reads or changes it runs here.
+func (n *Node) loop() {
+	defer n.wg.Done()
+	var tick <-chan time.Time
+	if n.cfg.syncInterval > 0 {
+		t := time.NewTicker(n.cfg.syncInterval)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		select {
+		case <-n.ctx.Done():
+			return
+		case f := <-n.reqs:
+			f()
+		case m := <-n.gossip.msgs:
+			n.ingest(m.Data, protocol.ModeGossip, m.From)
+		case <-tick:
+			n.antiEntropy()
+		}
+	}
+}
+
+// loopView lets a validator on a pubsub goroutine ask the loop for the one
+// stateful check, Precheck; decoding and signature checks stay off-loop.
+type loopView struct {
+	n   *Node
+	ctx context.Context
+}
+
+func (v loopView) Precheck(e *crdt.Event) (crdt.Status, crdt.Reason) {
+	st, r := crdt.Status(0), crdt.ReasonOK
+	err := v.n.do(v.ctx, func() error { st, r = v.n.replica.Precheck(e); return nil })
+	if err != nil {
+		return crdt.Pending, crdt.ReasonOK // shutting down: the caller ignores
+	}
+	return st, r
+}
+
+// validate is the gossipsub topic validator (SPEC.md §10.2): Reject counts
+// against the forwarding peer's score, Ignore drops silently.
+func (n *Node) validate(ctx context.Context, from peer.ID, data []byte) pubsub.ValidationResult {
+	if from == n.host.ID() {
+		return pubsub.ValidationAccept // our own events were checked before publishing
+	}
+	res := protocol.Validate(data, n.nowMs(), protocol.ModeGossip, loopView{n, ctx})
+	switch res.Verdict {
+	case protocol.Accept:
+		return pubsub.ValidationAccept
+	case protocol.Reject:
+		n.log.Debug("gossip reject", "from", from, "reason", res.Reason)
+		n.countGossip(protocol.Reject)
+		return pubsub.ValidationReject
+	default:
+		n.countGossip(protocol.Ignore)
+		return pubsub.ValidationIgnore
+	}
+}
+
+func (n *Node) countGossip(v protocol.Verdict) {
+	select {
+	case n.reqs <- func() {
+		if v == protocol.Reject {
+			n.stats.GossipRejected++
+		} else {
+			n.stats.GossipIgnored++
+		}
+	}:
+	default: // the loop is busy; a lost count is fine
+	}
+}
+
+// ingest validates, persists, applies and announces one event. It runs on
+// the loop. Persisting comes before applying and publishing (SPEC.md §12.1).
+func (n *Node) ingest(raw []byte, mode protocol.Mode, from peer.ID) (protocol.Result, crdt.Outcome) {
+	res := protocol.Validate(raw, n.nowMs(), mode, n.replica)
+	if res.Verdict != protocol.Accept {
+		if mode == protocol.ModeGossip && res.Verdict == protocol.Reject {
+			n.stats.GossipRejected++
+		}
+		return res, crdt.Outcome{Status: crdt.Rejected, Reason: crdt.Reason(res.Reason)}
+	}
+	e := res.Event
+	if err := n.store.PutEvent(n.ctx, e.ID, raw); err != nil {
+		n.log.Error("persist event", "id", e.ID.Short(), "err", err)
+		res.Verdict, res.Err = protocol.Ignore, err
+		return res, crdt.Outcome{Status: crdt.Rejected}
+	}
+	out := n.replica.Apply(e)
+	switch out.Status {
+	case crdt.Stored, crdt.Pending:
+	default:
+		_ = n.store.DeleteEvent(n.ctx, e.ID)
+	}
+	for _, id := range out.Dropped {
+		_ = n.store.DeleteEvent(n.ctx, id)
+	}
+	if mode == protocol.ModeGossip {
+		n.stats.GossipAccepted++
+	}
+	n.stats.EventsStored = n.replica.Len()
+	n.stats.EventsPending = n.replica.PendingLen()
+	if out.Status == crdt.Pending && from != "" {
+		n.requestSync(from) // fetch what it depends on
+	}
+	if out.Status == crdt.Stored {
+		n.announce(e, out, mode == protocol.ModeLocal)
+		n.automate(out)
+	}
+	return res, out
+}
+
+// emit seals one of our own events, checks that the fold would take it,
+// persists, applies and queues it for gossip. It runs on the loop.
+func (n *Node) emit(kind crdt.Kind, scope crdt.ID, body crdt.Payload) (*crdt.Event, error) {
+	coop := n.cfg.coop
+	d := protocol.Draft{Coop: coop, Scope: scope, Kind: kind, Wall: n.nowMs(), Body: body}
+	switch {
+	case kind == crdt.KindCoopGenesis:
+		d.Coop, d.Scope, d.Lamport = crdt.ID{}, crdt.ID{}, 1
+	case kind.IsRoot():
+		if coop.IsZero() {
+			return nil, ErrNoCoop
+		}
+		d.Scope, d.Lamport = crdt.ID{}, 1
+	case kind.Class() == crdt.ScopeCatalog:
+		if coop.IsZero() {
+			return nil, ErrNoCoop
+		}
+		d.Lamport = 1
+		if cur, ok := n.replica.Doc(crdt.DocKey{Coop: coop, Owner: crdt.PubKey(scope), Kind: kind}); ok {
+			d.Lamport, d.Parents = cur.Lamport+1, []crdt.ID{cur.ID}
+		}
+	default:
+		if coop.IsZero() {
+			return nil, ErrNoCoop
+		}
+		d.Parents = n.replica.Heads(kind.Class(), scope)
+		if len(d.Parents) == 0 {
+			return nil, fmt.Errorf("%w: %s", ErrUnknown, scope.Short())
+		}
+		d.Lamport = n.replica.NextLamport(d.Parents)
+	}
+	e, raw, err := protocol.Seal(n.key, d)
+	if err != nil {
+		return nil, err
+	}
+	if r := n.replica.Simulate(e); r != crdt.ReasonOK {
+		return nil, fmt.Errorf("%w: %s: %s", ErrRefused, kind, r)
+	}
+	res, out := n.ingest(raw, protocol.ModeLocal, "")
+	if res.Verdict != protocol.Accept || out.Status != crdt.Stored {
+		return nil, fmt.Errorf("%w: %s: %s", ErrRefused, kind, firstNonEmpty(string(res.Reason), string(out.Reason), out.Status.String()))
+	}
+	n.stats.Published++
+	topic := protocol.TopicFor(e)
+	select {
+	case n.outbox <- outMsg{topic: topic, raw: raw}:
+	default:
+		n.log.Warn("outbox full; the event will spread by sync", "id", e.ID.Short())
+	}
+	return e, nil
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// publisher sends queued events to gossip, off the loop: pubsub runs our own
+// validator on publish, and the network must never block the state owner.
+func (n *Node) publisher() {
+	defer n.wg.Done()
+	for {
+		select {
+		case <-n.ctx.Done():
+			return
+		case m := <-n.outbox:
+			if err := n.gossip.publish(n.ctx, m.topic, m.raw); err != nil && n.ctx.Err() == nil {
+				n.log.Warn("publish", "topic", m.topic, "err", err)
+			}
+		}
+	}
+}
+
+// automate runs the node's standing duties after a change, on the loop. A
+// restaurant confirms the first valid claim it sees on its orders
+// (SPEC.md §7.2): that answer is what tells a courier they won.
+func (n *Node) automate(out crdt.Outcome) {
+	if !n.cfg.autoConfirm {
+		return
+	}
+	coop := n.replica.CoopView(n.cfg.coop)
+	me, ok := coop.MemberKey(n.self, n.nowMs())
+	if !ok {
+		return
+	}
+	for _, ch := range out.Changed {
+		if ch.Class != crdt.ScopeOrder {
+			continue
+		}
+		s, ok := n.replica.Order(ch.ID)
+		if !ok || s.Restaurant != me || !s.HasHolder() || s.HolderConfirmed {
+			continue
+		}
+		if n.confirmed[s.ID] == s.Holder {
+			continue
+		}
+		var claim crdt.ID
+		for _, c := range s.Claims {
+			if c.Courier == s.Holder && c.Outcome == crdt.ClaimProvisional {
+				claim = c.Event
+			}
+		}
+		n.confirmed[s.ID] = s.Holder
+		if _, err := n.emit(crdt.KindCourierAssign, s.ID, &crdt.CourierAssign{Courier: s.Holder, Claim: claim}); err != nil {
+			n.log.Warn("auto-confirm claim", "order", s.ID.Short(), "err", err)
+		}
+	}
+}

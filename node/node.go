@@ -1,0 +1,458 @@
+// Package node is coopnode's only I/O: a libp2p host, gossipsub, catch-up
+// sync streams, the on-disk store, discovery, and the event loop that owns a
+// replica of the replicated state.
+//
+// Why one goroutine owns the state: the replica (package crdt) is a plain
+// data structure, and every change to it must be persisted before it is
+// published or acknowledged (SPEC.md §12). Funnelling every read and write
+// through one loop goroutine makes that ordering obvious and removes locks
+// from the core. Network work (gossip pumps, sync sessions, publishing) runs
+// on goroutines the Node owns and stops on Close; they talk to the loop over
+// channels.
+package node
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/multiformats/go-multiaddr"
+
+	"github.com/coopnode/coopnode/crdt"
+	"github.com/coopnode/coopnode/protocol"
+)
+
+// Role says what a node follows and automates. Authority comes from the
+// cooperative log, not from the role: a role only picks defaults.
+type Role string
+
+// Roles a node can run as.
+const (
+	RoleCustomer   Role = "customer"
+	RoleRestaurant Role = "restaurant"
+	RoleCourier    Role = "courier"
+	RoleAdmin      Role = "admin"
+	RoleRelay      Role = "relay" // an always-on cooperative node that follows everything
+)
+
+// ParseRole checks a role name.
+func ParseRole(s string) (Role, error) {
+	switch r := Role(s); r {
+	case RoleCustomer, RoleRestaurant, RoleCourier, RoleAdmin, RoleRelay:
+		return r, nil
+	}
+	return "", fmt.Errorf("%w: %q (want customer, restaurant, courier, admin or relay)", ErrBadRole, s)
+}
+
+// Errors returned by Node.
+var (
+	ErrBadRole     = errors.New("node: unknown role")
+	ErrNoKey       = errors.New("node: no identity key")
+	ErrNoCoop      = errors.New("node: no cooperative joined")
+	ErrUnknown     = errors.New("node: unknown order or scope")
+	ErrRefused     = errors.New("node: event refused")
+	ErrNotYours    = errors.New("node: not allowed for this node's member")
+	ErrBadArgument = errors.New("node: bad argument")
+	ErrTimeout     = errors.New("node: timed out waiting")
+)
+
+// Clock gives the time; tests and benchmarks inject their own.
+type Clock interface{ Now() time.Time }
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+type config struct {
+	key          ed25519.PrivateKey
+	role         Role
+	coop         crdt.ID
+	dataDir      string
+	store        *Store
+	listen       []string
+	bootstrap    []multiaddr.Multiaddr
+	mdns         bool
+	logger       *slog.Logger
+	clock        Clock
+	rng          *rand.Rand
+	host         host.Host
+	gossip       gossipConfig
+	syncInterval time.Duration
+	autoConfirm  bool
+	autoSet      bool
+	lowPower     bool
+}
+
+// Option configures New.
+type Option func(*config) error
+
+// WithKey sets the node's Ed25519 identity (its libp2p peer ID and event
+// author key).
+func WithKey(k ed25519.PrivateKey) Option {
+	return func(c *config) error {
+		if len(k) != ed25519.PrivateKeySize {
+			return fmt.Errorf("%w: key has %d bytes", ErrBadArgument, len(k))
+		}
+		c.key = k
+		return nil
+	}
+}
+
+// WithRole sets the role (default customer).
+func WithRole(r Role) Option { return func(c *config) error { c.role = r; return nil } }
+
+// WithCoop sets the cooperative the node follows.
+func WithCoop(id crdt.ID) Option { return func(c *config) error { c.coop = id; return nil } }
+
+// WithDataDir stores events in a go-ds-pebble database in dir.
+func WithDataDir(dir string) Option { return func(c *config) error { c.dataDir = dir; return nil } }
+
+// WithStore uses an already opened store (for example OpenMemory()). The node
+// closes it on Close.
+func WithStore(s *Store) Option { return func(c *config) error { c.store = s; return nil } }
+
+// WithListen sets the listen multiaddrs (default TCP and QUIC on all
+// interfaces, random ports).
+func WithListen(addrs ...string) Option {
+	return func(c *config) error { c.listen = append([]string(nil), addrs...); return nil }
+}
+
+// WithBootstrap adds peers to connect to and keep connected.
+func WithBootstrap(addrs ...multiaddr.Multiaddr) Option {
+	return func(c *config) error { c.bootstrap = append(c.bootstrap, addrs...); return nil }
+}
+
+// WithInvite joins the invite's coop and bootstraps from its addresses.
+func WithInvite(inv Invite) Option {
+	return func(c *config) error {
+		c.coop = inv.Coop
+		c.bootstrap = append(c.bootstrap, inv.Bootstrap...)
+		return nil
+	}
+}
+
+// WithMDNS enables LAN discovery.
+func WithMDNS(on bool) Option { return func(c *config) error { c.mdns = on; return nil } }
+
+// WithLogger sets the logger (default: discard).
+func WithLogger(l *slog.Logger) Option { return func(c *config) error { c.logger = l; return nil } }
+
+// WithClock injects time.
+func WithClock(cl Clock) Option { return func(c *config) error { c.clock = cl; return nil } }
+
+// WithRand injects randomness (peer choice for anti-entropy, jitter).
+func WithRand(r *rand.Rand) Option { return func(c *config) error { c.rng = r; return nil } }
+
+// WithHost runs the node on an existing libp2p host, such as a mocknet peer.
+// The node closes it on Close.
+func WithHost(h host.Host) Option { return func(c *config) error { c.host = h; return nil } }
+
+// WithSyncInterval sets the anti-entropy period (default 30 s; 0 keeps the
+// default, negative disables periodic sync).
+func WithSyncInterval(d time.Duration) Option {
+	return func(c *config) error { c.syncInterval = d; return nil }
+}
+
+// WithAutoConfirm makes a restaurant node confirm the first valid claim it
+// sees on its orders (default true for restaurants: SPEC.md §7.2).
+func WithAutoConfirm(on bool) Option {
+	return func(c *config) error { c.autoConfirm, c.autoSet = on, true; return nil }
+}
+
+// WithGossipDegree overrides gossipsub's mesh degree (benchmarks).
+func WithGossipDegree(d, lo, hi int) Option {
+	return func(c *config) error { c.gossip.D, c.gossip.Dlo, c.gossip.Dhi = d, lo, hi; return nil }
+}
+
+// Node is one coopnode peer.
+type Node struct {
+	cfg     config
+	log     *slog.Logger
+	host    host.Host
+	gossip  *gossip
+	store   *Store
+	disc    *discovery
+	key     ed25519.PrivateKey
+	self    crdt.PubKey
+	replica *crdt.Replica // owned by the loop goroutine
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	reqs    chan func()
+	outbox  chan outMsg
+	syncReq chan peer.ID
+
+	rngMu sync.Mutex
+	subMu sync.Mutex
+	subs  map[*Subscription]struct{}
+
+	closeOnce sync.Once
+	closeErr  error
+	trackMu   sync.Mutex
+	closing   bool
+
+	// loop-owned
+	confirmed  map[crdt.ID]crdt.PubKey // orders this restaurant node confirmed, to whom
+	stats      Stats
+	lastSynced int64 // wall ms of the last successful sync session
+}
+
+// Stats are counters for demos, benchmarks and health checks.
+type Stats struct {
+	EventsStored   int `json:"events_stored"`
+	EventsPending  int `json:"events_pending"`
+	GossipAccepted int `json:"gossip_accepted"`
+	GossipRejected int `json:"gossip_rejected"`
+	GossipIgnored  int `json:"gossip_ignored"`
+	SyncSessions   int `json:"sync_sessions"`
+	SyncEventsIn   int `json:"sync_events_in"`
+	SyncEventsOut  int `json:"sync_events_out"`
+	SyncBytesIn    int `json:"sync_bytes_in"`
+	SyncBytesOut   int `json:"sync_bytes_out"`
+	SyncRoundTrips int `json:"sync_round_trips"`
+	Published      int `json:"published"`
+	DroppedChanges int `json:"dropped_changes"`
+}
+
+// New starts a node: it opens the store and replays it, starts the libp2p
+// host and gossip, joins the coop's topics, and starts discovery, sync and
+// the event loop.
+func New(ctx context.Context, opts ...Option) (*Node, error) {
+	cfg := config{role: RoleCustomer, clock: systemClock{}, syncInterval: 30 * time.Second}
+	for _, o := range opts {
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.key == nil {
+		return nil, ErrNoKey
+	}
+	if !cfg.autoSet && cfg.role == RoleRestaurant {
+		cfg.autoConfirm = true
+	}
+	if cfg.logger == nil {
+		cfg.logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.rng == nil {
+		cfg.rng = rand.New(rand.NewSource(cfg.clock.Now().UnixNano()))
+	}
+	n := &Node{
+		cfg:       cfg,
+		log:       cfg.logger,
+		key:       cfg.key,
+		self:      protocol.PubKeyOf(cfg.key),
+		replica:   crdt.NewReplica(crdt.Limits{}),
+		reqs:      make(chan func()),
+		outbox:    make(chan outMsg, 1024),
+		syncReq:   make(chan peer.ID, 64),
+		subs:      map[*Subscription]struct{}{},
+		confirmed: map[crdt.ID]crdt.PubKey{},
+	}
+	n.ctx, n.cancel = context.WithCancel(context.Background())
+	if err := n.start(ctx); err != nil {
+		_ = n.Close()
+		return nil, err
+	}
+	return n, nil
+}
+
+func (n *Node) start(ctx context.Context) error {
+	var err error
+	switch {
+	case n.cfg.store != nil:
+		n.store = n.cfg.store
+	case n.cfg.dataDir != "":
+		if n.store, err = OpenPebble(n.cfg.dataDir); err != nil {
+			return err
+		}
+	default:
+		n.store = OpenMemory()
+	}
+	if err := n.replay(ctx); err != nil {
+		return err
+	}
+	if b, err := n.store.GetMeta(ctx, "coop"); err == nil && len(b) == 32 && n.cfg.coop.IsZero() {
+		copy(n.cfg.coop[:], b)
+	}
+	if b, err := n.store.GetMeta(ctx, "last_synced"); err == nil && len(b) == 8 {
+		n.lastSynced = int64(binary.BigEndian.Uint64(b))
+	}
+	if n.cfg.host != nil {
+		n.host = n.cfg.host
+	} else {
+		lk, err := libp2pKey(n.key)
+		if err != nil {
+			return err
+		}
+		listen := n.cfg.listen
+		if len(listen) == 0 {
+			listen = []string{"/ip4/0.0.0.0/tcp/0", "/ip4/0.0.0.0/udp/0/quic-v1"}
+		}
+		if n.host, err = newHost(hostConfig{Key: lk, ListenAddrs: listen, Logger: n.log}); err != nil {
+			return err
+		}
+	}
+	n.host.SetStreamHandler(protocol.SyncProtocolID, n.handleSync)
+	if n.gossip, err = newGossip(n.ctx, n.host, n.cfg.gossip, n.validate); err != nil {
+		return err
+	}
+	if !n.cfg.coop.IsZero() {
+		if err := n.joinTopics(n.cfg.coop); err != nil {
+			return err
+		}
+	}
+	n.wg.Add(3)
+	go n.loop()
+	go n.publisher()
+	go n.syncer()
+	n.disc, err = newDiscovery(n.ctx, n.host, discoveryConfig{
+		Bootstrap: n.cfg.bootstrap, MDNS: n.cfg.mdns, Coop: n.cfg.coop, Logger: n.log,
+		Clock: realClock{}, Rand: n.cfg.rng.Float64,
+	})
+	if err != nil {
+		return err
+	}
+	n.wg.Add(1)
+	go n.watchPeers()
+	return nil
+}
+
+// replay loads every stored event into the replica, in any order: causal
+// delivery inside the replica sorts it out (SPEC.md §12.2).
+func (n *Node) replay(ctx context.Context) error {
+	var bad int
+	err := n.store.ForEachEvent(ctx, func(id crdt.ID, raw []byte) error {
+		e, err := protocol.Decode(raw)
+		if err != nil || e.ID != id {
+			bad++
+			return nil
+		}
+		n.replica.Apply(e)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("node: replay store: %w", err)
+	}
+	if bad > 0 {
+		n.log.Warn("store held undecodable events", "count", bad)
+	}
+	n.log.Info("replayed store", "events", n.replica.Len(), "pending", n.replica.PendingLen())
+	return nil
+}
+
+func (n *Node) joinTopics(coop crdt.ID) error {
+	for _, t := range []string{protocol.TopicCoop(coop), protocol.TopicCatalog(coop), protocol.TopicOrders(coop)} {
+		if err := n.gossip.join(t); err != nil {
+			return fmt.Errorf("node: join %s: %w", t, err)
+		}
+	}
+	return nil
+}
+
+// randReader adapts the injected randomness for recon session salts.
+func (n *Node) randReader() io.Reader { return rngReader{n.cfg.rng, &n.rngMu} }
+
+type rngReader struct {
+	r  *rand.Rand
+	mu *sync.Mutex
+}
+
+func (r rngReader) Read(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.r.Read(p)
+}
+
+// ID returns the libp2p peer ID.
+func (n *Node) ID() peer.ID { return n.host.ID() }
+
+// Key returns the node's public key (its event author key).
+func (n *Node) Key() crdt.PubKey { return n.self }
+
+// Host returns the libp2p host, for wiring tests and benchmarks.
+func (n *Node) Host() host.Host { return n.host }
+
+// Role returns the node's role.
+func (n *Node) Role() Role { return n.cfg.role }
+
+// Coop returns the cooperative the node follows (zero before joining).
+func (n *Node) Coop() crdt.ID {
+	var id crdt.ID
+	_ = n.do(context.Background(), func() error { id = n.cfg.coop; return nil })
+	return id
+}
+
+// Addrs returns the node's dialable multiaddrs with its /p2p/ component.
+func (n *Node) Addrs() []multiaddr.Multiaddr {
+	info := peer.AddrInfo{ID: n.host.ID(), Addrs: n.host.Addrs()}
+	out, _ := peer.AddrInfoToP2pAddrs(&info)
+	return out
+}
+
+// Invite returns an invite to this node's coop with this node as bootstrap.
+func (n *Node) Invite() Invite { return Invite{Coop: n.Coop(), Bootstrap: n.Addrs()} }
+
+// Connect dials a peer and syncs with it.
+func (n *Node) Connect(ctx context.Context, ai peer.AddrInfo) error {
+	if err := n.host.Connect(ctx, ai); err != nil {
+		return fmt.Errorf("node: connect %s: %w", ai.ID, err)
+	}
+	n.requestSync(ai.ID)
+	return nil
+}
+
+// Close stops every goroutine the node started, then closes the host and
+// the store. It is safe to call more than once.
+func (n *Node) Close() error {
+	n.closeOnce.Do(func() {
+		n.trackMu.Lock()
+		n.closing = true
+		n.trackMu.Unlock()
+		n.cancel()
+		if n.disc != nil {
+			n.disc.close()
+		}
+		if n.gossip != nil {
+			n.gossip.close()
+		}
+		if n.host != nil {
+			n.host.RemoveStreamHandler(protocol.SyncProtocolID)
+			if err := n.host.Close(); err != nil {
+				n.closeErr = err
+			}
+		}
+		n.wg.Wait()
+		n.subMu.Lock()
+		for s := range n.subs {
+			s.closeLocked()
+		}
+		n.subs = map[*Subscription]struct{}{}
+		n.subMu.Unlock()
+		if n.store != nil {
+			if err := n.store.Close(); err != nil && n.closeErr == nil {
+				n.closeErr = err
+			}
+		}
+	})
+	return n.closeErr
+}
+
+// ConnectAddr dials a multiaddr that ends in /p2p/<peer ID>.
+func (n *Node) ConnectAddr(ctx context.Context, a multiaddr.Multiaddr) error {
+	ai, err := peer.AddrInfoFromP2pAddr(a)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrBadArgument, a, err)
+	}
+	return n.Connect(ctx, *ai)
+}

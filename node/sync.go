@@ -1,0 +1,315 @@
+package node
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/coopnode/coopnode/crdt"
+	"github.com/coopnode/coopnode/protocol"
+	"github.com/coopnode/coopnode/protocol/recon"
+)
+
+// Catch-up sync sessions (SPEC.md §8.6). The initiator opens a stream,
+// sends Hello (its coop and interest) with its first reconciliation message,
+// and the two sides exchange reconciliation messages until the initiator
+// knows which events each side lacks. It then sends the events the responder
+// lacks together with a Want list, and the responder answers with the wanted
+// events. When the first reconciliation reply settles the difference (the
+// usual case, thanks to the Since hint) that is two round trips.
+
+// Frame types on a sync stream (SPEC.md §8.6.1).
+const (
+	frameHello  byte = 1
+	frameRecon  byte = 2
+	frameWant   byte = 3
+	frameEvents byte = 4
+	frameDone   byte = 5
+	frameError  byte = 6
+)
+
+// Sync limits (SPEC.md §9).
+const (
+	syncVersion      = 1
+	maxFrame         = 4 << 20 // an Events frame of many events
+	maxWant          = 50_000
+	maxSyncParties   = 16
+	syncTimeout      = 30 * time.Second
+	sinceMarginMs    = 5 * 60_000
+	eventsPerFrame   = 512
+	interestAll      = 1 << 0 // every order of the coop
+	interestOpen     = 1 << 1 // every open order (couriers: the job board)
+	interestNoOrders = 1 << 2 // coop log and catalogues only
+)
+
+// Errors of sync sessions.
+var (
+	ErrSyncProtocol = errors.New("node: sync protocol violation")
+	ErrSyncCoop     = errors.New("node: sync peer follows another coop")
+)
+
+// interest is what a node wants from the coop (SPEC.md §8.6.2): the coop log
+// and catalogues always, and the orders selected by flags and parties.
+type interest struct {
+	coop    crdt.ID
+	flags   byte
+	parties []crdt.PubKey
+	since   uint64
+}
+
+func (in interest) wantsOrder(s *crdt.OrderState) bool {
+	switch {
+	case in.flags&interestNoOrders != 0:
+		return false
+	case in.flags&interestAll != 0:
+		return true
+	case in.flags&interestOpen != 0 && s.Status.Open():
+		return true
+	}
+	for _, p := range in.parties {
+		if s.Customer == p || s.Restaurant == p || s.Holder == p {
+			return true
+		}
+		for _, c := range s.Claims {
+			if c.Courier == p {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// ownInterest derives this node's interest from its role. Runs on the loop.
+func (n *Node) ownInterest() interest {
+	in := interest{coop: n.cfg.coop, parties: []crdt.PubKey{n.self}}
+	if m, ok := n.replica.CoopView(n.cfg.coop).MemberKey(n.self, n.nowMs()); ok && m != n.self {
+		in.parties = append(in.parties, m)
+	}
+	switch n.cfg.role {
+	case RoleRelay, RoleAdmin:
+		in.flags = interestAll
+	case RoleCourier:
+		in.flags = interestOpen
+	}
+	if n.lastSynced > sinceMarginMs {
+		in.since = uint64(n.lastSynced - sinceMarginMs)
+	}
+	return in
+}
+
+// syncItems lists the IDs, with their wall times, of the events in scope of
+// an interest. Runs on the loop.
+func (n *Node) syncItems(in interest) []recon.Item {
+	var items []recon.Item
+	orders := map[crdt.ID]bool{}
+	for _, id := range n.replica.OrderIDs(in.coop) {
+		if s, ok := n.replica.OrderView(id); ok && in.wantsOrder(s) {
+			orders[id] = true
+		}
+	}
+	n.replica.StoredIDs(func(e *crdt.Event) {
+		if e.Kind != crdt.KindCoopGenesis && e.Coop != in.coop {
+			return
+		}
+		if e.Kind == crdt.KindCoopGenesis && e.ID != in.coop {
+			return
+		}
+		if e.Kind.Class() == crdt.ScopeOrder && !orders[e.ScopeID()] {
+			return
+		}
+		items = append(items, recon.Item{Time: uint64(max(e.Wall, 0)), ID: recon.ID(e.ID)})
+	})
+	return items
+}
+
+// ---- framing ----
+
+type frameRW struct {
+	r        *bufio.Reader
+	w        io.Writer
+	in, out  int
+	lastSent bool
+	trips    int
+}
+
+func (f *frameRW) write(typ byte, body []byte) error {
+	var hdr [binary.MaxVarintLen64 + 1]byte
+	k := binary.PutUvarint(hdr[:], uint64(len(body)+1))
+	hdr[k] = typ
+	if _, err := f.w.Write(hdr[:k+1]); err != nil {
+		return err
+	}
+	if _, err := f.w.Write(body); err != nil {
+		return err
+	}
+	f.out += k + 1 + len(body)
+	f.lastSent = true
+	return nil
+}
+
+func (f *frameRW) read() (byte, []byte, error) {
+	size, err := binary.ReadUvarint(f.r)
+	if err != nil {
+		return 0, nil, err
+	}
+	if size == 0 || size > maxFrame {
+		return 0, nil, fmt.Errorf("%w: frame of %d bytes", ErrSyncProtocol, size)
+	}
+	buf := make([]byte, size)
+	if _, err := io.ReadFull(f.r, buf); err != nil {
+		return 0, nil, err
+	}
+	if f.lastSent {
+		f.trips++ // a reply after our flight closes a round trip
+		f.lastSent = false
+	}
+	f.in += uvarintLen(size) + int(size)
+	if buf[0] == frameError {
+		return 0, nil, fmt.Errorf("%w: peer says: %s", ErrSyncProtocol, buf[1:])
+	}
+	return buf[0], buf[1:], nil
+}
+
+func uvarintLen(v uint64) int {
+	var b [binary.MaxVarintLen64]byte
+	return binary.PutUvarint(b[:], v)
+}
+
+func encodeHello(in interest) []byte {
+	b := []byte{syncVersion}
+	b = append(b, in.coop[:]...)
+	b = append(b, in.flags)
+	b = binary.AppendUvarint(b, in.since)
+	b = binary.AppendUvarint(b, uint64(len(in.parties)))
+	for _, p := range in.parties {
+		b = append(b, p[:]...)
+	}
+	return b
+}
+
+func decodeHello(b []byte) (interest, error) {
+	var in interest
+	if len(b) < 1+32+1 || b[0] != syncVersion {
+		return in, fmt.Errorf("%w: bad hello", ErrSyncProtocol)
+	}
+	copy(in.coop[:], b[1:33])
+	in.flags = b[33]
+	rest := b[34:]
+	since, k := binary.Uvarint(rest)
+	if k <= 0 {
+		return in, fmt.Errorf("%w: bad hello since", ErrSyncProtocol)
+	}
+	in.since, rest = since, rest[k:]
+	np, k := binary.Uvarint(rest)
+	if k <= 0 || np > maxSyncParties || uint64(len(rest)-k) != np*32 {
+		return in, fmt.Errorf("%w: bad hello parties", ErrSyncProtocol)
+	}
+	rest = rest[k:]
+	for i := uint64(0); i < np; i++ {
+		var p crdt.PubKey
+		copy(p[:], rest[i*32:])
+		in.parties = append(in.parties, p)
+	}
+	return in, nil
+}
+
+func encodeIDs(ids []crdt.ID) []byte {
+	b := binary.AppendUvarint(nil, uint64(len(ids)))
+	for _, id := range ids {
+		b = append(b, id[:]...)
+	}
+	return b
+}
+
+func decodeIDs(b []byte) ([]crdt.ID, error) {
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > maxWant || uint64(len(b)-k) != n*32 {
+		return nil, fmt.Errorf("%w: bad id list", ErrSyncProtocol)
+	}
+	b = b[k:]
+	out := make([]crdt.ID, n)
+	for i := range out {
+		copy(out[i][:], b[i*32:])
+	}
+	return out, nil
+}
+
+func encodeEvents(raws [][]byte) []byte {
+	b := binary.AppendUvarint(nil, uint64(len(raws)))
+	for _, r := range raws {
+		b = binary.AppendUvarint(b, uint64(len(r)))
+		b = append(b, r...)
+	}
+	return b
+}
+
+func decodeEvents(b []byte) ([][]byte, error) {
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > eventsPerFrame {
+		return nil, fmt.Errorf("%w: bad event list", ErrSyncProtocol)
+	}
+	b = b[k:]
+	out := make([][]byte, 0, n)
+	for i := uint64(0); i < n; i++ {
+		l, k := binary.Uvarint(b)
+		if k <= 0 || l > uint64(len(b)-k) || l > protocol.MaxDocSize {
+			return nil, fmt.Errorf("%w: bad event length", ErrSyncProtocol)
+		}
+		out = append(out, b[k:k+int(l)])
+		b = b[k+int(l):]
+	}
+	if len(b) != 0 {
+		return nil, fmt.Errorf("%w: trailing bytes in event list", ErrSyncProtocol)
+	}
+	return out, nil
+}
+
+// sendEvents writes the raw bytes of ids, in frames of eventsPerFrame.
+func (n *Node) sendEvents(ctx context.Context, f *frameRW, ids []crdt.ID) (int, error) {
+	sent := 0
+	batch := make([][]byte, 0, eventsPerFrame)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		err := f.write(frameEvents, encodeEvents(batch))
+		sent += len(batch)
+		batch = batch[:0]
+		return err
+	}
+	for _, id := range ids {
+		raw, err := n.store.GetEvent(ctx, id)
+		if err != nil {
+			continue // deleted meanwhile (a replaced document)
+		}
+		batch = append(batch, raw)
+		if len(batch) == eventsPerFrame {
+			if err := flush(); err != nil {
+				return sent, err
+			}
+		}
+	}
+	return sent, flush()
+}
+
+// receiveEvents ingests one Events frame on the loop.
+func (n *Node) receiveEvents(ctx context.Context, body []byte, from peer.ID) (int, error) {
+	raws, err := decodeEvents(body)
+	if err != nil {
+		return 0, err
+	}
+	err = n.do(ctx, func() error {
+		for _, raw := range raws {
+			n.ingest(raw, protocol.ModeSync, from)
+		}
+		n.stats.SyncEventsIn += len(raws)
+		return nil
+	})
+	return len(raws), err
+}

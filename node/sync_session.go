@@ -1,0 +1,328 @@
+package node
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/coopnode/coopnode/crdt"
+	"github.com/coopnode/coopnode/protocol"
+	"github.com/coopnode/coopnode/protocol/recon"
+)
+
+// SyncReport is what one catch-up session cost and brought (SPEC.md §8.6).
+type SyncReport struct {
+	Peer       peer.ID `json:"peer"`
+	RoundTrips int     `json:"round_trips"`
+	BytesOut   int     `json:"bytes_out"`
+	BytesIn    int     `json:"bytes_in"`
+	EventsIn   int     `json:"events_in"`
+	EventsOut  int     `json:"events_out"`
+	Items      int     `json:"items"` // events in scope on this side
+}
+
+// Sync runs one catch-up session with p now and reports its cost.
+func (n *Node) Sync(ctx context.Context, p peer.ID) (SyncReport, error) {
+	if !n.track() {
+		return SyncReport{}, ErrClosed
+	}
+	defer n.wg.Done()
+	return n.syncWith(ctx, p)
+}
+
+func (n *Node) syncWith(ctx context.Context, p peer.ID) (rep SyncReport, err error) {
+	rep.Peer = p
+	ctx, cancel := context.WithTimeout(ctx, syncTimeout)
+	defer cancel()
+	var in interest
+	var items []recon.Item
+	if err := n.do(ctx, func() error {
+		if n.cfg.coop.IsZero() {
+			return ErrNoCoop
+		}
+		in = n.ownInterest()
+		items = n.syncItems(in)
+		return nil
+	}); err != nil {
+		return rep, err
+	}
+	rep.Items = len(items)
+	set, err := recon.NewSet(items)
+	if err != nil {
+		return rep, err
+	}
+	s, err := n.host.NewStream(network.WithAllowLimitedConn(ctx, "sync"), p, protocol.SyncProtocolID)
+	if err != nil {
+		return rep, fmt.Errorf("node: open sync stream to %s: %w", p, err)
+	}
+	defer s.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		_ = s.SetDeadline(dl)
+	}
+	f := &frameRW{r: bufio.NewReader(s), w: s}
+	defer func() {
+		rep.RoundTrips, rep.BytesIn, rep.BytesOut = f.trips, f.in, f.out
+		_ = n.do(context.Background(), func() error {
+			n.stats.SyncSessions++
+			n.stats.SyncBytesIn += f.in
+			n.stats.SyncBytesOut += f.out
+			n.stats.SyncRoundTrips += f.trips
+			if err == nil {
+				n.lastSynced = n.nowMs()
+				var b [8]byte
+				binary.BigEndian.PutUint64(b[:], uint64(n.lastSynced))
+				_ = n.store.PutMeta(n.ctx, "last_synced", b[:])
+			}
+			return nil
+		})
+	}()
+
+	ini := recon.NewInitiator(set, recon.Options{Since: in.since, Rand: n.randReader()})
+	msg, err := ini.Initiate()
+	if err != nil {
+		return rep, err
+	}
+	if err := f.write(frameHello, encodeHello(in)); err != nil {
+		return rep, err
+	}
+	if err := f.write(frameRecon, msg); err != nil {
+		return rep, err
+	}
+	for done := false; !done; {
+		typ, body, err := f.read()
+		if err != nil {
+			return rep, err
+		}
+		if typ != frameRecon {
+			return rep, fmt.Errorf("%w: want recon, got frame %d", ErrSyncProtocol, typ)
+		}
+		msg, done, err = ini.Next(body)
+		if err != nil {
+			return rep, err
+		}
+		if !done {
+			if err := f.write(frameRecon, msg); err != nil {
+				return rep, err
+			}
+		}
+	}
+	have, need := toIDs(ini.Have()), toIDs(ini.Need())
+	if rep.EventsOut, err = n.sendEvents(ctx, f, have); err != nil {
+		return rep, err
+	}
+	if err := f.write(frameWant, encodeIDs(need)); err != nil {
+		return rep, err
+	}
+	for {
+		typ, body, err := f.read()
+		if err != nil {
+			return rep, err
+		}
+		switch typ {
+		case frameEvents:
+			k, err := n.receiveEvents(ctx, body, p)
+			rep.EventsIn += k
+			if err != nil {
+				return rep, err
+			}
+		case frameDone:
+			return rep, nil
+		default:
+			return rep, fmt.Errorf("%w: unexpected frame %d", ErrSyncProtocol, typ)
+		}
+	}
+}
+
+func toIDs(ids []recon.ID) []crdt.ID {
+	out := make([]crdt.ID, len(ids))
+	for i, id := range ids {
+		out[i] = crdt.ID(id)
+	}
+	return out
+}
+
+// handleSync answers a peer's session on a libp2p stream goroutine.
+func (n *Node) handleSync(s network.Stream) {
+	if !n.track() {
+		_ = s.Reset()
+		return
+	}
+	defer n.wg.Done()
+	defer s.Close()
+	ctx, cancel := context.WithTimeout(n.ctx, syncTimeout)
+	defer cancel()
+	_ = s.SetDeadline(time.Now().Add(syncTimeout))
+	from := s.Conn().RemotePeer()
+	f := &frameRW{r: bufio.NewReader(s), w: s}
+	if err := n.respond(ctx, f, from); err != nil {
+		n.log.Debug("sync responder", "peer", from, "err", err)
+		_ = f.write(frameError, []byte(err.Error()))
+		_ = s.Reset()
+	}
+	_ = n.do(context.Background(), func() error {
+		n.stats.SyncBytesIn += f.in
+		n.stats.SyncBytesOut += f.out
+		return nil
+	})
+}
+
+func (n *Node) respond(ctx context.Context, f *frameRW, from peer.ID) error {
+	typ, body, err := f.read()
+	if err != nil {
+		return err
+	}
+	if typ != frameHello {
+		return fmt.Errorf("%w: want hello", ErrSyncProtocol)
+	}
+	in, err := decodeHello(body)
+	if err != nil {
+		return err
+	}
+	var items []recon.Item
+	if err := n.do(ctx, func() error {
+		if in.coop != n.cfg.coop {
+			return ErrSyncCoop
+		}
+		items = n.syncItems(in)
+		return nil
+	}); err != nil {
+		return err
+	}
+	set, err := recon.NewSet(items)
+	if err != nil {
+		return err
+	}
+	rs := recon.NewResponder(set, recon.Options{})
+	for {
+		typ, body, err := f.read()
+		if err != nil {
+			return err
+		}
+		switch typ {
+		case frameRecon:
+			reply, _, err := rs.Respond(body)
+			if err != nil {
+				return err
+			}
+			if err := f.write(frameRecon, reply); err != nil {
+				return err
+			}
+		case frameEvents:
+			if _, err := n.receiveEvents(ctx, body, from); err != nil {
+				return err
+			}
+		case frameWant:
+			ids, err := decodeIDs(body)
+			if err != nil {
+				return err
+			}
+			sent, err := n.sendEvents(ctx, f, ids)
+			_ = n.do(ctx, func() error { n.stats.SyncEventsOut += sent; return nil })
+			if err != nil {
+				return err
+			}
+			return f.write(frameDone, nil)
+		default:
+			return fmt.Errorf("%w: unexpected frame %d", ErrSyncProtocol, typ)
+		}
+	}
+}
+
+// ---- scheduling ----
+
+// track registers a goroutine that must finish before Close returns; it
+// returns false once the node is closing.
+func (n *Node) track() bool {
+	n.trackMu.Lock()
+	defer n.trackMu.Unlock()
+	if n.closing {
+		return false
+	}
+	n.wg.Add(1)
+	return true
+}
+
+// requestSync asks the syncer for a session with p; it never blocks.
+func (n *Node) requestSync(p peer.ID) {
+	if p == "" || p == n.host.ID() {
+		return
+	}
+	select {
+	case n.syncReq <- p:
+	default:
+	}
+}
+
+// syncAll requests a session with every connected peer.
+func (n *Node) syncAll() {
+	for _, p := range n.host.Network().Peers() {
+		n.requestSync(p)
+	}
+}
+
+// antiEntropy syncs with one random connected peer (SPEC.md §8.6.3).
+func (n *Node) antiEntropy() {
+	peers := n.host.Network().Peers()
+	if len(peers) == 0 {
+		return
+	}
+	n.requestSync(peers[n.cfg.rng.Intn(len(peers))])
+}
+
+// syncer runs requested sessions one at a time, skipping repeats queued
+// while a session with the same peer ran.
+func (n *Node) syncer() {
+	defer n.wg.Done()
+	for {
+		select {
+		case <-n.ctx.Done():
+			return
+		case p := <-n.syncReq:
+			pending := map[peer.ID]bool{p: true}
+		drain:
+			for {
+				select {
+				case q := <-n.syncReq:
+					pending[q] = true
+				default:
+					break drain
+				}
+			}
+			for q := range pending {
+				if n.ctx.Err() != nil {
+					return
+				}
+				if n.host.Network().Connectedness(q) != network.Connected {
+					continue
+				}
+				rep, err := n.syncWith(n.ctx, q)
+				if err != nil {
+					n.log.Debug("sync", "peer", q, "err", err)
+				} else if rep.EventsIn+rep.EventsOut > 0 {
+					n.log.Info("synced", "peer", q, "in", rep.EventsIn, "out", rep.EventsOut, "round_trips", rep.RoundTrips, "bytes", rep.BytesIn+rep.BytesOut)
+				}
+			}
+		}
+	}
+}
+
+// watchPeers starts a session with every newly connected peer.
+func (n *Node) watchPeers() {
+	defer n.wg.Done()
+	for {
+		select {
+		case <-n.ctx.Done():
+			return
+		case p, ok := <-n.disc.connected():
+			if !ok {
+				return
+			}
+			n.requestSync(p)
+		}
+	}
+}
