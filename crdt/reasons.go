@@ -15,6 +15,9 @@ const (
 	ReasonScopeFull        Reason = "scope_full"
 	ReasonBadField         Reason = "bad_field"
 	ReasonDuplicateGenesis Reason = "duplicate_root"
+	// ReasonDuplicate: the very same event (same ID) is already held. An
+	// identical order placed twice in one millisecond is one order.
+	ReasonDuplicate Reason = "duplicate_event"
 )
 
 // Authority reasons: the author may never do this here (SPEC.md §6.3).

@@ -510,7 +510,9 @@ func (r *Replica) Simulate(e *Event) Reason {
 	switch st {
 	case Rejected:
 		return rs
-	case Duplicate, Stale, Pending:
+	case Duplicate:
+		return ReasonDuplicate
+	case Stale, Pending:
 		return ReasonBadTransition
 	}
 	var rej []Rejection

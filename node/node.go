@@ -90,6 +90,7 @@ type config struct {
 	autoConfirm  bool
 	autoSet      bool
 	lowPower     bool
+	noConnSync   bool
 }
 
 // Option configures New.
@@ -160,6 +161,13 @@ func WithHost(h host.Host) Option { return func(c *config) error { c.host = h; r
 // default, negative disables periodic sync).
 func WithSyncInterval(d time.Duration) Option {
 	return func(c *config) error { c.syncInterval = d; return nil }
+}
+
+// WithSyncOnConnect turns the catch-up session started on every new
+// connection on or off (default on). Tests that measure one session turn it
+// off and call Sync themselves.
+func WithSyncOnConnect(on bool) Option {
+	return func(c *config) error { c.noConnSync = !on; return nil }
 }
 
 // WithAutoConfirm makes a restaurant node confirm the first valid claim it

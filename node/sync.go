@@ -136,6 +136,7 @@ type frameRW struct {
 	in, out  int
 	lastSent bool
 	trips    int
+	evBytes  int // raw event bytes carried, both ways
 }
 
 func (f *frameRW) write(typ byte, body []byte) error {
@@ -289,6 +290,7 @@ func (n *Node) sendEvents(ctx context.Context, f *frameRW, ids []crdt.ID) (int, 
 			continue // deleted meanwhile (a replaced document)
 		}
 		batch = append(batch, raw)
+		f.evBytes += len(raw)
 		if len(batch) == eventsPerFrame {
 			if err := flush(); err != nil {
 				return sent, err
@@ -299,10 +301,13 @@ func (n *Node) sendEvents(ctx context.Context, f *frameRW, ids []crdt.ID) (int, 
 }
 
 // receiveEvents ingests one Events frame on the loop.
-func (n *Node) receiveEvents(ctx context.Context, body []byte, from peer.ID) (int, error) {
+func (n *Node) receiveEvents(ctx context.Context, f *frameRW, body []byte, from peer.ID) (int, error) {
 	raws, err := decodeEvents(body)
 	if err != nil {
 		return 0, err
+	}
+	for _, r := range raws {
+		f.evBytes += len(r)
 	}
 	err = n.do(ctx, func() error {
 		for _, raw := range raws {

@@ -120,10 +120,12 @@ func (e *engine) Stats() Stats { return e.stats }
 //
 //	in := recon.NewInitiator(set, recon.Options{Since: lastSeen})
 //	msg, err := in.Initiate()
-//	for {
+//	for err == nil {
 //		send(msg)
-//		if done { break }
-//		msg, done, err = in.Next(receive())
+//		if in.Done() {
+//			break
+//		}
+//		msg, _, err = in.Next(receive())
 //	}
 //	// in.Have(): send these events; in.Need(): request these.
 //

@@ -1,0 +1,205 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coopnode/coopnode/crdt"
+	"github.com/coopnode/coopnode/node"
+)
+
+func key(name string) ed25519.PrivateKey {
+	seed := sha256.Sum256([]byte("httpapi test " + name))
+	return ed25519.NewKeyFromSeed(seed[:])
+}
+
+type apiFixture struct {
+	t     *testing.T
+	n     *node.Node
+	srv   *httptest.Server
+	token string
+}
+
+func newFixture(t *testing.T) *apiFixture {
+	ctx := context.Background()
+	n, err := node.New(ctx, node.WithKey(key("admin")), node.WithRole(node.RoleAdmin), node.WithListen("/ip4/127.0.0.1/tcp/0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = n.Close() })
+	s, err := New(n, "s3cret", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	return &apiFixture{t: t, n: n, srv: srv, token: "s3cret"}
+}
+
+func (f *apiFixture) do(method, path, body, token string) (int, map[string]any, []byte) {
+	f.t.Helper()
+	req, _ := http.NewRequest(method, f.srv.URL+path, strings.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	return resp.StatusCode, m, b
+}
+
+func (f *apiFixture) hashes() string {
+	h, _ := f.n.ScopeHashes(context.Background())
+	b, _ := json.Marshal(h)
+	return string(b)
+}
+
+// TestAPIBadInput: bad requests get a 4xx with a clear message and change
+// nothing; a missing or wrong token gets 401 (issue 3).
+func TestAPIBadInput(t *testing.T) {
+	f := newFixture(t)
+	code, m, _ := f.do("POST", "/v1/coop/found", `{"name":"API Coop","city":"Lille"}`, f.token)
+	if code != http.StatusCreated {
+		t.Fatalf("found: %d %v", code, m)
+	}
+	resto := crdt.PubKey(key("resto").Public().(ed25519.PublicKey))
+	code, _, _ = f.do("POST", "/v1/coop/members", `{"member":"`+resto.String()+`","roles":["restaurant"],"name":"R"}`, f.token)
+	if code != http.StatusOK {
+		t.Fatalf("admit: %d", code)
+	}
+	place := `{"restaurant":"` + resto.String() + `","fulfilment":1,"items":[{"product":"p","quantity":1,"unit_cents":500,"total_cents":500}],"pickup":{"lat_e6":1,"lon_e6":1},"dropoff_area":{"lat_e6":2,"lon_e6":2}}`
+	code, m, _ = f.do("POST", "/v1/orders", place, f.token)
+	if code != http.StatusCreated {
+		t.Fatalf("place: %d %v", code, m)
+	}
+	order := m["id"].(string)
+	before := f.hashes()
+
+	big := `{"name":"` + strings.Repeat("x", MaxBody) + `"}`
+	cases := []struct {
+		name, method, path, body, token string
+		want                            int
+		code                            string
+	}{
+		{"no token", "GET", "/v1/status", "", "", 401, "unauthorized"},
+		{"wrong token", "GET", "/v1/status", "", "nope", 401, "unauthorized"},
+		{"wrong token on write", "POST", "/v1/orders", place, "s3cre", 401, "unauthorized"},
+		{"not json", "POST", "/v1/orders", `{"restaurant":`, f.token, 400, "bad_json"},
+		{"empty body", "POST", "/v1/orders", ``, f.token, 400, "bad_json"},
+		{"unknown field", "POST", "/v1/orders", `{"restaurantt":"x"}`, f.token, 400, "bad_json"},
+		{"trailing data", "POST", "/v1/coop/members", `{"member":"` + resto.String() + `","roles":["courier"]} {}`, f.token, 400, "bad_json"},
+		{"bad key hex", "POST", "/v1/coop/members", `{"member":"zz","roles":["courier"]}`, f.token, 400, "bad_json"},
+		{"bad role", "POST", "/v1/coop/members", `{"member":"` + resto.String() + `","roles":["boss"]}`, f.token, 400, "bad_role"},
+		{"no roles", "POST", "/v1/coop/members", `{"member":"` + resto.String() + `"}`, f.token, 400, "bad_request"},
+		{"bad order id", "GET", "/v1/orders/xyz", "", f.token, 400, "bad_id"},
+		{"unknown order", "GET", "/v1/orders/" + strings.Repeat("ab", 32), "", f.token, 404, "not_found"},
+		{"unknown action", "POST", "/v1/orders/" + order + "/teleport", `{}`, f.token, 404, "unknown_action"},
+		{"action on unknown order", "POST", "/v1/orders/" + strings.Repeat("cd", 32) + "/accept", `{}`, f.token, 404, "not_found"},
+		{"accept by non-restaurant", "POST", "/v1/orders/" + order + "/accept", `{}`, f.token, 409, "refused"},
+		{"refuse with bad reason", "POST", "/v1/orders/" + order + "/refuse", `{"reason":"meh"}`, f.token, 409, "refused"},
+		{"place for non-member restaurant", "POST", "/v1/orders", strings.Replace(place, resto.String(), strings.Repeat("11", 32), 1), f.token, 409, "refused"},
+		{"place off the globe", "POST", "/v1/orders", strings.Replace(place, `"lat_e6":1,`, `"lat_e6":95000000,`, 1), f.token, 409, "refused"},
+		{"jobs bad position", "GET", "/v1/jobs?lat_e6=abc", "", f.token, 400, "bad_request"},
+		{"jobs off globe", "GET", "/v1/jobs?lat_e6=95000000&lon_e6=0", "", f.token, 400, "bad_position"},
+		{"found twice", "POST", "/v1/coop/found", `{"name":"Again"}`, f.token, 400, "bad_request"},
+		{"too large", "PUT", "/v1/catalog/profile", big, f.token, 413, "too_large"},
+		{"no route", "GET", "/v2/nothing", "", f.token, 404, "not_found"},
+		{"join without anything", "POST", "/v1/coop/join", `{}`, f.token, 400, "bad_request"},
+		{"join bad invite", "POST", "/v1/coop/join", `{"invite":"coopnode1:!!"}`, f.token, 400, "bad_invite"},
+		{"catalogue by non-restaurant", "PUT", "/v1/catalog/menu", `{"sections":[]}`, f.token, 409, "refused"},
+	}
+	for _, tc := range cases {
+		code, m, raw := f.do(tc.method, tc.path, tc.body, tc.token)
+		if code != tc.want || m["code"] != tc.code || m["error"] == "" {
+			t.Errorf("%s: got %d %s, want %d %s", tc.name, code, bytes.TrimSpace(raw[:min(len(raw), 200)]), tc.want, tc.code)
+		}
+	}
+	if after := f.hashes(); after != before {
+		t.Fatal("a bad request changed state")
+	}
+}
+
+// TestAPIFlowAndEvents drives found, place, cancel through the API and sees
+// the changes on the SSE stream.
+func TestAPIFlowAndEvents(t *testing.T) {
+	f := newFixture(t)
+	f.do("POST", "/v1/coop/found", `{"name":"SSE Coop"}`, f.token)
+	req, _ := http.NewRequest("GET", f.srv.URL+"/v1/events?token="+f.token, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, err := http.DefaultClient.Do(req.WithContext(ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("events: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	me := f.n.Key()
+	code, _, _ := f.do("POST", "/v1/coop/members", `{"member":"`+me.String()+`","roles":["admin","restaurant","courier"],"name":"all of it"}`, f.token)
+	if code != 200 {
+		t.Fatalf("admit self: %d", code)
+	}
+	code, m, _ := f.do("POST", "/v1/orders", `{"restaurant":"`+me.String()+`","fulfilment":1,"pickup":{"lat_e6":1,"lon_e6":1},"dropoff_area":{"lat_e6":2,"lon_e6":2}}`, f.token)
+	if code != 201 {
+		t.Fatalf("place: %d %v", code, m)
+	}
+	order := m["id"].(string)
+	code, m, _ = f.do("POST", "/v1/orders/"+order+"/accept", `{"prep_minutes":12}`, f.token)
+	if code != 200 || m["status"] != "accepted" {
+		t.Fatalf("accept: %d %v", code, m)
+	}
+	code, m, _ = f.do("POST", "/v1/orders/"+order+"/claim", `{}`, f.token)
+	if code != 200 || m["claim"] == nil {
+		t.Fatalf("claim: %d %v", code, m)
+	}
+	// an admin node does not auto-confirm (only restaurant nodes do): assign
+	code, m, _ = f.do("POST", "/v1/orders/"+order+"/assign", `{"courier":"`+me.String()+`"}`, f.token)
+	if code != 200 || m["holder_confirmed"] != true {
+		t.Fatalf("assign: %d %v", code, m)
+	}
+	sc := make([]byte, 0, 4096)
+	buf := make([]byte, 1024)
+	for !bytes.Contains(sc, []byte(`"kind":"courier.assign"`)) {
+		k, err := resp.Body.Read(buf)
+		if err != nil {
+			t.Fatalf("stream ended before the assign: %v; got %s", err, sc)
+		}
+		sc = append(sc, buf[:k]...)
+	}
+	if !bytes.Contains(sc, []byte("event: order")) || !bytes.Contains(sc, []byte(`"kind":"order.accept"`)) {
+		t.Fatalf("stream: %s", sc)
+	}
+	code, m, _ = f.do("GET", "/v1/status", "", f.token)
+	if code != 200 || m["coop"] == "" {
+		t.Fatalf("status: %d %v", code, m)
+	}
+}
+
+func TestListenLoopbackOnly(t *testing.T) {
+	for _, a := range []string{"0.0.0.0:0", "192.0.2.1:80", "example.com:80", "nope"} {
+		if l, err := Listen(a); err == nil {
+			l.Close()
+			t.Errorf("%s: listened", a)
+		}
+	}
+	l, err := Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+}

@@ -1,0 +1,210 @@
+package node
+
+import (
+	"context"
+	"crypto/ed25519"
+	"testing"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/crypto"
+	mocknet "github.com/libp2p/go-libp2p/p2p/net/mock"
+	"github.com/multiformats/go-multiaddr"
+
+	"github.com/coopnode/coopnode/crdt"
+)
+
+// mockCluster runs real nodes on libp2p's mocknet, so links can be cut.
+type mockCluster struct {
+	*cluster
+	mn mocknet.Mocknet
+}
+
+func newMockCluster(t *testing.T, names map[string]Role) *mockCluster {
+	t.Cleanup(leakCheck(t))
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	mc := &mockCluster{cluster: &cluster{t: t, ctx: ctx, nodes: map[string]*Node{}}, mn: mocknet.New()}
+	t.Cleanup(func() { _ = mc.mn.Close() })
+	all := map[string]Role{"admin": RoleAdmin}
+	for k, v := range names {
+		all[k] = v
+	}
+	for i, name := range sortedNames(all) {
+		sk, err := crypto.UnmarshalEd25519PrivateKey(nodeKey(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr, _ := multiaddr.NewMultiaddr("/ip4/10.0.0." + itoa(i+1) + "/tcp/4001") // mocknet-internal, never dialled for real
+		h, err := mc.mn.AddPeer(sk, addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mc.startNode(name, all[name], WithHost(h))
+	}
+	mc.admin = mc.nodes["admin"]
+	if err := mc.mn.LinkAll(); err != nil {
+		t.Fatal(err)
+	}
+	if err := mc.mn.ConnectAllButSelf(); err != nil {
+		t.Fatal(err)
+	}
+	id, err := mc.admin.Found(ctx, crdt.CoopGenesis{Name: "Mock Coop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mc.coop = id
+	for _, name := range sortedNames(names) {
+		n := mc.nodes[name]
+		if err := n.Join(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		switch names[name] {
+		case RoleCourier:
+			must(t, mc.admin.Admit(ctx, n.Key(), crdt.RoleCourier, name))
+		case RoleRestaurant:
+			must(t, mc.admin.Admit(ctx, n.Key(), crdt.RoleRestaurant, name))
+		}
+	}
+	mc.eventually("membership everywhere", func(n *Node) bool {
+		cs, err := n.CoopState(ctx)
+		return err == nil && len(cs.Members) == 1+countMembers(names)
+	})
+	return mc
+}
+
+func itoa(i int) string {
+	if i < 10 {
+		return string(rune('0' + i))
+	}
+	return itoa(i/10) + string(rune('0'+i%10))
+}
+
+// isolate cuts every link between the named group and everyone else.
+func (mc *mockCluster) isolate(group ...string) {
+	in := map[string]bool{}
+	for _, g := range group {
+		in[g] = true
+	}
+	for a, na := range mc.nodes {
+		for b, nb := range mc.nodes {
+			if in[a] && !in[b] {
+				_ = mc.mn.UnlinkPeers(na.ID(), nb.ID())
+				_ = mc.mn.DisconnectPeers(na.ID(), nb.ID())
+			}
+		}
+	}
+}
+
+func (mc *mockCluster) heal() {
+	must(mc.t, mc.mn.LinkAll())
+	must(mc.t, mc.mn.ConnectAllButSelf())
+	for _, n := range mc.nodes {
+		n.syncAll()
+	}
+}
+
+// TestPartitionClaims: two couriers cut off from each other both claim the
+// same order. After healing, exactly one holds it and every node agrees; the
+// other's claim is lost with the winner named (issue 3, SPEC.md §7).
+func TestPartitionClaims(t *testing.T) {
+	mc := newMockCluster(t, map[string]Role{"resto": RoleRestaurant, "c1": RoleCourier, "c2": RoleCourier, "cust": RoleCustomer})
+	ctx := mc.ctx
+	resto, c1, c2, cust := mc.nodes["resto"], mc.nodes["c1"], mc.nodes["c2"], mc.nodes["cust"]
+	id, err := cust.PlaceOrder(ctx, samplePlace(resto.Key()))
+	must(t, err)
+	mc.eventually("placed", func(n *Node) bool { _, err := n.Order(ctx, id); return err == nil })
+	must(t, resto.Accept(ctx, id, 5))
+	mc.eventually("accepted", mc.orderIs(id, crdt.StatusAccepted))
+
+	mc.isolate("c2") // c2 alone on its side, everyone else on the other
+	claim2, err := c2.Claim(ctx, id, crdt.Position{})
+	must(t, err)
+	claim1, err := c1.Claim(ctx, id, crdt.Position{})
+	must(t, err)
+	// each side believes its own courier: c2 provisionally, c1 confirmed
+	s2, err := c2.Order(ctx, id)
+	must(t, err)
+	if s2.Holder != c2.Key() || s2.HolderConfirmed {
+		t.Fatalf("c2's side: holder %s confirmed %v", s2.Holder.Short(), s2.HolderConfirmed)
+	}
+	r1, err := c1.AwaitClaim(ctx, id, claim1)
+	must(t, err)
+	if !r1.Won || !r1.Confirmed {
+		t.Fatalf("c1's side: %+v", r1)
+	}
+
+	mc.heal()
+	mc.eventually("both claims everywhere", func(n *Node) bool {
+		s, err := n.Order(ctx, id)
+		return err == nil && len(s.Claims) == 2
+	})
+	mc.converged(id)
+	for name, n := range mc.nodes {
+		s, _ := n.Order(ctx, id)
+		live := 0
+		for _, c := range s.Claims {
+			if c.Outcome == crdt.ClaimWon || c.Outcome == crdt.ClaimProvisional {
+				live++
+			}
+		}
+		if s.Holder != c1.Key() || !s.HolderConfirmed || live != 1 {
+			t.Fatalf("%s: holder %s confirmed %v live claims %d", name, s.Holder.Short(), s.HolderConfirmed, live)
+		}
+	}
+	r2, err := c2.AwaitClaim(ctx, id, claim2)
+	must(t, err)
+	if r2.Won || r2.Outcome != crdt.ClaimLost || r2.Winner != c1.Key() {
+		t.Fatalf("c2's claim after healing: %+v", r2)
+	}
+}
+
+// TestLateJoiner: a node that joins after orders exist gets the open orders
+// it needs by sync, without anyone republishing (issue 3).
+func TestLateJoiner(t *testing.T) {
+	c := newCluster(t, map[string]Role{"resto": RoleRestaurant, "cust": RoleCustomer})
+	ctx := c.ctx
+	resto, cust := c.nodes["resto"], c.nodes["cust"]
+	var ids []crdt.ID
+	for i := 0; i < 5; i++ {
+		p := samplePlace(resto.Key())
+		p.Note = itoa(i)
+		id, err := cust.PlaceOrder(ctx, p)
+		must(t, err)
+		ids = append(ids, id)
+	}
+	c.eventually("orders at the restaurant", func(n *Node) bool {
+		for _, id := range ids {
+			if _, err := resto.Order(ctx, id); err != nil {
+				return false
+			}
+		}
+		return true
+	})
+	for _, id := range ids[:3] {
+		must(t, resto.Accept(ctx, id, 0))
+	}
+	published := resto.Stats(ctx).Published + cust.Stats(ctx).Published + c.admin.Stats(ctx).Published
+
+	// a courier admitted now, started now, connected only to the admin
+	must(t, c.admin.Admit(ctx, crdt.PubKey(nodeKey("late").Public().(ed25519.PublicKey)), crdt.RoleCourier, "late"))
+	late := c.startNode("late", RoleCourier)
+	c.connect(late, c.admin)
+	c.eventually("late joiner has the jobs", func(n *Node) bool {
+		jobs, err := late.Jobs(ctx, crdt.Position{}, 0)
+		return err == nil && len(jobs) == 3
+	})
+	for _, id := range ids {
+		a, err1 := late.Order(ctx, id)
+		b, err2 := c.admin.Order(ctx, id)
+		if err1 != nil || err2 != nil || a.Hash() != b.Hash() {
+			t.Fatalf("order %s: %v %v", id.Short(), err1, err2)
+		}
+	}
+	after := resto.Stats(ctx).Published + cust.Stats(ctx).Published + c.admin.Stats(ctx).Published
+	if after != published+1 { // only the admission
+		t.Fatalf("events were republished: %d before, %d after", published, after)
+	}
+	if st := late.Stats(ctx); st.SyncEventsIn == 0 {
+		t.Fatalf("late joiner got nothing by sync: %+v", st)
+	}
+}
