@@ -10,7 +10,38 @@ type Member struct {
 	AdmittedAt int64             `json:"admitted_at"`
 	RevokedAt  int64             `json:"revoked_at,omitempty"` // wall ms of the revocation; 0 if active
 	Devices    map[PubKey]Device `json:"devices,omitempty"`
+	// History lists every role assignment in fold order. Authority is
+	// judged with the roles in force at an event's wall time, so changing
+	// a member's roles never rewrites orders it already took part in
+	// (SPEC.md §6.3).
+	History []RoleChange `json:"history"`
 }
+
+// RoleChange is one role assignment.
+type RoleChange struct {
+	At    int64 `json:"at"` // wall ms of the admit event
+	Roles Roles `json:"roles"`
+}
+
+// RolesAt returns the roles in force at wall time t: those of the last
+// assignment (in fold order) made at or before t, or the first assignment
+// when t precedes them all (a member's clock may run a little behind the
+// admin's).
+func (m *Member) RolesAt(t int64) Roles {
+	if len(m.History) == 0 {
+		return m.Roles
+	}
+	r := m.History[0].Roles
+	for _, h := range m.History {
+		if h.At <= t {
+			r = h.Roles
+		}
+	}
+	return r
+}
+
+// activeAt reports whether the membership is in force at t.
+func (m *Member) activeAt(t int64) bool { return m.RevokedAt == 0 || t < m.RevokedAt }
 
 // Device is a key linked to a member.
 type Device struct {
@@ -64,10 +95,23 @@ func (c *CoopState) Resolve(author PubKey, t int64) (*Member, Reason) {
 }
 
 // HasRole reports whether author acts, at time t, for a member holding any of
-// the roles in want.
+// the roles in want at t.
 func (c *CoopState) HasRole(author PubKey, t int64, want Roles) bool {
 	m, r := c.Resolve(author, t)
-	return r == ReasonOK && m.Roles.Any(want)
+	return r == ReasonOK && m.RolesAt(t).Any(want)
+}
+
+// MemberAt returns the member with identity key k if its membership is in
+// force at t, with its roles at t.
+func (c *CoopState) MemberAt(k PubKey, t int64) (*Member, Roles, bool) {
+	if c == nil {
+		return nil, 0, false
+	}
+	m, ok := c.Members[k]
+	if !ok || !m.activeAt(t) {
+		return nil, 0, false
+	}
+	return m, m.RolesAt(t), true
 }
 
 // MemberKey returns the member key author acts for at t, if any.
@@ -123,7 +167,8 @@ func (c *CoopState) step(e *Event) Reason {
 		}
 		c.Name, c.City, c.Currency, c.Timezone = b.Name, b.City, b.Currency, b.Timezone
 		for _, a := range b.Admins {
-			c.Members[a] = &Member{Key: a, Roles: RoleAdmin | RoleDispatcher, AdmittedAt: e.Wall, Name: "founder"}
+			c.Members[a] = &Member{Key: a, Roles: RoleAdmin | RoleDispatcher, AdmittedAt: e.Wall, Name: "founder",
+				History: []RoleChange{{At: e.Wall, Roles: RoleAdmin | RoleDispatcher}}}
 		}
 		return ReasonOK
 	case *MemberAdmit:
@@ -138,12 +183,14 @@ func (c *CoopState) step(e *Event) Reason {
 				return ReasonAlreadyMember
 			}
 			m.Roles, m.Name = b.Roles, b.Name
+			m.History = append(m.History, RoleChange{At: e.Wall, Roles: b.Roles})
 			return ReasonOK
 		}
 		if _, taken := c.devices[b.Member]; taken {
 			return ReasonDeviceTaken
 		}
-		c.Members[b.Member] = &Member{Key: b.Member, Name: b.Name, Roles: b.Roles, AdmittedAt: e.Wall}
+		c.Members[b.Member] = &Member{Key: b.Member, Name: b.Name, Roles: b.Roles, AdmittedAt: e.Wall,
+			History: []RoleChange{{At: e.Wall, Roles: b.Roles}}}
 		return ReasonOK
 	case *MemberRevoke:
 		if !c.HasRole(e.Author, e.Wall, RoleAdmin) {
@@ -252,6 +299,7 @@ func (c *CoopState) Clone() *CoopState {
 	n.Members = make(map[PubKey]*Member, len(c.Members))
 	for k, m := range c.Members {
 		mm := *m
+		mm.History = append([]RoleChange(nil), m.History...)
 		if m.Devices != nil {
 			mm.Devices = make(map[PubKey]Device, len(m.Devices))
 			for dk, d := range m.Devices {

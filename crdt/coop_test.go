@@ -22,6 +22,8 @@ func TestCoopAuthority(t *testing.T) {
 		{"stranger", &MemberAdmit{Member: key("x"), Roles: RoleCourier}, ReasonNotAdmin},
 		{"disp", &MemberRevoke{Member: key("c2")}, ReasonNotAdmin},
 		{"resto", &MemberRevoke{Member: key("c2")}, ReasonNotAdmin},
+		{"c2", &DeviceLink{Member: key("c1"), Device: key("evil")}, ReasonNotAdmin},
+		{"stranger", &DeviceRevoke{Member: key("c1"), Device: key("c1phone")}, ReasonNotAdmin},
 	} {
 		e := w.mk(w.k(tc.who), tc.body.Kind(), w.coop, w.coop, parents, r.NextLamport(parents), tc.body)
 		if out := r.Apply(e); out.Status != Rejected || out.Reason != tc.want {
@@ -36,7 +38,6 @@ func TestCoopAuthority(t *testing.T) {
 	}{
 		{"admin", &MemberAdmit{Member: key("y")}, ReasonBadField},
 		{"admin", &MemberAdmit{Member: key("y"), Roles: 1 << 9}, ReasonBadField},
-		{"c2", &DeviceLink{Member: key("c1"), Device: key("evil")}, ReasonNotAdmin},
 		{"c2", &DeviceLink{Member: key("c2"), Device: key("c1phone")}, ReasonDeviceTaken},
 		{"admin", &MemberRevoke{Member: key("nobody")}, ReasonUnknownMember},
 		{"c2", &DeviceRevoke{Member: key("c2"), Device: key("nothing")}, ReasonUnknownDevice},
@@ -112,5 +113,38 @@ func TestRevokedKeys(t *testing.T) {
 	s = w.order(r2, place.ID)
 	if s.HasHolder() || lastRejection(s) != ReasonRevokedKey {
 		t.Fatalf("after late revocation: holder %s rejections %v", s.Holder.Short(), s.Rejected)
+	}
+}
+
+// TestRoleChangesDoNotRewriteHistory: authority is judged with the roles in
+// force at each event's time, so taking a role away later leaves finished
+// orders as they were (found in review).
+func TestRoleChangesDoNotRewriteHistory(t *testing.T) {
+	w := newWorld(t)
+	r := w.fresh()
+	p := w.place("cust", FulfilDelivery)
+	w.mustStore(r, p)
+	w.act(r, "resto", p.ID, &OrderAccept{})
+	w.act(r, "c2", p.ID, &CourierClaim{})
+	w.act(r, "c2", p.ID, &TaskPickup{})
+	w.act(r, "c2", p.ID, &TaskDeliver{})
+	before := w.order(r, p.ID)
+	if before.Status != StatusDelivered {
+		t.Fatalf("status %s", before.Status)
+	}
+	// c2 becomes a dispatcher only; resto stops being a restaurant
+	w.coopEvent(r, "admin", &MemberAdmit{Member: key("c2"), Roles: RoleDispatcher})
+	w.coopEvent(r, "admin", &MemberRevoke{Member: key("resto")})
+	after := w.order(r, p.ID)
+	if after.Hash() != before.Hash() {
+		t.Fatalf("past order rewritten: %s holder %s", after.Status, after.Holder.Short())
+	}
+	// but new claims by c2 are refused
+	p2 := w.place("cust2", FulfilDelivery)
+	p2.Body.(*OrderPlace).Restaurant = key("resto2")
+	w.mustStore(r, p2)
+	w.act(r, "resto2", p2.ID, &OrderAccept{})
+	if _, out := w.act(r, "c2", p2.ID, &CourierClaim{}); out.Status != Rejected || out.Reason != ReasonNotCourier {
+		t.Fatalf("claim after losing the courier role: %s %s", out.Status, out.Reason)
 	}
 }

@@ -96,6 +96,11 @@ func (c *CoopState) Hash() [32]byte {
 		h.u64(uint64(m.Roles))
 		h.i64(m.AdmittedAt)
 		h.i64(m.RevokedAt)
+		h.u64(uint64(len(m.History)))
+		for _, rc := range m.History {
+			h.i64(rc.At)
+			h.u64(uint64(rc.Roles))
+		}
 		ds := m.sortedDevices()
 		h.u64(uint64(len(ds)))
 		for _, d := range ds {

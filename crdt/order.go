@@ -97,7 +97,7 @@ type Claim struct {
 	Lamport uint64 `json:"lamport"`
 	Wall    int64  `json:"wall"`
 	Outcome string `json:"outcome"`
-	Winner  PubKey `json:"winner,omitempty"`
+	Winner  PubKey `json:"winner,omitzero"`
 }
 
 // Step is an event that changed the order, in fold order.
@@ -188,8 +188,7 @@ func checkPlace(e *Event, p *OrderPlace, coop *CoopState) Reason {
 	if len(p.PINHash) != 0 && len(p.PINHash) != sha256.Size {
 		return ReasonBadField
 	}
-	m, ok := coop.ActiveMember(p.Restaurant)
-	if !ok || !m.Roles.Any(RoleRestaurant|RoleShop) {
+	if _, roles, ok := coop.MemberAt(p.Restaurant, e.Wall); !ok || !roles.Any(RoleRestaurant|RoleShop) {
 		return ReasonRestaurantUnknown
 	}
 	return ReasonOK
@@ -232,8 +231,9 @@ func (s *OrderState) actorOf(author PubKey, t int64, coop *CoopState) (actor, Re
 	if r == ReasonOK {
 		a.member = m.Key
 		a.restaurant = m.Key == s.Restaurant
-		a.dispatcher = m.Roles.Any(RoleDispatcher | RoleAdmin)
-		a.courier = m.Roles.Has(RoleCourier)
+		roles := m.RolesAt(t)
+		a.dispatcher = roles.Any(RoleDispatcher | RoleAdmin)
+		a.courier = roles.Has(RoleCourier)
 	}
 	return a, r
 }
@@ -277,7 +277,7 @@ func (s *OrderState) Authorize(e *Event, coop *CoopState) Reason {
 		if !ok {
 			return ReasonWrongBody
 		}
-		if m, ok := coop.ActiveMember(b.Courier); !ok || !m.Roles.Has(RoleCourier) {
+		if _, roles, ok := coop.MemberAt(b.Courier, e.Wall); !ok || !roles.Has(RoleCourier) {
 			return ReasonNotCourier
 		}
 	case KindCourierUnassign:
@@ -505,6 +505,9 @@ func (s *OrderState) assign(e *Event, b *CourierAssign) Reason {
 			}
 		}
 		s.Holder = b.Courier
+		if s.Pickup.Status == TaskDoing {
+			s.Pickup = Task{Status: TaskTodo} // the new holder has not set off yet
+		}
 	}
 	s.confirmHolder(b.Claim)
 	return ReasonOK

@@ -208,7 +208,7 @@ type OrderPlace struct {
 	DistanceM    uint32     `cbor:"8,keyasint,omitempty" json:"distance_m,omitempty"`
 	RulesVersion uint64     `cbor:"9,keyasint,omitempty" json:"rules_version,omitempty"`
 	Sealed       []byte     `cbor:"10,keyasint,omitempty" json:"sealed,omitempty"`
-	PINHash      []byte     `cbor:"11,keyasint,omitempty" json:"pin_hash,omitempty"` // SHA-256 of the order ID and the handover PIN
+	PINHash      []byte     `cbor:"11,keyasint,omitempty" json:"pin_hash,omitempty"` // PINHash(customer, PIN): SPEC.md §5.4.1
 	Note         string     `cbor:"12,keyasint,omitempty" json:"note,omitempty"`
 }
 

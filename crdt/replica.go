@@ -339,7 +339,21 @@ func (r *Replica) authorize(e *Event) Reason {
 		}
 		c := r.coops[e.Coop].state
 		if e.Kind == KindDeviceLink || e.Kind == KindDeviceRevoke {
-			return ReasonOK // a member's own devices: the fold checks
+			// a member manages its own devices; admins anyone's
+			var member PubKey
+			switch b := e.Body.(type) {
+			case *DeviceLink:
+				member = b.Member
+			case *DeviceRevoke:
+				member = b.Member
+			}
+			if k, ok := c.MemberKey(e.Author, e.Wall); ok && k == member {
+				return ReasonOK
+			}
+			if !c.HasRole(e.Author, e.Wall, RoleAdmin) {
+				return c.authorityReason(e.Author, e.Wall, ReasonNotAdmin)
+			}
+			return ReasonOK
 		}
 		if !c.HasRole(e.Author, e.Wall, RoleAdmin) {
 			return c.authorityReason(e.Author, e.Wall, ReasonNotAdmin)
@@ -353,7 +367,7 @@ func (r *Replica) authorize(e *Event) Reason {
 		if ID(m.Key) != e.Scope {
 			return ReasonNotOwner
 		}
-		if !m.Roles.Any(RoleRestaurant | RoleShop) {
+		if !m.RolesAt(e.Wall).Any(RoleRestaurant | RoleShop) {
 			return ReasonNotRestaurant
 		}
 	case ScopeOrder:

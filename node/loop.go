@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
@@ -53,7 +54,7 @@ func (n *Node) loop() {
 		case f := <-n.reqs:
 			f()
 		case m := <-n.gossip.msgs:
-			n.ingest(m.Data, protocol.ModeGossip, m.From)
+			n.ingestGossip(m)
 		case <-tick:
 			n.antiEntropy()
 		}
@@ -107,6 +108,25 @@ func (n *Node) countGossip(v protocol.Verdict) {
 	}:
 	default: // the loop is busy; a lost count is fine
 	}
+}
+
+// ingestGossip ingests a gossip message after checking that the event was
+// sent on the topic it belongs to (SPEC.md §10.2): one coop's topic must not
+// carry another coop's events.
+func (n *Node) ingestGossip(m gossipMsg) {
+	if id, err := protocol.ID(m.Data); err == nil && n.replica.Known(id) {
+		return
+	}
+	e, err := protocol.Decode(m.Data)
+	if err != nil {
+		return // the validator already rejected it
+	}
+	if want := protocol.TopicFor(e); want != m.Topic {
+		n.stats.GossipRejected++
+		n.log.Debug("event on the wrong topic", "from", m.From, "topic", m.Topic, "want", want)
+		return
+	}
+	n.ingest(m.Data, protocol.ModeGossip, m.From)
 }
 
 // ingest validates, persists, applies and announces one event. It runs on
@@ -174,7 +194,7 @@ func (n *Node) emit(kind crdt.Kind, scope crdt.ID, body crdt.Payload) (*crdt.Eve
 		if coop.IsZero() {
 			return nil, ErrNoCoop
 		}
-		d.Parents = n.replica.Heads(kind.Class(), scope)
+		d.Parents = n.latestHeads(kind.Class(), scope)
 		if len(d.Parents) == 0 {
 			return nil, fmt.Errorf("%w: %s", ErrUnknown, scope.Short())
 		}
@@ -182,7 +202,7 @@ func (n *Node) emit(kind crdt.Kind, scope crdt.ID, body crdt.Payload) (*crdt.Eve
 	}
 	e, raw, err := protocol.Seal(n.key, d)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrBadArgument, err)
 	}
 	if r := n.replica.Simulate(e); r != crdt.ReasonOK {
 		return nil, fmt.Errorf("%w: %s: %s", ErrRefused, kind, r)
@@ -199,6 +219,20 @@ func (n *Node) emit(kind crdt.Kind, scope crdt.ID, body crdt.Payload) (*crdt.Eve
 		n.log.Warn("outbox full; the event will spread by sync", "id", e.ID.Short())
 	}
 	return e, nil
+}
+
+// latestHeads returns the scope's heads, at most protocol.MaxParents of
+// them, preferring the highest Lamport clocks (SPEC.md §4.2).
+func (n *Node) latestHeads(class crdt.ScopeClass, scope crdt.ID) []crdt.ID {
+	heads := n.replica.Heads(class, scope)
+	if len(heads) <= protocol.MaxParents {
+		return heads
+	}
+	lam := func(id crdt.ID) uint64 { e, _ := n.replica.Event(id); return e.Lamport }
+	sort.Slice(heads, func(i, j int) bool { return lam(heads[i]) > lam(heads[j]) })
+	heads = heads[:protocol.MaxParents]
+	sort.Slice(heads, func(i, j int) bool { return heads[i].Compare(heads[j]) < 0 })
+	return heads
 }
 
 func firstNonEmpty(ss ...string) string {
@@ -246,16 +280,16 @@ func (n *Node) automate(out crdt.Outcome) {
 		if !ok || s.Restaurant != me || !s.HasHolder() || s.HolderConfirmed {
 			continue
 		}
-		if n.confirmed[s.ID] == s.Holder {
-			continue
-		}
 		var claim crdt.ID
 		for _, c := range s.Claims {
 			if c.Courier == s.Holder && c.Outcome == crdt.ClaimProvisional {
 				claim = c.Event
 			}
 		}
-		n.confirmed[s.ID] = s.Holder
+		if n.confirmed[claim] {
+			continue
+		}
+		n.confirmed[claim] = true
 		if _, err := n.emit(crdt.KindCourierAssign, s.ID, &crdt.CourierAssign{Courier: s.Holder, Claim: claim}); err != nil {
 			n.log.Warn("auto-confirm claim", "order", s.ID.Short(), "err", err)
 		}

@@ -211,7 +211,7 @@ type Node struct {
 	closing   bool
 
 	// loop-owned
-	confirmed  map[crdt.ID]crdt.PubKey // orders this restaurant node confirmed, to whom
+	confirmed  map[crdt.ID]bool // claims this restaurant node confirmed
 	stats      Stats
 	lastSynced int64 // wall ms of the last successful sync session
 }
@@ -265,7 +265,7 @@ func New(ctx context.Context, opts ...Option) (*Node, error) {
 		outbox:    make(chan outMsg, 1024),
 		syncReq:   make(chan peer.ID, 64),
 		subs:      map[*Subscription]struct{}{},
-		confirmed: map[crdt.ID]crdt.PubKey{},
+		confirmed: map[crdt.ID]bool{},
 	}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	if err := n.start(ctx); err != nil {

@@ -38,11 +38,12 @@ const (
 const (
 	syncVersion      = 1
 	maxFrame         = 4 << 20 // an Events frame of many events
-	maxWant          = 50_000
 	maxSyncParties   = 16
 	syncTimeout      = 30 * time.Second
 	sinceMarginMs    = 5 * 60_000
 	eventsPerFrame   = 512
+	frameEventBytes  = 1 << 20 // an Events frame is flushed past this many event bytes
+	wantPerFrame     = 8192
 	interestAll      = 1 << 0 // every order of the coop
 	interestOpen     = 1 << 1 // every open order (couriers: the job board)
 	interestNoOrders = 1 << 2 // coop log and catalogues only
@@ -230,7 +231,7 @@ func encodeIDs(ids []crdt.ID) []byte {
 
 func decodeIDs(b []byte) ([]crdt.ID, error) {
 	n, k := binary.Uvarint(b)
-	if k <= 0 || n > maxWant || uint64(len(b)-k) != n*32 {
+	if k <= 0 || n > wantPerFrame || uint64(len(b)-k) != n*32 {
 		return nil, fmt.Errorf("%w: bad id list", ErrSyncProtocol)
 	}
 	b = b[k:]
@@ -273,7 +274,7 @@ func decodeEvents(b []byte) ([][]byte, error) {
 
 // sendEvents writes the raw bytes of ids, in frames of eventsPerFrame.
 func (n *Node) sendEvents(ctx context.Context, f *frameRW, ids []crdt.ID) (int, error) {
-	sent := 0
+	sent, batchBytes := 0, 0
 	batch := make([][]byte, 0, eventsPerFrame)
 	flush := func() error {
 		if len(batch) == 0 {
@@ -291,7 +292,9 @@ func (n *Node) sendEvents(ctx context.Context, f *frameRW, ids []crdt.ID) (int, 
 		}
 		batch = append(batch, raw)
 		f.evBytes += len(raw)
-		if len(batch) == eventsPerFrame {
+		batchBytes += len(raw)
+		if len(batch) == eventsPerFrame || batchBytes >= frameEventBytes {
+			batchBytes = 0
 			if err := flush(); err != nil {
 				return sent, err
 			}

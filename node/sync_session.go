@@ -26,7 +26,7 @@ type SyncReport struct {
 	// EventBytes is the size of the events moved, both ways: the d·S of
 	// the SPEC.md §8 target; the rest of the bytes is sync overhead.
 	EventBytes int `json:"event_bytes"`
-	Items      int     `json:"items"` // events in scope on this side
+	Items      int `json:"items"` // events in scope on this side
 }
 
 // Sync runs one catch-up session with p now and reports its cost.
@@ -118,7 +118,14 @@ func (n *Node) syncWith(ctx context.Context, p peer.ID) (rep SyncReport, err err
 	if rep.EventsOut, err = n.sendEvents(ctx, f, have); err != nil {
 		return rep, err
 	}
-	if err := f.write(frameWant, encodeIDs(need)); err != nil {
+	for len(need) > 0 {
+		k := min(len(need), wantPerFrame)
+		if err := f.write(frameWant, encodeIDs(need[:k])); err != nil {
+			return rep, err
+		}
+		need = need[k:]
+	}
+	if err := f.write(frameDone, nil); err != nil {
 		return rep, err
 	}
 	for {
@@ -229,6 +236,7 @@ func (n *Node) respond(ctx context.Context, f *frameRW, from peer.ID) error {
 			if err != nil {
 				return err
 			}
+		case frameDone:
 			return f.write(frameDone, nil)
 		default:
 			return fmt.Errorf("%w: unexpected frame %d", ErrSyncProtocol, typ)
