@@ -178,6 +178,16 @@ func (f *frameRW) read() (byte, []byte, error) {
 	return buf[0], buf[1:], nil
 }
 
+// uvarint decodes a minimally encoded unsigned varint; non-minimal forms
+// are malformed (SPEC.md §8.6.1), so every frame has one encoding.
+func uvarint(b []byte) (uint64, int) {
+	v, k := binary.Uvarint(b)
+	if k <= 0 || k != uvarintLen(v) {
+		return 0, -1
+	}
+	return v, k
+}
+
 func uvarintLen(v uint64) int {
 	var b [binary.MaxVarintLen64]byte
 	return binary.PutUvarint(b[:], v)
@@ -203,12 +213,12 @@ func decodeHello(b []byte) (interest, error) {
 	copy(in.coop[:], b[1:33])
 	in.flags = b[33]
 	rest := b[34:]
-	since, k := binary.Uvarint(rest)
+	since, k := uvarint(rest)
 	if k <= 0 {
 		return in, fmt.Errorf("%w: bad hello since", ErrSyncProtocol)
 	}
 	in.since, rest = since, rest[k:]
-	np, k := binary.Uvarint(rest)
+	np, k := uvarint(rest)
 	if k <= 0 || np > maxSyncParties || uint64(len(rest)-k) != np*32 {
 		return in, fmt.Errorf("%w: bad hello parties", ErrSyncProtocol)
 	}
@@ -230,7 +240,7 @@ func encodeIDs(ids []crdt.ID) []byte {
 }
 
 func decodeIDs(b []byte) ([]crdt.ID, error) {
-	n, k := binary.Uvarint(b)
+	n, k := uvarint(b)
 	if k <= 0 || n > wantPerFrame || uint64(len(b)-k) != n*32 {
 		return nil, fmt.Errorf("%w: bad id list", ErrSyncProtocol)
 	}
@@ -252,14 +262,14 @@ func encodeEvents(raws [][]byte) []byte {
 }
 
 func decodeEvents(b []byte) ([][]byte, error) {
-	n, k := binary.Uvarint(b)
+	n, k := uvarint(b)
 	if k <= 0 || n > eventsPerFrame {
 		return nil, fmt.Errorf("%w: bad event list", ErrSyncProtocol)
 	}
 	b = b[k:]
 	out := make([][]byte, 0, n)
 	for i := uint64(0); i < n; i++ {
-		l, k := binary.Uvarint(b)
+		l, k := uvarint(b)
 		if k <= 0 || l > uint64(len(b)-k) || l > protocol.MaxDocSize {
 			return nil, fmt.Errorf("%w: bad event length", ErrSyncProtocol)
 		}
