@@ -52,15 +52,23 @@ func New(n *node.Node, token string, log *slog.Logger) (*Server, error) {
 	return s, nil
 }
 
-// Listen checks that addr is a loopback address and listens on it.
-func Listen(addr string) (net.Listener, error) {
+// CheckLoopback checks that addr is host:port with a loopback host.
+func CheckLoopback(addr string) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return nil, fmt.Errorf("httpapi: listen address %q: %w", addr, err)
+		return fmt.Errorf("%w: address %q: %v", ErrNotLoopback, addr, err)
 	}
 	ip := net.ParseIP(host)
 	if host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return nil, fmt.Errorf("%w: %s", ErrNotLoopback, addr)
+		return fmt.Errorf("%w: %s", ErrNotLoopback, addr)
+	}
+	return nil
+}
+
+// Listen checks that addr is a loopback address and listens on it.
+func Listen(addr string) (net.Listener, error) {
+	if err := CheckLoopback(addr); err != nil {
+		return nil, err
 	}
 	return net.Listen("tcp", addr)
 }
