@@ -57,6 +57,16 @@ func courierCrashChild(mode string) error {
 	if err != nil {
 		return err
 	}
+	if mode == "restart" {
+		st, err := OpenPebble(os.Getenv("DATA"))
+		if err != nil {
+			return err
+		}
+		cnt := 0
+		_ = st.ForEachEvent(ctx, func(crdt.ID, []byte) error { cnt++; return nil })
+		st.Close()
+		fmt.Println("ONDISK", cnt)
+	}
 	n, err := New(ctx, WithKey(nodeKey("crash-courier")), WithRole(RoleCourier), WithDataDir(os.Getenv("DATA")),
 		WithListen("/ip4/127.0.0.1/tcp/0"), WithCoop(coop), WithSyncInterval(-1), WithSyncOnConnect(false))
 	if err != nil {
@@ -84,11 +94,14 @@ func courierCrashChild(mode string) error {
 	case "restart":
 		claim, _ := crdt.ParseID(os.Getenv("CLAIM"))
 		rep := courierChildReport{}
-		if s, err := n.Order(ctx, order); err == nil {
+		s, err := n.Order(ctx, order)
+		if err == nil {
 			for _, c := range s.Claims {
 				rep.HasClaim = rep.HasClaim || c.Event == claim
 			}
 		}
+		st := n.Stats(ctx)
+		fmt.Printf("REPLAYED stored=%d pending=%d order_err=%v\n", st.EventsStored, st.EventsPending, err)
 		if err := n.ConnectAddr(ctx, boot); err != nil {
 			return err
 		}
@@ -185,6 +198,7 @@ func TestCrashRestart(t *testing.T) {
 		t.Fatalf("restart: %v: %s", err, outb)
 	}
 	var rep courierChildReport
+	t.Logf("child said: %s", outb)
 	for _, line := range strings.Split(string(outb), "\n") {
 		if v, ok := strings.CutPrefix(line, "REPORT "); ok {
 			must(t, json.Unmarshal([]byte(v), &rep))

@@ -40,7 +40,9 @@ type gossipConfig struct {
 	D, Dlo, Dhi int
 	Heartbeat   time.Duration
 	// Leaf makes the node a non-relaying leaf (D=Dlo=Dhi=Dout=0): it keeps
-	// no mesh, so it forwards nothing and costs little battery. It still
+	// no mesh (a GRAFT it accepts is pruned at the next heartbeat, and the
+	// PRUNE backoff keeps that peer away for a minute), so it forwards
+	// next to nothing and costs little battery. It still
 	// receives messages that their publishers flood to it (flood publishing
 	// sends a node's own messages to every subscribed peer) and, with up to
 	// a heartbeat of extra latency, through IHAVE/IWANT gossip from mesh
@@ -607,15 +609,15 @@ func (m *meshTracer) OnClosedOutboundStream(p peer.ID) {
 }
 
 func (m *meshTracer) OnNewOutboundStream(peer.ID, protocol.ID) {}
-func (m *meshTracer) Join(string)                               {}
-func (m *meshTracer) ValidateMessage(*pubsub.Message)           {}
-func (m *meshTracer) DeliverMessage(*pubsub.Message)            {}
-func (m *meshTracer) RejectMessage(*pubsub.Message, string)     {}
-func (m *meshTracer) DuplicateMessage(*pubsub.Message)          {}
-func (m *meshTracer) ThrottlePeer(peer.ID)                      {}
-func (m *meshTracer) RecvRPC(*pubsub.RPC)                       {}
-func (m *meshTracer) SendRPC(*pubsub.RPC, peer.ID)              {}
-func (m *meshTracer) DropRPC(*pubsub.RPC, peer.ID)              {}
-func (m *meshTracer) UndeliverableMessage(*pubsub.Message)      {}
+func (m *meshTracer) Join(string)                              {}
+func (m *meshTracer) ValidateMessage(*pubsub.Message)          {}
+func (m *meshTracer) DeliverMessage(*pubsub.Message)           {}
+func (m *meshTracer) RejectMessage(*pubsub.Message, string)    {}
+func (m *meshTracer) DuplicateMessage(*pubsub.Message)         {}
+func (m *meshTracer) ThrottlePeer(peer.ID)                     {}
+func (m *meshTracer) RecvRPC(*pubsub.RPC)                      {}
+func (m *meshTracer) SendRPC(*pubsub.RPC, peer.ID)             {}
+func (m *meshTracer) DropRPC(*pubsub.RPC, peer.ID)             {}
+func (m *meshTracer) UndeliverableMessage(*pubsub.Message)     {}
 
 var _ pubsub.RawTracer = (*meshTracer)(nil)

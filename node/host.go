@@ -12,8 +12,8 @@ import (
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
-	"github.com/libp2p/go-libp2p/p2p/net/connmgr"
 	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
+	"github.com/libp2p/go-libp2p/p2p/net/connmgr"
 	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
 )
@@ -45,6 +45,20 @@ const (
 const (
 	rcmgrMemory = 64 << 20
 	rcmgrFDs    = 256
+)
+
+// Per-subnet connection limits. libp2p allows 8 connections per IPv4
+// address by default, which assumes one machine per address. A coop's
+// always-on node sees many couriers' phones arrive from one carrier-grade
+// NAT address, so we allow 32 per IPv4 address and per IPv6 /56 (a
+// customer site), and 128 per IPv6 /48; the system-wide limits still bound
+// the total. Loopback stays unlimited (libp2p's default prefix rule).
+var (
+	ipv4SubnetLimits = []rcmgr.ConnLimitPerSubnet{{PrefixLength: 32, ConnCount: 32}}
+	ipv6SubnetLimits = []rcmgr.ConnLimitPerSubnet{
+		{PrefixLength: 56, ConnCount: 32},
+		{PrefixLength: 48, ConnCount: 128},
+	}
 )
 
 // hostConfig configures newHost. The zero value of every field except Key
@@ -117,7 +131,8 @@ func newHost(cfg hostConfig) (host.Host, error) {
 	if err != nil {
 		return nil, fmt.Errorf("node: connection manager: %w", err)
 	}
-	rm, err := rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(resourceLimits(high)))
+	rm, err := rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(resourceLimits(high)),
+		rcmgr.WithLimitPerSubnet(ipv4SubnetLimits, ipv6SubnetLimits))
 	if err != nil {
 		_ = cm.Close()
 		return nil, fmt.Errorf("node: resource manager: %w", err)

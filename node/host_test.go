@@ -8,12 +8,12 @@ import (
 	"testing"
 	"time"
 
+	coreconnmgr "github.com/libp2p/go-libp2p/core/connmgr"
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/host"
-	coreconnmgr "github.com/libp2p/go-libp2p/core/connmgr"
-	"github.com/libp2p/go-libp2p/p2p/net/connmgr"
-	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
 	"github.com/libp2p/go-libp2p/core/peer"
+	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
+	"github.com/libp2p/go-libp2p/p2p/net/connmgr"
 	"github.com/multiformats/go-multiaddr"
 )
 
@@ -121,7 +121,13 @@ func TestHostTCPAndQUIC(t *testing.T) {
 	}
 }
 
-func TestHostRejectsBadKeys(t *testing.T) {
+func TestHostRejectsBadConfig(t *testing.T) {
+	t.Cleanup(leakCheck(t))
+	// A failed start must not leave the resource or connection manager's
+	// goroutines behind.
+	if _, err := newHost(hostConfig{Key: testKey(t), ListenAddrs: []string{"not a multiaddr"}}); err == nil {
+		t.Fatal("bad listen address accepted")
+	}
 	if _, err := newHost(hostConfig{}); !errors.Is(err, ErrNotEd25519) {
 		t.Fatalf("nil key: got %v, want ErrNotEd25519", err)
 	}

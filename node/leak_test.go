@@ -59,7 +59,8 @@ func leakCheck(t testing.TB) func() {
 	before := goroutines()
 	return func() {
 		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
+		start := time.Now()
+		deadline := start.Add(10 * time.Second)
 		tick := time.NewTicker(10 * time.Millisecond)
 		defer tick.Stop()
 		for {
@@ -71,6 +72,9 @@ func leakCheck(t testing.TB) func() {
 				leaked = append(leaked, st)
 			}
 			if len(leaked) == 0 {
+				if waited := time.Since(start); waited > time.Second {
+					t.Logf("goroutines took %v to stop after close", waited)
+				}
 				return
 			}
 			if time.Now().After(deadline) {

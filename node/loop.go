@@ -140,7 +140,9 @@ func (n *Node) ingest(raw []byte, mode protocol.Mode, from peer.ID) (protocol.Re
 		return res, crdt.Outcome{Status: crdt.Rejected, Reason: crdt.Reason(res.Reason)}
 	}
 	e := res.Event
-	if err := n.store.PutEvent(n.ctx, e.ID, raw); err != nil {
+	if n.batchPersisted {
+		// already written durably by the caller's batch
+	} else if err := n.store.PutEvent(n.ctx, e.ID, raw); err != nil {
 		n.log.Error("persist event", "id", e.ID.Short(), "err", err)
 		res.Verdict, res.Err = protocol.Ignore, err
 		return res, crdt.Outcome{Status: crdt.Rejected}

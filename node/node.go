@@ -20,6 +20,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand"
+	"sort"
 	"sync"
 	"time"
 
@@ -214,6 +215,9 @@ type Node struct {
 	confirmed  map[crdt.ID]bool // claims this restaurant node confirmed
 	stats      Stats
 	lastSynced int64 // wall ms of the last successful sync session
+	// batchPersisted is set while ingesting a batch the caller already
+	// wrote with one fsync (sync frames).
+	batchPersisted bool
 }
 
 // Stats are counters for demos, benchmarks and health checks.
@@ -326,7 +330,7 @@ func (n *Node) start(ctx context.Context) error {
 	go n.syncer()
 	n.disc, err = newDiscovery(n.ctx, n.host, discoveryConfig{
 		Bootstrap: n.cfg.bootstrap, MDNS: n.cfg.mdns, Coop: n.cfg.coop, Logger: n.log,
-		Clock: realClock{}, Rand: n.cfg.rng.Float64,
+		Clock: realClock{}, Rand: func() float64 { n.rngMu.Lock(); defer n.rngMu.Unlock(); return n.cfg.rng.Float64() },
 	})
 	if err != nil {
 		return err
@@ -336,9 +340,12 @@ func (n *Node) start(ctx context.Context) error {
 	return nil
 }
 
-// replay loads every stored event into the replica, in any order: causal
-// delivery inside the replica sorts it out (SPEC.md §12.2).
+// replay loads every stored event into the replica. Authority depends on
+// the coop log, so events are applied coop log first, then catalogues, then
+// orders, each by Lamport clock (SPEC.md §12.2); causal delivery inside the
+// replica handles the rest.
 func (n *Node) replay(ctx context.Context) error {
+	var evs []*crdt.Event
 	var bad int
 	err := n.store.ForEachEvent(ctx, func(id crdt.ID, raw []byte) error {
 		e, err := protocol.Decode(raw)
@@ -346,17 +353,42 @@ func (n *Node) replay(ctx context.Context) error {
 			bad++
 			return nil
 		}
-		n.replica.Apply(e)
+		evs = append(evs, e)
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("node: replay store: %w", err)
 	}
+	sortForApply(evs)
+	for _, e := range evs {
+		n.replica.Apply(e)
+	}
 	if bad > 0 {
 		n.log.Warn("store held undecodable events", "count", bad)
 	}
+	n.stats.EventsStored, n.stats.EventsPending = n.replica.Len(), n.replica.PendingLen()
 	n.log.Info("replayed store", "events", n.replica.Len(), "pending", n.replica.PendingLen())
 	return nil
+}
+
+// sortForApply orders a batch so that what grants authority comes first:
+// coop log, catalogues, orders; within a class by Lamport, then ID.
+func sortForApply(evs []*crdt.Event) {
+	rank := func(e *crdt.Event) int {
+		switch e.Kind.Class() {
+		case crdt.ScopeCoop:
+			return 0
+		case crdt.ScopeCatalog:
+			return 1
+		}
+		return 2
+	}
+	sort.SliceStable(evs, func(i, j int) bool {
+		if ri, rj := rank(evs[i]), rank(evs[j]); ri != rj {
+			return ri < rj
+		}
+		return evs[i].Before(evs[j])
+	})
 }
 
 func (n *Node) joinTopics(coop crdt.ID) error {

@@ -313,7 +313,9 @@ func (n *Node) sendEvents(ctx context.Context, f *frameRW, ids []crdt.ID) (int, 
 	return sent, flush()
 }
 
-// receiveEvents ingests one Events frame on the loop.
+// receiveEvents ingests one Events frame on the loop: the batch is sorted
+// so that coop events come first (SPEC.md §8.6), checked, written with one
+// fsync, then applied.
 func (n *Node) receiveEvents(ctx context.Context, f *frameRW, body []byte, from peer.ID) (int, error) {
 	raws, err := decodeEvents(body)
 	if err != nil {
@@ -322,10 +324,42 @@ func (n *Node) receiveEvents(ctx context.Context, f *frameRW, body []byte, from 
 	for _, r := range raws {
 		f.evBytes += len(r)
 	}
-	err = n.do(ctx, func() error {
-		for _, raw := range raws {
-			n.ingest(raw, protocol.ModeSync, from)
+	type item struct {
+		e   *crdt.Event
+		raw []byte
+	}
+	var items []item
+	for _, raw := range raws {
+		if e, err := protocol.Decode(raw); err == nil {
+			items = append(items, item{e, raw})
 		}
+	}
+	evs := make([]*crdt.Event, len(items))
+	byID := map[crdt.ID][]byte{}
+	for i, it := range items {
+		evs[i] = it.e
+		byID[it.e.ID] = it.raw
+	}
+	sortForApply(evs)
+	err = n.do(ctx, func() error {
+		// one durable batch for everything new, then ingest (whose own
+		// put of the same bytes is then cheap to skip)
+		var batch []StoredEvent
+		for _, e := range evs {
+			if !n.replica.Known(e.ID) {
+				batch = append(batch, StoredEvent{ID: e.ID, Raw: byID[e.ID]})
+			}
+		}
+		if len(batch) > 0 {
+			if err := n.store.PutEvents(n.ctx, batch); err != nil {
+				return err
+			}
+		}
+		n.batchPersisted = true
+		for _, e := range evs {
+			n.ingest(byID[e.ID], protocol.ModeSync, from)
+		}
+		n.batchPersisted = false
 		n.stats.SyncEventsIn += len(raws)
 		return nil
 	})
