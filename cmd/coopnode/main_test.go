@@ -1,0 +1,226 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestBadCommandLines: mistakes get exit status 2 and a clear message.
+func TestBadCommandLines(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "usage"},
+		{[]string{"fly"}, `unknown command "fly"`},
+		{[]string{"init"}, "-data is required"},
+		{[]string{"init", "-data", dir, "-role", "pilot"}, "unknown role"},
+		{[]string{"init", "-data", dir, "-api", "0.0.0.0:80"}, "non-loopback"},
+		{[]string{"init", "-data", dir, "-invite", "garbage"}, "-invite"},
+		{[]string{"init", "-data", dir, "-bogus"}, "flag provided but not defined"},
+		{[]string{"init", "-data", dir, "extra"}, "want 0 argument"},
+		{[]string{"run", "-data", dir, "-log-level", "loud"}, "-log-level"},
+		{[]string{"demo", "-orders", "0"}, "outside 1..200"},
+		{[]string{"accept", "-data", dir}, "want 1 argument"},
+		{[]string{"accept", "-data", dir, "nothex"}, "64 hex"},
+		{[]string{"fail", "-data", dir}, "want 1 argument"},
+	} {
+		var out, errb bytes.Buffer
+		code := realMain(tc.args, &out, &errb)
+		if code != 2 || !strings.Contains(errb.String(), tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, code, errb.String(), tc.want)
+		}
+	}
+	var out, errb bytes.Buffer
+	if code := realMain([]string{"status", "-data", dir}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "coopnode init") {
+		t.Errorf("status without a node: %d %q", code, errb.String())
+	}
+}
+
+// The child process runs realMain with the arguments in COOPNODE_ARGS.
+func TestMain(m *testing.M) {
+	if args := os.Getenv("COOPNODE_ARGS"); args != "" {
+		os.Exit(realMain(strings.Split(args, "\x1f"), os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+type cli struct {
+	t       *testing.T
+	procs   []*exec.Cmd
+	orderID string
+}
+
+// start runs "coopnode ARGS" as a child process.
+func (c *cli) start(args ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "COOPNODE_ARGS="+strings.Join(args, "\x1f"))
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		c.t.Fatal(err)
+	}
+	c.procs = append(c.procs, cmd)
+	c.t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	return cmd
+}
+
+// run runs a client command in-process and decodes its JSON output.
+func (c *cli) run(args ...string) map[string]any {
+	c.t.Helper()
+	var out, errb bytes.Buffer
+	if code := realMain(args, &out, &errb); code != 0 {
+		c.t.Fatalf("coopnode %v: exit %d: %s", args, code, errb.String())
+	}
+	var m map[string]any
+	_ = json.Unmarshal(out.Bytes(), &m)
+	return m
+}
+
+func waitFile(t *testing.T, name string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := os.Stat(name); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never appeared", name)
+		}
+		time.Sleep(20 * time.Millisecond) // polling a condition with a deadline
+	}
+}
+
+func keyOf(t *testing.T, c *cli, dir string) string {
+	return c.run("status", "-data", dir)["key"].(string)
+}
+
+// TestThreeNodesByHand follows the README: a restaurant, a courier and a
+// customer, each "coopnode run" in its own process, take an order from
+// placed to delivered through the CLI; SIGTERM stops each cleanly.
+func TestThreeNodesByHand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns processes")
+	}
+	c := &cli{t: t}
+	base := t.TempDir()
+	dirs := map[string]string{}
+	for _, role := range []string{"restaurant", "courier", "customer"} {
+		d := filepath.Join(base, role)
+		dirs[role] = d
+		c.run("init", "-data", d, "-role", role, "-listen", "/ip4/127.0.0.1/tcp/0", "-mdns=false")
+	}
+	c.start("run", "-data", dirs["restaurant"], "-log-level", "warn")
+	waitFile(t, filepath.Join(dirs["restaurant"], apiFile))
+	c.run("found", "-data", dirs["restaurant"], "-name", "Hand Coop", "-city", "Nantes")
+	me := keyOf(t, c, dirs["restaurant"])
+	c.run("admit", "-data", dirs["restaurant"], "-member", me, "-roles", "admin,restaurant", "-name", "Chez Mia")
+	invite := c.run("invite", "-data", dirs["restaurant"])["invite"].(string)
+
+	for _, role := range []string{"courier", "customer"} {
+		c.start("run", "-data", dirs[role], "-invite", invite, "-log-level", "warn")
+		waitFile(t, filepath.Join(dirs[role], apiFile))
+	}
+	courier := keyOf(t, c, dirs["courier"])
+	c.run("admit", "-data", dirs["restaurant"], "-member", courier, "-roles", "courier", "-name", "Zoé")
+
+	profile := filepath.Join(base, "profile.json")
+	os.WriteFile(profile, []byte(`{"name":"Chez Mia","position":{"lat_e6":47218000,"lon_e6":-1553000},"fulfilment":1,"enabled":true}`), 0o600)
+	c.run("profile", "-data", dirs["restaurant"], "-file", profile)
+	order := filepath.Join(base, "order.json")
+	os.WriteFile(order, []byte(fmt.Sprintf(`{"restaurant":"%s","fulfilment":1,"items":[{"product":"wrap","name":"Falafel wrap","quantity":2,"unit_cents":650,"total_cents":1300}],"totals":{"items_cents":1300,"delivery_cents":400,"tip_cents":200,"total_cents":1900},"pickup":{"lat_e6":47218000,"lon_e6":-1553000},"dropoff_area":{"lat_e6":47210000,"lon_e6":-1560000}}`, me)), 0o600)
+
+	// the customer must know the restaurant's membership before placing
+	waitFor(t, func() bool {
+		var out, errb bytes.Buffer
+		return realMain([]string{"place", "-data", dirs["customer"], "-file", order}, &out, &errb) == 0 && strings.Contains(out.String(), `"id"`) && c.saveOrder(out.Bytes())
+	})
+	id := c.orderID
+	waitFor(t, func() bool { return ok(realMainQuiet("accept", "-data", dirs["restaurant"], id)) })
+	waitFor(t, func() bool {
+		var out, errb bytes.Buffer
+		return realMain([]string{"claim", "-data", dirs["courier"], id}, &out, &errb) == 0 && strings.Contains(out.String(), `"won": true`)
+	})
+	c.run("ready", "-data", dirs["restaurant"], id)
+	waitFor(t, func() bool { return ok(realMainQuiet("pickup", "-data", dirs["courier"], id)) })
+	c.run("deliver", "-data", dirs["courier"], "-recipient", "Léa", id)
+	var final string
+	waitFor(t, func() bool {
+		var out, errb bytes.Buffer
+		realMain([]string{"order", "-data", dirs["customer"], id}, &out, &errb)
+		final = out.String()
+		return strings.Contains(final, `"status": "delivered"`)
+	})
+	var st map[string]any
+	must(t, json.Unmarshal([]byte(final), &st))
+	if st["holder"] != courier || st["holder_confirmed"] != true || st["proof"].(map[string]any)["recipient"] != "Léa" {
+		t.Fatalf("final order at the customer: %s", final)
+	}
+	t.Logf("order %s delivered by %s, seen by the customer's own node", id[:8], courier[:8])
+	for _, p := range c.procs {
+		if err := p.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- p.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("node exited badly on SIGTERM: %v", err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatal("node did not stop on SIGTERM")
+		}
+	}
+}
+
+func (c *cli) saveOrder(b []byte) bool {
+	var m map[string]any
+	if json.Unmarshal(b, &m) != nil {
+		return false
+	}
+	id, _ := m["id"].(string)
+	c.orderID = id
+	return id != ""
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func realMainQuiet(args ...string) int {
+	var out, errb bytes.Buffer
+	return realMain(args, &out, &errb)
+}
+
+func ok(code int) bool { return code == 0 }
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for !cond() {
+		if ctx.Err() != nil {
+			t.Fatal("condition not reached in 30 s")
+		}
+		time.Sleep(50 * time.Millisecond) // polling a condition with a deadline
+	}
+}

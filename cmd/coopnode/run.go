@@ -1,0 +1,219 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/multiformats/go-multiaddr"
+
+	"github.com/coopnode/coopnode/node"
+	"github.com/coopnode/coopnode/node/httpapi"
+)
+
+// config is a data folder's config.json.
+type config struct {
+	Role      string   `json:"role"`
+	Listen    []string `json:"listen"`
+	API       string   `json:"api"`
+	Token     string   `json:"token"`
+	Bootstrap []string `json:"bootstrap,omitempty"`
+	Invite    string   `json:"invite,omitempty"`
+	MDNS      bool     `json:"mdns"`
+}
+
+const (
+	keyFile    = "identity.key"
+	configFile = "config.json"
+	apiFile    = "api.addr" // the API address a running node actually bound
+)
+
+func cmdInit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("init", stderr)
+	dir := fs.String("data", "", "data folder to create (required)")
+	role := fs.String("role", "customer", "customer, restaurant, courier, admin or relay")
+	api := fs.String("api", "127.0.0.1:0", "HTTP API address (loopback only; port 0 picks one)")
+	listen := fs.String("listen", "/ip4/0.0.0.0/tcp/0,/ip4/0.0.0.0/udp/0/quic-v1", "comma-separated libp2p listen multiaddrs")
+	invite := fs.String("invite", "", "a cooperative's invite string to join")
+	mdns := fs.Bool("mdns", true, "discover peers on the local network")
+	if _, err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if *dir == "" {
+		return fmt.Errorf("%w: -data is required", errUsage)
+	}
+	if _, err := node.ParseRole(*role); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if err := httpapi.CheckLoopback(*api); err != nil {
+		return fmt.Errorf("%w: -api: %v", errUsage, err)
+	}
+	if *invite != "" {
+		if _, err := node.ParseInvite(*invite); err != nil {
+			return fmt.Errorf("%w: -invite: %v", errUsage, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(*dir, keyFile)); err == nil {
+		return fmt.Errorf("%s already holds an identity; refusing to overwrite it", *dir)
+	}
+	if err := os.MkdirAll(*dir, 0o700); err != nil {
+		return err
+	}
+	seed := make([]byte, ed25519.SeedSize)
+	tok := make([]byte, 24)
+	if _, err := rand.Read(seed); err != nil {
+		return err
+	}
+	if _, err := rand.Read(tok); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(*dir, keyFile), []byte(hex.EncodeToString(seed)+"\n"), 0o600); err != nil {
+		return err
+	}
+	cfg := config{Role: *role, Listen: splitList(*listen), API: *api, Token: hex.EncodeToString(tok), Invite: *invite, MDNS: *mdns}
+	b, _ := json.MarshalIndent(cfg, "", "  ")
+	if err := os.WriteFile(filepath.Join(*dir, configFile), append(b, '\n'), 0o600); err != nil {
+		return err
+	}
+	pub := ed25519.NewKeyFromSeed(seed).Public().(ed25519.PublicKey)
+	fmt.Fprintf(stdout, "initialised %s\n  role: %s\n  key:  %s\n", *dir, *role, hex.EncodeToString(pub))
+	return nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func loadData(dir string) (ed25519.PrivateKey, config, error) {
+	var cfg config
+	if dir == "" {
+		return nil, cfg, fmt.Errorf("%w: -data is required", errUsage)
+	}
+	kb, err := os.ReadFile(filepath.Join(dir, keyFile))
+	if err != nil {
+		return nil, cfg, fmt.Errorf("read identity (did you run 'coopnode init -data %s'?): %w", dir, err)
+	}
+	seed, err := hex.DecodeString(strings.TrimSpace(string(kb)))
+	if err != nil || len(seed) != ed25519.SeedSize {
+		return nil, cfg, fmt.Errorf("%s: not a 32-byte hex seed", filepath.Join(dir, keyFile))
+	}
+	cb, err := os.ReadFile(filepath.Join(dir, configFile))
+	if err != nil {
+		return nil, cfg, err
+	}
+	if err := json.Unmarshal(cb, &cfg); err != nil {
+		return nil, cfg, fmt.Errorf("%s: %w", filepath.Join(dir, configFile), err)
+	}
+	return ed25519.NewKeyFromSeed(seed), cfg, nil
+}
+
+func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("run", stderr)
+	dir := fs.String("data", "", "data folder made by 'coopnode init' (required)")
+	role := fs.String("role", "", "override the role in config.json")
+	listen := fs.String("listen", "", "override the listen multiaddrs (comma-separated)")
+	api := fs.String("api", "", "override the HTTP API address (loopback only)")
+	boot := fs.String("bootstrap", "", "comma-separated multiaddrs with /p2p/ of peers to keep connected")
+	invite := fs.String("invite", "", "join the cooperative of this invite string")
+	level := fs.String("log-level", "info", "debug, info, warn or error")
+	if _, err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	log, err := newLogger(stderr, *level)
+	if err != nil {
+		return err
+	}
+	key, cfg, err := loadData(*dir)
+	if err != nil {
+		return err
+	}
+	if *role != "" {
+		cfg.Role = *role
+	}
+	if *listen != "" {
+		cfg.Listen = splitList(*listen)
+	}
+	if *api != "" {
+		cfg.API = *api
+	}
+	if *invite != "" {
+		cfg.Invite = *invite
+	}
+	cfg.Bootstrap = append(cfg.Bootstrap, splitList(*boot)...)
+	r, err := node.ParseRole(cfg.Role)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	opts := []node.Option{node.WithKey(key), node.WithRole(r), node.WithDataDir(filepath.Join(*dir, "store")),
+		node.WithListen(cfg.Listen...), node.WithMDNS(cfg.MDNS), node.WithLogger(log)}
+	for _, b := range cfg.Bootstrap {
+		ma, err := multiaddr.NewMultiaddr(b)
+		if err != nil {
+			return fmt.Errorf("%w: bootstrap %q: %v", errUsage, b, err)
+		}
+		opts = append(opts, node.WithBootstrap(ma))
+	}
+	if cfg.Invite != "" {
+		inv, err := node.ParseInvite(cfg.Invite)
+		if err != nil {
+			return fmt.Errorf("%w: invite: %v", errUsage, err)
+		}
+		opts = append(opts, node.WithInvite(inv))
+	}
+	ln, err := httpapi.Listen(cfg.API)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	defer ln.Close()
+	n, err := node.New(ctx, opts...)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	srv, err := httpapi.New(n, cfg.Token, log)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	apiAddr := ln.Addr().String()
+	if err := os.WriteFile(filepath.Join(*dir, apiFile), []byte(apiAddr+"\n"), 0o600); err != nil {
+		return err
+	}
+	defer os.Remove(filepath.Join(*dir, apiFile))
+	fmt.Fprintf(stdout, "coopnode %s running\n  peer: %s\n  key:  %s\n  api:  http://%s (token in %s)\n",
+		r, n.ID(), n.Key(), apiAddr, filepath.Join(*dir, configFile))
+	for _, a := range n.Addrs() {
+		fmt.Fprintf(stdout, "  addr: %s\n", a)
+	}
+	if !n.Coop().IsZero() {
+		fmt.Fprintf(stdout, "  coop: %s\n  invite: %s\n", n.Coop(), n.Invite())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case err := <-errc:
+		return err
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = hs.Shutdown(sctx)
+	<-errc
+	return n.Close()
+}
