@@ -166,6 +166,10 @@ func (n *Node) ingest(raw []byte, mode protocol.Mode, from peer.ID) (protocol.Re
 	}
 	if out.Status == crdt.Stored {
 		n.announce(e, out, mode == protocol.ModeLocal)
+		for _, r := range out.Released {
+			// events that waited for this one: each gets its own change
+			n.announce(r, crdt.Outcome{Status: crdt.Stored, Changed: []crdt.ScopeRef{refOf(r)}}, false)
+		}
 		n.automate(out)
 	}
 	return res, out
@@ -235,6 +239,11 @@ func (n *Node) latestHeads(class crdt.ScopeClass, scope crdt.ID) []crdt.ID {
 	heads = heads[:protocol.MaxParents]
 	sort.Slice(heads, func(i, j int) bool { return heads[i].Compare(heads[j]) < 0 })
 	return heads
+}
+
+// refOf names the scope an event belongs to.
+func refOf(e *crdt.Event) crdt.ScopeRef {
+	return crdt.ScopeRef{Class: e.Kind.Class(), Coop: e.Coop, ID: e.ScopeID()}
 }
 
 func firstNonEmpty(ss ...string) string {

@@ -443,12 +443,14 @@ func (n *Node) Addrs() []multiaddr.Multiaddr {
 // Invite returns an invite to this node's coop with this node as bootstrap.
 func (n *Node) Invite() Invite { return Invite{Coop: n.Coop(), Bootstrap: n.Addrs()} }
 
-// Connect dials a peer and syncs with it.
+// Connect dials a peer and, unless sync on connect is off, syncs with it.
 func (n *Node) Connect(ctx context.Context, ai peer.AddrInfo) error {
 	if err := n.host.Connect(ctx, ai); err != nil {
 		return fmt.Errorf("node: connect %s: %w", ai.ID, err)
 	}
-	n.requestSync(ai.ID)
+	if !n.cfg.noConnSync {
+		n.requestSync(ai.ID)
+	}
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/rand"
+	"slices"
 	"strings"
 
 	"github.com/coopnode/coopnode/crdt"
@@ -324,8 +325,7 @@ type cart struct {
 
 // fillCart picks 1–3 distinct available products, 1–2 of each, and for
 // products with options usually one value; then, like a customer told
-// about the restaurant's minimum order, adds to the first line until the
-// items reach minCents.
+// about the restaurant's minimum order, tops the cart up to minCents.
 func fillCart(rng *rand.Rand, m *crdt.CatalogMenu, minCents int64) cart {
 	var avail []crdt.Product
 	for _, s := range m.Sections {
@@ -369,20 +369,33 @@ func fillCart(rng *rand.Rand, m *crdt.CatalogMenu, minCents int64) cart {
 		labels = append(labels, label)
 		taxes = append(taxes, p.TaxCategory)
 	}
-	// Alcohol is never the line that grows.
-	grow := 0
-	for i, t := range taxes {
-		if t != taxAlcohol {
-			grow = i
-			break
-		}
-	}
-	for {
-		var sum int64
+	// Under the minimum, add the dearest dish not yet in the cart, as a
+	// customer would; failing that, take more of the first soft line.
+	total := func() (sum int64) {
 		for _, li := range c.Items {
 			sum += li.UnitCents * int64(li.Quantity)
 		}
-		if sum >= minCents || c.Items[grow].UnitCents <= 0 {
+		return sum
+	}
+	for total() < minCents {
+		var best *crdt.Product
+		for i := range avail {
+			p := &avail[i]
+			if p.Alcohol || p.PriceCents <= 0 || slices.ContainsFunc(c.Items, func(li crdt.LineItem) bool { return li.Product == p.ID }) {
+				continue
+			}
+			if best == nil || p.PriceCents > best.PriceCents {
+				best = p
+			}
+		}
+		if best != nil && len(c.Items) < 3 {
+			c.Items = append(c.Items, crdt.LineItem{Product: best.ID, Name: best.Name, Quantity: 1, UnitCents: best.PriceCents})
+			labels = append(labels, best.Name)
+			taxes = append(taxes, best.TaxCategory)
+			continue
+		}
+		grow := slices.IndexFunc(taxes, func(t string) bool { return t != taxAlcohol })
+		if grow < 0 || c.Items[grow].UnitCents <= 0 {
 			break
 		}
 		c.Items[grow].Quantity++
@@ -425,6 +438,17 @@ func humanDistance(m int) string {
 		return fmt.Sprintf("%d m", m)
 	}
 	return fmt.Sprintf("%.1f km", float64(m)/1000)
+}
+
+// plural writes "1 order" or "3 orders" ("2 addresses").
+func plural(n int, one string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	if strings.HasSuffix(one, "s") {
+		return fmt.Sprintf("%d %ses", n, one)
+	}
+	return fmt.Sprintf("%d %ss", n, one)
 }
 
 // joinNames writes "Zoé", "Zoé and Malik" or "Zoé, Malik and Inès".

@@ -81,6 +81,12 @@ type Summary struct {
 	PropagationMaxMs      float64 `json:"propagation_max_ms"`
 	PropagationSamples    int     `json:"propagation_samples"`
 	PropagationIncomplete int     `json:"propagation_incomplete"`
+	// The same over order events only (order.*, courier.*, task.*): the
+	// network once warm. The catalogue is published right after the nodes
+	// start, while gossipsub meshes are still forming.
+	PropagationOrdersP50Ms float64   `json:"propagation_orders_p50_ms"`
+	PropagationOrdersP99Ms float64   `json:"propagation_orders_p99_ms"`
+	PropagationSlowest     SlowEvent `json:"propagation_slowest"`
 	// Claims: every claim made, and how long a courier waited, on its own
 	// node, between claiming and knowing whether it won.
 	Claims               int     `json:"claims"`
@@ -102,11 +108,20 @@ type Summary struct {
 	DroppedChanges int            `json:"dropped_changes"` // subscriber buffers overflowed (all nodes)
 }
 
+// SlowEvent is the event that took longest to reach its last node.
+type SlowEvent struct {
+	Kind string  `json:"kind"`
+	By   string  `json:"by"`   // its author
+	Last string  `json:"last"` // the last node to apply it
+	Ms   float64 `json:"ms"`
+	AtMs int64   `json:"at_ms"` // when it was signed, since the start
+}
+
 // Pacing. The demo simulates kitchens and rides with short pauses so that
 // several orders overlap; every wait for the network polls a condition
 // with a deadline instead.
 const (
-	antiEntropyEvery = 2 * time.Second
+	antiEntropyEvery = time.Second
 	stepTimeout      = 30 * time.Second // one network wait (an order reaching a node, a claim settling)
 	lateTimeout      = 2 * time.Minute  // an order parked until the offline courier returns
 	convergeTimeout  = 10 * time.Second
@@ -166,7 +181,8 @@ type run struct {
 	customers   []*participant
 	all         []*participant
 	coop        crdt.ID
-	custBase    int // customers take turns from here
+	custBase    int         // customers take turns from here
+	upAt        []time.Time // when nodes (re)started
 
 	mu         sync.Mutex
 	claimWaits []time.Duration
@@ -318,6 +334,9 @@ func (r *run) start(p *participant, extra ...node.Option) error {
 	}
 	p.n = n
 	p.inst = r.track.attach(p.name, n)
+	r.mu.Lock()
+	r.upAt = append(r.upAt, time.Now())
+	r.mu.Unlock()
 	return nil
 }
 
@@ -430,10 +449,8 @@ func (r *run) play() (Summary, error) {
 		}
 	}
 	r.launch(during)
-	var pending []*orderPlan // launched, not yet waited for
 	for _, pl := range during {
-		if pl.late != nil {
-			pending = append(pending, pl)
+		if pl.late != nil { // waited for after the courier's return
 			select {
 			case <-pl.parked:
 			case err := <-pl.done:
@@ -474,7 +491,7 @@ func (r *run) play() (Summary, error) {
 		after = append(after, next(r.couriers, force, false))
 	}
 	r.launch(after)
-	for _, pl := range append(pending, after...) {
+	for _, pl := range append(parked, after...) {
 		if err := r.waitOne(pl); err != nil {
 			return sum, r.stop(err)
 		}
@@ -521,15 +538,24 @@ func (r *run) setup() error {
 			}
 			names = append(names, p.name)
 		}
-		what := group.what
-		if len(names) > 1 {
-			what += "s"
-		}
-		r.tl.say(relay.name, "admitted %d %s: %s", len(names), what, joinNames(names))
+		r.tl.say(relay.name, "admitted %s: %s", plural(len(names), group.what), joinNames(names))
 	}
 	inv := relay.n.Invite()
 	s := inv.String()
-	r.tl.say(relay.name, "shares its invite %s…%s (%d chars, %d addresses: TCP and QUIC)", s[:16], s[len(s)-6:], len(s), len(inv.Bootstrap))
+	var transports []string
+	for _, a := range inv.Bootstrap {
+		switch as := a.String(); {
+		case strings.Contains(as, "/quic-v1"):
+			transports = append(transports, "QUIC")
+		case strings.Contains(as, "/tcp/"):
+			transports = append(transports, "TCP")
+		default:
+			transports = append(transports, "other")
+		}
+	}
+	slices.Sort(transports)
+	r.tl.say(relay.name, "shares its invite %s…%s (%d chars; %s: %s)", s[:16], s[len(s)-6:], len(s),
+		plural(len(inv.Bootstrap), "address"), joinNames(slices.Compact(transports)))
 
 	// Everybody else starts at once, each a real node joining by the invite.
 	others := r.all[1:]
@@ -653,7 +679,12 @@ func (r *run) publishCatalogue() error {
 	if err != nil {
 		return err
 	}
-	r.tl.say("coop", "all %d nodes hold the catalogue (%d restaurants; checked %s after publishing)", len(r.all), len(r.restaurants), time.Since(start).Round(time.Millisecond))
+	took := time.Since(start)
+	note := ""
+	if took > 500*time.Millisecond {
+		note = " — gossip meshes were still forming, anti-entropy sync filled the gaps"
+	}
+	r.tl.say("coop", "all %d nodes hold the catalogue of %s, %s after publishing%s", len(r.all), plural(len(r.restaurants), "restaurant"), took.Round(time.Millisecond), note)
 	return nil
 }
 
@@ -1069,8 +1100,8 @@ func (r *run) comeBack(p *participant, wentAt time.Time, online []*participant) 
 	if err != nil {
 		return rep, backAt, fmt.Errorf("demo: %s's catch-up: %w", p.name, err)
 	}
-	r.tl.say(p.name, "back online after %.1f s: its store still holds its %d orders; caught up %d events in %d round trips, %s, from the relay",
-		backAt.Sub(wentAt).Seconds(), len(known), rep.EventsIn, rep.RoundTrips, humanBytes(rep.BytesIn+rep.BytesOut))
+	r.tl.say(p.name, "back online after %.1f s: its store still holds its %s; caught up %s in %s, %s, from the relay",
+		backAt.Sub(wentAt).Seconds(), plural(len(known), "order"), plural(rep.EventsIn, "event"), plural(rep.RoundTrips, "round trip"), humanBytes(rep.BytesIn+rep.BytesOut))
 	// Relink to a couple of peers directly, as before.
 	peers := append(slices.Clone(online), r.restaurants...)
 	for _, i := range r.rng.Perm(len(peers))[:min(2, len(peers))] {
@@ -1212,6 +1243,14 @@ func (r *run) collect(sum *Summary, away *participant, wentAt, backAt time.Time)
 	sum.PropagationP50Ms, sum.PropagationP99Ms = percentile(ps.Samples, 50), percentile(ps.Samples, 99)
 	sum.PropagationMaxMs = percentile(ps.Samples, 100)
 	sum.OfflineMissedEvents = ps.AuthoredBetween(wentAt, backAt)
+	sum.PropagationOrdersP50Ms, sum.PropagationOrdersP99Ms = percentile(ps.Orders, 50), percentile(ps.Orders, 99)
+	for i, e := range ps.Slowest {
+		if i == 0 {
+			sum.PropagationSlowest = SlowEvent{Kind: e.Kind, By: e.By, Last: e.Last,
+				Ms: float64(e.Took.Microseconds()) / 1000, AtMs: e.At.Sub(r.t0).Milliseconds()}
+		}
+		r.log.Debug("slow event", "kind", e.Kind, "by", e.By, "last", e.Last, "took", e.Took, "at", e.At.Sub(r.t0))
+	}
 
 	r.mu.Lock()
 	waits := slices.Clone(r.claimWaits)
@@ -1220,6 +1259,19 @@ func (r *run) collect(sum *Summary, away *participant, wentAt, backAt time.Time)
 	slices.Sort(waits)
 	sum.ClaimResolutionP50Ms, sum.ClaimResolutionMaxMs = percentile(waits, 50), percentile(waits, 100)
 	return nil
+}
+
+// coldNote explains an event signed within a gossipsub heartbeat or two
+// of a node starting: meshes form on heartbeats, so the event reached some
+// nodes only by anti-entropy sync or gossip's IHAVE/IWANT.
+func (r *run) coldNote(atMs int64) string {
+	at := r.t0.Add(time.Duration(atMs) * time.Millisecond)
+	for _, up := range r.upAt {
+		if d := at.Sub(up); d >= 0 && d < 1500*time.Millisecond {
+			return fmt.Sprintf(", %.1f s after a node started, before its gossip mesh had formed", d.Seconds())
+		}
+	}
+	return ""
 }
 
 // shutdown stops the collectors and closes every node, in parallel.
@@ -1249,16 +1301,20 @@ func (r *run) printSummary(s *Summary) {
 		conv = fmt.Sprintf("converged — %d nodes, identical hashes on %d scopes, %d ms after the last delivery", s.Nodes, s.Scopes, s.ConvergenceMs)
 	}
 	rows := [][2]string{
-		{"cooperative", fmt.Sprintf("Vélo Coop Nantes (%s…): 1 relay, %d restaurants, %d couriers, %d customers — %d real nodes",
-			s.Coop[:8], r.cfg.Restaurants, r.cfg.Couriers, r.cfg.Customers, s.Nodes)},
+		{"cooperative", fmt.Sprintf("Vélo Coop Nantes (%s…): 1 relay, %s, %s, %s — %d real nodes",
+			s.Coop[:8], plural(r.cfg.Restaurants, "restaurant"), plural(r.cfg.Couriers, "courier"), plural(r.cfg.Customers, "customer"), s.Nodes)},
 		{"orders", fmt.Sprintf("%d placed, %d delivered", s.OrdersPlaced, s.OrdersDelivered)},
-		{"claim conflicts", fmt.Sprintf("%d orders raced by 2+ couriers (%d claims); each courier knew the outcome in %.0f ms (p50), %.0f ms (max)",
-			s.ClaimConflicts, s.Claims, s.ClaimResolutionP50Ms, s.ClaimResolutionMaxMs)},
+		{"claim conflicts", fmt.Sprintf("%s raced by 2+ couriers (%s); each courier knew the outcome in %.0f ms (p50), %.0f ms (max)",
+			plural(s.ClaimConflicts, "order"), plural(s.Claims, "claim"), s.ClaimResolutionP50Ms, s.ClaimResolutionMaxMs)},
 		{"replicas", conv},
-		{"propagation", fmt.Sprintf("p50 %.1f ms, p99 %.1f ms until the last node applied an event (%d events, %d unmeasured)",
+		{"propagation", fmt.Sprintf("p50 %.1f ms, p99 %.1f ms until the last node applied an event (%d events measured, %d not)",
 			s.PropagationP50Ms, s.PropagationP99Ms, s.PropagationSamples, s.PropagationIncomplete)},
-		{"offline courier", fmt.Sprintf("%s away %.1f s while %d events were signed; catch-up: %d events in %d round trips, %s (%s of events)",
-			s.OfflineCourier, float64(s.OfflineMs)/1000, s.OfflineMissedEvents, s.OfflineCatchUp.EventsIn, s.OfflineCatchUp.RoundTrips,
+		{"", fmt.Sprintf("order events alone: p50 %.1f ms, p99 %.1f ms", s.PropagationOrdersP50Ms, s.PropagationOrdersP99Ms)},
+		{"", fmt.Sprintf("slowest: %s by %s, %.0f ms to reach %s (signed at +%.1f s%s)", s.PropagationSlowest.Kind, s.PropagationSlowest.By,
+			s.PropagationSlowest.Ms, s.PropagationSlowest.Last, float64(s.PropagationSlowest.AtMs)/1000, r.coldNote(s.PropagationSlowest.AtMs))},
+		{"offline courier", fmt.Sprintf("%s away %.1f s while %s were signed; catch-up session: %s in, %d out, %s, %s (%s of it events)",
+			s.OfflineCourier, float64(s.OfflineMs)/1000, plural(s.OfflineMissedEvents, "event"), plural(s.OfflineCatchUp.EventsIn, "event"),
+			s.OfflineCatchUp.EventsOut, plural(s.OfflineCatchUp.RoundTrips, "round trip"),
 			humanBytes(s.OfflineCatchUp.BytesIn+s.OfflineCatchUp.BytesOut), humanBytes(s.OfflineCatchUp.EventBytes))},
 		{"events", fmt.Sprintf("%d signed events, %d claims, %d deliveries", s.Events, s.EventsByKind[crdt.KindCourierClaim.String()], s.EventsByKind[crdt.KindTaskDeliver.String()])},
 		{"took", fmt.Sprintf("%.1f s", float64(s.DurationMs)/1000)},

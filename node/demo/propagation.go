@@ -3,6 +3,7 @@ package demo
 import (
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -116,14 +117,25 @@ func (t *tracker) detachAll() {
 	}
 }
 
+// slowEvent names one of the slowest events, for the summary.
+type slowEvent struct {
+	Kind string
+	By   string // author
+	Last string // the last node to apply it
+	Took time.Duration
+	At   time.Time
+}
+
 // propagationStats is what the tracker measured.
 type propagationStats struct {
 	Samples    []time.Duration // one per complete event, sorted
+	Orders     []time.Duration // the same for order events only, sorted
 	Incomplete int             // events some running instance never applied
 	Authored   int
+	Slowest    []slowEvent // the five slowest events
 	ByKind     map[string]int
-	// Missed counts events authored while an instance was closed that a
-	// later instance of the same node holds only thanks to catch-up.
+	// AuthoredBetween counts the events signed in a time window (what a
+	// node offline during it missed).
 	AuthoredBetween func(from, to time.Time) int
 }
 
@@ -136,7 +148,7 @@ func (t *tracker) stats() propagationStats {
 	for id, a := range t.authors {
 		ps.Authored++
 		ps.ByKind[a.kind]++
-		worst, others, incomplete := time.Duration(0), 0, false
+		worst, others, incomplete, last := time.Duration(0), 0, false, ""
 		for _, in := range t.insts {
 			if in == a.by || in.start.After(a.at) {
 				continue
@@ -145,7 +157,9 @@ func (t *tracker) stats() propagationStats {
 			switch {
 			case ok:
 				others++
-				worst = max(worst, at.Sub(a.at))
+				if d := at.Sub(a.at); d >= worst {
+					worst, last = d, in.name
+				}
 			case !in.end.IsZero():
 				// went offline before it arrived: skipped
 			default:
@@ -157,9 +171,16 @@ func (t *tracker) stats() propagationStats {
 			ps.Incomplete++
 		case others > 0:
 			ps.Samples = append(ps.Samples, worst)
+			if isOrderKind(a.kind) {
+				ps.Orders = append(ps.Orders, worst)
+			}
+			ps.Slowest = append(ps.Slowest, slowEvent{Kind: a.kind, By: a.by.name, Last: last, Took: worst, At: a.at})
 		}
 	}
 	slices.Sort(ps.Samples)
+	slices.Sort(ps.Orders)
+	slices.SortFunc(ps.Slowest, func(a, b slowEvent) int { return int(b.Took - a.Took) })
+	ps.Slowest = ps.Slowest[:min(len(ps.Slowest), 5)]
 	authors := make([]time.Time, 0, len(t.authors))
 	for _, a := range t.authors {
 		authors = append(authors, a.at)
@@ -174,6 +195,16 @@ func (t *tracker) stats() propagationStats {
 		return k
 	}
 	return ps
+}
+
+// isOrderKind reports whether a kind name is of the order scope.
+func isOrderKind(kind string) bool {
+	for _, k := range []crdt.Kind{crdt.KindOrderPlace, crdt.KindCourierClaim, crdt.KindTaskStart} {
+		if strings.HasPrefix(kind, strings.SplitN(k.String(), ".", 2)[0]+".") {
+			return true
+		}
+	}
+	return false
 }
 
 // percentile returns the p-th percentile (nearest rank) of sorted samples,
