@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/coopnode/coopnode/crdt"
+	"github.com/coopnode/coopnode/protocol"
 )
 
 // Order returns an order's state.
@@ -241,4 +242,21 @@ func (n *Node) Stats(ctx context.Context) Stats {
 	var s Stats
 	_ = n.do(ctx, func() error { s = n.stats; return nil })
 	return s
+}
+
+// WaitMesh waits until this node has at least min gossip mesh peers on each
+// of its coop's topics, or ctx ends. Gossipsub forms meshes on heartbeats
+// (about 1 s): until then, events a node relays rather than authors spread
+// by sync only, so demos and benchmarks wait for the mesh before measuring.
+func (n *Node) WaitMesh(ctx context.Context, min int) error {
+	coop := n.Coop()
+	if coop.IsZero() {
+		return ErrNoCoop
+	}
+	for _, t := range []string{protocol.TopicCoop(coop), protocol.TopicCatalog(coop), protocol.TopicOrders(coop)} {
+		if err := n.gossip.waitForMesh(ctx, t, min); err != nil {
+			return err
+		}
+	}
+	return nil
 }

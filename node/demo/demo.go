@@ -621,6 +621,13 @@ func (r *run) setup() error {
 	if err != nil {
 		return err
 	}
+	// gossipsub grafts meshes on heartbeats: wait for every node to have a
+	// mesh peer on every topic, so events spread by gossip from the start
+	for _, p := range r.all {
+		if err := p.n.WaitMesh(ctx, 1); err != nil {
+			return err
+		}
+	}
 	r.tl.say("coop", "%d nodes meshed: all linked to the relay, plus %d direct links; everyone knows the %d members", len(r.all), links, members)
 	return nil
 }
