@@ -62,6 +62,9 @@ type gossipConfig struct {
 	// example a bonus for devices of known members.
 	AppScore func(peer.ID) float64
 	Logger   *slog.Logger
+	// OnGraft, if set, is called (without blocking) with every peer that
+	// joins one of our meshes.
+	OnGraft func(peer.ID)
 }
 
 // Peer-score thresholds (gossipsub v1.1). Together with topicScoreParams
@@ -250,6 +253,7 @@ func newGossip(ctx context.Context, h host.Host, cfg gossipConfig,
 		scores:   make(map[peer.ID]float64),
 		mesh:     newMeshTracer(),
 	}
+	g.mesh.onGraft = cfg.OnGraft
 	opts := []pubsub.Option{
 		pubsub.WithGossipSubParams(params),
 		// Events are signed by their authors; pubsub-level signatures
@@ -561,6 +565,9 @@ func (g *gossip) close() {
 type meshTracer struct {
 	mu   sync.Mutex
 	mesh map[string]map[peer.ID]struct{}
+	// onGraft, if set, is told of every peer grafted into a mesh. It runs
+	// on pubsub's event loop and MUST NOT block.
+	onGraft func(peer.ID)
 }
 
 func newMeshTracer() *meshTracer {
@@ -586,6 +593,9 @@ func (m *meshTracer) Graft(p peer.ID, topic string) {
 		m.mesh[topic] = s
 	}
 	s[p] = struct{}{}
+	if m.onGraft != nil {
+		m.onGraft(p)
+	}
 }
 
 func (m *meshTracer) Prune(p peer.ID, topic string) {

@@ -86,6 +86,7 @@ func (n *Node) validate(ctx context.Context, from peer.ID, data []byte) pubsub.V
 	res := protocol.Validate(data, n.nowMs(), protocol.ModeGossip, loopView{n, ctx})
 	switch res.Verdict {
 	case protocol.Accept:
+		n.verified.put(data, res.Event) // so the loop need not verify it again
 		return pubsub.ValidationAccept
 	case protocol.Reject:
 		n.log.Debug("gossip reject", "from", from, "reason", res.Reason)
@@ -114,32 +115,46 @@ func (n *Node) countGossip(v protocol.Verdict) {
 // sent on the topic it belongs to (SPEC.md §10.2): one coop's topic must not
 // carry another coop's events.
 func (n *Node) ingestGossip(m gossipMsg) {
-	if id, err := protocol.ID(m.Data); err == nil && n.replica.Known(id) {
-		return
-	}
-	e, err := protocol.Decode(m.Data)
-	if err != nil {
-		return // the validator already rejected it
+	e, ok := n.verified.take(m.Data)
+	if !ok {
+		if id, err := protocol.ID(m.Data); err == nil && n.replica.Known(id) {
+			return
+		}
+		var err error
+		if e, err = protocol.Decode(m.Data); err != nil {
+			return // the validator already rejected it
+		}
 	}
 	if want := protocol.TopicFor(e); want != m.Topic {
 		n.stats.GossipRejected++
 		n.log.Debug("event on the wrong topic", "from", m.From, "topic", m.Topic, "want", want)
 		return
 	}
-	n.ingest(m.Data, protocol.ModeGossip, m.From)
+	n.ingestEvent(m.Data, e, protocol.ModeGossip, m.From)
 }
 
 // ingest validates, persists, applies and announces one event. It runs on
 // the loop. Persisting comes before applying and publishing (SPEC.md §12.1).
 func (n *Node) ingest(raw []byte, mode protocol.Mode, from peer.ID) (protocol.Result, crdt.Outcome) {
-	res := protocol.Validate(raw, n.nowMs(), mode, n.replica)
+	return n.ingestEvent(raw, nil, mode, from)
+}
+
+// ingestEvent is ingest for bytes whose decoded, signature-checked event e
+// is already at hand (nil: decode and verify raw here).
+func (n *Node) ingestEvent(raw []byte, e *crdt.Event, mode protocol.Mode, from peer.ID) (protocol.Result, crdt.Outcome) {
+	var res protocol.Result
+	if e != nil {
+		res = protocol.Check(e, n.nowMs(), mode, n.replica)
+	} else {
+		res = protocol.Validate(raw, n.nowMs(), mode, n.replica)
+	}
 	if res.Verdict != protocol.Accept {
 		if mode == protocol.ModeGossip && res.Verdict == protocol.Reject {
 			n.stats.GossipRejected++
 		}
 		return res, crdt.Outcome{Status: crdt.Rejected, Reason: crdt.Reason(res.Reason)}
 	}
-	e := res.Event
+	e = res.Event
 	if n.batchPersisted {
 		// already written durably by the caller's batch
 	} else if err := n.store.PutEvent(n.ctx, e.ID, raw); err != nil {
@@ -213,7 +228,7 @@ func (n *Node) emit(kind crdt.Kind, scope crdt.ID, body crdt.Payload) (*crdt.Eve
 	if r := n.replica.Simulate(e); r != crdt.ReasonOK {
 		return nil, fmt.Errorf("%w: %s: %s", ErrRefused, kind, r)
 	}
-	res, out := n.ingest(raw, protocol.ModeLocal, "")
+	res, out := n.ingestEvent(raw, e, protocol.ModeLocal, "")
 	if res.Verdict != protocol.Accept || out.Status != crdt.Stored {
 		return nil, fmt.Errorf("%w: %s: %s", ErrRefused, kind, firstNonEmpty(string(res.Reason), string(out.Reason), out.Status.String()))
 	}
@@ -266,6 +281,11 @@ func (n *Node) publisher() {
 		case m := <-n.outbox:
 			if err := n.gossip.publish(n.ctx, m.topic, m.raw); err != nil && n.ctx.Err() == nil {
 				n.log.Warn("publish", "topic", m.topic, "err", err)
+			}
+			// no known subscriber yet (a fresh connection whose
+			// subscriptions have not arrived): push by sync instead
+			if len(n.gossip.topicPeers(m.topic)) == 0 {
+				n.syncAll()
 			}
 		}
 	}

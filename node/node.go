@@ -202,9 +202,10 @@ type Node struct {
 	outbox  chan outMsg
 	syncReq chan peer.ID
 
-	rngMu sync.Mutex
-	subMu sync.Mutex
-	subs  map[*Subscription]struct{}
+	rngMu    sync.Mutex
+	verified verifiedCache
+	subMu    sync.Mutex
+	subs     map[*Subscription]struct{}
 
 	closeOnce sync.Once
 	closeErr  error
@@ -316,7 +317,9 @@ func (n *Node) start(ctx context.Context) error {
 		}
 	}
 	n.host.SetStreamHandler(protocol.SyncProtocolID, n.handleSync)
-	if n.gossip, err = newGossip(n.ctx, n.host, n.cfg.gossip, n.validate); err != nil {
+	gcfg := n.cfg.gossip
+	gcfg.OnGraft = n.requestSync // events relayed before a mesh formed reached nobody
+	if n.gossip, err = newGossip(n.ctx, n.host, gcfg, n.validate); err != nil {
 		return err
 	}
 	if !n.cfg.coop.IsZero() {

@@ -357,7 +357,7 @@ func (n *Node) receiveEvents(ctx context.Context, f *frameRW, body []byte, from 
 		}
 		n.batchPersisted = true
 		for _, e := range evs {
-			n.ingest(byID[e.ID], protocol.ModeSync, from)
+			n.ingestEvent(byID[e.ID], e, protocol.ModeSync, from)
 		}
 		n.batchPersisted = false
 		n.stats.SyncEventsIn += len(raws)

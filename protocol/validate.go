@@ -182,6 +182,18 @@ func Validate(raw []byte, now int64, mode Mode, view View) Result {
 	if err != nil {
 		return Result{Verdict: Reject, Reason: ReasonOf(err), Err: err}
 	}
+	return Check(e, now, mode, view)
+}
+
+// Check runs the part of Validate that follows decoding: the clock checks
+// and the view's Precheck. e MUST come from Decode (or Seal) of the bytes at
+// hand, which verified its signature; nodes use it to verify each message
+// once although they look at it twice (in the gossip validator and when
+// they ingest it).
+func Check(e *crdt.Event, now int64, mode Mode, view View) Result {
+	if e == nil {
+		return Result{Verdict: Reject, Reason: ReasonMalformed, Err: fmt.Errorf("%w: no event", ErrMalformed)}
+	}
 	if e.Wall > satAdd(now, MaxClockSkew) {
 		return Result{Verdict: Reject, Reason: ReasonClockSkew, Event: e,
 			Err: fmt.Errorf("%w: wall %d, now %d, limit %d ms ahead", ErrClockSkew, e.Wall, now, MaxClockSkew)}

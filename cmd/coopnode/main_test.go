@@ -125,39 +125,55 @@ func TestThreeNodesByHand(t *testing.T) {
 		dirs[role] = d
 		c.run("init", "-data", d, "-role", role, "-listen", "/ip4/127.0.0.1/tcp/0", "-mdns=false")
 	}
+	ts := time.Now()
+	mark := func(what string) { t.Logf("setup %6.2fs %s", time.Since(ts).Seconds(), what) }
+	defer mark("setup done")
 	c.start("run", "-data", dirs["restaurant"], "-log-level", "warn")
 	waitFile(t, filepath.Join(dirs["restaurant"], apiFile))
+	mark("restaurant up")
 	c.run("found", "-data", dirs["restaurant"], "-name", "Hand Coop", "-city", "Nantes")
 	me := keyOf(t, c, dirs["restaurant"])
 	c.run("admit", "-data", dirs["restaurant"], "-member", me, "-roles", "admin,restaurant", "-name", "Chez Mia")
 	invite := c.run("invite", "-data", dirs["restaurant"])["invite"].(string)
+	mark("founded")
 
 	for _, role := range []string{"courier", "customer"} {
 		c.start("run", "-data", dirs[role], "-invite", invite, "-log-level", "warn")
 		waitFile(t, filepath.Join(dirs[role], apiFile))
 	}
+	mark("others up")
 	courier := keyOf(t, c, dirs["courier"])
 	c.run("admit", "-data", dirs["restaurant"], "-member", courier, "-roles", "courier", "-name", "Zoé")
 
 	profile := filepath.Join(base, "profile.json")
 	os.WriteFile(profile, []byte(`{"name":"Chez Mia","position":{"lat_e6":47218000,"lon_e6":-1553000},"fulfilment":1,"enabled":true}`), 0o600)
 	c.run("profile", "-data", dirs["restaurant"], "-file", profile)
+	mark("profile")
 	order := filepath.Join(base, "order.json")
 	os.WriteFile(order, []byte(fmt.Sprintf(`{"restaurant":"%s","fulfilment":1,"items":[{"product":"wrap","name":"Falafel wrap","quantity":2,"unit_cents":650,"total_cents":1300}],"totals":{"items_cents":1300,"delivery_cents":400,"tip_cents":200,"total_cents":1900},"pickup":{"lat_e6":47218000,"lon_e6":-1553000},"dropoff_area":{"lat_e6":47210000,"lon_e6":-1560000}}`, me)), 0o600)
 
+	tp := time.Now()
+	defer func() { t.Logf("placing took %.2fs", time.Since(tp).Seconds()) }()
 	// the customer must know the restaurant's membership before placing
 	waitFor(t, func() bool {
 		var out, errb bytes.Buffer
 		return realMain([]string{"place", "-data", dirs["customer"], "-file", order}, &out, &errb) == 0 && strings.Contains(out.String(), `"id"`) && c.saveOrder(out.Bytes())
 	})
 	id := c.orderID
+	t0 := time.Now()
+	step := func(what string) { t.Logf("%6.2fs %s", time.Since(t0).Seconds(), what) }
+	step("placed")
 	waitFor(t, func() bool { return ok(realMainQuiet("accept", "-data", dirs["restaurant"], id)) })
+	step("accepted")
 	waitFor(t, func() bool {
 		var out, errb bytes.Buffer
 		return realMain([]string{"claim", "-data", dirs["courier"], id}, &out, &errb) == 0 && strings.Contains(out.String(), `"won": true`)
 	})
+	step("claimed")
 	c.run("ready", "-data", dirs["restaurant"], id)
+	step("ready")
 	waitFor(t, func() bool { return ok(realMainQuiet("pickup", "-data", dirs["courier"], id)) })
+	step("picked up")
 	c.run("deliver", "-data", dirs["courier"], "-recipient", "Léa", id)
 	var final string
 	waitFor(t, func() bool {
@@ -172,6 +188,8 @@ func TestThreeNodesByHand(t *testing.T) {
 		t.Fatalf("final order at the customer: %s", final)
 	}
 	t.Logf("order %s delivered by %s, seen by the customer's own node", id[:8], courier[:8])
+	step("delivered at the customer")
+	defer step("all stopped")
 	for _, p := range c.procs {
 		if err := p.Process.Signal(syscall.SIGTERM); err != nil {
 			t.Fatal(err)
