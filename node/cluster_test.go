@@ -31,7 +31,7 @@ type cluster struct {
 func (c *cluster) startNode(name string, role Role, opts ...Option) *Node {
 	c.t.Helper()
 	base := []Option{WithKey(nodeKey(name)), WithRole(role), WithListen("/ip4/127.0.0.1/tcp/0"),
-		WithSyncInterval(time.Second)}
+		WithSyncInterval(-1)} // no periodic anti-entropy: gossip and connect-time sync must carry everything
 	if !c.coop.IsZero() {
 		base = append(base, WithCoop(c.coop))
 	}

@@ -356,8 +356,18 @@ func (n *Node) receiveEvents(ctx context.Context, f *frameRW, body []byte, from 
 			}
 		}
 		n.batchPersisted = true
+		now := n.nowMs()
 		for _, e := range evs {
-			n.ingestEvent(byID[e.ID], e, protocol.ModeSync, from)
+			_, out := n.ingestEvent(byID[e.ID], e, protocol.ModeSync, from)
+			// an event still young enough for gossip (an offline courier's
+			// delivery, say) is passed on, so it does not wait for every
+			// other node's next sync session (SPEC.md §8.6)
+			if (out.Status == crdt.Stored || out.Status == crdt.Pending) && now-e.Wall < protocol.MaxGossipAge {
+				select {
+				case n.outbox <- outMsg{topic: protocol.TopicFor(e), raw: byID[e.ID]}:
+				default:
+				}
+			}
 		}
 		n.batchPersisted = false
 		n.stats.SyncEventsIn += len(raws)
