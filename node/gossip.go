@@ -65,6 +65,13 @@ type gossipConfig struct {
 	// OnGraft, if set, is called (without blocking) with every peer that
 	// joins one of our meshes.
 	OnGraft func(peer.ID)
+	// Tracer, if set, is an extra pubsub RawTracer installed next to the
+	// mesh tracer: benchmarks count pubsub-level bytes with it (see
+	// WithGossipTracer). It runs on pubsub's event loop and must not block.
+	Tracer pubsub.RawTracer
+	// NoFloodPublish turns off flood publishing of our own messages
+	// (SPEC.md §10.1 asks for it on); benchmarks measure its cost.
+	NoFloodPublish bool
 }
 
 // Peer-score thresholds (gossipsub v1.1). Together with topicScoreParams
@@ -265,9 +272,12 @@ func newGossip(ctx context.Context, h host.Host, cfg gossipConfig,
 		// Must follow WithPeerScore.
 		pubsub.WithPeerScoreInspect(pubsub.PeerScoreInspectFn(g.setScores), inspect),
 		pubsub.WithPeerExchange(true),
-		pubsub.WithFloodPublish(true),
+		pubsub.WithFloodPublish(!cfg.NoFloodPublish),
 		pubsub.WithRawTracer(g.mesh),
 		pubsub.WithLogger(log),
+	}
+	if cfg.Tracer != nil {
+		opts = append(opts, pubsub.WithRawTracer(cfg.Tracer))
 	}
 	if cfg.MaxMessageSize > 0 {
 		opts = append(opts, pubsub.WithMaxMessageSize(cfg.MaxMessageSize))

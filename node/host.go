@@ -9,6 +9,7 @@ import (
 
 	"github.com/coopnode/coopnode/crdt"
 	"github.com/libp2p/go-libp2p"
+	coreconnmgr "github.com/libp2p/go-libp2p/core/connmgr"
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -86,6 +87,9 @@ type hostConfig struct {
 	// NATPortMap asks the home router for a port mapping (UPnP/NAT-PMP).
 	// Never set it in tests: it talks to the LAN gateway.
 	NATPortMap bool
+	// Gater, if set, vets every connection (the node's blocklist of peers
+	// that fell below the graylist score).
+	Gater coreconnmgr.ConnectionGater
 }
 
 // ErrNotEd25519 is returned when a key or peer ID is not Ed25519: coopnode
@@ -149,6 +153,9 @@ func newHost(cfg hostConfig) (host.Host, error) {
 		// Prometheus registration is process-global; the node exports its
 		// own metrics if it ever wants any.
 		libp2p.DisableMetrics(),
+	}
+	if cfg.Gater != nil {
+		opts = append(opts, libp2p.ConnectionGater(cfg.Gater))
 	}
 	if cfg.EnableRelay || cfg.RelayService {
 		opts = append(opts, libp2p.EnableRelay(), libp2p.EnableHolePunching())

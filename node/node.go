@@ -202,10 +202,13 @@ type Node struct {
 	outbox  chan outMsg
 	syncReq chan peer.ID
 
-	rngMu    sync.Mutex
-	verified verifiedCache
-	subMu    sync.Mutex
-	subs     map[*Subscription]struct{}
+	rngMu     sync.Mutex
+	verified  verifiedCache
+	keyLimit  *limiter
+	peerLimit *limiter
+	blocks    *blocklist
+	subMu     sync.Mutex
+	subs      map[*Subscription]struct{}
 
 	closeOnce sync.Once
 	closeErr  error
@@ -236,6 +239,8 @@ type Stats struct {
 	SyncRoundTrips int `json:"sync_round_trips"`
 	Published      int `json:"published"`
 	DroppedChanges int `json:"dropped_changes"`
+	RateLimited    int `json:"rate_limited"`  // gossip events over a key's or peer's rate
+	PeersBlocked   int `json:"peers_blocked"` // peers disconnected below the graylist score
 }
 
 // New starts a node: it opens the store and replays it, starts the libp2p
@@ -271,6 +276,9 @@ func New(ctx context.Context, opts ...Option) (*Node, error) {
 		syncReq:   make(chan peer.ID, 64),
 		subs:      map[*Subscription]struct{}{},
 		confirmed: map[crdt.ID]bool{},
+		keyLimit:  newLimiter(KeyRate, KeyBurst, cfg.clock),
+		peerLimit: newLimiter(PeerRate, PeerBurst, cfg.clock),
+		blocks:    newBlocklist(cfg.clock),
 	}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	if err := n.start(ctx); err != nil {
@@ -312,7 +320,7 @@ func (n *Node) start(ctx context.Context) error {
 		if len(listen) == 0 {
 			listen = []string{"/ip4/0.0.0.0/tcp/0", "/ip4/0.0.0.0/udp/0/quic-v1"}
 		}
-		if n.host, err = newHost(hostConfig{Key: lk, ListenAddrs: listen, Logger: n.log}); err != nil {
+		if n.host, err = newHost(hostConfig{Key: lk, ListenAddrs: listen, Logger: n.log, Gater: n.blocks}); err != nil {
 			return err
 		}
 	}
@@ -327,10 +335,11 @@ func (n *Node) start(ctx context.Context) error {
 			return err
 		}
 	}
-	n.wg.Add(3)
+	n.wg.Add(4)
 	go n.loop()
 	go n.publisher()
 	go n.syncer()
+	go n.watchScores()
 	n.disc, err = newDiscovery(n.ctx, n.host, discoveryConfig{
 		Bootstrap: n.cfg.bootstrap, MDNS: n.cfg.mdns, Coop: n.cfg.coop, Logger: n.log,
 		Clock: realClock{}, Rand: func() float64 { n.rngMu.Lock(); defer n.rngMu.Unlock(); return n.cfg.rng.Float64() },

@@ -1,0 +1,165 @@
+package node
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/control"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/multiformats/go-multiaddr"
+)
+
+// Abuse limits (SPEC.md §15.3). A node with no server to call must defend
+// itself: every author key and every forwarding peer gets a token bucket,
+// and a peer whose gossip score falls below the graylist threshold is
+// disconnected and refused for a while.
+const (
+	// KeyRate and KeyBurst bound the events one author key may have
+	// accepted by gossip: a busy restaurant at lunch signs a few events a
+	// second; a script flooding orders gets its first KeyBurst through.
+	KeyRate  = 5.0
+	KeyBurst = 60
+	// PeerRate and PeerBurst bound what one forwarding peer may send: a
+	// relay forwards everyone's events, so this is far above KeyRate.
+	PeerRate  = 300.0
+	PeerBurst = 3000
+	// maxBuckets bounds the limiter's memory; the least recently used
+	// bucket is forgotten first.
+	maxBuckets = 20_000
+	// BlockFor is how long a peer stays refused after falling below the
+	// graylist score.
+	BlockFor = 10 * time.Minute
+	// watchEvery is how often peer scores are reviewed.
+	watchEvery = 2 * time.Second
+)
+
+// limiter is a set of token buckets keyed by strings.
+type limiter struct {
+	mu    sync.Mutex
+	rate  float64
+	burst float64
+	clock Clock
+	m     map[string]*bucket
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+func newLimiter(rate, burst float64, clock Clock) *limiter {
+	return &limiter{rate: rate, burst: burst, clock: clock, m: map[string]*bucket{}}
+}
+
+// allow takes one token from key's bucket, reporting whether there was one.
+func (l *limiter) allow(key string) bool {
+	now := l.clock.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.m[key]
+	if !ok {
+		if len(l.m) >= maxBuckets {
+			l.evictLocked()
+		}
+		b = &bucket{tokens: l.burst, last: now}
+		l.m[key] = b
+	}
+	if dt := now.Sub(b.last).Seconds(); dt > 0 {
+		b.tokens = min(l.burst, b.tokens+dt*l.rate)
+	}
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+// evictLocked forgets the least recently used bucket (a full bucket is as
+// good as a forgotten one).
+func (l *limiter) evictLocked() {
+	var oldest string
+	var t time.Time
+	first := true
+	for k, b := range l.m {
+		if first || b.last.Before(t) {
+			oldest, t, first = k, b.last, false
+		}
+	}
+	delete(l.m, oldest)
+}
+
+// blocklist refuses connections from peers that were graylisted. It is the
+// host's connection gater.
+type blocklist struct {
+	mu    sync.Mutex
+	until map[peer.ID]time.Time
+	clock Clock
+}
+
+func newBlocklist(clock Clock) *blocklist {
+	return &blocklist{until: map[peer.ID]time.Time{}, clock: clock}
+}
+
+func (b *blocklist) block(p peer.ID, d time.Duration) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.until[p] = b.clock.Now().Add(d)
+}
+
+func (b *blocklist) blocked(p peer.ID) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	t, ok := b.until[p]
+	if !ok {
+		return false
+	}
+	if b.clock.Now().After(t) {
+		delete(b.until, p)
+		return false
+	}
+	return true
+}
+
+// The connmgr.ConnectionGater methods.
+
+func (b *blocklist) InterceptPeerDial(p peer.ID) bool                        { return !b.blocked(p) }
+func (b *blocklist) InterceptAddrDial(p peer.ID, _ multiaddr.Multiaddr) bool { return !b.blocked(p) }
+func (b *blocklist) InterceptAccept(network.ConnMultiaddrs) bool             { return true }
+func (b *blocklist) InterceptSecured(_ network.Direction, p peer.ID, _ network.ConnMultiaddrs) bool {
+	return !b.blocked(p)
+}
+func (b *blocklist) InterceptUpgraded(network.Conn) (bool, control.DisconnectReason) {
+	return true, 0
+}
+
+// watchScores disconnects and blocks peers whose gossip score fell below
+// the graylist threshold (SPEC.md §15.3). It runs until the node closes.
+func (n *Node) watchScores() {
+	defer n.wg.Done()
+	t := time.NewTicker(watchEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-n.ctx.Done():
+			return
+		case <-t.C:
+			n.reviewScores()
+		}
+	}
+}
+
+// reviewScores is one pass of watchScores.
+func (n *Node) reviewScores() {
+	for p, s := range n.gossip.peerScores() {
+		if s >= graylistThreshold || n.blocks.blocked(p) {
+			continue
+		}
+		n.blocks.block(p, BlockFor)
+		_ = n.host.Network().ClosePeer(p)
+		n.log.Warn("disconnected a peer below the graylist score", "peer", p, "score", s)
+		_ = n.do(context.Background(), func() error { n.stats.PeersBlocked++; return nil })
+	}
+}

@@ -1,0 +1,257 @@
+package bench
+
+import (
+	"math"
+	"slices"
+	"time"
+)
+
+// interval is a time a node spent offline; to is zero if it never came
+// back before the end.
+type interval struct{ from, to time.Time }
+
+// record is one measured event (coopnode) or message (baseline).
+type record struct {
+	pub    time.Time
+	author int
+	size   int    // wire bytes of the event (the payload, for the baseline)
+	kind   string // event kind ("" for the baseline)
+	msgID  string // pubsub message ID
+	doc    string // catalogue document key: a later version supersedes this one
+	needs  []int  // nodes that need it, the author excluded
+	arr    []time.Time
+}
+
+// observation is everything a run saw, ready for analyze.
+type observation struct {
+	n       int
+	recs    []record
+	offline [][]interval // per node
+	end     time.Time    // end of the measurement window
+	tracers []*byteTracer
+}
+
+// offlineDuring reports whether node n was offline at some moment of
+// [a, b].
+func (o *observation) offlineDuring(n int, a, b time.Time) bool {
+	for _, iv := range o.offline[n] {
+		to := iv.to
+		if to.IsZero() {
+			to = o.end.Add(time.Hour)
+		}
+		if !iv.from.After(b) && !to.Before(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// onlineSomewhere reports whether node n was online at some moment of
+// [a, b].
+func (o *observation) onlineSomewhere(n int, a, b time.Time) bool {
+	for _, iv := range o.offline[n] {
+		to := iv.to
+		if to.IsZero() {
+			to = o.end.Add(time.Hour)
+		}
+		if !iv.from.After(a) && !to.Before(b) {
+			return false // one outage covers the whole span
+		}
+	}
+	return true
+}
+
+// analysis is what analyze derives; Metrics is its JSON face.
+type analysis struct {
+	m            Metrics
+	samples      []time.Duration // per-event propagation, sorted
+	bytesPerNode []int64         // pubsub bytes received, per node
+	missing      map[string]int  // missing deliveries by kind
+	repair       []time.Duration // per churn episode: reconnect to last missed event
+	repairMissed int             // churn episodes with a missed event never repaired
+}
+
+// analyze computes the latency, delivery and byte figures of a run.
+func analyze(o *observation) analysis {
+	var a analysis
+	a.missing = map[string]int{}
+	docs := map[string][]int{}
+	for i, r := range o.recs {
+		if r.doc != "" {
+			docs[r.doc] = append(docs[r.doc], i)
+		}
+	}
+	// delivered reports whether n holds record i or a newer version of it.
+	delivered := func(i, n int) bool {
+		r := &o.recs[i]
+		if !r.arr[n].IsZero() {
+			return true
+		}
+		for _, j := range docs[r.doc] {
+			if o.recs[j].pub.After(r.pub) && !o.recs[j].arr[n].IsZero() {
+				return true
+			}
+		}
+		return false
+	}
+	needed, got := 0, 0
+	sumSize := 0
+	for i := range o.recs {
+		r := &o.recs[i]
+		sumSize += r.size
+		worst, used, incomplete := time.Duration(-1), 0, false
+		for _, n := range r.needs {
+			needed++
+			if delivered(i, n) {
+				got++
+			} else {
+				a.missing[kindOr(r.kind)]++
+			}
+			end := r.arr[n]
+			if end.IsZero() {
+				end = o.end
+			}
+			if o.offlineDuring(n, r.pub, end) {
+				continue // its copy came (or comes) by the repair path
+			}
+			if r.arr[n].IsZero() {
+				if !delivered(i, n) {
+					incomplete = true
+				}
+				continue
+			}
+			used++
+			worst = max(worst, r.arr[n].Sub(r.pub))
+		}
+		switch {
+		case incomplete:
+			a.m.PropagationIncomplete++
+		case used > 0:
+			a.samples = append(a.samples, worst)
+		}
+	}
+	slices.Sort(a.samples)
+	a.m.Events = len(o.recs)
+	a.m.PropagationSamples = len(a.samples)
+	a.m.PropagationP50Ms = percentileMs(a.samples, 50)
+	a.m.PropagationP99Ms = percentileMs(a.samples, 99)
+	a.m.PropagationMaxMs = percentileMs(a.samples, 100)
+	a.m.DeliveriesNeeded, a.m.DeliveriesMissing = needed, needed-got
+	if needed > 0 {
+		a.m.DeliveryRatio = float64(got) / float64(needed)
+	}
+	if len(o.recs) > 0 {
+		a.m.EventBytes = float64(sumSize) / float64(len(o.recs))
+	}
+
+	// bytes
+	byID := make(map[string]int, len(o.recs))
+	interested := make([][]bool, len(o.recs))
+	for i, r := range o.recs {
+		byID[r.msgID] = i
+		in := make([]bool, o.n)
+		for _, n := range r.needs {
+			in[n] = true
+		}
+		if r.author >= 0 && r.author < o.n {
+			in[r.author] = true
+		}
+		interested[i] = in
+	}
+	var all, over, inBytes, unBytes, copies, uniq int64
+	a.bytesPerNode = make([]int64, o.n)
+	for n, t := range o.tracers {
+		if t == nil {
+			continue
+		}
+		total, overhead, msgs := t.snapshot()
+		a.bytesPerNode[n] = total
+		all += total
+		over += overhead
+		for id, mb := range msgs {
+			i, ok := byID[id]
+			switch {
+			case !ok:
+				over += mb.bytes // setup events and other unmeasured messages
+			case interested[i][n]:
+				inBytes += mb.bytes
+			default:
+				unBytes += mb.bytes
+			}
+			if ok && mb.copies > 0 {
+				copies += int64(mb.copies)
+				uniq++
+			}
+		}
+	}
+	a.m.PubsubBytesReceived = all
+	if needed > 0 && a.m.EventBytes > 0 {
+		denom := float64(needed) * a.m.EventBytes
+		a.m.BytesPerEventRatio = float64(inBytes+over) / denom
+		a.m.TotalBytesPerEventRatio = float64(all) / denom
+	}
+	if len(o.recs) > 0 {
+		a.m.UninterestedBytesPerEvent = float64(unBytes) / float64(len(o.recs))
+	}
+	if all > 0 {
+		a.m.OverheadShare = float64(over) / float64(all)
+		a.m.UninterestedShare = float64(unBytes) / float64(all)
+	}
+	if uniq > 0 {
+		a.m.DuplicatesPerDelivery = float64(copies)/float64(uniq) - 1
+	}
+
+	// churn repair: from reconnect until the last event the node needed
+	// and missed while away had arrived
+	for n, ivs := range o.offline {
+		for _, iv := range ivs {
+			if iv.to.IsZero() {
+				continue
+			}
+			worst, missed, any := time.Duration(0), false, false
+			for i := range o.recs {
+				r := &o.recs[i]
+				if r.pub.Before(iv.from) || r.pub.After(iv.to) || !slices.Contains(r.needs, n) {
+					continue
+				}
+				any = true
+				switch {
+				case r.arr[n].IsZero():
+					if !delivered(i, n) {
+						missed = true
+					}
+				case r.arr[n].After(iv.to):
+					worst = max(worst, r.arr[n].Sub(iv.to))
+				}
+			}
+			switch {
+			case missed:
+				a.repairMissed++
+			case any:
+				a.repair = append(a.repair, worst)
+			}
+		}
+	}
+	slices.Sort(a.repair)
+	return a
+}
+
+func kindOr(k string) string {
+	if k == "" {
+		return "message"
+	}
+	return k
+}
+
+// percentileMs returns the p-th percentile (nearest rank) of sorted
+// samples in milliseconds; 0 for none.
+func percentileMs(sorted []time.Duration, p float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	rank := int(math.Ceil(p / 100 * float64(len(sorted))))
+	rank = min(max(rank, 1), len(sorted))
+	return ms(sorted[rank-1])
+}
+
+func ms(d time.Duration) float64 { return math.Round(float64(d.Microseconds())/10) / 100 }

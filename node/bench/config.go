@@ -1,0 +1,203 @@
+package bench
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"time"
+)
+
+// Config is one scenario. Zero values take the defaults (DefaultNodes
+// nodes, 40 ms links, degree 8, 120 orders/min for 30 s, 10 % churn).
+type Config struct {
+	// Nodes splits into 1 relay, 20 % restaurants, 30 % couriers and the
+	// rest customers, unless Restaurants, Couriers or Customers are set
+	// (then Nodes is ignored and N = 1 + R + C + K).
+	Nodes                           int
+	Restaurants, Couriers, Customers int
+
+	// Loopback runs real TCP on 127.0.0.1 instead of mocknet (Latency and
+	// Bandwidth do not apply; churn closes connections instead of cutting
+	// links).
+	Loopback  bool
+	Latency   time.Duration // one way, per link (mocknet); default 40 ms, negative = 0
+	Bandwidth float64       // bytes/s per link (mocknet); 0 = unlimited
+	Degree    int           // average connections per node; default 8
+
+	OrdersPerMin      float64       // default 120
+	Duration          time.Duration // order phase; default 30 s
+	MenuUpdatesPerMin float64       // catalogue updates during the run; default 2, negative = none
+	// Churn is the share of phones (couriers and customers) that go
+	// offline once during the run, for about ChurnOff (0.5–1.5×) each.
+	Churn    float64       // default 0.1; negative = none
+	ChurnOff time.Duration // default 4 s
+	// SyncOff is how long the measured courier stays away before its
+	// catch-up session; default 40 % of Duration.
+	SyncOff time.Duration
+	// Drain bounds the wait, after the last order, for every needed event
+	// to arrive; default 20 s.
+	Drain time.Duration
+
+	// Baseline also runs plain gossipsub on the same schedule.
+	Baseline bool
+
+	// Gossip knobs for the coopnode nodes (benchmark-only; zero = the
+	// node's defaults).
+	SyncInterval   time.Duration // anti-entropy period; 0 = node default (30 s)
+	D, Dlo, Dhi    int
+	Heartbeat      time.Duration
+	NoFloodPublish bool
+
+	Seed   int64            // all randomness; 0 = 1
+	Now    func() time.Time // the clock for every measurement; nil = time.Now
+	Log    io.Writer        // progress lines; nil = discard
+	Logger *slog.Logger     // the nodes' own logs; nil = discard
+}
+
+// DefaultNodes is the size of the default scenario.
+const DefaultNodes = 100
+
+// Bounds of a Config.
+const (
+	MinNodes = 6
+	MaxNodes = 1000
+)
+
+// ErrConfig wraps every configuration error.
+var ErrConfig = errors.New("bench: bad config")
+
+func (c Config) withDefaults() (Config, error) {
+	var errs []error
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrConfig}, a...)...)) }
+	if c.Restaurants == 0 && c.Couriers == 0 && c.Customers == 0 {
+		n := c.Nodes
+		if n == 0 {
+			n = DefaultNodes
+		}
+		if n < MinNodes || n > MaxNodes {
+			bad("nodes = %d, want %d..%d", n, MinNodes, MaxNodes)
+		} else {
+			c.Restaurants = max(1, int(math.Round(float64(n)*0.2)))
+			c.Couriers = max(3, int(math.Round(float64(n)*0.3)))
+			c.Customers = n - 1 - c.Restaurants - c.Couriers
+		}
+	}
+	switch {
+	case c.Restaurants < 1:
+		bad("restaurants = %d, want ≥ 1", c.Restaurants)
+	case c.Couriers < 3:
+		bad("couriers = %d, want ≥ 3 (one is the measured catch-up courier)", c.Couriers)
+	case c.Customers < 1:
+		bad("customers = %d, want ≥ 1", c.Customers)
+	}
+	c.Nodes = 1 + c.Restaurants + c.Couriers + c.Customers
+	if c.Nodes > MaxNodes {
+		bad("%d nodes, want at most %d", c.Nodes, MaxNodes)
+	}
+	if c.Latency == 0 {
+		c.Latency = 40 * time.Millisecond
+	}
+	if c.Latency < 0 || c.Loopback {
+		c.Latency = 0
+	}
+	if c.Bandwidth < 0 || math.IsNaN(c.Bandwidth) || math.IsInf(c.Bandwidth, 0) {
+		bad("bandwidth = %v, want ≥ 0 bytes/s", c.Bandwidth)
+	}
+	if c.Loopback {
+		c.Bandwidth = 0
+	}
+	if c.Degree == 0 {
+		c.Degree = 8
+	}
+	if c.Degree < 2 {
+		bad("degree = %d, want ≥ 2", c.Degree)
+	}
+	if c.OrdersPerMin == 0 {
+		c.OrdersPerMin = 120
+	}
+	if !(c.OrdersPerMin > 0 && c.OrdersPerMin <= 6000) {
+		bad("orders per minute = %v, want (0, 6000]", c.OrdersPerMin)
+	}
+	if c.Duration == 0 {
+		c.Duration = 30 * time.Second
+	}
+	if c.Duration < time.Second || c.Duration > 24*time.Hour {
+		bad("duration = %v, want 1s..24h", c.Duration)
+	}
+	if c.MenuUpdatesPerMin == 0 {
+		c.MenuUpdatesPerMin = 2
+	}
+	if c.MenuUpdatesPerMin < 0 || math.IsNaN(c.MenuUpdatesPerMin) {
+		c.MenuUpdatesPerMin = 0
+	}
+	if c.MenuUpdatesPerMin > 600 {
+		bad("menu updates per minute = %v, want ≤ 600", c.MenuUpdatesPerMin)
+	}
+	if c.Churn == 0 {
+		c.Churn = 0.1
+	}
+	if c.Churn < 0 || math.IsNaN(c.Churn) {
+		c.Churn = 0
+	}
+	if c.Churn > 1 {
+		bad("churn = %v, want a share in [0, 1]", c.Churn)
+	}
+	if c.ChurnOff == 0 {
+		c.ChurnOff = 4 * time.Second
+	}
+	if c.ChurnOff < 0 {
+		bad("churn-off = %v, want > 0", c.ChurnOff)
+	}
+	if c.SyncOff == 0 {
+		c.SyncOff = c.Duration * 4 / 10
+	}
+	if c.SyncOff < 0 || c.SyncOff > c.Duration {
+		bad("sync-off = %v, want within the duration %v", c.SyncOff, c.Duration)
+	}
+	if c.Drain == 0 {
+		c.Drain = 20 * time.Second
+	}
+	if c.Drain < 0 {
+		bad("drain = %v, want > 0", c.Drain)
+	}
+	if c.D != 0 || c.Dlo != 0 || c.Dhi != 0 {
+		if c.D < 2 || c.Dlo < 1 || c.Dlo > c.D || c.D > c.Dhi {
+			bad("gossip degrees D=%d Dlo=%d Dhi=%d, want 1 ≤ Dlo ≤ D ≤ Dhi and D ≥ 2", c.D, c.Dlo, c.Dhi)
+		}
+	}
+	if c.Heartbeat < 0 {
+		bad("heartbeat = %v, want ≥ 0", c.Heartbeat)
+	}
+	if c.Seed == 0 {
+		c.Seed = 1
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Log == nil {
+		c.Log = io.Discard
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c, errors.Join(errs...)
+}
+
+// HopFloor returns H, the smallest h with 6·Σ_{i<h} 5^i ≥ n−1: the hops a
+// flood of fan-out 6 (each relay forwarding to 5 new peers) needs to reach
+// n nodes. H·L is the physical floor of propagation over links of
+// latency L.
+func HopFloor(n int) int {
+	if n <= 1 {
+		return 0
+	}
+	h, reach, pow := 0, 0, 1
+	for reach < n-1 {
+		reach += 6 * pow
+		pow *= 5
+		h++
+	}
+	return h
+}

@@ -1,0 +1,464 @@
+package bench
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"math/rand"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coopnode/coopnode/crdt"
+	"github.com/coopnode/coopnode/node"
+	"github.com/coopnode/coopnode/protocol"
+)
+
+// member is one participant of the simulated coop and its node.
+type member struct {
+	i    int
+	role node.Role
+	key  ed25519.PrivateKey
+	pub  crdt.PubKey
+	pos  crdt.Position
+	n    *node.Node
+	tr   *byteTracer
+	sub  *node.Subscription
+	done chan struct{} // closed when the collector has drained sub
+
+	menu crdt.CatalogMenu // restaurants: as last published
+}
+
+// pubInfo is when and by whom an event was applied first (its author's
+// Local change).
+type pubInfo struct {
+	at     time.Time
+	author int
+	kind   string
+	scope  string
+	id     crdt.ID // order ID, catalogue owner or coop ID
+}
+
+type orderInfo struct {
+	customer, restaurant int
+	parties              map[int]bool // claimants and holder
+}
+
+// syncFigure is the measured courier's catch-up.
+type syncFigure struct {
+	rep      node.SyncReport
+	err      error
+	from, to time.Time // offline, and when the session started
+	peer     int
+	ran      bool
+}
+
+// coopRun is one simulation of the coop on real nodes.
+type coopRun struct {
+	cfg Config
+	rng *rand.Rand // the driver goroutine's only
+	g   graph
+	fab *fabric
+	on  atomic.Bool // byte counting
+	raw *rawLog
+
+	ms          []*member
+	relay       *member
+	restaurants []*member
+	couriers    []*member
+	customers   []*member
+	syncCourier *member
+	coop        crdt.ID
+
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	wg     sync.WaitGroup // order, churn and scenario goroutines
+
+	mu         sync.Mutex
+	pubs       map[crdt.ID]pubInfo
+	arr        []map[crdt.ID]time.Time
+	offline    []bool
+	churned    []bool
+	busy       []bool
+	outages    [][]interval
+	orders     map[crdt.ID]*orderInfo
+	claimWaits []time.Duration
+	placed     int
+	delivered  int
+	sync       syncFigure
+	t0, end    time.Time
+	syncBytes0 int
+	rssPeak    int64
+}
+
+const (
+	stepTimeout = 30 * time.Second // one network wait inside an order
+	pollEvery   = 20 * time.Millisecond
+	setupWait   = 90 * time.Second
+)
+
+func newCoopRun(ctx context.Context, cfg Config) *coopRun {
+	r := &coopRun{cfg: cfg, rng: rand.New(rand.NewSource(cfg.Seed)), raw: newRawLog(),
+		pubs: map[crdt.ID]pubInfo{}, orders: map[crdt.ID]*orderInfo{}}
+	r.ctx, r.cancel = context.WithCancelCause(ctx)
+	return r
+}
+
+func (r *coopRun) now() time.Time { return r.cfg.Now() }
+
+// fail stops the run with the first error.
+func (r *coopRun) fail(err error) {
+	if err != nil {
+		r.cancel(err)
+	}
+}
+
+func (r *coopRun) err() error {
+	if c := context.Cause(r.ctx); c != nil {
+		return c
+	}
+	return nil
+}
+
+func (r *coopRun) logf(format string, a ...any) {
+	fmt.Fprintf(r.cfg.Log, "bench: "+format+"\n", a...)
+}
+
+// cast creates the participants: index 0 is the relay, then restaurants,
+// couriers and customers. The last courier is the measured catch-up
+// courier; it claims nothing and does not churn.
+func (r *coopRun) cast() {
+	cfg := r.cfg
+	n := cfg.Nodes
+	r.g = buildGraph(n, cfg.Degree, rand.New(rand.NewSource(cfg.Seed*31+7)))
+	r.fab = newFabric(cfg, n)
+	r.arr = make([]map[crdt.ID]time.Time, n)
+	r.offline, r.churned, r.busy = make([]bool, n), make([]bool, n), make([]bool, n)
+	r.outages = make([][]interval, n)
+	mk := func(role node.Role) *member {
+		i := len(r.ms)
+		k := nodeKey(cfg.Seed, i)
+		m := &member{i: i, role: role, key: k, pub: protocol.PubKeyOf(k), pos: around(r.rng, city, 3000), done: make(chan struct{})}
+		m.tr = newByteTracer(coopMsgID, &r.on, r.raw)
+		r.arr[i] = map[crdt.ID]time.Time{}
+		r.ms = append(r.ms, m)
+		return m
+	}
+	r.relay = mk(node.RoleRelay)
+	for j := range cfg.Restaurants {
+		m := mk(node.RoleRestaurant)
+		m.menu = menuFor(j)
+		r.restaurants = append(r.restaurants, m)
+	}
+	for range cfg.Couriers {
+		r.couriers = append(r.couriers, mk(node.RoleCourier))
+	}
+	for range cfg.Customers {
+		r.customers = append(r.customers, mk(node.RoleCustomer))
+	}
+	r.syncCourier = r.couriers[len(r.couriers)-1]
+}
+
+// start runs m's node with the run's knobs.
+func (r *coopRun) start(m *member) error {
+	cfg := r.cfg
+	opts := []node.Option{
+		node.WithKey(m.key), node.WithRole(m.role), node.WithGossipTracer(m.tr),
+		node.WithRand(rand.New(rand.NewSource(cfg.Seed*7919 + int64(m.i)))),
+		node.WithLogger(cfg.Logger.With("node", m.i, "role", string(m.role))),
+	}
+	if r.fab.mn != nil {
+		h, err := r.fab.mockHost(m.i, m.key)
+		if err != nil {
+			return err
+		}
+		opts = append(opts, node.WithHost(h))
+	} else {
+		opts = append(opts, node.WithListen("/ip4/127.0.0.1/tcp/0"))
+	}
+	if !r.coop.IsZero() {
+		opts = append(opts, node.WithCoop(r.coop))
+	}
+	if cfg.SyncInterval != 0 {
+		opts = append(opts, node.WithSyncInterval(cfg.SyncInterval))
+	}
+	if cfg.D != 0 {
+		opts = append(opts, node.WithGossipDegree(cfg.D, cfg.Dlo, cfg.Dhi))
+	}
+	if cfg.Heartbeat > 0 {
+		opts = append(opts, node.WithGossipHeartbeat(cfg.Heartbeat))
+	}
+	if cfg.NoFloodPublish {
+		opts = append(opts, node.WithFloodPublish(false))
+	}
+	if m == r.syncCourier {
+		opts = append(opts, node.WithSyncOnConnect(false)) // its catch-up is measured by hand
+	}
+	n, err := node.New(r.ctx, opts...)
+	if err != nil {
+		return fmt.Errorf("bench: start node %d (%s): %w", m.i, m.role, err)
+	}
+	m.n = n
+	r.fab.register(m.i, n.Host())
+	m.sub = n.Subscribe(1 << 14)
+	go r.collect(m)
+	return nil
+}
+
+// collect records when m applied each event, and who authored what.
+func (r *coopRun) collect(m *member) {
+	defer close(m.done)
+	for ch := range m.sub.C {
+		now := r.now()
+		r.mu.Lock()
+		if ch.Local {
+			if _, ok := r.pubs[ch.Event]; !ok {
+				r.pubs[ch.Event] = pubInfo{at: now, author: m.i, kind: ch.Kind, scope: ch.Scope, id: ch.ID}
+			}
+		}
+		seen := r.arr[m.i]
+		if _, ok := seen[ch.Event]; !ok {
+			seen[ch.Event] = now
+		}
+		if ch.Order != nil {
+			// events let in from the pending set are named by the steps
+			for _, s := range ch.Order.Steps {
+				if _, ok := seen[s.Event]; !ok {
+					seen[s.Event] = now
+				}
+			}
+		}
+		r.mu.Unlock()
+	}
+}
+
+// poll waits until cond holds, for at most d.
+func (r *coopRun) poll(d time.Duration, what string, cond func() bool) error {
+	ctx, cancel := context.WithTimeout(r.ctx, d)
+	defer cancel()
+	t := time.NewTicker(pollEvery)
+	defer t.Stop()
+	for {
+		if cond() {
+			return nil
+		}
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			if err := r.err(); err != nil {
+				return err
+			}
+			return fmt.Errorf("bench: timed out after %v waiting for %s", d, what)
+		}
+	}
+}
+
+// setup starts every node, founds the coop, connects the graph, admits the
+// members and publishes the catalogue, waiting at each step for the whole
+// network.
+func (r *coopRun) setup() error {
+	ctx := r.ctx
+	r.cast()
+	if err := r.start(r.relay); err != nil {
+		return err
+	}
+	id, err := r.relay.n.Found(ctx, crdt.CoopGenesis{Name: "Bench Coop", City: "Nantes", Currency: "EUR", Timezone: "Europe/Paris"})
+	if err != nil {
+		return fmt.Errorf("bench: found: %w", err)
+	}
+	r.coop = id
+	errs := make([]error, len(r.ms))
+	var wg sync.WaitGroup
+	for _, m := range r.ms[1:] {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[m.i] = r.start(m) }()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	for _, e := range r.g.edges() {
+		if err := r.fab.connect(ctx, e[0], e[1]); err != nil {
+			return err
+		}
+	}
+	r.logf("%d nodes up, %d links (mean degree %.1f), latency %v", len(r.ms), len(r.g.edges()), r.g.meanDegree(), r.cfg.Latency)
+	wctx, cancel := context.WithTimeout(ctx, setupWait)
+	defer cancel()
+	for _, m := range r.ms {
+		if err := m.n.WaitMesh(wctx, 1); err != nil {
+			return fmt.Errorf("bench: node %d mesh: %w", m.i, err)
+		}
+	}
+	for _, group := range []struct {
+		ms    []*member
+		roles crdt.Roles
+	}{{r.restaurants, crdt.RoleRestaurant}, {r.couriers, crdt.RoleCourier}} {
+		for _, m := range group.ms {
+			if err := r.relay.n.Admit(ctx, m.pub, group.roles, fmt.Sprintf("%s %d", m.role, m.i)); err != nil {
+				return fmt.Errorf("bench: admit %d: %w", m.i, err)
+			}
+		}
+	}
+	members := 1 + len(r.restaurants) + len(r.couriers)
+	if err := r.poll(setupWait, "every node to know every member", func() bool {
+		for _, m := range r.ms {
+			cs, err := m.n.CoopState(ctx)
+			if err != nil || len(cs.Members) != members {
+				return false
+			}
+		}
+		return true
+	}); err != nil {
+		return err
+	}
+	for _, m := range r.restaurants {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := m.n.PublishProfile(ctx, profileFor(m)); err != nil {
+				errs[m.i] = err
+				return
+			}
+			errs[m.i] = m.n.PublishMenu(ctx, m.menu)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("bench: catalogue: %w", err)
+	}
+	if err := r.poll(setupWait, "the catalogue on every node", func() bool {
+		for _, m := range r.ms {
+			rs, err := m.n.Restaurants(ctx)
+			if err != nil || len(rs) != len(r.restaurants) {
+				return false
+			}
+			for _, x := range rs {
+				if x.Profile == nil || x.Menu == nil {
+					return false
+				}
+			}
+		}
+		return true
+	}); err != nil {
+		return err
+	}
+	r.logf("coop founded, %d members admitted, catalogue of %d restaurants everywhere", members, len(r.restaurants))
+	return nil
+}
+
+// shutdown closes every node in parallel, then the network.
+func (r *coopRun) shutdown() {
+	var wg sync.WaitGroup
+	for _, m := range r.ms {
+		if m.n == nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = m.n.Close()
+			<-m.done
+		}()
+	}
+	wg.Wait()
+	if r.fab != nil {
+		r.fab.close()
+	}
+}
+
+// syncBytes sums what every node received by sync sessions so far.
+func (r *coopRun) syncBytes() int {
+	s := 0
+	for _, m := range r.ms {
+		s += m.n.Stats(r.ctx).SyncBytesIn
+	}
+	return s
+}
+
+// observe turns what the collectors saw into records for analyze: every
+// event authored during the measurement window, with who needed it.
+func (r *coopRun) observe() *observation {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := len(r.ms)
+	o := &observation{n: n, end: r.end, offline: r.outages}
+	for _, m := range r.ms {
+		o.tracers = append(o.tracers, m.tr)
+	}
+	ids, data := r.raw.all()
+	type wire struct {
+		msgID string
+		size  int
+	}
+	byEvent := map[crdt.ID]wire{}
+	for i, d := range data {
+		if id, err := protocol.ID(d); err == nil {
+			byEvent[id] = wire{ids[i], len(d)}
+		}
+	}
+	// an order ends with its terminal event; couriers need its events
+	// while it is open
+	closes := map[crdt.ID]time.Time{}
+	for _, p := range r.pubs {
+		if p.scope == "order" && isTerminal(p.kind) {
+			if c, ok := closes[p.id]; !ok || p.at.Before(c) {
+				closes[p.id] = p.at
+			}
+		}
+	}
+	var evs []crdt.ID
+	for id, p := range r.pubs {
+		if !p.at.Before(r.t0) {
+			evs = append(evs, id)
+		}
+	}
+	slices.SortFunc(evs, func(a, b crdt.ID) int { return r.pubs[a].at.Compare(r.pubs[b].at) })
+	for _, id := range evs {
+		p := r.pubs[id]
+		w := byEvent[id]
+		rec := record{pub: p.at, author: p.author, size: w.size, kind: p.kind, msgID: w.msgID, arr: make([]time.Time, n)}
+		if p.scope == "catalog" {
+			rec.doc = p.id.String() + "/" + p.kind
+		}
+		need := func(i int) {
+			if i != p.author && !slices.Contains(rec.needs, i) {
+				rec.needs = append(rec.needs, i)
+			}
+		}
+		if oi := r.orders[p.id]; p.scope == "order" && oi != nil {
+			need(r.relay.i)
+			need(oi.customer)
+			need(oi.restaurant)
+			end, ok := closes[p.id]
+			if !ok {
+				end = r.end
+			}
+			for _, c := range r.couriers {
+				if oi.parties[c.i] || o.onlineSomewhere(c.i, p.at, end) {
+					need(c.i)
+				}
+			}
+		} else {
+			for i := range n {
+				need(i)
+			}
+		}
+		slices.Sort(rec.needs)
+		for i := range n {
+			rec.arr[i] = r.arr[i][id]
+		}
+		o.recs = append(o.recs, rec)
+	}
+	return o
+}
+
+func isTerminal(kind string) bool {
+	switch kind {
+	case crdt.KindTaskDeliver.String(), crdt.KindOrderCancel.String(), crdt.KindOrderRefuse.String(), crdt.KindOrderFulfil.String():
+		return true
+	}
+	return false
+}

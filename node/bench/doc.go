@@ -1,0 +1,60 @@
+// Package bench is coopnode's city-scale simulation (issue 7): a whole
+// cooperative — a relay, restaurants, couriers and customers, each a real
+// node.Node — in one process, on libp2p's mocknet with configurable link
+// latency and bandwidth (or on real loopback TCP), driven through the whole
+// order lifecycle at a given order rate while a share of the phones drops
+// off the network and comes back. The same run then replays the same
+// publication schedule (same N, topology, link latency, key type and
+// message sizes) over plain gossipsub with default parameters, so the two
+// are measured side by side, and against the physical floor: with L the
+// link latency and H the number of hops a gossipsub-like overlay of fan-out
+// 6 needs to reach N nodes, no design delivers to everyone before H·L.
+//
+// Why a separate package: the harness needs everything at once — many
+// nodes, a fake network, byte counters, clocks and plots — and none of it
+// may leak into the node itself. It drives nodes only through their public
+// API; the only hooks it needs are the benchmark options of package node
+// (node/bench_options.go: an extra gossipsub RawTracer to count bytes, and
+// a few gossip knobs), so a measured node is a production node.
+//
+// What is measured, and how (the definitions the report relies on):
+//
+//   - Propagation of an event: from the moment its author applied it (the
+//     author's Change with Local set, just before it is handed to gossip)
+//     until the last node that needs it applied it (its Change). One
+//     process shares one clock, so the times are exact. Nodes that were
+//     offline at any moment between publication and arrival are left out of
+//     the latency (their copy came by the repair path); they still count
+//     for the delivery ratio.
+//   - Who needs an event: everyone for coop-log and catalogue events; for
+//     an order's events its customer, its restaurant, the relay (it keeps
+//     everything), every courier that claimed or holds it, and every other
+//     courier that was online at some moment between the event and the
+//     order's end (the job board). Customers and restaurants that are not
+//     party to an order do not need it.
+//   - Delivery ratio: needed (event, node) pairs that the node applied by
+//     the end of the run (after a drain period), over all needed pairs. A
+//     catalogue document superseded by a newer version counts as delivered
+//     when the newer one arrived.
+//   - Bytes: every pubsub RPC a node receives is measured at the protobuf
+//     level (its size plus its length prefix: "pubsub-level bytes",
+//     control traffic included, transport framing and encryption
+//     excluded). Each message copy and each IHAVE/IWANT/IDONTWANT entry is
+//     attributed to its event; the rest (subscriptions, GRAFT/PRUNE,
+//     framing) is overhead. bytes_per_event_ratio is (bytes attributed to
+//     nodes that need the event, or wrote it + all overhead) / (needed
+//     deliveries · S); uninterested_bytes_per_event is what the other nodes
+//     received because of an event, per event. Sync sessions are counted
+//     separately (repair_sync_bytes).
+//   - The sync figure: one courier is cut off for a while, then reconnects
+//     to one peer and runs node.Sync; its SyncReport is the figure.
+//   - apply_events_per_sec_per_core: decode + signature check + validation
+//     + fold of every event of the run into a fresh replica, on one
+//     goroutine.
+//   - rss_mb_per_node: the process's peak resident set during the coopnode
+//     phase divided by the number of nodes: an in-process average that
+//     shares libraries and runtime, not what one phone would use.
+//
+// Run is the entry point; `coopnode bench` prints its Result as a table and
+// JSON, and writes an SVG picture (propagation CDF and bytes per node).
+package bench

@@ -1,0 +1,242 @@
+package bench
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"math/rand"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p"
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/peer"
+	mocknet "github.com/libp2p/go-libp2p/p2p/net/mock"
+	"github.com/multiformats/go-multiaddr"
+)
+
+// graph is an undirected connection graph on n nodes: adj[i] lists i's
+// neighbours in ascending order.
+type graph struct {
+	adj [][]int
+}
+
+// buildGraph draws a connected graph with average degree close to k: a
+// random ring (connectivity) plus random edges between nodes still below
+// degree k. Every peer then holds about k connections, as a coop node
+// with a connection manager would.
+func buildGraph(n, k int, rng *rand.Rand) graph {
+	g := graph{adj: make([][]int, n)}
+	if n < 2 {
+		return g
+	}
+	has := make([]map[int]bool, n)
+	for i := range has {
+		has[i] = map[int]bool{}
+	}
+	edges := 0
+	add := func(a, b int) bool {
+		if a == b || has[a][b] {
+			return false
+		}
+		has[a][b], has[b][a] = true, true
+		edges++
+		return true
+	}
+	perm := rng.Perm(n)
+	for i := range n {
+		if n == 2 && i == 1 {
+			break
+		}
+		add(perm[i], perm[(i+1)%n])
+	}
+	target := min(n*k/2, n*(n-1)/2)
+	for tries := 0; edges < target && tries < 200*target; tries++ {
+		a, b := rng.Intn(n), rng.Intn(n)
+		if len(has[a]) >= k || len(has[b]) >= k {
+			continue
+		}
+		add(a, b)
+	}
+	for tries := 0; edges < target && tries < 200*target; tries++ { // top up if the degree cap got stuck
+		add(rng.Intn(n), rng.Intn(n))
+	}
+	for i := range n {
+		for j := range has[i] {
+			g.adj[i] = append(g.adj[i], j)
+		}
+		sort.Ints(g.adj[i])
+	}
+	return g
+}
+
+func (g graph) meanDegree() float64 {
+	if len(g.adj) == 0 {
+		return 0
+	}
+	s := 0
+	for _, a := range g.adj {
+		s += len(a)
+	}
+	return float64(s) / float64(len(g.adj))
+}
+
+// edges lists every edge once, as (a, b) with a < b.
+func (g graph) edges() [][2]int {
+	var out [][2]int
+	for a, ns := range g.adj {
+		for _, b := range ns {
+			if a < b {
+				out = append(out, [2]int{a, b})
+			}
+		}
+	}
+	return out
+}
+
+// nodeKey derives node i's Ed25519 identity from the seed. The baseline
+// uses the same keys, so both runs have the same key type and peer IDs.
+func nodeKey(seed int64, i int) ed25519.PrivateKey {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(seed))
+	binary.BigEndian.PutUint64(b[8:], uint64(i))
+	s := sha256.Sum256(append([]byte("coopnode bench node "), b[:]...))
+	return ed25519.NewKeyFromSeed(s[:])
+}
+
+func libp2pKey(k ed25519.PrivateKey) (crypto.PrivKey, error) {
+	return crypto.UnmarshalEd25519PrivateKey(k)
+}
+
+// fabric is the network the hosts live on: mocknet links with latency and
+// bandwidth, or real TCP on loopback. Link changes (churn) go through it
+// and are serialised by its lock.
+type fabric struct {
+	mn   mocknet.Mocknet // nil on loopback
+	mu   sync.Mutex
+	idx  map[peer.ID]int
+	up   map[[2]int]bool // edges currently connected
+	host []host.Host
+}
+
+func newFabric(cfg Config, n int) *fabric {
+	f := &fabric{idx: map[peer.ID]int{}, up: map[[2]int]bool{}, host: make([]host.Host, n)}
+	if !cfg.Loopback {
+		f.mn = mocknet.New()
+		f.mn.SetLinkDefaults(mocknet.LinkOptions{Latency: cfg.Latency, Bandwidth: cfg.Bandwidth})
+	}
+	return f
+}
+
+// mockHost adds node i's host to the mocknet (mocknet only).
+func (f *fabric) mockHost(i int, k ed25519.PrivateKey) (host.Host, error) {
+	sk, err := libp2pKey(k)
+	if err != nil {
+		return nil, err
+	}
+	addr, err := multiaddr.NewMultiaddr(fmt.Sprintf("/ip4/10.%d.%d.%d/tcp/4001", (i>>16)&255, (i>>8)&255, i&255))
+	if err != nil {
+		return nil, err
+	}
+	h, err := f.mn.AddPeer(sk, addr) // mocknet-internal address, never dialled for real
+	if err != nil {
+		return nil, fmt.Errorf("bench: mocknet peer %d: %w", i, err)
+	}
+	return h, nil
+}
+
+// loopbackHost starts a plain libp2p host on 127.0.0.1 TCP (the baseline's
+// hosts on loopback; coopnode nodes start their own).
+func loopbackHost(k ed25519.PrivateKey) (host.Host, error) {
+	sk, err := libp2pKey(k)
+	if err != nil {
+		return nil, err
+	}
+	return libp2p.New(libp2p.Identity(sk), libp2p.ListenAddrStrings("/ip4/127.0.0.1/tcp/0"))
+}
+
+func (f *fabric) register(i int, h host.Host) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.host[i] = h
+	f.idx[h.ID()] = i
+}
+
+func key2(a, b int) [2]int {
+	if a > b {
+		a, b = b, a
+	}
+	return [2]int{a, b}
+}
+
+// connect links (mocknet) and connects a and b.
+func (f *fabric) connect(ctx context.Context, a, b int) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ha, hb := f.host[a], f.host[b]
+	if f.mn != nil {
+		if _, err := f.mn.LinkPeers(ha.ID(), hb.ID()); err != nil {
+			return fmt.Errorf("bench: link %d-%d: %w", a, b, err)
+		}
+		if _, err := f.mn.ConnectPeers(ha.ID(), hb.ID()); err != nil {
+			return fmt.Errorf("bench: connect %d-%d: %w", a, b, err)
+		}
+	} else if err := ha.Connect(ctx, peer.AddrInfo{ID: hb.ID(), Addrs: hb.Addrs()}); err != nil {
+		return fmt.Errorf("bench: connect %d-%d: %w", a, b, err)
+	}
+	f.up[key2(a, b)] = true
+	return nil
+}
+
+// linkOnly links a and b on mocknet without connecting (a later dial
+// connects); on loopback it only teaches a the address of b.
+func (f *fabric) linkOnly(a, b int) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ha, hb := f.host[a], f.host[b]
+	ha.Peerstore().AddAddrs(hb.ID(), hb.Addrs(), 10*time.Minute)
+	if f.mn != nil {
+		if _, err := f.mn.LinkPeers(ha.ID(), hb.ID()); err != nil {
+			return fmt.Errorf("bench: link %d-%d: %w", a, b, err)
+		}
+	}
+	f.up[key2(a, b)] = true
+	return nil
+}
+
+// cut takes the edge down: the mocknet link is removed (so nothing can
+// redial it) and the connection closed; on loopback the connection is
+// closed on both sides.
+func (f *fabric) cut(a, b int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.up[key2(a, b)] {
+		return
+	}
+	delete(f.up, key2(a, b))
+	ha, hb := f.host[a], f.host[b]
+	if f.mn != nil {
+		_ = f.mn.UnlinkPeers(ha.ID(), hb.ID())
+		_ = f.mn.DisconnectPeers(ha.ID(), hb.ID())
+		return
+	}
+	_ = ha.Network().ClosePeer(hb.ID())
+	_ = hb.Network().ClosePeer(ha.ID())
+}
+
+func (f *fabric) isUp(a, b int) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.up[key2(a, b)]
+}
+
+// close stops the mocknet (hosts are closed by their owners first).
+func (f *fabric) close() {
+	if f.mn != nil {
+		_ = f.mn.Close()
+	}
+}

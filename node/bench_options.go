@@ -1,0 +1,31 @@
+package node
+
+import (
+	"time"
+
+	pubsub "github.com/libp2p/go-libp2p-pubsub"
+)
+
+// Options for benchmarks and experiments (package node/bench). They tune
+// or observe the gossip layer without changing what a node does with
+// events; production nodes leave them alone.
+
+// WithGossipTracer installs an extra gossipsub RawTracer, for example one
+// that sums the size of every RPC the node receives (pubsub-level bytes,
+// control traffic included). The tracer's methods run on pubsub's event
+// loop and must not block.
+func WithGossipTracer(t pubsub.RawTracer) Option {
+	return func(c *config) error { c.gossip.Tracer = t; return nil }
+}
+
+// WithGossipHeartbeat overrides gossipsub's heartbeat interval (default
+// 1 s); zero or negative keeps the default.
+func WithGossipHeartbeat(d time.Duration) Option {
+	return func(c *config) error { c.gossip.Heartbeat = d; return nil }
+}
+
+// WithFloodPublish turns flood publishing of the node's own events on
+// (the default, SPEC.md §10.1) or off, to measure what it costs.
+func WithFloodPublish(on bool) Option {
+	return func(c *config) error { c.gossip.NoFloodPublish = !on; return nil }
+}
