@@ -2,14 +2,14 @@ package node
 
 import (
 	"bytes"
-	"fmt"
 	"context"
 	"crypto/ed25519"
-		"testing"
+	"fmt"
+	"testing"
 	"time"
 
-	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	"github.com/libp2p/go-libp2p"
+	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
