@@ -11,7 +11,7 @@ import (
 	"github.com/multiformats/go-multiaddr"
 )
 
-// Abuse limits (SPEC.md §15.3). A node with no server to call must defend
+// Abuse limits (SPEC.md §15.2). A node with no server to call must defend
 // itself: every author key and every forwarding peer gets a token bucket,
 // and a peer whose gossip score falls below the graylist threshold is
 // disconnected and refused for a while.
@@ -136,7 +136,7 @@ func (b *blocklist) InterceptUpgraded(network.Conn) (bool, control.DisconnectRea
 }
 
 // watchScores disconnects and blocks peers whose gossip score fell below
-// the graylist threshold (SPEC.md §15.3). It runs until the node closes.
+// the graylist threshold (SPEC.md §15.2). It runs until the node closes.
 func (n *Node) watchScores() {
 	defer n.wg.Done()
 	t := time.NewTicker(watchEvery)
