@@ -1,0 +1,198 @@
+package demo
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coopnode/coopnode/crdt"
+	"github.com/coopnode/coopnode/node"
+)
+
+// ---- the end ----
+
+// converge polls every node's scope hashes until they are identical, for
+// at most convergeTimeout.
+func (r *run) converge() (bool, int, time.Duration) {
+	ctx := r.ctx
+	var scopes int
+	same := func() bool {
+		var ref []crdt.ScopeHash
+		for i, p := range r.all {
+			hs, err := p.n.ScopeHashes(ctx)
+			if err != nil {
+				return false
+			}
+			if i == 0 {
+				ref = hs
+				continue
+			}
+			if !slices.Equal(ref, hs) {
+				return false
+			}
+		}
+		scopes = len(ref)
+		return true
+	}
+	err := poll(ctx, convergeTimeout, "convergence", same)
+	r.mu.Lock()
+	took := time.Since(r.lastDeliv)
+	r.mu.Unlock()
+	if err != nil {
+		r.tl.say("coop", "replicas did NOT converge within %s: %s", convergeTimeout, r.divergence())
+		return false, scopes, took
+	}
+	r.tl.say("coop", "converged: all %d nodes hold identical state hashes for all %d scopes (%s after the last delivery)",
+		len(r.all), scopes, took.Round(time.Millisecond))
+	return true, scopes, took
+}
+
+// divergence describes which nodes differ from the relay.
+func (r *run) divergence() string {
+	ref, err := r.relay.n.ScopeHashes(r.ctx)
+	if err != nil {
+		return err.Error()
+	}
+	want := map[crdt.ScopeRef][32]byte{}
+	for _, h := range ref {
+		want[h.Ref] = h.Hash
+	}
+	var out []string
+	for _, p := range r.all[1:] {
+		hs, err := p.n.ScopeHashes(r.ctx)
+		if err != nil {
+			out = append(out, p.name+": "+err.Error())
+			continue
+		}
+		diff := len(want) - len(hs)
+		for _, h := range hs {
+			if w, ok := want[h.Ref]; !ok || w != h.Hash {
+				diff++
+			}
+		}
+		if diff != 0 {
+			out = append(out, fmt.Sprintf("%s differs from the relay (%d scopes held, %d differ or missing)", p.name, len(hs), max(diff, 0)))
+		}
+	}
+	if len(out) == 0 {
+		return "the nodes disagree among themselves"
+	}
+	return strings.Join(out, "; ")
+}
+
+// collect fills the summary from the replicated state and the tracker.
+func (r *run) collect(sum *Summary, away *participant, wentAt, backAt time.Time) error {
+	ctx := r.ctx
+	orders, err := r.relay.n.Orders(ctx, node.OrderFilter{})
+	if err != nil {
+		return err
+	}
+	sum.OrdersPlaced = len(orders)
+	for _, s := range orders {
+		if s.Status == crdt.StatusDelivered {
+			sum.OrdersDelivered++
+		}
+		couriers := map[crdt.PubKey]bool{}
+		for _, c := range s.Claims {
+			couriers[c.Courier] = true
+		}
+		if len(couriers) >= 2 {
+			sum.ClaimConflicts++
+		}
+	}
+	sum.OfflineSyncEventsIn = away.n.Stats(ctx).SyncEventsIn
+	for _, p := range r.all {
+		sum.DroppedChanges += p.n.Stats(ctx).DroppedChanges
+	}
+
+	r.track.detachAll()
+	ps := r.track.stats()
+	sum.Events, sum.EventsByKind = ps.Authored, ps.ByKind
+	sum.PropagationSamples, sum.PropagationIncomplete = len(ps.Samples), ps.Incomplete
+	sum.PropagationP50Ms, sum.PropagationP99Ms = percentile(ps.Samples, 50), percentile(ps.Samples, 99)
+	sum.PropagationMaxMs = percentile(ps.Samples, 100)
+	sum.OfflineMissedEvents = ps.AuthoredBetween(wentAt, backAt)
+	sum.PropagationOrdersP50Ms, sum.PropagationOrdersP99Ms = percentile(ps.Orders, 50), percentile(ps.Orders, 99)
+	for i, e := range ps.Slowest {
+		if i == 0 {
+			sum.PropagationSlowest = SlowEvent{Kind: e.Kind, By: e.By, Last: e.Last,
+				Ms: float64(e.Took.Microseconds()) / 1000, AtMs: e.At.Sub(r.t0).Milliseconds()}
+		}
+		r.log.Debug("slow event", "kind", e.Kind, "by", e.By, "last", e.Last, "took", e.Took, "at", e.At.Sub(r.t0))
+	}
+
+	r.mu.Lock()
+	waits := slices.Clone(r.claimWaits)
+	sum.Claims = r.claims
+	r.mu.Unlock()
+	slices.Sort(waits)
+	sum.ClaimResolutionP50Ms, sum.ClaimResolutionMaxMs = percentile(waits, 50), percentile(waits, 100)
+	return nil
+}
+
+// coldNote explains an event signed within a gossipsub heartbeat or two
+// of a node starting: meshes form on heartbeats, so the event reached some
+// nodes only by anti-entropy sync or gossip's IHAVE/IWANT.
+func (r *run) coldNote(atMs int64) string {
+	at := r.t0.Add(time.Duration(atMs) * time.Millisecond)
+	for _, up := range r.upAt {
+		if d := at.Sub(up); d >= 0 && d < 1500*time.Millisecond {
+			return fmt.Sprintf(", %.1f s after a node started, before its gossip mesh had formed", d.Seconds())
+		}
+	}
+	return ""
+}
+
+// shutdown stops the collectors and closes every node, in parallel.
+func (r *run) shutdown() {
+	r.wg.Wait()
+	r.track.detachAll()
+	var wg sync.WaitGroup
+	for _, p := range r.all {
+		if p.n == nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := p.n.Close(); err != nil {
+				r.log.Warn("close node", "node", p.name, "err", err)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func (r *run) printSummary(s *Summary) {
+	line := strings.Repeat("─", 78)
+	conv := "NOT converged"
+	if s.ReplicasConverged {
+		conv = fmt.Sprintf("converged — %d nodes, identical hashes on %d scopes, %d ms after the last delivery", s.Nodes, s.Scopes, s.ConvergenceMs)
+	}
+	rows := [][2]string{
+		{"cooperative", fmt.Sprintf("Vélo Coop Nantes (%s…): 1 relay, %s, %s, %s — %d real nodes",
+			s.Coop[:8], plural(r.cfg.Restaurants, "restaurant"), plural(r.cfg.Couriers, "courier"), plural(r.cfg.Customers, "customer"), s.Nodes)},
+		{"orders", fmt.Sprintf("%d placed, %d delivered", s.OrdersPlaced, s.OrdersDelivered)},
+		{"claim conflicts", fmt.Sprintf("%s raced by 2+ couriers (%s); each courier knew the outcome in %.0f ms (p50), %.0f ms (max)",
+			plural(s.ClaimConflicts, "order"), plural(s.Claims, "claim"), s.ClaimResolutionP50Ms, s.ClaimResolutionMaxMs)},
+		{"replicas", conv},
+		{"propagation", fmt.Sprintf("p50 %.1f ms, p99 %.1f ms until the last node applied an event (%d events measured, %d not)",
+			s.PropagationP50Ms, s.PropagationP99Ms, s.PropagationSamples, s.PropagationIncomplete)},
+		{"", fmt.Sprintf("order events alone: p50 %.1f ms, p99 %.1f ms", s.PropagationOrdersP50Ms, s.PropagationOrdersP99Ms)},
+		{"", fmt.Sprintf("slowest: %s by %s, %.0f ms to reach %s (signed at +%.1f s%s)", s.PropagationSlowest.Kind, s.PropagationSlowest.By,
+			s.PropagationSlowest.Ms, s.PropagationSlowest.Last, float64(s.PropagationSlowest.AtMs)/1000, r.coldNote(s.PropagationSlowest.AtMs))},
+		{"offline courier", fmt.Sprintf("%s away %.1f s while %s were signed; catch-up session: %s in, %d out, %s, %s (%s of it events)",
+			s.OfflineCourier, float64(s.OfflineMs)/1000, plural(s.OfflineMissedEvents, "event"), plural(s.OfflineCatchUp.EventsIn, "event"),
+			s.OfflineCatchUp.EventsOut, plural(s.OfflineCatchUp.RoundTrips, "round trip"),
+			humanBytes(s.OfflineCatchUp.BytesIn+s.OfflineCatchUp.BytesOut), humanBytes(s.OfflineCatchUp.EventBytes))},
+		{"events", fmt.Sprintf("%d signed events, %d claims, %d deliveries", s.Events, s.EventsByKind[crdt.KindCourierClaim.String()], s.EventsByKind[crdt.KindTaskDeliver.String()])},
+		{"took", fmt.Sprintf("%.1f s", float64(s.DurationMs)/1000)},
+	}
+	r.tl.raw(" %s\n", line)
+	for _, row := range rows {
+		r.tl.raw("  %s %s\n", padRunes(row[0], 16), row[1])
+	}
+	r.tl.raw(" %s\n", line)
+}
