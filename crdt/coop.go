@@ -59,8 +59,11 @@ type CoopState struct {
 	Currency string             `json:"currency,omitempty"`
 	Timezone string             `json:"timezone,omitempty"`
 	Members  map[PubKey]*Member `json:"members"`
-	Applied  int                `json:"applied"`
-	Rejected []Rejection        `json:"rejected,omitempty"`
+	// Rules holds every applied rules.set, by ascending version
+	// (market/SPEC-market.md §2.3).
+	Rules    []RulesVersion `json:"rules,omitempty"`
+	Applied  int            `json:"applied"`
+	Rejected []Rejection    `json:"rejected,omitempty"`
 
 	devices map[PubKey]PubKey // device key -> member key
 }
@@ -240,6 +243,8 @@ func (c *CoopState) step(e *Event) Reason {
 		d.RevokedAt = e.Wall
 		m.Devices[b.Device] = d
 		return ReasonOK
+	case *RulesSet:
+		return c.applyRules(e, b)
 	}
 	return ReasonWrongBody
 }
@@ -313,5 +318,6 @@ func (c *CoopState) Clone() *CoopState {
 		n.devices[k] = v
 	}
 	n.Rejected = append([]Rejection(nil), c.Rejected...)
+	n.Rules = append([]RulesVersion(nil), c.Rules...) // the sets themselves are read-only
 	return &n
 }

@@ -35,6 +35,18 @@ func (h *hasher) bool(b bool) {
 		h.u64(0)
 	}
 }
+
+// proof feeds bool(present) and, if present, the proof's fields.
+func (h *hasher) proof(p *Proof) {
+	h.bool(p != nil)
+	if p != nil {
+		h.bytes(p.PhotoHash)
+		h.bytes(p.SignatureHash)
+		h.str(p.Recipient)
+		h.str(p.Note)
+	}
+}
+
 func (h *hasher) sum() (out [32]byte) { h.h.Sum(out[:0]); return out }
 
 // Hash returns the order's state hash.
@@ -66,16 +78,31 @@ func (s *OrderState) Hash() [32]byte {
 		h.i64(t.DoneAt)
 		h.str(t.FailReason)
 	}
-	h.bool(s.Proof != nil)
-	if s.Proof != nil {
-		h.bytes(s.Proof.PhotoHash)
-		h.bytes(s.Proof.SignatureHash)
-		h.str(s.Proof.Recipient)
-		h.str(s.Proof.Note)
-	}
+	h.proof(s.Proof)
 	h.u64(uint64(len(s.Steps)))
 	for _, st := range s.Steps {
 		h.id(st.Event)
+	}
+	// Marketplace sections (market/SPEC-market.md §7.4, §8): only when
+	// present, so food orders without a rating keep the SPEC.md §6.5 hash.
+	if len(s.Stops) > 0 {
+		h.str("stops/v1")
+		h.u64(uint64(len(s.Stops)))
+		for _, st := range s.Stops {
+			h.u64(uint64(st.Status))
+			h.i64(st.StartedAt)
+			h.i64(st.DoneAt)
+			h.str(st.FailReason)
+			h.proof(st.Proof)
+		}
+	}
+	if r := s.Rating; r != nil {
+		h.str("rating/v1")
+		h.u64(uint64(r.RestaurantStars))
+		h.u64(uint64(r.CourierStars))
+		h.str(r.Comment)
+		h.i64(r.At)
+		h.id(r.Event)
 	}
 	return h.sum()
 }
@@ -108,6 +135,17 @@ func (c *CoopState) Hash() [32]byte {
 			h.str(d.Label)
 			h.i64(d.LinkedAt)
 			h.i64(d.RevokedAt)
+		}
+	}
+	// Rule sets (market/SPEC-market.md §2.4): only when there are some, so
+	// coops without rules keep the hashes of SPEC.md §6.5.
+	if len(c.Rules) > 0 {
+		h.str("rules/v1")
+		h.u64(uint64(len(c.Rules)))
+		for _, rv := range c.Rules {
+			h.u64(rv.Version)
+			h.id(rv.Event)
+			h.i64(rv.SetAt)
 		}
 	}
 	return h.sum()

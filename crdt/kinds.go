@@ -11,6 +11,7 @@ const (
 	KindMemberRevoke Kind = 3
 	KindDeviceLink   Kind = 4
 	KindDeviceRevoke Kind = 5
+	KindRulesSet     Kind = 6 // market/SPEC-market.md §2
 )
 
 // Restaurant document kinds (SPEC.md §5.3): replaceable, latest wins.
@@ -38,6 +39,8 @@ const (
 	KindTaskPickup      Kind = 64
 	KindTaskDeliver     Kind = 65
 	KindTaskFail        Kind = 66
+
+	KindOrderRate Kind = 70 // market/SPEC-market.md §8
 )
 
 // ScopeClass says which kind of scope an event belongs to.
@@ -75,6 +78,7 @@ var kinds = map[Kind]kindInfo{
 	KindMemberRevoke: {"member.revoke", ScopeCoop, func() Payload { return &MemberRevoke{} }},
 	KindDeviceLink:   {"device.link", ScopeCoop, func() Payload { return &DeviceLink{} }},
 	KindDeviceRevoke: {"device.revoke", ScopeCoop, func() Payload { return &DeviceRevoke{} }},
+	KindRulesSet:     {"rules.set", ScopeCoop, func() Payload { return &RulesSet{} }},
 
 	KindCatalogProfile: {"catalog.profile", ScopeCatalog, func() Payload { return &CatalogProfile{} }},
 	KindCatalogMenu:    {"catalog.menu", ScopeCatalog, func() Payload { return &CatalogMenu{} }},
@@ -95,6 +99,7 @@ var kinds = map[Kind]kindInfo{
 	KindTaskPickup:          {"task.pickup", ScopeOrder, func() Payload { return &TaskPickup{} }},
 	KindTaskDeliver:         {"task.deliver", ScopeOrder, func() Payload { return &TaskDeliver{} }},
 	KindTaskFail:            {"task.fail", ScopeOrder, func() Payload { return &TaskFail{} }},
+	KindOrderRate:           {"order.rate", ScopeOrder, func() Payload { return &OrderRate{} }},
 }
 
 // String returns the kind's dotted name, such as "order.place".

@@ -121,19 +121,25 @@ type OrderState struct {
 	Reason     string      `json:"reason,omitempty"` // refusal, cancellation, failure or invalidity
 	// WasAccepted records that the order was accepted at some point, which is
 	// what allows a restore.
-	WasAccepted     bool        `json:"was_accepted,omitempty"`
-	PrepMinutes     uint32      `json:"prep_minutes,omitempty"`
-	DelayMinutes    uint32      `json:"delay_minutes,omitempty"`
-	AcceptedAt      int64       `json:"accepted_at,omitempty"`
-	ReadyAt         int64       `json:"ready_at,omitempty"`
-	Holder          PubKey      `json:"holder,omitempty"` // member key of the courier who holds the order
-	HolderConfirmed bool        `json:"holder_confirmed,omitempty"`
-	Claims          []Claim     `json:"claims,omitempty"`
-	Pickup          Task        `json:"pickup"`
-	Dropoff         Task        `json:"dropoff"`
-	Proof           *Proof      `json:"proof,omitempty"`
-	Steps           []Step      `json:"steps"`
-	Rejected        []Rejection `json:"rejected,omitempty"`
+	WasAccepted     bool    `json:"was_accepted,omitempty"`
+	PrepMinutes     uint32  `json:"prep_minutes,omitempty"`
+	DelayMinutes    uint32  `json:"delay_minutes,omitempty"`
+	AcceptedAt      int64   `json:"accepted_at,omitempty"`
+	ReadyAt         int64   `json:"ready_at,omitempty"`
+	Holder          PubKey  `json:"holder,omitempty"` // member key of the courier who holds the order
+	HolderConfirmed bool    `json:"holder_confirmed,omitempty"`
+	Claims          []Claim `json:"claims,omitempty"`
+	Pickup          Task    `json:"pickup"`
+	Dropoff         Task    `json:"dropoff"`
+	Proof           *Proof  `json:"proof,omitempty"`
+	// Stops are the dropoffs of a parcel delivery, one per
+	// Place.Dropoffs, in order; Dropoff then summarises them
+	// (market/SPEC-market.md §7). Empty for food orders.
+	Stops []Stop `json:"stops,omitempty"`
+	// Rating is the customer's latest rating (market/SPEC-market.md §8).
+	Rating   *Rating     `json:"rating,omitempty"`
+	Steps    []Step      `json:"steps"`
+	Rejected []Rejection `json:"rejected,omitempty"`
 }
 
 // DefaultPrepMinutes is used when an accept names no preparation time.
@@ -170,6 +176,11 @@ func newOrderState(place *Event, coop *CoopState) *OrderState {
 		return s
 	}
 	s.Status = StatusPlaced
+	if p.Parcel {
+		// a shop's own request: nothing to accept (market/SPEC-market.md §7)
+		s.Status, s.WasAccepted, s.AcceptedAt = StatusAccepted, true, place.Wall
+		s.resetTasks()
+	}
 	s.step(place)
 	return s
 }
@@ -188,8 +199,21 @@ func checkPlace(e *Event, p *OrderPlace, coop *CoopState) Reason {
 	if len(p.PINHash) != 0 && len(p.PINHash) != sha256.Size {
 		return ReasonBadField
 	}
+	if !parcelShapeOK(p) {
+		return ReasonBadField
+	}
 	if _, roles, ok := coop.MemberAt(p.Restaurant, e.Wall); !ok || !roles.Any(RoleRestaurant|RoleShop) {
 		return ReasonRestaurantUnknown
+	}
+	if p.Parcel {
+		// only the shop requests its own parcel deliveries
+		m, r := coop.Resolve(e.Author, e.Wall)
+		if r == ReasonRevokedKey {
+			return r
+		}
+		if r != ReasonOK || m.Key != p.Restaurant {
+			return ReasonNotRestaurant
+		}
 	}
 	return ReasonOK
 }
@@ -292,6 +316,10 @@ func (s *OrderState) Authorize(e *Event, coop *CoopState) Reason {
 		if !a.courier && !a.dispatcher {
 			return deny(ReasonNotCourier)
 		}
+	case KindOrderRate:
+		if !a.customer {
+			return ReasonNotCustomer
+		}
 	default:
 		return ReasonWrongScope
 	}
@@ -328,7 +356,7 @@ func (s *OrderState) transition(e *Event, coop *CoopState) Reason {
 			s.PrepMinutes = DefaultPrepMinutes
 		}
 		if s.delivery() {
-			s.Pickup, s.Dropoff = Task{Status: TaskTodo}, Task{Status: TaskTodo}
+			s.resetTasks()
 		}
 	case *OrderRefuse:
 		if !s.is(StatusPlaced) {
@@ -375,7 +403,7 @@ func (s *OrderState) transition(e *Event, coop *CoopState) Reason {
 		}
 		s.Status, s.Reason = StatusAccepted, ""
 		if s.delivery() {
-			s.Pickup, s.Dropoff = Task{Status: TaskTodo}, Task{Status: TaskTodo}
+			s.resetTasks()
 		}
 	case *CourierClaim:
 		return s.claim(e, a)
@@ -417,6 +445,12 @@ func (s *OrderState) transition(e *Event, coop *CoopState) Reason {
 		if r := s.mustHold(a); r != ReasonOK {
 			return r
 		}
+		if s.Place.Parcel {
+			return s.deliverStop(e, b)
+		}
+		if b.Stop != 0 {
+			return ReasonBadField
+		}
 		if len(s.Place.PINHash) == sha256.Size && !PINMatches(s.Customer, b.Proof.PIN, s.Place.PINHash) {
 			return ReasonPINMismatch
 		}
@@ -427,6 +461,8 @@ func (s *OrderState) transition(e *Event, coop *CoopState) Reason {
 		s.Dropoff.Status, s.Dropoff.DoneAt = TaskDone, e.Wall
 	case *TaskFail:
 		return s.failTask(e, b, a)
+	case *OrderRate:
+		return s.rate(e, b)
 	default:
 		return ReasonWrongBody
 	}
@@ -457,7 +493,7 @@ func (s *OrderState) cancel(e *Event, b *OrderCancel, a actor) Reason {
 	if s.HasHolder() {
 		s.release()
 	}
-	for _, t := range []*Task{&s.Pickup, &s.Dropoff} {
+	for _, t := range s.tasks() {
 		if t.Status == TaskTodo || t.Status == TaskDoing {
 			t.Status = TaskCancelled
 		}
@@ -573,11 +609,20 @@ func (s *OrderState) startTask(e *Event, b *TaskStart, a actor) Reason {
 	}
 	switch b.Task {
 	case TaskPickupN:
+		if b.Stop != 0 {
+			return ReasonBadField
+		}
 		if !s.kitchen() || s.Pickup.Status != TaskTodo {
 			return ReasonBadTransition
 		}
 		s.Pickup.Status, s.Pickup.StartedAt = TaskDoing, e.Wall
 	case TaskDropoffN:
+		if s.Place.Parcel {
+			return s.startStop(e, b.Stop)
+		}
+		if b.Stop != 0 {
+			return ReasonBadField
+		}
 		if !s.is(StatusPickedUp) || s.Dropoff.Status != TaskTodo {
 			return ReasonBadTransition
 		}
@@ -603,12 +648,24 @@ func (s *OrderState) failTask(e *Event, b *TaskFail, a actor) Reason {
 	var t *Task
 	switch b.Task {
 	case TaskPickupN:
+		if b.Stop != 0 {
+			return ReasonBadField
+		}
 		if !s.kitchen() {
 			return ReasonBadTransition
 		}
 		t = &s.Pickup
 		s.Dropoff.Status = TaskCancelled
+		for i := range s.Stops {
+			s.Stops[i].Status = TaskCancelled
+		}
 	case TaskDropoffN:
+		if s.Place.Parcel {
+			return s.failStop(e, b)
+		}
+		if b.Stop != 0 {
+			return ReasonBadField
+		}
 		if !s.is(StatusPickedUp) {
 			return ReasonBadTransition
 		}

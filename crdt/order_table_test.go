@@ -220,6 +220,28 @@ func transitionCases() []transitionCase {
 		{name: "fail by customer", from: "picked", who: "cust", body: &TaskFail{Task: TaskDropoffN, Reason: "x"}, gate: ReasonNotCourier},
 		{name: "anything after failure", from: "failed", who: "c1", body: &TaskDeliver{}, reason: ReasonBadTransition},
 		{name: "coop kind in order scope", from: "placed", who: "admin", body: &MemberRevoke{Member: c2}, gate: ReasonWrongScope},
+
+		// ratings (market/SPEC-market.md §8)
+		{name: "rate delivered", from: "delivered", who: "cust", body: &OrderRate{RestaurantStars: 5, CourierStars: 4, Comment: "warm"}, want: StatusDelivered,
+			check: func(t *testing.T, s *OrderState) {
+				if s.Rating == nil || s.Rating.RestaurantStars != 5 || s.Rating.CourierStars != 4 || s.Rating.Comment != "warm" {
+					t.Errorf("rating %+v", s.Rating)
+				}
+			}},
+		{name: "rate courier only", from: "delivered", who: "cust", body: &OrderRate{CourierStars: 1}, want: StatusDelivered},
+		{name: "rate fulfilled collection", from: "fulfilled", collect: true, who: "cust", body: &OrderRate{RestaurantStars: 3}, want: StatusFulfilled},
+		{name: "rate collection courier", from: "fulfilled", collect: true, who: "cust", body: &OrderRate{CourierStars: 3}, reason: ReasonBadField},
+		{name: "rate before delivery", from: "picked", who: "cust", body: &OrderRate{RestaurantStars: 5}, reason: ReasonBadTransition},
+		{name: "rate refused", from: "refused", who: "cust", body: &OrderRate{RestaurantStars: 1}, reason: ReasonBadTransition},
+		{name: "rate no stars", from: "delivered", who: "cust", body: &OrderRate{Comment: "meh"}, reason: ReasonBadField},
+		{name: "rate six stars", from: "delivered", who: "cust", body: &OrderRate{RestaurantStars: 6}, reason: ReasonBadField},
+		{name: "rate by restaurant", from: "delivered", who: "resto", body: &OrderRate{CourierStars: 5}, gate: ReasonNotCustomer},
+		{name: "rate by courier", from: "delivered", who: "c1", body: &OrderRate{RestaurantStars: 5}, gate: ReasonNotCustomer},
+		{name: "rate by other customer", from: "delivered", who: "cust2", body: &OrderRate{RestaurantStars: 5}, gate: ReasonNotCustomer},
+		{name: "food deliver names a stop", from: "picked", who: "c1", body: &TaskDeliver{Stop: 1}, reason: ReasonBadField},
+		{name: "food start names a stop", from: "picked", who: "c1", body: &TaskStart{Task: TaskDropoffN, Stop: 1}, reason: ReasonBadField},
+		{name: "food fail names a stop", from: "picked", who: "c1", body: &TaskFail{Task: TaskDropoffN, Stop: 2, Reason: "x"}, reason: ReasonBadField},
+		{name: "pickup start names a stop", from: "assigned", who: "c1", body: &TaskStart{Task: TaskPickupN, Stop: 1}, reason: ReasonBadField},
 	}
 }
 
@@ -233,11 +255,11 @@ func TestOrderTransitions(t *testing.T) {
 				fulfil = FulfilCollection
 			}
 			pre, ok := prefixes[tc.from]
+			if tc.collect {
+				pre, ok = collectionPrefix(tc.from), true
+			}
 			if !ok {
 				t.Fatalf("no prefix %q", tc.from)
-			}
-			if tc.collect {
-				pre = collectionPrefix(tc.from)
 			}
 			place := w.place("cust", fulfil)
 			w.mustStore(r, place)
@@ -289,6 +311,8 @@ func collectionPrefix(from string) []step {
 		return []step{{"resto", &OrderAccept{}}, {"resto", &OrderReady{}}}
 	case "accepted":
 		return []step{{"resto", &OrderAccept{}}}
+	case "fulfilled":
+		return []step{{"resto", &OrderAccept{}}, {"resto", &OrderReady{}}, {"resto", &OrderFulfil{}}}
 	}
 	return nil
 }

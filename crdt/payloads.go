@@ -137,6 +137,14 @@ type CatalogProfile struct {
 	AutoAccept     bool      `cbor:"19,keyasint,omitempty" json:"auto_accept,omitempty"`
 	Enabled        bool      `cbor:"20,keyasint,omitempty" json:"enabled"`
 	Shop           bool      `cbor:"21,keyasint,omitempty" json:"shop,omitempty"`
+	// PreOrderDays is how many days ahead slots may be booked when
+	// PreOrder is set; 0 means 7 (market.DefaultPreOrderDays).
+	PreOrderDays uint32 `cbor:"22,keyasint,omitempty" json:"pre_order_days,omitempty"`
+	// DeliveryZone names a zone of the coop's rules that replaces the
+	// rules' service zone for this restaurant's deliveries.
+	DeliveryZone string `cbor:"23,keyasint,omitempty" json:"delivery_zone,omitempty"`
+	// SlotMinutes is the length of time slots; 0 means 10.
+	SlotMinutes uint32 `cbor:"24,keyasint,omitempty" json:"slot_minutes,omitempty"`
 }
 
 // Closing is a period when a restaurant takes no orders.
@@ -210,6 +218,15 @@ type OrderPlace struct {
 	Sealed       []byte     `cbor:"10,keyasint,omitempty" json:"sealed,omitempty"`
 	PINHash      []byte     `cbor:"11,keyasint,omitempty" json:"pin_hash,omitempty"` // PINHash(customer, PIN): SPEC.md §5.4.1
 	Note         string     `cbor:"12,keyasint,omitempty" json:"note,omitempty"`
+	// Parcel marks a shop's parcel delivery (market/SPEC-market.md §7): the
+	// author acts for Restaurant (the shop), the order starts accepted, and
+	// Dropoffs (1..MaxDropoffs) replace the single dropoff of a food order.
+	// For a parcel, Slot is the pickup window.
+	Parcel   bool      `cbor:"13,keyasint,omitempty" json:"parcel,omitempty"`
+	Dropoffs []Dropoff `cbor:"14,keyasint,omitempty" json:"dropoffs,omitempty"`
+	// DropoffZones names the rule-set zones containing the exact dropoff of
+	// a food order, as the customer's node computed them when pricing.
+	DropoffZones []string `cbor:"15,keyasint,omitempty" json:"dropoff_zones,omitempty"`
 }
 
 // LineItem is one product in a cart with its chosen option values.
@@ -220,6 +237,9 @@ type LineItem struct {
 	Options    []string `cbor:"4,keyasint,omitempty" json:"options,omitempty"` // option value IDs
 	UnitCents  int64    `cbor:"5,keyasint,omitempty" json:"unit_cents"`
 	TotalCents int64    `cbor:"6,keyasint,omitempty" json:"total_cents"`
+	// TaxCategory is the product's tax category when ordered, so that
+	// taxes can be recomputed after the menu changed.
+	TaxCategory string `cbor:"7,keyasint,omitempty" json:"tax_category,omitempty"`
 }
 
 // Totals are an order's amounts in integer cents.
@@ -304,6 +324,9 @@ const (
 // TaskStart marks the holder on the way to the pickup or the dropoff.
 type TaskStart struct {
 	Task uint8 `cbor:"1,keyasint,omitempty" json:"task"`
+	// Stop is the 1-based dropoff of a parcel delivery (task 2 only);
+	// absent for food orders.
+	Stop uint16 `cbor:"2,keyasint,omitempty" json:"stop,omitempty"`
 }
 
 // TaskPickup marks the food collected by the holder.
@@ -311,7 +334,8 @@ type TaskPickup struct{}
 
 // TaskDeliver marks the order handed over, with proof.
 type TaskDeliver struct {
-	Proof Proof `cbor:"1,keyasint,omitempty" json:"proof"`
+	Proof Proof  `cbor:"1,keyasint,omitempty" json:"proof"`
+	Stop  uint16 `cbor:"2,keyasint,omitempty" json:"stop,omitempty"` // parcel dropoff, 1-based
 }
 
 // Proof of delivery. Photos and signatures travel by hash only.
@@ -328,6 +352,7 @@ type TaskFail struct {
 	Task   uint8  `cbor:"1,keyasint,omitempty" json:"task"`
 	Reason string `cbor:"2,keyasint,omitempty" json:"reason"`
 	Note   string `cbor:"3,keyasint,omitempty" json:"note,omitempty"`
+	Stop   uint16 `cbor:"4,keyasint,omitempty" json:"stop,omitempty"` // parcel dropoff of task 2, 1-based
 }
 
 func (*OrderPlace) Kind() Kind          { return KindOrderPlace }

@@ -19,6 +19,20 @@ func (s *OrderState) Clone() *OrderState {
 		p := *s.Proof
 		n.Proof = &p
 	}
+	n.Place.Dropoffs = append([]Dropoff(nil), s.Place.Dropoffs...)
+	if s.Stops != nil {
+		n.Stops = append([]Stop(nil), s.Stops...)
+		for i := range n.Stops {
+			if p := n.Stops[i].Proof; p != nil {
+				cp := *p
+				n.Stops[i].Proof = &cp
+			}
+		}
+	}
+	if s.Rating != nil {
+		r := *s.Rating
+		n.Rating = &r
+	}
 	return &n
 }
 

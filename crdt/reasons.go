@@ -53,6 +53,9 @@ const (
 	ReasonUnknownDevice  Reason = "unknown_device"
 	ReasonDeviceTaken    Reason = "device_taken"
 	ReasonBadReason      Reason = "bad_reason"
+	// ReasonStaleVersion: a rules.set whose version is not above every
+	// version applied before it (market/SPEC-market.md §2.3).
+	ReasonStaleVersion Reason = "stale_version"
 )
 
 // Rejection records an event that the fold left out, and why.

@@ -56,9 +56,10 @@ const (
 )
 
 // SizeLimit returns the largest wire event allowed for kind k: MaxDocSize
-// for catalogue documents, MaxEventSize otherwise (SPEC.md §9).
+// for catalogue documents and rules.set (whose zone polygons can be large,
+// market/SPEC-market.md §9), MaxEventSize otherwise (SPEC.md §9).
 func SizeLimit(k crdt.Kind) int {
-	if k.Class() == crdt.ScopeCatalog {
+	if k.Class() == crdt.ScopeCatalog || k == crdt.KindRulesSet {
 		return MaxDocSize
 	}
 	return MaxEventSize
@@ -76,9 +77,24 @@ func checkLimits(p crdt.Payload) error {
 		if len(b.Items) > MaxLineItems {
 			return fmt.Errorf("%w: %d line items, limit %d", ErrOversized, len(b.Items), MaxLineItems)
 		}
+		if len(b.Dropoffs) > crdt.MaxDropoffs {
+			return fmt.Errorf("%w: %d dropoffs, limit %d", ErrOversized, len(b.Dropoffs), crdt.MaxDropoffs)
+		}
 		for i := range b.Items {
 			if n := len(b.Items[i].Options); n > MaxItemOptions {
 				return fmt.Errorf("%w: line item %d has %d options, limit %d", ErrOversized, i, n, MaxItemOptions)
+			}
+		}
+	case *crdt.RulesSet:
+		if len(b.Zones) > crdt.MaxZones {
+			return fmt.Errorf("%w: %d zones, limit %d", ErrOversized, len(b.Zones), crdt.MaxZones)
+		}
+		if len(b.Rules) > crdt.MaxRules {
+			return fmt.Errorf("%w: %d rules, limit %d", ErrOversized, len(b.Rules), crdt.MaxRules)
+		}
+		for i := range b.Rules {
+			if n := len(b.Rules[i].Steps); n > crdt.MaxPriceSteps {
+				return fmt.Errorf("%w: rule %d has %d steps, limit %d", ErrOversized, i, n, crdt.MaxPriceSteps)
 			}
 		}
 	}

@@ -1,0 +1,80 @@
+package market
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/coopnode/coopnode/protocol"
+)
+
+// TestPurity enforces the package contract (doc.go): the standard library
+// and crdt only; no goroutines, clocks, randomness, network, files or
+// logging; and no floating-point type anywhere, so that no amount can ever
+// depend on floating-point rounding.
+func TestPurity(t *testing.T) {
+	allowed := map[string]bool{"errors": true, "fmt": true, "math": true, "math/bits": true, "sort": true, "strconv": true,
+		"strings": true, "time": true, "time/tzdata": true, "unicode/utf8": true, "encoding/csv": true, "io": true,
+		"github.com/coopnode/coopnode/crdt": true}
+	files, _ := filepath.Glob("*.go")
+	fset := token.NewFileSet()
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		af, err := parser.ParseFile(fset, f, src, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range af.Imports {
+			if p := strings.Trim(imp.Path.Value, `"`); !allowed[p] {
+				t.Errorf("%s imports %q", f, p)
+			}
+		}
+		ast.Inspect(af, func(n ast.Node) bool {
+			switch x := n.(type) {
+			case *ast.GoStmt:
+				t.Errorf("%s: starts a goroutine", fset.Position(x.Pos()))
+			case *ast.Ident:
+				if x.Name == "float32" || x.Name == "float64" || x.Name == "complex64" || x.Name == "complex128" {
+					t.Errorf("%s: uses %s", fset.Position(x.Pos()), x.Name)
+				}
+			case *ast.BasicLit:
+				if x.Kind == token.FLOAT || x.Kind == token.IMAG {
+					t.Errorf("%s: floating-point literal %s", fset.Position(x.Pos()), x.Value)
+				}
+			case *ast.SelectorExpr:
+				if id, ok := x.X.(*ast.Ident); ok && id.Name == "time" {
+					switch x.Sel.Name {
+					case "Now", "Since", "Until", "Sleep", "After", "Tick", "NewTimer", "NewTicker", "AfterFunc":
+						t.Errorf("%s: reads the clock (time.%s)", fset.Position(x.Pos()), x.Sel.Name)
+					}
+				}
+				if id, ok := x.X.(*ast.Ident); ok && id.Name == "math" && x.Sel.Name != "MinInt64" && x.Sel.Name != "MaxInt64" {
+					t.Errorf("%s: math.%s", fset.Position(x.Pos()), x.Sel.Name)
+				}
+			}
+			return true
+		})
+	}
+}
+
+// TestLimitsMatchProtocol: the cart bounds are the protocol's.
+func TestLimitsMatchProtocol(t *testing.T) {
+	if MaxLines != protocolMaxLineItems || MaxOptions != protocolMaxItemOptions {
+		t.Fatal("market's cart limits differ from protocol's")
+	}
+}
+
+const (
+	protocolMaxLineItems   = protocol.MaxLineItems
+	protocolMaxItemOptions = protocol.MaxItemOptions
+)
