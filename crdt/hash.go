@@ -96,6 +96,15 @@ func (s *OrderState) Hash() [32]byte {
 			h.proof(st.Proof)
 		}
 	}
+	if len(s.Shares) > 0 {
+		h.str("shares/v1")
+		h.u64(uint64(len(s.Shares)))
+		for _, sh := range s.Shares {
+			h.id(sh.Recipient)
+			h.bytes(sh.Sealed)
+			h.id(sh.Event)
+		}
+	}
 	if r := s.Rating; r != nil {
 		h.str("rating/v1")
 		h.u64(uint64(r.RestaurantStars))

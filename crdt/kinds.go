@@ -31,6 +31,7 @@ const (
 	KindOrderCancel         Kind = 46
 	KindOrderRestore        Kind = 47
 	KindOrderFulfil         Kind = 48
+	KindOrderShare          Kind = 49
 
 	KindCourierClaim    Kind = 60
 	KindCourierAssign   Kind = 61
@@ -92,6 +93,7 @@ var kinds = map[Kind]kindInfo{
 	KindOrderCancel:         {"order.cancel", ScopeOrder, func() Payload { return &OrderCancel{} }},
 	KindOrderRestore:        {"order.restore", ScopeOrder, func() Payload { return &OrderRestore{} }},
 	KindOrderFulfil:         {"order.fulfil", ScopeOrder, func() Payload { return &OrderFulfil{} }},
+	KindOrderShare:          {"order.share", ScopeOrder, func() Payload { return &OrderShare{} }},
 	KindCourierClaim:        {"courier.claim", ScopeOrder, func() Payload { return &CourierClaim{} }},
 	KindCourierAssign:       {"courier.assign", ScopeOrder, func() Payload { return &CourierAssign{} }},
 	KindCourierUnassign:     {"courier.unassign", ScopeOrder, func() Payload { return &CourierUnassign{} }},

@@ -100,6 +100,13 @@ type Claim struct {
 	Winner  PubKey `json:"winner,omitzero"`
 }
 
+// Share is one re-sealed copy of an order's personal data.
+type Share struct {
+	Recipient PubKey `json:"recipient"`
+	Sealed    []byte `json:"sealed"`
+	Event     ID     `json:"event"`
+}
+
 // Step is an event that changed the order, in fold order.
 type Step struct {
 	Event   ID     `json:"event"`
@@ -136,6 +143,9 @@ type OrderState struct {
 	// Place.Dropoffs, in order; Dropoff then summarises them
 	// (market/SPEC-market.md §7). Empty for food orders.
 	Stops []Stop `json:"stops,omitempty"`
+	// Shares are the copies of the customer's sealed personal data that the
+	// restaurant re-sealed for couriers (SPEC.md §15.4), one per recipient.
+	Shares []Share `json:"shares,omitempty"`
 	// Rating is the customer's latest rating (market/SPEC-market.md §8).
 	Rating   *Rating     `json:"rating,omitempty"`
 	Steps    []Step      `json:"steps"`
@@ -277,7 +287,7 @@ func (s *OrderState) Authorize(e *Event, coop *CoopState) Reason {
 		return r
 	}
 	switch e.Kind {
-	case KindOrderAccept, KindOrderRefuse, KindOrderDelay, KindOrderStartPreparing, KindOrderReady, KindOrderFulfil:
+	case KindOrderAccept, KindOrderRefuse, KindOrderDelay, KindOrderStartPreparing, KindOrderReady, KindOrderFulfil, KindOrderShare:
 		if !a.restaurant {
 			return deny(ReasonNotRestaurant)
 		}
@@ -463,6 +473,20 @@ func (s *OrderState) transition(e *Event, coop *CoopState) Reason {
 		return s.failTask(e, b, a)
 	case *OrderRate:
 		return s.rate(e, b)
+	case *OrderShare:
+		if b.Recipient.IsZero() || len(b.Sealed) == 0 {
+			return ReasonBadField
+		}
+		if s.Status == StatusInvalid || s.Status == StatusPlaced || s.Status == StatusRefused {
+			return ReasonBadTransition
+		}
+		for i := range s.Shares { // one copy per recipient: the latest
+			if s.Shares[i].Recipient == b.Recipient {
+				s.Shares = append(s.Shares[:i], s.Shares[i+1:]...)
+				break
+			}
+		}
+		s.Shares = append(s.Shares, Share{Recipient: b.Recipient, Sealed: b.Sealed, Event: e.ID})
 	default:
 		return ReasonWrongBody
 	}

@@ -219,6 +219,16 @@ func transitionCases() []transitionCase {
 		{name: "fail after delivery", from: "delivered", who: "c1", body: &TaskFail{Task: TaskDropoffN, Reason: "x"}, reason: ReasonBadTransition},
 		{name: "fail by customer", from: "picked", who: "cust", body: &TaskFail{Task: TaskDropoffN, Reason: "x"}, gate: ReasonNotCourier},
 		{name: "anything after failure", from: "failed", who: "c1", body: &TaskDeliver{}, reason: ReasonBadTransition},
+		{name: "restaurant shares with its courier", from: "assigned", who: "resto", body: &OrderShare{Recipient: key("c1"), Sealed: []byte{1, 2, 3}}, want: StatusAccepted,
+			check: func(t *testing.T, s *OrderState) {
+				if len(s.Shares) != 1 || s.Shares[0].Recipient != key("c1") {
+					t.Errorf("shares %+v", s.Shares)
+				}
+			}},
+		{name: "share before acceptance", from: "placed", who: "resto", body: &OrderShare{Recipient: key("c1"), Sealed: []byte{1}}, reason: ReasonBadTransition},
+		{name: "share without a box", from: "assigned", who: "resto", body: &OrderShare{Recipient: key("c1")}, reason: ReasonBadField},
+		{name: "share by the courier", from: "assigned", who: "c1", body: &OrderShare{Recipient: key("c2"), Sealed: []byte{1}}, gate: ReasonNotRestaurant},
+		{name: "share by the customer", from: "assigned", who: "cust", body: &OrderShare{Recipient: key("c2"), Sealed: []byte{1}}, gate: ReasonNotRestaurant},
 		{name: "coop kind in order scope", from: "placed", who: "admin", body: &MemberRevoke{Member: c2}, gate: ReasonWrongScope},
 
 		// ratings (market/SPEC-market.md §8)

@@ -298,6 +298,14 @@ type OrderRestore struct{}
 // OrderFulfil closes a collection order handed over at the counter.
 type OrderFulfil struct{}
 
+// OrderShare hands the order's sealed personal data on: the restaurant
+// re-seals what the customer sealed to it for the courier it confirmed
+// (SPEC.md §15.4). Only the recipient can open Sealed.
+type OrderShare struct {
+	Recipient PubKey `cbor:"1,keyasint,omitempty,omitzero" json:"recipient"`
+	Sealed    []byte `cbor:"2,keyasint,omitempty" json:"sealed"`
+}
+
 // CourierClaim asks to carry an order.
 type CourierClaim struct {
 	Position Position `cbor:"1,keyasint,omitempty" json:"position"`
@@ -364,6 +372,7 @@ func (*OrderReady) Kind() Kind          { return KindOrderReady }
 func (*OrderCancel) Kind() Kind         { return KindOrderCancel }
 func (*OrderRestore) Kind() Kind        { return KindOrderRestore }
 func (*OrderFulfil) Kind() Kind         { return KindOrderFulfil }
+func (*OrderShare) Kind() Kind          { return KindOrderShare }
 func (*CourierClaim) Kind() Kind        { return KindCourierClaim }
 func (*CourierAssign) Kind() Kind       { return KindCourierAssign }
 func (*CourierUnassign) Kind() Kind     { return KindCourierUnassign }

@@ -15,6 +15,7 @@ func (s *OrderState) Clone() *OrderState {
 	n.Claims = append([]Claim(nil), s.Claims...)
 	n.Steps = append([]Step(nil), s.Steps...)
 	n.Rejected = append([]Rejection(nil), s.Rejected...)
+	n.Shares = append([]Share(nil), s.Shares...)
 	if s.Proof != nil {
 		p := *s.Proof
 		n.Proof = &p

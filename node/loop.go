@@ -210,8 +210,18 @@ func (n *Node) ingestEvent(raw []byte, e *crdt.Event, mode protocol.Mode, from p
 // emit seals one of our own events, checks that the fold would take it,
 // persists, applies and queues it for gossip. It runs on the loop.
 func (n *Node) emit(kind crdt.Kind, scope crdt.ID, body crdt.Payload) (*crdt.Event, error) {
+	return n.emitAt(kind, scope, body, 0)
+}
+
+// emitAt is emit with the event's wall clock set to wall (ms; 0 = now): an
+// order priced at a quote's time is signed with that time, because
+// time-of-day pricing reads the wall (SPEC.md §5.4).
+func (n *Node) emitAt(kind crdt.Kind, scope crdt.ID, body crdt.Payload, wall int64) (*crdt.Event, error) {
 	coop := n.cfg.coop
-	d := protocol.Draft{Coop: coop, Scope: scope, Kind: kind, Wall: n.nowMs(), Body: body}
+	if wall == 0 {
+		wall = n.nowMs()
+	}
+	d := protocol.Draft{Coop: coop, Scope: scope, Kind: kind, Wall: wall, Body: body}
 	switch {
 	case kind == crdt.KindCoopGenesis:
 		d.Coop, d.Scope, d.Lamport = crdt.ID{}, crdt.ID{}, 1
@@ -312,9 +322,6 @@ func (n *Node) publisher() {
 // restaurant confirms the first valid claim it sees on its orders
 // (SPEC.md §7.2): that answer is what tells a courier they won.
 func (n *Node) automate(out crdt.Outcome) {
-	if !n.cfg.autoConfirm {
-		return
-	}
 	coop := n.replica.CoopView(n.cfg.coop)
 	me, ok := coop.MemberKey(n.self, n.nowMs())
 	if !ok {
@@ -325,7 +332,12 @@ func (n *Node) automate(out crdt.Outcome) {
 			continue
 		}
 		s, ok := n.replica.Order(ch.ID)
-		if !ok || s.Restaurant != me || !s.HasHolder() || s.HolderConfirmed {
+		if !ok || s.Restaurant != me {
+			continue
+		}
+		n.autoAccept(s)
+		n.shareWithHolder(s)
+		if !n.cfg.autoConfirm || !s.HasHolder() || s.HolderConfirmed {
 			continue
 		}
 		var claim crdt.ID
