@@ -226,3 +226,19 @@ func (n *Node) Deliver(ctx context.Context, order crdt.ID, proof crdt.Proof) err
 func (n *Node) Fail(ctx context.Context, order crdt.ID, task uint8, reason, note string) error {
 	return n.orderAct(ctx, order, &crdt.TaskFail{Task: task, Reason: reason, Note: note})
 }
+
+// StartStop marks the holder on the way to dropoff stop (1-based) of a
+// parcel delivery.
+func (n *Node) StartStop(ctx context.Context, order crdt.ID, stop uint16) error {
+	return n.orderAct(ctx, order, &crdt.TaskStart{Task: crdt.TaskDropoffN, Stop: stop})
+}
+
+// DeliverStop marks dropoff stop (1-based) of a parcel delivery handed over.
+func (n *Node) DeliverStop(ctx context.Context, order crdt.ID, stop uint16, proof crdt.Proof) error {
+	return n.orderAct(ctx, order, &crdt.TaskDeliver{Proof: proof, Stop: stop})
+}
+
+// FailStop records a failed dropoff stop (1-based) of a parcel delivery.
+func (n *Node) FailStop(ctx context.Context, order crdt.ID, stop uint16, reason, note string) error {
+	return n.orderAct(ctx, order, &crdt.TaskFail{Task: crdt.TaskDropoffN, Stop: stop, Reason: reason, Note: note})
+}

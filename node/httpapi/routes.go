@@ -29,6 +29,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /v1/orders/{id}/{action}", s.orderAction)
 	m.HandleFunc("GET /v1/jobs", s.jobs)
 	m.HandleFunc("GET /v1/events", s.events)
+	s.marketRoutes()
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusNotFound, "not_found", fmt.Sprintf("no route %s %s (see SPEC.md §13)", r.Method, r.URL.Path))
 	})
@@ -321,6 +322,10 @@ type actionReq struct {
 	Note        string        `json:"note"`
 	Proof       crdt.Proof    `json:"proof"`
 	Wait        bool          `json:"wait"` // claim: wait for the outcome
+	Stop        uint16        `json:"stop"` // parcel dropoff, 1-based (start-task, deliver, fail)
+	Stars       uint8         `json:"restaurant_stars"`
+	CourierStar uint8         `json:"courier_stars"`
+	Comment     string        `json:"comment"`
 }
 
 func (s *Server) orderAction(w http.ResponseWriter, r *http.Request) {
@@ -376,13 +381,27 @@ func (s *Server) orderAction(w http.ResponseWriter, r *http.Request) {
 	case "unassign":
 		err = n.Unassign(ctx, id, req.Reason)
 	case "start-task":
-		err = n.StartTask(ctx, id, req.Task)
+		if req.Stop > 0 {
+			err = n.StartStop(ctx, id, req.Stop)
+		} else {
+			err = n.StartTask(ctx, id, req.Task)
+		}
 	case "pickup":
 		err = n.Pickup(ctx, id)
 	case "deliver":
-		err = n.Deliver(ctx, id, req.Proof)
+		if req.Stop > 0 {
+			err = n.DeliverStop(ctx, id, req.Stop, req.Proof)
+		} else {
+			err = n.Deliver(ctx, id, req.Proof)
+		}
 	case "fail":
-		err = n.Fail(ctx, id, req.Task, req.Reason, req.Note)
+		if req.Stop > 0 {
+			err = n.FailStop(ctx, id, req.Stop, req.Reason, req.Note)
+		} else {
+			err = n.Fail(ctx, id, req.Task, req.Reason, req.Note)
+		}
+	case "rate":
+		err = n.Rate(ctx, id, req.Stars, req.CourierStar, req.Comment)
 	default:
 		writeErr(w, http.StatusNotFound, "unknown_action", fmt.Sprintf("no order action %q", r.PathValue("action")))
 		return
