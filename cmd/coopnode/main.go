@@ -41,16 +41,25 @@ func init() {
 			fmt.Println("coopnode protocol v1 (SPEC.md)")
 			return nil
 		}},
+		"bench": {"simulate a city-scale coop on mocknet, side by side with plain gossipsub", cmdBench},
 	}
+}
+
+// allCommands merges the client commands (registered by several files'
+// init functions, in file order) into commands.
+func allCommands() map[string]command {
 	for name, c := range clientCommands {
-		commands[name] = c
+		if _, ok := commands[name]; !ok {
+			commands[name] = c
+		}
 	}
+	return commands
 }
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: coopnode <command> [flags]\n\ncommands:")
 	names := make([]string, 0, len(commands))
-	for n := range commands {
+	for n := range allCommands() {
 		names = append(names, n)
 	}
 	sort.Strings(names)
@@ -72,7 +81,7 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	c, ok := commands[args[0]]
+	c, ok := allCommands()[args[0]]
 	if !ok {
 		fmt.Fprintf(stderr, "coopnode: unknown command %q\n\n", args[0])
 		usage(stderr)

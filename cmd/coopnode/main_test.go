@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -145,20 +144,34 @@ func TestThreeNodesByHand(t *testing.T) {
 	courier := keyOf(t, c, dirs["courier"])
 	c.run("admit", "-data", dirs["restaurant"], "-member", courier, "-roles", "courier", "-name", "Zoé")
 
-	profile := filepath.Join(base, "profile.json")
-	os.WriteFile(profile, []byte(`{"name":"Chez Mia","position":{"lat_e6":47218000,"lon_e6":-1553000},"fulfilment":1,"enabled":true}`), 0o600)
-	c.run("profile", "-data", dirs["restaurant"], "-file", profile)
+	// the restaurant (an admin too) publishes the coop's rules, its profile
+	// and its menu: the README's example files
+	c.run("rules", "-data", dirs["restaurant"], "-file", "../../examples/rules.json")
+	c.run("profile", "-data", dirs["restaurant"], "-file", "../../examples/profile.json")
+	c.run("menu", "-data", dirs["restaurant"], "-file", "../../examples/menu.json")
 	mark("profile")
-	order := filepath.Join(base, "order.json")
-	os.WriteFile(order, []byte(fmt.Sprintf(`{"restaurant":"%s","fulfilment":1,"items":[{"product":"wrap","name":"Falafel wrap","quantity":2,"unit_cents":650,"total_cents":1300}],"totals":{"items_cents":1300,"delivery_cents":400,"tip_cents":200,"total_cents":1900},"pickup":{"lat_e6":47218000,"lon_e6":-1553000},"dropoff_area":{"lat_e6":47210000,"lon_e6":-1560000}}`, me)), 0o600)
-
 	tp := time.Now()
 	defer func() { t.Logf("placing took %.2fs", time.Since(tp).Seconds()) }()
-	// the customer must know the restaurant's membership before placing
+	// the customer prices the cart (options and a tip), then places it,
+	// once its node has the menu and the rules
+	var quote map[string]any
 	waitFor(t, func() bool {
 		var out, errb bytes.Buffer
-		return realMain([]string{"place", "-data", dirs["customer"], "-file", order}, &out, &errb) == 0 && strings.Contains(out.String(), `"id"`) && c.saveOrder(out.Bytes())
+		if realMain([]string{"quote", "-data", dirs["customer"], "-file", "../../examples/checkout.json", "-restaurant", me}, &out, &errb) != 0 {
+			return false
+		}
+		return json.Unmarshal(out.Bytes(), &quote) == nil
 	})
+	// 2 wraps with harissa (2 × 7.00) + lemonade 3.00 = 17.00; delivery by
+	// the rules; a 2.00 tip
+	if quote["items_cents"] != 1700.0 || quote["tip_cents"] != 200.0 || quote["delivery_cents"].(float64) < 350 {
+		t.Fatalf("quote: %v", quote)
+	}
+	out := c.run("checkout", "-data", dirs["customer"], "-file", "../../examples/checkout.json", "-restaurant", me)
+	c.orderID, _ = out["id"].(string)
+	if c.orderID == "" {
+		t.Fatalf("checkout: %v", out)
+	}
 	id := c.orderID
 	t0 := time.Now()
 	step := func(what string) { t.Logf("%6.2fs %s", time.Since(t0).Seconds(), what) }
@@ -174,7 +187,7 @@ func TestThreeNodesByHand(t *testing.T) {
 	step("ready")
 	waitFor(t, func() bool { return ok(realMainQuiet("pickup", "-data", dirs["courier"], id)) })
 	step("picked up")
-	c.run("deliver", "-data", dirs["courier"], "-recipient", "Léa", id)
+	c.run("deliver", "-data", dirs["courier"], "-recipient", "Léa", "-pin", "4821", id)
 	var final string
 	waitFor(t, func() bool {
 		var out, errb bytes.Buffer

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime/pprof"
+	"time"
+
+	"github.com/coopnode/coopnode/node/bench"
+)
+
+func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("bench", stderr)
+	var cfg bench.Config
+	fs.IntVar(&cfg.Nodes, "nodes", bench.DefaultNodes, "nodes: 1 relay, 20% restaurants, 30% couriers, the rest customers")
+	fs.IntVar(&cfg.Restaurants, "restaurants", 0, "restaurants (with -couriers and -customers, instead of -nodes)")
+	fs.IntVar(&cfg.Couriers, "couriers", 0, "couriers (at least 3)")
+	fs.IntVar(&cfg.Customers, "customers", 0, "customers")
+	fs.DurationVar(&cfg.Latency, "latency", 40*time.Millisecond, "one-way link latency (mocknet)")
+	fs.Float64Var(&cfg.Bandwidth, "bandwidth", 0, "link bandwidth in bytes/s (mocknet); 0 = unlimited")
+	fs.IntVar(&cfg.Degree, "degree", 8, "average connections per node")
+	fs.BoolVar(&cfg.MocknetLatency, "mocknet-latency", false, "use mocknet's own latency model (stop-and-wait per stream) instead of a delay line")
+	fs.Float64Var(&cfg.OrdersPerMin, "orders-per-min", 120, "order rate")
+	fs.DurationVar(&cfg.Duration, "duration", 30*time.Second, "length of the measured phase")
+	fs.Float64Var(&cfg.MenuUpdatesPerMin, "menu-updates-per-min", 2, "catalogue updates during the run (negative: none)")
+	fs.Float64Var(&cfg.Churn, "churn", 0.1, "share of phones that go offline once and come back (negative: none)")
+	fs.DurationVar(&cfg.ChurnOff, "churn-off", 4*time.Second, "how long a churned phone stays away (0.5-1.5x)")
+	fs.DurationVar(&cfg.Drain, "drain", 20*time.Second, "longest wait after the last order for every needed event")
+	fs.DurationVar(&cfg.SyncInterval, "sync-interval", 0, "anti-entropy period of the nodes (0: node default 30s; negative: off)")
+	fs.IntVar(&cfg.D, "D", 0, "gossipsub mesh degree for coopnode nodes (0: default 6; needs -Dlo and -Dhi)")
+	fs.IntVar(&cfg.Dlo, "Dlo", 0, "gossipsub D_lo")
+	fs.IntVar(&cfg.Dhi, "Dhi", 0, "gossipsub D_hi")
+	fs.DurationVar(&cfg.Heartbeat, "heartbeat", 0, "gossipsub heartbeat for coopnode nodes (0: default 1s)")
+	fs.IntVar(&cfg.IDontWant, "idontwant", 0, "IDONTWANT size threshold in bytes for coopnode nodes (0: gossipsub's 1 KiB; experiment)")
+	noFlood := fs.Bool("no-flood-publish", false, "turn off flood publishing of own events (experiment)")
+	fs.BoolVar(&cfg.Baseline, "baseline", true, "also run plain gossipsub on the same schedule")
+	fs.BoolVar(&cfg.Loopback, "loopback", false, "real TCP on 127.0.0.1 instead of mocknet")
+	fs.Int64Var(&cfg.Seed, "seed", 1, "randomness seed")
+	asJSON := fs.Bool("json", false, "end with one JSON object on its own line")
+	svg := fs.String("svg", "", "write the picture here (default: a new file in the temp folder; \"off\": none)")
+	md := fs.Bool("markdown", false, "also print a README table row")
+	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
+	logLevel := fs.String("log-level", "error", "the nodes' log level on stderr")
+	timeout := fs.Duration("timeout", 15*time.Minute, "give up after this long")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run here")
+	if _, err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	cfg.NoFloodPublish = *noFlood
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if set["restaurants"] || set["couriers"] || set["customers"] {
+		if !set["restaurants"] || !set["couriers"] || !set["customers"] {
+			return fmt.Errorf("%w: give -restaurants, -couriers and -customers together (or -nodes)", errUsage)
+		}
+		if set["nodes"] {
+			return fmt.Errorf("%w: -nodes and -restaurants/-couriers/-customers exclude each other", errUsage)
+		}
+		cfg.Nodes = 0
+	}
+	// a zero flag means none, not the package's default
+	if cfg.Latency == 0 {
+		cfg.Latency = -1
+	}
+	if cfg.Churn == 0 {
+		cfg.Churn = -1
+	}
+	if cfg.MenuUpdatesPerMin == 0 {
+		cfg.MenuUpdatesPerMin = -1
+	}
+	if cfg.SyncInterval < 0 {
+		cfg.SyncInterval = -1
+	}
+	logger, err := newLogger(stderr, *logLevel)
+	if err != nil {
+		return err
+	}
+	cfg.Logger = logger.With("bench", true)
+	if *logLevel == "error" {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if !*quiet {
+		cfg.Log = stderr
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	res, err := bench.Run(ctx, cfg)
+	if err != nil {
+		if errors.Is(err, bench.ErrConfig) {
+			return fmt.Errorf("%w: %v", errUsage, err)
+		}
+		return err
+	}
+	if *svg != "off" {
+		path, err := writeSVG(res, *svg)
+		if err != nil {
+			return err
+		}
+		res.SVG = path
+	}
+	if err := res.WriteTable(stdout); err != nil {
+		return err
+	}
+	if *md {
+		fmt.Fprintln(stdout, res.MarkdownRow())
+	}
+	if *asJSON {
+		b, err := json.Marshal(res)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, string(b))
+	}
+	return nil
+}
+
+func writeSVG(res *bench.Result, path string) (string, error) {
+	var f *os.File
+	var err error
+	if path == "" {
+		f, err = os.CreateTemp("", "coopnode-bench-*.svg")
+	} else {
+		f, err = os.Create(path)
+	}
+	if err != nil {
+		return "", fmt.Errorf("bench: svg: %w", err)
+	}
+	if err := res.WriteSVG(f); err != nil {
+		_ = f.Close()
+		return "", fmt.Errorf("bench: svg: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return "", fmt.Errorf("bench: svg: %w", err)
+	}
+	return f.Name(), nil
+}
