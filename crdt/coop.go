@@ -60,7 +60,7 @@ type CoopState struct {
 	Timezone string             `json:"timezone,omitempty"`
 	Members  map[PubKey]*Member `json:"members"`
 	// Rules holds every applied rules.set, by ascending version
-	// (market/SPEC-market.md §2.3).
+	// (SPEC.md §16.2.3).
 	Rules    []RulesVersion `json:"rules,omitempty"`
 	Applied  int            `json:"applied"`
 	Rejected []Rejection    `json:"rejected,omitempty"`

@@ -83,7 +83,7 @@ func (s *OrderState) Hash() [32]byte {
 	for _, st := range s.Steps {
 		h.id(st.Event)
 	}
-	// Marketplace sections (market/SPEC-market.md §7.4, §8): only when
+	// Marketplace sections (SPEC.md §16.7.4, §8): only when
 	// present, so food orders without a rating keep the SPEC.md §6.5 hash.
 	if len(s.Stops) > 0 {
 		h.str("stops/v1")
@@ -146,7 +146,7 @@ func (c *CoopState) Hash() [32]byte {
 			h.i64(d.RevokedAt)
 		}
 	}
-	// Rule sets (market/SPEC-market.md §2.4): only when there are some, so
+	// Rule sets (SPEC.md §16.2.4): only when there are some, so
 	// coops without rules keep the hashes of SPEC.md §6.5.
 	if len(c.Rules) > 0 {
 		h.str("rules/v1")

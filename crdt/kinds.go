@@ -11,7 +11,7 @@ const (
 	KindMemberRevoke Kind = 3
 	KindDeviceLink   Kind = 4
 	KindDeviceRevoke Kind = 5
-	KindRulesSet     Kind = 6 // market/SPEC-market.md §2
+	KindRulesSet     Kind = 6 // SPEC.md §16.2
 )
 
 // Restaurant document kinds (SPEC.md §5.3): replaceable, latest wins.
@@ -41,7 +41,7 @@ const (
 	KindTaskDeliver     Kind = 65
 	KindTaskFail        Kind = 66
 
-	KindOrderRate Kind = 70 // market/SPEC-market.md §8
+	KindOrderRate Kind = 70 // SPEC.md §16.8
 )
 
 // ScopeClass says which kind of scope an event belongs to.

@@ -1,13 +1,13 @@
 package crdt
 
-// Marketplace payloads (issue 4; market/SPEC-market.md): the coop's
+// Marketplace payloads (issue 4; SPEC.md §16): the coop's
 // versioned commercial rules, ratings, and the dropoffs of shops' parcel
 // deliveries. Like every payload they carry CBOR integer keys, omit zero
 // values and hold no floating-point numbers: amounts are integer cents,
 // rates basis points (1/100 of a percent), distances metres, weights grams
 // and positions microdegrees.
 
-// Rule set strategies (market/SPEC-market.md §3): how the delivery fee is
+// Rule set strategies (SPEC.md §16.3): how the delivery fee is
 // built from the rules whose conditions match.
 const (
 	// StrategyFind: the first matching rule, in list order, gives the fee.
@@ -149,7 +149,7 @@ type OrderRate struct {
 
 func (*OrderRate) Kind() Kind { return KindOrderRate }
 
-// MaxDropoffs bounds the dropoffs of one parcel delivery (market/SPEC-market.md §9).
+// MaxDropoffs bounds the dropoffs of one parcel delivery (SPEC.md §16.9).
 const MaxDropoffs = 32
 
 // Dropoff is one destination of a parcel delivery (OrderPlace.Parcel). The

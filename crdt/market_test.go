@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// Tests of the marketplace additions (market/SPEC-market.md): rules.set in
+// Tests of the marketplace additions (SPEC.md §16): rules.set in
 // the coop fold, parcel deliveries and ratings in the order fold.
 
 func validRules(version uint64) *RulesSet {

@@ -141,12 +141,12 @@ type OrderState struct {
 	Proof           *Proof  `json:"proof,omitempty"`
 	// Stops are the dropoffs of a parcel delivery, one per
 	// Place.Dropoffs, in order; Dropoff then summarises them
-	// (market/SPEC-market.md §7). Empty for food orders.
+	// (SPEC.md §16.7). Empty for food orders.
 	Stops []Stop `json:"stops,omitempty"`
 	// Shares are the copies of the customer's sealed personal data that the
 	// restaurant re-sealed for couriers (SPEC.md §15.4), one per recipient.
 	Shares []Share `json:"shares,omitempty"`
-	// Rating is the customer's latest rating (market/SPEC-market.md §8).
+	// Rating is the customer's latest rating (SPEC.md §16.8).
 	Rating   *Rating     `json:"rating,omitempty"`
 	Steps    []Step      `json:"steps"`
 	Rejected []Rejection `json:"rejected,omitempty"`
@@ -187,7 +187,7 @@ func newOrderState(place *Event, coop *CoopState) *OrderState {
 	}
 	s.Status = StatusPlaced
 	if p.Parcel {
-		// a shop's own request: nothing to accept (market/SPEC-market.md §7)
+		// a shop's own request: nothing to accept (SPEC.md §16.7)
 		s.Status, s.WasAccepted, s.AcceptedAt = StatusAccepted, true, place.Wall
 		s.resetTasks()
 	}

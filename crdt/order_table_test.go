@@ -231,7 +231,7 @@ func transitionCases() []transitionCase {
 		{name: "share by the customer", from: "assigned", who: "cust", body: &OrderShare{Recipient: key("c2"), Sealed: []byte{1}}, gate: ReasonNotRestaurant},
 		{name: "coop kind in order scope", from: "placed", who: "admin", body: &MemberRevoke{Member: c2}, gate: ReasonWrongScope},
 
-		// ratings (market/SPEC-market.md §8)
+		// ratings (SPEC.md §16.8)
 		{name: "rate delivered", from: "delivered", who: "cust", body: &OrderRate{RestaurantStars: 5, CourierStars: 4, Comment: "warm"}, want: StatusDelivered,
 			check: func(t *testing.T, s *OrderState) {
 				if s.Rating == nil || s.Rating.RestaurantStars != 5 || s.Rating.CourierStars != 4 || s.Rating.Comment != "warm" {

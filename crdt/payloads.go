@@ -218,7 +218,7 @@ type OrderPlace struct {
 	Sealed       []byte     `cbor:"10,keyasint,omitempty" json:"sealed,omitempty"`
 	PINHash      []byte     `cbor:"11,keyasint,omitempty" json:"pin_hash,omitempty"` // PINHash(customer, PIN): SPEC.md §5.4.1
 	Note         string     `cbor:"12,keyasint,omitempty" json:"note,omitempty"`
-	// Parcel marks a shop's parcel delivery (market/SPEC-market.md §7): the
+	// Parcel marks a shop's parcel delivery (SPEC.md §16.7): the
 	// author acts for Restaurant (the shop), the order starts accepted, and
 	// Dropoffs (1..MaxDropoffs) replace the single dropoff of a food order.
 	// For a parcel, Slot is the pickup window.

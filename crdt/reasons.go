@@ -54,7 +54,7 @@ const (
 	ReasonDeviceTaken    Reason = "device_taken"
 	ReasonBadReason      Reason = "bad_reason"
 	// ReasonStaleVersion: a rules.set whose version is not above every
-	// version applied before it (market/SPEC-market.md §2.3).
+	// version applied before it (SPEC.md §16.2.3).
 	ReasonStaleVersion Reason = "stale_version"
 )
 

@@ -2,7 +2,7 @@ package crdt
 
 import "strconv"
 
-// Bounds on a rule set (market/SPEC-market.md §2.2). They keep every
+// Bounds on a rule set (SPEC.md §16.2.2). They keep every
 // integer computation of package market far from overflow.
 const (
 	// MaxRuleCents bounds the magnitude of every amount in a rule set.
@@ -55,7 +55,7 @@ func (c *CoopState) rulesMax() uint64 {
 	return c.Rules[len(c.Rules)-1].Version
 }
 
-// applyRules folds a rules.set (market/SPEC-market.md §2.3).
+// applyRules folds a rules.set (SPEC.md §16.2.3).
 func (c *CoopState) applyRules(e *Event, b *RulesSet) Reason {
 	if !c.HasRole(e.Author, e.Wall, RoleAdmin) {
 		return c.authorityReason(e.Author, e.Wall, ReasonNotAdmin)
@@ -71,7 +71,7 @@ func (c *CoopState) applyRules(e *Event, b *RulesSet) Reason {
 }
 
 // Problem returns why a rule set is not well formed, or "" when it is
-// (market/SPEC-market.md §2.2). The fold leaves an ill-formed rules.set out
+// (SPEC.md §16.2.2). The fold leaves an ill-formed rules.set out
 // with bad_field; package market refuses to compile one with this text.
 func (rs *RulesSet) Problem() string {
 	if rs == nil {

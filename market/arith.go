@@ -7,7 +7,7 @@ import (
 	"github.com/coopnode/coopnode/crdt"
 )
 
-// Integer money arithmetic (SPEC-market.md §1). Amounts are int64 cents;
+// Integer money arithmetic (SPEC.md §16.1). Amounts are int64 cents;
 // rates are basis points (1/10000); every division rounds half up (half
 // away from zero for a negative numerator), and every sum and product is
 // checked for overflow.

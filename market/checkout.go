@@ -9,7 +9,7 @@ import (
 	"github.com/coopnode/coopnode/crdt"
 )
 
-// Checkout (SPEC-market.md §6): a cart checked against a restaurant's
+// Checkout (SPEC.md §16.6): a cart checked against a restaurant's
 // profile and menu, the coop's rules and the time, then priced. An invalid
 // cart is refused before anything is published, with the exact reason.
 
@@ -99,7 +99,7 @@ type Quote struct {
 	Delivery     *Explanation  `json:"delivery,omitempty"`
 }
 
-// Checkout validates a cart and prices it (SPEC-market.md §6.1). It checks,
+// Checkout validates a cart and prices it (SPEC.md §16.6.1). It checks,
 // in this order, and refuses with the first failure as a *Refusal:
 //
 //  1. profile published and enabled (ErrClosed);
@@ -219,7 +219,7 @@ func checkDropoff(ctx Context, dropoff crdt.Position, q *Quote) error {
 	return nil
 }
 
-// priceLines checks each cart line against the menu (SPEC-market.md §6.2)
+// priceLines checks each cart line against the menu (SPEC.md §16.6.2)
 // and prices it.
 func priceLines(cart Cart, menu *crdt.CatalogMenu, q *Quote) error {
 	if len(cart.Items) == 0 {

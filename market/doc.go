@@ -23,12 +23,12 @@
 // no clock (callers pass now), no randomness, no storage or network, and no
 // floating-point number in anything that decides an amount (integer cents,
 // basis points, metres, microdegrees; rounding half up, specified in
-// SPEC-market.md). Time zones come from the IANA database (time/tzdata is
+// SPEC.md §16). Time zones come from the IANA database (time/tzdata is
 // embedded so that every node has one).
 //
 // Package node wires it in: it hands market the replica's current
 // documents, rules and orders, and signs what market builds. The normative
-// text is SPEC-market.md in this directory.
+// text is SPEC.md §16 in this directory.
 package market
 
 import _ "time/tzdata" // every node has the zone database, whatever its OS

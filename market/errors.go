@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Refusal reasons (SPEC-market.md §6). Every error of the package wraps one
+// Refusal reasons (SPEC.md §16.6). Every error of the package wraps one
 // of these, so callers test with errors.Is and show Code(err).
 var (
 	// ErrClosed: the restaurant is disabled, closed at the requested time,
@@ -83,7 +83,7 @@ var codes = []struct {
 }
 
 // Code returns the stable code of the package sentinel err wraps (the
-// strings of SPEC-market.md §6, e.g. "outside_zone"), or "" for nil and
+// strings of SPEC.md §16.6, e.g. "outside_zone"), or "" for nil and
 // for errors of other packages.
 func Code(err error) string {
 	if err == nil {

@@ -11,7 +11,7 @@ import (
 	"github.com/coopnode/coopnode/crdt"
 )
 
-// Exports (SPEC-market.md §10): orders, deliveries and courier pay as CSV
+// Exports (SPEC.md §16.10): orders, deliveries and courier pay as CSV
 // tables, filtered by day, courier or restaurant. They are computed from
 // the orders' recorded states and the coop's rules versions; the caller
 // writes them where it likes.
@@ -175,13 +175,13 @@ func (x *exporter) coursePay(s *crdt.OrderState) (Pay, bool) {
 	return p, err == nil
 }
 
-// OrdersHeader is the header of ExportOrders (SPEC-market.md §10.1).
+// OrdersHeader is the header of ExportOrders (SPEC.md §16.10.1).
 var OrdersHeader = []string{"day", "placed_at", "order", "kind", "status", "reason", "restaurant", "restaurant_name",
 	"customer", "slot_start", "slot_end", "items_cents", "delivery_cents", "tip_cents", "tax_cents", "total_cents",
 	"platform_fee_cents", "restaurant_net_cents", "rules_version", "distance_m", "courier", "courier_name",
 	"courier_pay_cents", "restaurant_stars", "courier_stars", "repriced"}
 
-// ExportOrders lists one row per order (SPEC-market.md §10.1).
+// ExportOrders lists one row per order (SPEC.md §16.10.1).
 func ExportOrders(coop *crdt.CoopState, orders []*crdt.OrderState, f Filter) (*Table, error) {
 	x, err := newExporter(coop)
 	if err != nil {
@@ -227,14 +227,14 @@ func ExportOrders(coop *crdt.CoopState, orders []*crdt.OrderState, f Filter) (*T
 	return t, nil
 }
 
-// DeliveriesHeader is the header of ExportDeliveries (SPEC-market.md §10.2).
+// DeliveriesHeader is the header of ExportDeliveries (SPEC.md §16.10.2).
 var DeliveriesHeader = []string{"day", "order", "kind", "stop", "courier", "courier_name", "pickup_status",
 	"picked_up_at", "status", "started_at", "done_at", "fail_reason", "recipient", "area_lat_e6", "area_lon_e6",
 	"packages", "weight_g", "ref", "distance_m"}
 
 // ExportDeliveries lists one row per dropoff of every accepted delivery
 // order: one for a food order, one per stop for a parcel delivery
-// (SPEC-market.md §10.2).
+// (SPEC.md §16.10.2).
 func ExportDeliveries(coop *crdt.CoopState, orders []*crdt.OrderState, f Filter) (*Table, error) {
 	x, err := newExporter(coop)
 	if err != nil {
@@ -273,14 +273,14 @@ func ExportDeliveries(coop *crdt.CoopState, orders []*crdt.OrderState, f Filter)
 	return t, nil
 }
 
-// PayHeader is the header of ExportCourierPay (SPEC-market.md §10.3).
+// PayHeader is the header of ExportCourierPay (SPEC.md §16.10.3).
 var PayHeader = []string{"day", "order", "kind", "status", "courier", "courier_name", "rules_version",
 	"distance_m", "dropoffs", "delivery_cents", "tip_cents", "base_cents", "distance_cents", "dropoffs_cents",
 	"fee_share_cents", "tip_share_cents", "top_up_cents", "pay_cents"}
 
 // ExportCourierPay lists the pay of every job a courier is owed for: the
 // orders it picked up, delivered or failed at a dropoff, by the pay rule of
-// the rules version each order was priced with (SPEC-market.md §10.3).
+// the rules version each order was priced with (SPEC.md §16.10.3).
 func ExportCourierPay(coop *crdt.CoopState, orders []*crdt.OrderState, f Filter) (*Table, error) {
 	x, err := newExporter(coop)
 	if err != nil {
@@ -310,11 +310,11 @@ func ExportCourierPay(coop *crdt.CoopState, orders []*crdt.OrderState, f Filter)
 	return t, nil
 }
 
-// PaySummaryHeader is the header of ExportPaySummary (SPEC-market.md §10.4).
+// PaySummaryHeader is the header of ExportPaySummary (SPEC.md §16.10.4).
 var PaySummaryHeader = []string{"day", "courier", "courier_name", "jobs", "distance_m", "tip_share_cents", "pay_cents"}
 
 // ExportPaySummary sums ExportCourierPay per day and courier, sorted by day
-// then courier key (SPEC-market.md §10.4).
+// then courier key (SPEC.md §16.10.4).
 func ExportPaySummary(coop *crdt.CoopState, orders []*crdt.OrderState, f Filter) (*Table, error) {
 	x, err := newExporter(coop)
 	if err != nil {

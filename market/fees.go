@@ -7,7 +7,7 @@ import (
 	"github.com/coopnode/coopnode/crdt"
 )
 
-// The platform fee, courier pay and taxes (SPEC-market.md §3.6–§3.8).
+// The platform fee, courier pay and taxes (SPEC.md §16.3.6–§3.8).
 
 // PlatformFee is what the cooperative keeps from a restaurant's order:
 // the items total at the delivery or collection rate, rounded half up, plus
@@ -31,7 +31,7 @@ func (r *Rules) PlatformFee(fulfilment uint8, parcel bool, itemsCents int64) (in
 	return p, nil
 }
 
-// Pay is a courier's pay for one job, part by part (SPEC-market.md §3.7).
+// Pay is a courier's pay for one job, part by part (SPEC.md §16.3.7).
 type Pay struct {
 	BaseCents     int64 `json:"base_cents"`
 	DistanceCents int64 `json:"distance_cents"` // per km, pro rata to the metre
@@ -95,7 +95,7 @@ func (r *Rules) TaxRate(category string) (uint32, bool) {
 }
 
 // Taxes computes the tax included in tax-inclusive amounts, per category
-// (SPEC-market.md §3.8): the gross amounts of a category are summed first,
+// (SPEC.md §16.3.8): the gross amounts of a category are summed first,
 // then tax = gross × rate / (10000 + rate), rounded half up. Lines are
 // sorted by category (bytewise); the total is their sum.
 func (r *Rules) Taxes(gross map[string]int64) ([]TaxLine, int64, error) {

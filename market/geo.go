@@ -6,11 +6,11 @@ import (
 	"github.com/coopnode/coopnode/crdt"
 )
 
-// Geometry on integer microdegrees (SPEC-market.md §4). Nothing here uses
+// Geometry on integer microdegrees (SPEC.md §16.4). Nothing here uses
 // floating point, so every node computes the same metres and the same zone
 // membership, bit for bit.
 
-// cosTable[d] is round(cos(d°) × 10^6), d = 0..90 (SPEC-market.md §4.1).
+// cosTable[d] is round(cos(d°) × 10^6), d = 0..90 (SPEC.md §16.4.1).
 var cosTable = [91]int64{
 	1000000, 999848, 999391, 998630, 997564, 996195, 994522, 992546, 990268, 987688,
 	984808, 981627, 978148, 974370, 970296, 965926, 961262, 956305, 951057, 945519,
@@ -61,7 +61,7 @@ func isqrt(n uint64) uint64 {
 
 // DistanceM is the straight-line distance between two positions in metres,
 // by an equirectangular projection at the mean latitude with an integer
-// cosine table (SPEC-market.md §4.1): within 0.1 % of the great-circle
+// cosine table (SPEC.md §16.4.1): within 0.1 % of the great-circle
 // distance for city distances (under 100 km, below 70° of latitude). Invalid
 // positions are clamped onto the globe first.
 func DistanceM(a, b crdt.Position) uint32 {
@@ -109,7 +109,7 @@ func Coarse(p crdt.Position) crdt.Position {
 	return crdt.Position{LatE6: r(p.LatE6), LonE6: r(p.LonE6)}
 }
 
-// InZone reports whether p lies in the zone (SPEC-market.md §4.2): on the
+// InZone reports whether p lies in the zone (SPEC.md §16.4.2): on the
 // edge of any ring, or inside an odd number of rings (even-odd rule, so an
 // inner ring is a hole). Exact integer arithmetic; no ring may span 180° of
 // longitude (crdt.RulesSet.Problem).

@@ -35,7 +35,7 @@ func TestIsqrt(t *testing.T) {
 	}
 }
 
-// refDistance is the distance formula of SPEC-market.md §4.1 transcribed
+// refDistance is the distance formula of SPEC.md §16.4.1 transcribed
 // with math/big: an independent check of the integer implementation.
 func refDistance(a, b crdt.Position) uint32 {
 	bi := big.NewInt
@@ -112,7 +112,7 @@ func TestDistance(t *testing.T) {
 		{crdt.Position{}, crdt.Position{LatE6: 1_000_000}, 111_195},
 		{crdt.Position{}, crdt.Position{LonE6: 1_000_000}, 111_195},
 		{crdt.Position{LonE6: 179_999_000}, crdt.Position{LonE6: -179_999_000}, 222}, // across the antimeridian
-		{restoPos, nearDrop, 600}, // SPEC-market.md §4.1 vector
+		{restoPos, nearDrop, 600}, // SPEC.md §16.4.1 vector
 		{crdt.Position{LatE6: 48_856_600, LonE6: 2_352_200}, crdt.Position{LatE6: 45_764_000, LonE6: 4_835_700}, 391_549}, // Paris–Lyon
 		{crdt.Position{LatE6: 90_000_000}, crdt.Position{LatE6: 90_000_000, LonE6: 90_000_000}, 0},
 		{crdt.Position{LatE6: 95_000_000}, crdt.Position{LatE6: 90_000_000}, 0}, // clamped

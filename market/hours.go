@@ -8,7 +8,7 @@ import (
 	"github.com/coopnode/coopnode/crdt"
 )
 
-// Opening hours (SPEC-market.md §5.1): schema.org openingHours strings,
+// Opening hours (SPEC.md §16.5.1): schema.org openingHours strings,
 // such as "Mo-Fr 11:30-14:30" or "Sa,Su 11:00-15:00,18:00-23:30", in the
 // restaurant's time zone, at minute precision.
 
@@ -29,7 +29,7 @@ type Hours struct {
 	set bool // false: no hours published
 }
 
-// ParseHours parses opening-hours strings (SPEC-market.md §5.1). An empty
+// ParseHours parses opening-hours strings (SPEC.md §16.5.1). An empty
 // list gives the always-open Hours; an error names the string and what is
 // wrong with it, and wraps ErrBadHours.
 func ParseHours(specs []string) (Hours, error) {
@@ -208,7 +208,7 @@ func LoadLocation(name string) (*time.Location, error) {
 }
 
 // Schedule is when a restaurant takes orders: its hours in its time zone,
-// minus its closings (SPEC-market.md §5.1).
+// minus its closings (SPEC.md §16.5.1).
 type Schedule struct {
 	Hours    Hours
 	Loc      *time.Location

@@ -7,7 +7,7 @@ import (
 	"github.com/coopnode/coopnode/crdt"
 )
 
-// Shops' parcel deliveries (SPEC-market.md §7): a shop asks for one pickup
+// Shops' parcel deliveries (SPEC.md §16.7): a shop asks for one pickup
 // and one or more dropoffs, with packages, weights and time windows; the
 // coop's rules price it and couriers claim it like any job.
 

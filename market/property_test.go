@@ -252,7 +252,7 @@ func roundHalfUp(r *big.Rat) int64 {
 
 func ratio(n, d int64) *big.Rat { return big.NewRat(n, d) }
 
-// reference prices a world directly from the text of SPEC-market.md, with
+// reference prices a world directly from the text of SPEC.md §16, with
 // exact rationals and nothing shared with the implementation but the
 // distance formula's integer table.
 func reference(w *world) refResult {

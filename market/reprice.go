@@ -6,7 +6,7 @@ import (
 	"github.com/coopnode/coopnode/crdt"
 )
 
-// Re-pricing (SPEC-market.md §3.9): any node recomputes any order's amounts
+// Re-pricing (SPEC.md §16.3.9): any node recomputes any order's amounts
 // from its recorded order.place and the rules version it names, and shows
 // how they were derived and whether they match what was recorded.
 

@@ -9,7 +9,7 @@ import (
 	"github.com/coopnode/coopnode/crdt"
 )
 
-// Pricing rules (SPEC-market.md §3): the coop's versioned rule set, the
+// Pricing rules (SPEC.md §16.3): the coop's versioned rule set, the
 // delivery fee it gives a job, and an explanation of how the fee came out,
 // or of why no rule matched.
 
@@ -98,7 +98,7 @@ func (r *Rules) BillingDistance(straightM uint64) (uint32, error) {
 }
 
 // Job is what the delivery fee depends on: every input is recorded in the
-// order.place, so that any node can re-price it (SPEC-market.md §3.2).
+// order.place, so that any node can re-price it (SPEC.md §16.3.2).
 type Job struct {
 	Target       uint8      `json:"target"`     // crdt.TargetFood or crdt.TargetParcel
 	DistanceM    uint32     `json:"distance_m"` // billing distance
@@ -110,7 +110,7 @@ type Job struct {
 	At           time.Time  `json:"at"` // the order's reference time
 }
 
-// Explanation is how a delivery fee came out (SPEC-market.md §3.5): every
+// Explanation is how a delivery fee came out (SPEC.md §16.3.5): every
 // rule, whether it was tried, which of its conditions failed, how a
 // matching rule's price was built, and the total.
 type Explanation struct {
@@ -163,7 +163,7 @@ func strategyName(s uint8) string {
 	return "find"
 }
 
-// DeliveryFee evaluates the rules for a job (SPEC-market.md §3.3): with
+// DeliveryFee evaluates the rules for a job (SPEC.md §16.3.3): with
 // "find" the first matching rule's price, with "map" the sum of the prices
 // of all matching rules; a negative result is 0. When no rule matches the
 // error is a *Refusal wrapping ErrNoRuleMatched with the explanation.
@@ -273,7 +273,7 @@ func inBand(v, lo, hi int64) bool { return v >= lo && (hi == 0 || v < hi) }
 var weekdayNames = [7]string{"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
 
 // failures lists every condition of rule that the job does not meet
-// (SPEC-market.md §3.4), in the order of the rule's fields.
+// (SPEC.md §16.3.4), in the order of the rule's fields.
 func (r *Rules) failures(rule *crdt.PriceRule, j *Job) []string {
 	var f []string
 	if rule.Target != crdt.TargetAny && rule.Target != j.Target {
@@ -365,7 +365,7 @@ func quantity(of uint8, j *Job) int64 {
 	return 0
 }
 
-// price builds a matching rule's price (SPEC-market.md §3.4): fixed, plus
+// price builds a matching rule's price (SPEC.md §16.3.4): fixed, plus
 // each step, plus the items rate.
 func price(rule *crdt.PriceRule, j *Job) (int64, []string, error) {
 	total := rule.FixedCents

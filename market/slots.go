@@ -6,7 +6,7 @@ import (
 	"github.com/coopnode/coopnode/crdt"
 )
 
-// Ordering times (SPEC-market.md §5.2–§5.4): ASAP orders, time slots,
+// Ordering times (SPEC.md §16.5.2–§5.4): ASAP orders, time slots,
 // pre-ordering, preparation time with rush mode, and the order limit per
 // time window.
 
@@ -150,7 +150,7 @@ func (k *Kitchen) closedAt(t time.Time, what string) *Refusal {
 	return r
 }
 
-// CheckSlot checks a requested slot at now (SPEC-market.md §5.3), in this
+// CheckSlot checks a requested slot at now (SPEC.md §16.5.3), in this
 // order: enabled (ErrClosed); length and alignment, lead time, pre-ordering
 // and horizon (ErrSlotUnavailable); open through the slot (ErrClosed).
 func (k *Kitchen) CheckSlot(slot crdt.TimeSlot, now time.Time) error {
@@ -200,7 +200,7 @@ func (k *Kitchen) Slots(now time.Time, orders []*crdt.OrderState) []Slot {
 }
 
 // RefTime is the time an order is for: its slot's start, else when it was
-// placed (SPEC-market.md §5.4).
+// placed (SPEC.md §16.5.4).
 func RefTime(p *crdt.OrderPlace, placedAt int64) time.Time {
 	if p.Slot.Start != 0 {
 		return time.UnixMilli(p.Slot.Start)

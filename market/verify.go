@@ -10,7 +10,7 @@ import (
 
 // VerifyOrder is the restaurant's check of a received food order before it
 // accepts it, by hand or automatically (CatalogProfile.AutoAccept;
-// SPEC-market.md §6.4). It runs the checks of Checkout as of the order's
+// SPEC.md §16.6.4). It runs the checks of Checkout as of the order's
 // placing time, on the restaurant's current profile and menu and the given
 // rules — which must be the version the order names — with the recorded
 // distance and dropoff zones in place of the exact address (sealed to the

@@ -57,7 +57,7 @@ const (
 
 // SizeLimit returns the largest wire event allowed for kind k: MaxDocSize
 // for catalogue documents and rules.set (whose zone polygons can be large,
-// market/SPEC-market.md §9), MaxEventSize otherwise (SPEC.md §9).
+// SPEC.md §16.9), MaxEventSize otherwise (SPEC.md §9).
 func SizeLimit(k crdt.Kind) int {
 	if k.Class() == crdt.ScopeCatalog || k == crdt.KindRulesSet {
 		return MaxDocSize

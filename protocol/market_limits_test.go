@@ -8,7 +8,7 @@ import (
 )
 
 // TestMarketLimits: the limits of the marketplace payloads
-// (market/SPEC-market.md §9) hold on encode and decode, and a rules.set may
+// (SPEC.md §16.9) hold on encode and decode, and a rules.set may
 // be as large as a catalogue document.
 func TestMarketLimits(t *testing.T) {
 	manySteps := crdt.PriceRule{Steps: make([]crdt.PriceStep, crdt.MaxPriceSteps+1)}
