@@ -72,6 +72,10 @@ type gossipConfig struct {
 	// NoFloodPublish turns off flood publishing of our own messages
 	// (SPEC.md §10.1 asks for it on); benchmarks measure its cost.
 	NoFloodPublish bool
+	// IDontWantThreshold, if positive, replaces gossipsub's size threshold
+	// (1 KiB) above which a node tells its mesh peers IDONTWANT for a
+	// message it already has; benchmarks measure lower values.
+	IDontWantThreshold int
 }
 
 // Peer-score thresholds (gossipsub v1.1). Together with topicScoreParams
@@ -195,6 +199,8 @@ type gossip struct {
 	// msgs carries validated messages of every subscribed topic to the
 	// node's loop; see messages.
 	msgs chan gossipMsg
+	// topicVals are per-topic validators (see setTopicValidator); g.mu.
+	topicVals map[string]func(context.Context, peer.ID, []byte) pubsub.ValidationResult
 
 	mu     sync.Mutex
 	closed bool
@@ -299,6 +305,9 @@ func gossipSubParams(cfg gossipConfig) (pubsub.GossipSubParams, error) {
 	if cfg.Heartbeat > 0 {
 		p.HeartbeatInterval = cfg.Heartbeat
 	}
+	if cfg.IDontWantThreshold > 0 {
+		p.IDontWantMessageThreshold = cfg.IDontWantThreshold
+	}
 	if cfg.Leaf {
 		p.D, p.Dlo, p.Dhi, p.Dout, p.Dscore = 0, 0, 0, 0, 0
 		return p, nil
@@ -358,6 +367,17 @@ func (g *gossip) peerScores() map[peer.ID]float64 {
 // echoed on it.
 func (g *gossip) messages() <-chan gossipMsg { return g.msgs }
 
+// setTopicValidator makes topic use its own validator instead of the event
+// validator. It must be called before the topic is joined or published to.
+func (g *gossip) setTopicValidator(topic string, v func(ctx context.Context, from peer.ID, data []byte) pubsub.ValidationResult) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.topicVals == nil {
+		g.topicVals = map[string]func(context.Context, peer.ID, []byte) pubsub.ValidationResult{}
+	}
+	g.topicVals[topic] = v
+}
+
 // join subscribes to topic: registers the validator, sets the topic's
 // score parameters, subscribes and starts its pump. Joining a topic twice
 // is a no-op.
@@ -394,8 +414,12 @@ func (g *gossip) topicLocked(topic string) (*gossipTopic, error) {
 	if gt, ok := g.topics[topic]; ok {
 		return gt, nil
 	}
+	validate := g.validate
+	if v, ok := g.topicVals[topic]; ok { // a topic that carries something else than events
+		validate = v
+	}
 	val := func(ctx context.Context, from peer.ID, m *pubsub.Message) pubsub.ValidationResult {
-		return g.validate(ctx, from, m.GetData())
+		return validate(ctx, from, m.GetData())
 	}
 	if err := g.ps.RegisterTopicValidator(topic, pubsub.ValidatorEx(val)); err != nil {
 		return nil, fmt.Errorf("node: validator for %q: %w", topic, err)

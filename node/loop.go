@@ -54,7 +54,11 @@ func (n *Node) loop() {
 		case f := <-n.reqs:
 			f()
 		case m := <-n.gossip.msgs:
-			n.ingestGossip(m)
+			if m.Topic == protocol.TopicTracking(n.cfg.coop) {
+				n.receiveTrack(m)
+			} else {
+				n.ingestGossip(m)
+			}
 		case <-tick:
 			n.antiEntropy()
 		}
@@ -311,7 +315,7 @@ func (n *Node) publisher() {
 			}
 			// no known subscriber yet (a fresh connection whose
 			// subscriptions have not arrived): push by sync instead
-			if len(n.gossip.topicPeers(m.topic)) == 0 {
+			if len(n.gossip.topicPeers(m.topic)) == 0 && m.topic != protocol.TopicTracking(n.cfg.coop) {
 				n.syncAll()
 			}
 		}

@@ -139,6 +139,42 @@ func TestMarketplaceAndPrivacy(t *testing.T) {
 			t.Errorf("%s read the personal data: %v", name, err)
 		}
 	}
+	// live tracking: the courier's position reaches the customer and the
+	// restaurant with an ETA, nobody else, and is stored in no log
+	stored := relay.Stats(ctx).EventsStored
+	onTheWay := crdt.Position{LatE6: 47_216_000, LonE6: -1_555_000}
+	if k, err := c1.UpdatePosition(ctx, onTheWay); err != nil || k != 1 {
+		t.Fatalf("update position: %d %v", k, err)
+	}
+	for name, n := range map[string]*Node{"customer": cust, "restaurant": resto} {
+		var tr Tracking
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			tr, err = n.Tracking(ctx, id)
+			if err == nil || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(20 * time.Millisecond) // polling for the position with a deadline
+		}
+		if err != nil || tr.Position != onTheWay || tr.ETA <= time.Now().UnixMilli() {
+			t.Fatalf("%s: tracking %+v %v", name, tr, err)
+		}
+	}
+	if _, err := c1.UpdatePosition(ctx, onTheWay); err != nil {
+		t.Fatal(err)
+	}
+	for name, n := range map[string]*Node{"another courier": c2, "a relay": relay} {
+		if _, err := n.Tracking(ctx, id); !errors.Is(err, ErrUnknown) {
+			t.Errorf("%s sees the courier's position: %v", name, err)
+		}
+	}
+	if got := relay.Stats(ctx).EventsStored; got != stored {
+		t.Fatalf("positions were stored as events: %d → %d", stored, got)
+	}
+	if _, err := c1.UpdatePosition(ctx, crdt.Position{LatE6: 95_000_000}); !errors.Is(err, ErrBadArgument) {
+		t.Fatalf("position off the globe: %v", err)
+	}
+
 	// the bytes every node stores carry no plaintext
 	must(t, relay.do(ctx, func() error {
 		return relay.store.ForEachEvent(ctx, func(_ crdt.ID, raw []byte) error {

@@ -222,6 +222,11 @@ type Node struct {
 	// batchPersisted is set while ingesting a batch the caller already
 	// wrote with one fsync (sync frames).
 	batchPersisted bool
+	// live tracking (tracking.go)
+	tracks    map[crdt.ID]Tracking
+	trackSent map[crdt.ID]int64
+	trackSeen map[string]int64
+	trackSeq  uint64
 }
 
 // Stats are counters for demos, benchmarks and health checks.
@@ -276,6 +281,9 @@ func New(ctx context.Context, opts ...Option) (*Node, error) {
 		syncReq:   make(chan peer.ID, 64),
 		subs:      map[*Subscription]struct{}{},
 		confirmed: map[crdt.ID]bool{},
+		tracks:    map[crdt.ID]Tracking{},
+		trackSent: map[crdt.ID]int64{},
+		trackSeen: map[string]int64{},
 		keyLimit:  newLimiter(KeyRate, KeyBurst, cfg.clock),
 		peerLimit: newLimiter(PeerRate, PeerBurst, cfg.clock),
 		blocks:    newBlocklist(cfg.clock),
@@ -404,7 +412,8 @@ func sortForApply(evs []*crdt.Event) {
 }
 
 func (n *Node) joinTopics(coop crdt.ID) error {
-	for _, t := range []string{protocol.TopicCoop(coop), protocol.TopicCatalog(coop), protocol.TopicOrders(coop)} {
+	n.gossip.setTopicValidator(protocol.TopicTracking(coop), n.validateTrack)
+	for _, t := range []string{protocol.TopicCoop(coop), protocol.TopicCatalog(coop), protocol.TopicOrders(coop), protocol.TopicTracking(coop)} {
 		if err := n.gossip.join(t); err != nil {
 			return fmt.Errorf("node: join %s: %w", t, err)
 		}

@@ -45,6 +45,25 @@ func init() {
 			}
 			return c.call(ctx, "GET", "/v1/orders/"+rest[0]+"/personal", nil, stdout)
 		}},
+		"position": {"share the courier's position with its orders' parties: -lat 47.21 -lon -1.55", func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+			cf := newClientFlags("position", stderr)
+			lat := cf.fs.Float64("lat", 0, "latitude in degrees")
+			lon := cf.fs.Float64("lon", 0, "longitude in degrees")
+			c, _, err := cf.client(args, 0)
+			if err != nil {
+				return err
+			}
+			pos := map[string]any{"lat_e6": int64(*lat * 1e6), "lon_e6": int64(*lon * 1e6)}
+			return c.call(ctx, "POST", "/v1/position", map[string]any{"position": pos}, stdout)
+		}},
+		"track": {"follow an order's courier: position and ETA (its customer and restaurant)", func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+			cf := newClientFlags("track", stderr)
+			c, rest, err := cf.client(args, 1)
+			if err != nil {
+				return err
+			}
+			return c.call(ctx, "GET", "/v1/orders/"+rest[0]+"/tracking", nil, stdout)
+		}},
 		"rate": orderAction("rate a delivered order (its customer): -restaurant 1-5 -courier 1-5 ORDER", "rate", func(fs *flag.FlagSet) func() (map[string]any, error) {
 			rs := fs.Uint("restaurant", 0, "stars for the restaurant, 1-5 (0: none)")
 			cs := fs.Uint("courier", 0, "stars for the courier, 1-5 (0: none)")

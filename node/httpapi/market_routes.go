@@ -24,6 +24,40 @@ func (s *Server) marketRoutes() {
 	m.HandleFunc("GET /v1/orders/{id}/price", s.price)
 	m.HandleFunc("GET /v1/orders/{id}/personal", s.personal)
 	m.HandleFunc("GET /v1/exports/{file}", s.export)
+	m.HandleFunc("POST /v1/position", s.position)
+	m.HandleFunc("GET /v1/orders/{id}/tracking", s.tracking)
+}
+
+func (s *Server) position(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Position crdt.Position `json:"position"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	ctx, cancel := ctxOf(r)
+	defer cancel()
+	k, err := s.n.UpdatePosition(ctx, req.Position)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"orders_told": k})
+}
+
+func (s *Server) tracking(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	ctx, cancel := ctxOf(r)
+	defer cancel()
+	t, err := s.n.Tracking(ctx, id)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, t)
 }
 
 // refusalBody is a checkout refusal with what an app needs to explain it.
