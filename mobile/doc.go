@@ -1,0 +1,31 @@
+// Package mobile is the courier's and the customer's coopnode node inside
+// a phone app: a façade that gomobile binds for Android (Kotlin/Java) and
+// iOS (Swift).
+//
+// Why a façade: gomobile can pass only strings, byte slices, booleans,
+// integers, floats, errors and interfaces across the language boundary,
+// and an app should not have to track package node's Go types. So, as in
+// Berty and Tailscale's Android client, the whole app-facing API is one
+// Node type whose methods take and return JSON strings, and the app
+// implements one Callbacks interface whose methods receive JSON bytes.
+// API.md documents every request, answer and notification with an
+// example; tests decode the examples, so the document cannot drift.
+//
+// Why it builds its own libp2p host: a phone must not pay for the whole
+// city's traffic nor keep the radio awake. The façade's host has a
+// connection gater driven by the app's connectivity (offline: no dials,
+// no accepts) and power state (low power: few peers), an address factory
+// fed by the app (Android 11+ forbids listing network interfaces), and
+// traffic counters. Gossip runs as a leaf; in the background or in
+// low-power mode the node follows no gossip topic at all and catches up
+// by sync sessions on a timer and on wake (power.go). Everything the
+// courier does offline is recorded in the store at once and handed to
+// the network by the first sync session once back online.
+//
+// What is real and what is provisional: see API.md, "Real and
+// provisional". In short, ordering, claiming, carrying, delivering with
+// proof and failing are the replicated protocol's own events; cart
+// pricing and earnings are local computations until the coop's pricing
+// and pay rules exist (issue 4); rating and live courier position return
+// or report "not_yet_supported" because SPEC.md v1 has no event for them.
+package mobile

@@ -1,0 +1,424 @@
+package mobile
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/json"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/coopnode/coopnode/crdt"
+	"github.com/coopnode/coopnode/node"
+)
+
+// Test harness: real nodes on loopback TCP. The participants other than
+// the phone under test are plain node.New nodes; the phone is driven
+// through this package's exported API only (plus flush, to check that a
+// callback did not happen).
+
+func testKey(name string) ed25519.PrivateKey {
+	seed := sha256.Sum256([]byte("coopnode mobile test " + name))
+	return ed25519.NewKeyFromSeed(seed[:])
+}
+
+// fixture is a small coop: an admin that is also the always-on relay, a
+// restaurant with a menu, and whatever else a test starts.
+type fixture struct {
+	t testing.TB
+	// syncEvery is the plain nodes' anti-entropy period: short in tests,
+	// node's default (30 s) in the benchmark, where it costs the phone.
+	syncEvery time.Duration
+	ctx       context.Context
+	admin     *node.Node
+	resto     *node.Node
+	coop      crdt.ID
+	nodes     map[string]*node.Node
+}
+
+var (
+	restoPos = crdt.Position{LatE6: 47_218_000, LonE6: -1_553_000}
+	nearPos  = crdt.Position{LatE6: 47_215_000, LonE6: -1_555_000} // ~370 m from the restaurant
+	homePos  = crdt.Position{LatE6: 47_210_300, LonE6: -1_560_400}
+)
+
+func testMenu() crdt.CatalogMenu {
+	return crdt.CatalogMenu{Sections: []crdt.MenuSection{{Name: "Wraps", Products: []crdt.Product{
+		{ID: "wrap", Name: "Falafel wrap", PriceCents: 650, Enabled: true, Options: []crdt.Option{
+			{ID: "extras", Name: "Extras", Max: 2, Values: []crdt.OptionValue{
+				{ID: "feta", Name: "Feta", PriceCents: 100, Enabled: true},
+				{ID: "harissa", Name: "Harissa", Enabled: true},
+				{ID: "truffle", Name: "Truffle", PriceCents: 900},
+			}},
+		}},
+		{ID: "soup", Name: "Soup", PriceCents: 900, Enabled: true},
+		{ID: "gone", Name: "Gone", PriceCents: 500, Enabled: true, SoldOut: true},
+	}}}}
+}
+
+func newFixture(t testing.TB) *fixture { return newFixtureSync(t, 2*time.Second) }
+
+// newFixtureSync is newFixture with the plain nodes' anti-entropy period
+// (negative: none, so that a phone catches up only by its own syncs).
+func newFixtureSync(t testing.TB, syncEvery time.Duration) *fixture {
+	t.Cleanup(leakCheck(t))
+	limit := 90 * time.Second
+	if _, ok := t.(*testing.B); ok {
+		limit, syncEvery = 30*time.Minute, 0
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	t.Cleanup(cancel)
+	f := &fixture{t: t, ctx: ctx, nodes: map[string]*node.Node{}, syncEvery: syncEvery}
+	f.admin = f.plain("admin", node.RoleRelay)
+	id, err := f.admin.Found(ctx, crdt.CoopGenesis{Name: "Vélo Coop", City: "Nantes", Currency: "EUR"})
+	must(t, err)
+	f.coop = id
+	f.resto = f.member("resto", node.RoleRestaurant, crdt.RoleRestaurant)
+	must(t, f.resto.PublishProfile(ctx, crdt.CatalogProfile{Name: "Chez Mia", Position: restoPos,
+		Fulfilment: crdt.FulfilDelivery | crdt.FulfilCollection, Enabled: true, MinOrderCents: 500, PrepMinutes: 12}))
+	must(t, f.resto.PublishMenu(ctx, testMenu()))
+	f.eventually("catalogue at the admin", func() bool {
+		rs, err := f.admin.Restaurants(ctx)
+		return err == nil && len(rs) == 1 && rs[0].Menu != nil
+	})
+	return f
+}
+
+// plain starts a node.New node on loopback, connected to the admin.
+func (f *fixture) plain(name string, role node.Role) *node.Node {
+	f.t.Helper()
+	opts := []node.Option{node.WithKey(testKey(name)), node.WithRole(role),
+		node.WithListen("/ip4/127.0.0.1/tcp/0"), node.WithSyncInterval(f.syncEvery)}
+	if !f.coop.IsZero() {
+		opts = append(opts, node.WithCoop(f.coop))
+	}
+	n, err := node.New(f.ctx, opts...)
+	if err != nil {
+		f.t.Fatalf("start %s: %v", name, err)
+	}
+	f.t.Cleanup(func() { _ = n.Close() })
+	f.nodes[name] = n
+	if f.admin != nil {
+		must(f.t, n.Connect(f.ctx, peer.AddrInfo{ID: f.admin.ID(), Addrs: f.admin.Host().Addrs()}))
+	}
+	return n
+}
+
+// member starts a plain node and admits it with roles.
+func (f *fixture) member(name string, role node.Role, roles crdt.Roles) *node.Node {
+	n := f.plain(name, role)
+	must(f.t, f.admin.Admit(f.ctx, n.Key(), roles, name))
+	f.eventually(name+" is a member", func() bool { _, ok := n.MemberKey(f.ctx); return ok })
+	return n
+}
+
+// phone starts a mobile node with the given role and extra config.
+func (f *fixture) phone(dir, role string, extra map[string]any) (*Node, *recorder) {
+	f.t.Helper()
+	cfg := map[string]any{"role": role, "invite": f.admin.Invite().String(), "listen": []string{"/ip4/127.0.0.1/tcp/0"}}
+	for k, v := range extra {
+		cfg[k] = v
+	}
+	b, _ := json.Marshal(cfg)
+	rec := newRecorder()
+	m, err := Start(dir, string(b), rec)
+	if err != nil {
+		f.t.Fatalf("start phone: %v", err)
+	}
+	f.t.Cleanup(func() { _ = m.Stop() })
+	return m, rec
+}
+
+// admitPhone admits a courier phone and waits until it knows.
+func (f *fixture) admitPhone(m *Node, name string) crdt.PubKey {
+	f.t.Helper()
+	st := status(f.t, m)
+	key, err := crdt.ParsePubKey(st.Key)
+	must(f.t, err)
+	must(f.t, f.admin.Admit(f.ctx, key, crdt.RoleCourier, name))
+	f.eventually(name+" phone is a member", func() bool { return status(f.t, m).Member })
+	return key
+}
+
+// eventually polls cond until it holds or the deadline passes.
+func (f *fixture) eventually(what string, cond func() bool) {
+	f.t.Helper()
+	eventually(f.t, what, cond)
+}
+
+func eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not reached", what)
+		}
+		time.Sleep(10 * time.Millisecond) // polling interval of a condition wait, not a wait for an event
+	}
+}
+
+// everywhere waits until every plain node holds the order in status st.
+func (f *fixture) everywhere(id crdt.ID, st crdt.OrderStatus) {
+	f.t.Helper()
+	for name, n := range f.nodes {
+		if _, err := n.WaitOrder(f.ctx, id, func(s *crdt.OrderState) bool { return s.Status == st }); err != nil {
+			f.t.Fatalf("%s: order %s never %s: %v", name, id.Short(), st, err)
+		}
+	}
+}
+
+func (f *fixture) place(cust *node.Node, pin string) crdt.ID {
+	f.t.Helper()
+	p := crdt.OrderPlace{Restaurant: f.resto.Key(), Fulfilment: crdt.FulfilDelivery,
+		Items:  []crdt.LineItem{{Product: "soup", Name: "Soup", Quantity: 1, UnitCents: 900, TotalCents: 900}},
+		Totals: crdt.Totals{ItemsCents: 900, DeliveryCents: 400, TipCents: 150, TotalCents: 1450},
+		Pickup: restoPos, DropoffArea: homePos, Note: strconv.FormatInt(time.Now().UnixNano(), 10)}
+	if pin != "" {
+		h := crdt.PINHash(cust.Key(), pin)
+		p.PINHash = h[:]
+	}
+	id, err := cust.PlaceOrder(f.ctx, p)
+	must(f.t, err)
+	if _, err := f.resto.WaitOrder(f.ctx, id, func(*crdt.OrderState) bool { return true }); err != nil {
+		f.t.Fatalf("order never reached the restaurant: %v", err)
+	}
+	return id
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// call runs a façade method and decodes its JSON answer into out.
+func call[T any](t testing.TB, what string, f func(string) (string, error), req string) T {
+	t.Helper()
+	out, err := f(req)
+	if err != nil {
+		t.Fatalf("%s(%s): %v", what, req, err)
+	}
+	var v T
+	dec := json.NewDecoder(strings.NewReader(out))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("%s: answer %s does not decode: %v", what, out, err)
+	}
+	return v
+}
+
+// callErr runs a façade method that must fail with code.
+func callErr(t testing.TB, what string, f func(string) (string, error), req, code string) error {
+	t.Helper()
+	out, err := f(req)
+	if err == nil {
+		t.Fatalf("%s(%s) = %s, want a %s error", what, req, out, code)
+	}
+	if !strings.HasPrefix(err.Error(), code+":") {
+		t.Fatalf("%s(%s): error %q, want code %s", what, req, err, code)
+	}
+	return err
+}
+
+func status(t testing.TB, m *Node) statusView {
+	t.Helper()
+	return call[statusView](t, "Status", func(string) (string, error) { return m.Status() }, "")
+}
+
+func req(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+// recorder is a Callbacks that keeps every notification.
+type recorder struct {
+	mu      sync.Mutex
+	jobs    []jobView
+	claims  []claimResult
+	orders  []trackingView
+	conns   []connView
+	changed chan struct{} // closed and replaced on every notification
+}
+
+func newRecorder() *recorder { return &recorder{changed: make(chan struct{})} }
+
+func (r *recorder) add(b []byte, into func(dec *json.Decoder) error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := into(dec); err != nil {
+		panic("callback JSON does not decode: " + err.Error() + ": " + string(b))
+	}
+	close(r.changed)
+	r.changed = make(chan struct{})
+}
+
+func (r *recorder) OnJobNearby(b []byte) {
+	r.add(b, func(d *json.Decoder) error {
+		var v jobView
+		err := d.Decode(&v)
+		r.jobs = append(r.jobs, v)
+		return err
+	})
+}
+
+func (r *recorder) OnClaimResult(b []byte) {
+	r.add(b, func(d *json.Decoder) error {
+		var v claimResult
+		err := d.Decode(&v)
+		r.claims = append(r.claims, v)
+		return err
+	})
+}
+
+func (r *recorder) OnOrderUpdate(b []byte) {
+	r.add(b, func(d *json.Decoder) error {
+		var v trackingView
+		err := d.Decode(&v)
+		r.orders = append(r.orders, v)
+		return err
+	})
+}
+
+func (r *recorder) OnConnectionState(b []byte) {
+	r.add(b, func(d *json.Decoder) error {
+		var v connView
+		err := d.Decode(&v)
+		r.conns = append(r.conns, v)
+		return err
+	})
+}
+
+// wait blocks until cond (checked under the recorder's lock) holds, woken
+// by each notification, or fails the test after 30 s.
+func (r *recorder) wait(t testing.TB, what string, cond func(r *recorder) bool) {
+	t.Helper()
+	deadline := time.NewTimer(30 * time.Second)
+	defer deadline.Stop()
+	for {
+		r.mu.Lock()
+		ok, ch := cond(r), r.changed
+		r.mu.Unlock()
+		if ok {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			t.Fatalf("callback never came: %s", what)
+		}
+	}
+}
+
+func (r *recorder) jobFor(id crdt.ID, available bool) func(*recorder) bool {
+	return func(r *recorder) bool {
+		for _, j := range r.jobs {
+			if j.Order.ID == id.String() && j.Available == available {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+func (r *recorder) orderIs(id crdt.ID, st string) func(*recorder) bool {
+	return func(r *recorder) bool {
+		for _, o := range r.orders {
+			if o.Order.ID == id.String() && o.Order.Status == st {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+func (r *recorder) lastOrder(id crdt.ID) trackingView {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := len(r.orders) - 1; i >= 0; i-- {
+		if r.orders[i].Order.ID == id.String() {
+			return r.orders[i]
+		}
+	}
+	return trackingView{}
+}
+
+// ---- goroutine leak check (as package node's) ----
+
+func goroutines() map[int]string {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	out := map[int]string{}
+	for _, g := range bytes.Split(buf, []byte("\n\n")) {
+		rest, ok := strings.CutPrefix(string(g), "goroutine ")
+		if !ok {
+			continue
+		}
+		idStr, _, _ := strings.Cut(rest, " ")
+		if id, err := strconv.Atoi(idStr); err == nil {
+			out[id] = string(g)
+		}
+	}
+	return out
+}
+
+// leakCheck fails t if goroutines started after it are still running
+// some seconds after every cleanup registered later has run.
+func leakCheck(t testing.TB) func() {
+	before := goroutines()
+	return func() {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			var leaked []string
+			for id, st := range goroutines() {
+				if _, ok := before[id]; !ok && !ignoredGoroutine(st) {
+					leaked = append(leaked, st)
+				}
+			}
+			if len(leaked) == 0 {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("%d goroutines still running after Stop:\n\n%s", len(leaked), strings.Join(leaked, "\n\n"))
+				return
+			}
+			time.Sleep(10 * time.Millisecond) // polling interval of a condition wait
+		}
+	}
+}
+
+// leakIgnore lists goroutines that libraries start once per process and
+// never stop (none so far).
+var leakIgnore = []string{}
+
+func ignoredGoroutine(stack string) bool {
+	for _, s := range leakIgnore {
+		if strings.Contains(stack, s) && !strings.Contains(stack, "coopnode/") {
+			return true
+		}
+	}
+	return false
+}
+
+// peerInfo is how a plain node dials a phone (tests only: phones on
+// cellular are not reachable).
+func peerInfo(m *Node) peer.AddrInfo { return peer.AddrInfo{ID: m.n.ID(), Addrs: m.h.Addrs()} }
