@@ -13,6 +13,15 @@ import (
 	"github.com/coopnode/coopnode/protocol"
 )
 
+// gapWait is how long an event may wait for its parents before the node
+// asks the sender for them by sync (two gossip heartbeats).
+const gapWait = 2 * time.Second
+
+type gapReq struct {
+	id   crdt.ID
+	from peer.ID
+}
+
 type outMsg struct {
 	topic string
 	raw   []byte
@@ -61,6 +70,10 @@ func (n *Node) loop() {
 			}
 		case <-tick:
 			n.antiEntropy()
+		case g := <-n.gapCheck:
+			if n.replica.Known(g.id) && !n.replica.Has(g.id) { // still pending
+				n.requestSync(g.from)
+			}
 		}
 	}
 }
@@ -198,7 +211,15 @@ func (n *Node) ingestEvent(raw []byte, e *crdt.Event, mode protocol.Mode, from p
 	n.stats.EventsStored = n.replica.Len()
 	n.stats.EventsPending = n.replica.PendingLen()
 	if out.Status == crdt.Pending && from != "" {
-		n.requestSync(from) // fetch what it depends on
+		// gossip often delivers a parent a moment later: only if the event
+		// still waits after two heartbeats is a sync session worth it
+		id := e.ID
+		time.AfterFunc(gapWait, func() {
+			select {
+			case n.gapCheck <- gapReq{id: id, from: from}:
+			default:
+			}
+		})
 	}
 	if out.Status == crdt.Stored {
 		n.announce(e, out, mode == protocol.ModeLocal)

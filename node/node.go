@@ -198,11 +198,14 @@ type Node struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	reqs    chan func()
-	outbox  chan outMsg
-	syncReq chan peer.ID
+	reqs     chan func()
+	gapCheck chan gapReq
+	outbox   chan outMsg
+	syncReq  chan peer.ID
 
 	rngMu     sync.Mutex
+	graftMu   sync.Mutex
+	graftLast map[peer.ID]time.Time
 	verified  verifiedCache
 	keyLimit  *limiter
 	peerLimit *limiter
@@ -277,6 +280,7 @@ func New(ctx context.Context, opts ...Option) (*Node, error) {
 		self:      protocol.PubKeyOf(cfg.key),
 		replica:   crdt.NewReplica(crdt.Limits{}),
 		reqs:      make(chan func()),
+		gapCheck:  make(chan gapReq, 256),
 		outbox:    make(chan outMsg, 1024),
 		syncReq:   make(chan peer.ID, 64),
 		subs:      map[*Subscription]struct{}{},
@@ -334,7 +338,7 @@ func (n *Node) start(ctx context.Context) error {
 	}
 	n.host.SetStreamHandler(protocol.SyncProtocolID, n.handleSync)
 	gcfg := n.cfg.gossip
-	gcfg.OnGraft = n.requestSync // events relayed before a mesh formed reached nobody
+	gcfg.OnGraft = n.graftSync // events relayed before a mesh formed reached nobody
 	if n.gossip, err = newGossip(n.ctx, n.host, gcfg, n.validate); err != nil {
 		return err
 	}
@@ -419,6 +423,25 @@ func (n *Node) joinTopics(coop crdt.ID) error {
 		}
 	}
 	return nil
+}
+
+// graftSync syncs with a peer grafted into one of our meshes, at most once
+// a minute per peer: a leaf that prunes and is re-grafted must not cost a
+// session every time (SPEC.md §8.6.3).
+func (n *Node) graftSync(p peer.ID) {
+	now := n.cfg.clock.Now()
+	n.graftMu.Lock()
+	last, ok := n.graftLast[p]
+	if ok && now.Sub(last) < time.Minute {
+		n.graftMu.Unlock()
+		return
+	}
+	if n.graftLast == nil || len(n.graftLast) > 4096 {
+		n.graftLast = map[peer.ID]time.Time{}
+	}
+	n.graftLast[p] = now
+	n.graftMu.Unlock()
+	n.requestSync(p)
 }
 
 // randReader adapts the injected randomness for recon session salts.

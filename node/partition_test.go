@@ -208,3 +208,50 @@ func TestLateJoiner(t *testing.T) {
 		t.Fatalf("late joiner got nothing by sync: %+v", st)
 	}
 }
+
+// TestStaleJobBoardHeals: a courier cut off while an order it saw open is
+// delivered by someone else must, after reconnecting, see it delivered and
+// off its job board (found in review: "open" interest judged on each side's
+// own state left the order open on the courier forever). It reconnects only
+// to another courier, for whom the order is neither open nor its own, so
+// nothing but its own session's interest can bring the closing events.
+func TestStaleJobBoardHeals(t *testing.T) {
+	mc := newMockCluster(t, map[string]Role{"resto": RoleRestaurant, "c1": RoleCourier, "c2": RoleCourier, "c3": RoleCourier, "cust": RoleCustomer})
+	ctx := mc.ctx
+	resto, c1, c2, c3, cust := mc.nodes["resto"], mc.nodes["c1"], mc.nodes["c2"], mc.nodes["c3"], mc.nodes["cust"]
+	id, err := cust.PlaceOrder(ctx, samplePlace(resto.Key()))
+	must(t, err)
+	mc.eventually("placed", func(n *Node) bool { _, err := n.Order(ctx, id); return err == nil })
+	must(t, resto.Accept(ctx, id, 5))
+	mc.eventually("accepted", mc.orderIs(id, crdt.StatusAccepted))
+	if _, err := c2.Sync(ctx, c3.ID()); err != nil { // c2 has synced once: it has a "since" hint
+		t.Fatal(err)
+	}
+	mc.isolate("c2")
+	claim, err := c1.Claim(ctx, id, crdt.Position{})
+	must(t, err)
+	_, err = c1.AwaitClaim(ctx, id, claim)
+	must(t, err)
+	must(t, c1.Pickup(ctx, id))
+	must(t, c1.Deliver(ctx, id, crdt.Proof{Recipient: "x"}))
+	mc.eventually("delivered at c3", func(*Node) bool { s, err := c3.Order(ctx, id); return err == nil && s.Status == crdt.StatusDelivered })
+	if jobs, _ := c2.Jobs(ctx, crdt.Position{}, 0); len(jobs) != 1 {
+		t.Fatalf("c2 should still see the job while cut off, sees %d", len(jobs))
+	}
+	must(t, mc.mn.UnlinkPeers(c2.ID(), c3.ID())) // make sure the next link is fresh
+	if _, err := mc.mn.LinkPeers(c2.ID(), c3.ID()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mc.mn.ConnectPeers(c2.ID(), c3.ID()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c2.Sync(ctx, c3.ID()); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c2.Order(ctx, id)
+	must(t, err)
+	jobs, _ := c2.Jobs(ctx, crdt.Position{}, 0)
+	if s.Status != crdt.StatusDelivered || len(jobs) != 0 {
+		t.Fatalf("after one sync with another courier c2 sees %s and %d jobs", s.Status, len(jobs))
+	}
+}

@@ -72,6 +72,11 @@ func (in interest) wantsOrder(s *crdt.OrderState) bool {
 		return true
 	case in.flags&interestOpen != 0 && s.Status.Open():
 		return true
+	case in.flags&interestOpen != 0 && in.since > 0 && lastActivity(s) >= int64(in.since):
+		// open on one side, finished on the other: both sides include an
+		// order active since the hint, so the closing events reach the side
+		// that still sees it open (SPEC.md §8.6.2)
+		return true
 	}
 	for _, p := range in.parties {
 		if s.Customer == p || s.Restaurant == p || s.Holder == p {
@@ -84,6 +89,15 @@ func (in interest) wantsOrder(s *crdt.OrderState) bool {
 		}
 	}
 	return false
+}
+
+// lastActivity is the wall time of the order's latest applied event.
+func lastActivity(s *crdt.OrderState) int64 {
+	var last int64
+	for _, st := range s.Steps {
+		last = max(last, st.Wall)
+	}
+	return last
 }
 
 // ownInterest derives this node's interest from its role. Runs on the loop.
