@@ -29,3 +29,9 @@ func WithGossipHeartbeat(d time.Duration) Option {
 func WithFloodPublish(on bool) Option {
 	return func(c *config) error { c.gossip.NoFloodPublish = !on; return nil }
 }
+
+// WithIDontWantThreshold sets the message size from which gossipsub sends
+// IDONTWANT to mesh peers (default 1 KiB; coopnode's events are smaller).
+func WithIDontWantThreshold(bytes int) Option {
+	return func(c *config) error { c.gossip.IDontWantThreshold = bytes; return nil }
+}

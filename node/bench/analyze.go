@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"time"
@@ -29,6 +30,9 @@ type observation struct {
 	offline [][]interval // per node
 	end     time.Time    // end of the measurement window
 	tracers []*byteTracer
+	// label names a node's group for the missing-delivery breakdown
+	// (nil: by message kind only)
+	label func(n int) string
 }
 
 // offlineDuring reports whether node n was offline at some moment of
@@ -61,28 +65,16 @@ func (o *observation) onlineSomewhere(n int, a, b time.Time) bool {
 	return true
 }
 
-// analysis is what analyze derives; Metrics is its JSON face.
-type analysis struct {
-	m            Metrics
-	samples      []time.Duration // per-event propagation, sorted
-	bytesPerNode []int64         // pubsub bytes received, per node
-	missing      map[string]int  // missing deliveries by kind
-	repair       []time.Duration // per churn episode: reconnect to last missed event
-	repairMissed int             // churn episodes with a missed event never repaired
-}
-
-// analyze computes the latency, delivery and byte figures of a run.
-func analyze(o *observation) analysis {
-	var a analysis
-	a.missing = map[string]int{}
+// deliveredFn returns a function that reports whether node n holds record
+// i, or a newer version of the same catalogue document.
+func (o *observation) deliveredFn() func(i, n int) bool {
 	docs := map[string][]int{}
 	for i, r := range o.recs {
 		if r.doc != "" {
 			docs[r.doc] = append(docs[r.doc], i)
 		}
 	}
-	// delivered reports whether n holds record i or a newer version of it.
-	delivered := func(i, n int) bool {
+	return func(i, n int) bool {
 		r := &o.recs[i]
 		if !r.arr[n].IsZero() {
 			return true
@@ -94,18 +86,85 @@ func analyze(o *observation) analysis {
 		}
 		return false
 	}
+}
+
+// missing counts needed deliveries that have not happened (yet).
+func (o *observation) missing() int {
+	delivered := o.deliveredFn()
+	k := 0
+	for i, r := range o.recs {
+		for _, n := range r.needs {
+			if !delivered(i, n) {
+				k++
+			}
+		}
+	}
+	return k
+}
+
+// tracerSnap is one node's byte counters at the end of a run.
+type tracerSnap struct {
+	total, overhead int64
+	parts           Breakdown
+	msgs            map[string]msgBytes
+	drops           map[string]int
+}
+
+// analysis is what analyze derives; Metrics is its JSON face.
+type analysis struct {
+	m            Metrics
+	samples      []time.Duration // per-event propagation, sorted
+	bytesPerNode []int64         // pubsub bytes received, per node
+	neededBytes  []int64         // per node: one copy of each event it needs
+	missing      map[string]int  // missing deliveries by kind
+	repair       []time.Duration // per churn episode: reconnect to last missed event
+	repairMissed int             // churn episodes with a missed event never repaired
+}
+
+// analyze computes the latency, delivery and byte figures of a run.
+func analyze(o *observation) analysis {
+	var a analysis
+	a.missing = map[string]int{}
+	delivered := o.deliveredFn()
+	snaps := make([]tracerSnap, o.n)
+	for n, t := range o.tracers {
+		if t != nil {
+			snaps[n].total, snaps[n].overhead, snaps[n].parts, snaps[n].msgs = t.snapshot()
+			snaps[n].drops = t.dropCounts()
+		}
+	}
+	// gossiped reports whether node n received a full gossip copy of
+	// record i (if not, its copy came by a sync session)
+	gossiped := func(i, n int) bool {
+		mb := snaps[n].msgs[o.recs[i].msgID]
+		return mb.copies > 0 && !mb.first.After(o.recs[i].arr[n])
+	}
+	label := func(n int) string {
+		if o.label == nil {
+			return "node"
+		}
+		return o.label(n)
+	}
+	var slow []Slow
 	needed, got := 0, 0
 	sumSize := 0
 	for i := range o.recs {
 		r := &o.recs[i]
 		sumSize += r.size
-		worst, used, incomplete := time.Duration(-1), 0, false
+		worst, used, incomplete, last := time.Duration(-1), 0, false, -1
 		for _, n := range r.needs {
 			needed++
 			if delivered(i, n) {
 				got++
+				if !r.arr[n].IsZero() && !gossiped(i, n) {
+					a.m.DeliveriesBySync++
+				}
 			} else {
-				a.missing[kindOr(r.kind)]++
+				key := kindOr(r.kind)
+				if o.label != nil {
+					key += " by " + o.label(r.author) + " → " + o.label(n)
+				}
+				a.missing[key]++
 			}
 			end := r.arr[n]
 			if end.IsZero() {
@@ -121,15 +180,24 @@ func analyze(o *observation) analysis {
 				continue
 			}
 			used++
-			worst = max(worst, r.arr[n].Sub(r.pub))
+			if d := r.arr[n].Sub(r.pub); d > worst {
+				worst, last = d, n
+			}
 		}
 		switch {
 		case incomplete:
 			a.m.PropagationIncomplete++
 		case used > 0:
 			a.samples = append(a.samples, worst)
+			sl := Slow{Kind: kindOr(r.kind), Author: label(r.author), Last: label(last), Ms: ms(worst), Via: "sync"}
+			if gossiped(i, last) {
+				sl.Via, sl.GossipMs = "gossip", ms(snaps[last].msgs[r.msgID].first.Sub(r.pub))
+			}
+			slow = append(slow, sl)
 		}
 	}
+	slices.SortFunc(slow, func(a, b Slow) int { return cmp.Compare(b.Ms, a.Ms) })
+	a.m.Slowest = slow[:min(5, len(slow))]
 	slices.Sort(a.samples)
 	a.m.Events = len(o.recs)
 	a.m.PropagationSamples = len(a.samples)
@@ -160,11 +228,21 @@ func analyze(o *observation) analysis {
 	}
 	var all, over, inBytes, unBytes, copies, uniq int64
 	a.bytesPerNode = make([]int64, o.n)
-	for n, t := range o.tracers {
-		if t == nil {
-			continue
+	a.neededBytes = make([]int64, o.n)
+	for _, r := range o.recs {
+		for _, n := range r.needs {
+			a.neededBytes[n] += int64(r.size)
 		}
-		total, overhead, msgs := t.snapshot()
+	}
+	for n, sn := range snaps {
+		total, overhead, parts, msgs := sn.total, sn.overhead, sn.parts, sn.msgs
+		a.m.Bytes.add(parts)
+		for k, v := range sn.drops {
+			if a.m.PubsubDrops == nil {
+				a.m.PubsubDrops = map[string]int{}
+			}
+			a.m.PubsubDrops[k] += v
+		}
 		a.bytesPerNode[n] = total
 		all += total
 		over += overhead
@@ -233,6 +311,23 @@ func analyze(o *observation) analysis {
 		}
 	}
 	slices.Sort(a.repair)
+
+	// how long reconnected nodes went without a gossip mesh
+	var regraft []time.Duration
+	for n, ivs := range o.offline {
+		for _, iv := range ivs {
+			if iv.to.IsZero() || n >= len(o.tracers) || o.tracers[n] == nil {
+				continue
+			}
+			if g := o.tracers[n].firstGraftAfter(iv.to); !g.IsZero() {
+				regraft = append(regraft, g.Sub(iv.to))
+			} else {
+				regraft = append(regraft, o.end.Sub(iv.to))
+			}
+		}
+	}
+	slices.Sort(regraft)
+	a.m.RegraftP50Ms, a.m.RegraftMaxMs = percentileMs(regraft, 50), percentileMs(regraft, 100)
 	return a
 }
 

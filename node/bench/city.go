@@ -20,7 +20,7 @@ func around(rng *rand.Rand, c crdt.Position, radiusM float64) crdt.Position {
 	a := rng.Float64() * 2 * math.Pi
 	dLat := d * math.Cos(a) / 111_320
 	dLon := d * math.Sin(a) / (111_320 * math.Cos(float64(c.LatE6)/1e6*math.Pi/180))
-	return crdt.Position{LatE6: c.LatE6 + int64(dLat*1e6), LonE6: c.LonE6 + int64(dLon*1e6)}
+	return crdt.Position{LatE6: c.LatE6 + int32(dLat*1e6), LonE6: c.LonE6 + int32(dLon*1e6)}
 }
 
 // coarse rounds a position to about 100 m (the public dropoff area).

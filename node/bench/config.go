@@ -10,12 +10,12 @@ import (
 )
 
 // Config is one scenario. Zero values take the defaults (DefaultNodes
-// nodes, 40 ms links, degree 8, 120 orders/min for 30 s, 10 % churn).
+// nodes, 40 ms links, degree 8, 60 orders/min for 30 s, 10 % churn).
 type Config struct {
 	// Nodes splits into 1 relay, 20 % restaurants, 30 % couriers and the
 	// rest customers, unless Restaurants, Couriers or Customers are set
 	// (then Nodes is ignored and N = 1 + R + C + K).
-	Nodes                           int
+	Nodes                            int
 	Restaurants, Couriers, Customers int
 
 	// Loopback runs real TCP on 127.0.0.1 instead of mocknet (Latency and
@@ -25,8 +25,11 @@ type Config struct {
 	Latency   time.Duration // one way, per link (mocknet); default 40 ms, negative = 0
 	Bandwidth float64       // bytes/s per link (mocknet); 0 = unlimited
 	Degree    int           // average connections per node; default 8
+	// MocknetLatency uses mocknet's own latency model (stop-and-wait per
+	// stream, see latency.go) instead of the harness's delay line.
+	MocknetLatency bool
 
-	OrdersPerMin      float64       // default 120
+	OrdersPerMin      float64       // default 60
 	Duration          time.Duration // order phase; default 30 s
 	MenuUpdatesPerMin float64       // catalogue updates during the run; default 2, negative = none
 	// Churn is the share of phones (couriers and customers) that go
@@ -49,6 +52,7 @@ type Config struct {
 	D, Dlo, Dhi    int
 	Heartbeat      time.Duration
 	NoFloodPublish bool
+	IDontWant      int // IDONTWANT size threshold in bytes; 0 = gossipsub's 1 KiB
 
 	Seed   int64            // all randomness; 0 = 1
 	Now    func() time.Time // the clock for every measurement; nil = time.Now
@@ -70,7 +74,9 @@ var ErrConfig = errors.New("bench: bad config")
 
 func (c Config) withDefaults() (Config, error) {
 	var errs []error
-	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrConfig}, a...)...)) }
+	bad := func(format string, a ...any) {
+		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrConfig}, a...)...))
+	}
 	if c.Restaurants == 0 && c.Couriers == 0 && c.Customers == 0 {
 		n := c.Nodes
 		if n == 0 {
@@ -115,7 +121,7 @@ func (c Config) withDefaults() (Config, error) {
 		bad("degree = %d, want ≥ 2", c.Degree)
 	}
 	if c.OrdersPerMin == 0 {
-		c.OrdersPerMin = 120
+		c.OrdersPerMin = 60
 	}
 	if !(c.OrdersPerMin > 0 && c.OrdersPerMin <= 6000) {
 		bad("orders per minute = %v, want (0, 6000]", c.OrdersPerMin)
@@ -166,6 +172,9 @@ func (c Config) withDefaults() (Config, error) {
 		if c.D < 2 || c.Dlo < 1 || c.Dlo > c.D || c.D > c.Dhi {
 			bad("gossip degrees D=%d Dlo=%d Dhi=%d, want 1 ≤ Dlo ≤ D ≤ Dhi and D ≥ 2", c.D, c.Dlo, c.Dhi)
 		}
+	}
+	if c.IDontWant < 0 {
+		bad("idontwant = %d, want ≥ 0 bytes", c.IDontWant)
 	}
 	if c.Heartbeat < 0 {
 		bad("heartbeat = %v, want ≥ 0", c.Heartbeat)

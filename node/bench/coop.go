@@ -90,7 +90,7 @@ type coopRun struct {
 	sync       syncFigure
 	t0, end    time.Time
 	syncBytes0 int
-	rssPeak    int64
+	cpu        float64 // busy share of the CPUs during the measured phase
 }
 
 const (
@@ -141,7 +141,8 @@ func (r *coopRun) cast() {
 		i := len(r.ms)
 		k := nodeKey(cfg.Seed, i)
 		m := &member{i: i, role: role, key: k, pub: protocol.PubKeyOf(k), pos: around(r.rng, city, 3000), done: make(chan struct{})}
-		m.tr = newByteTracer(coopMsgID, &r.on, r.raw)
+		m.tr = newByteTracer(coopMsgID, &r.on, r.raw, cfg.Now)
+		m.tr.owner = i
 		r.arr[i] = map[crdt.ID]time.Time{}
 		r.ms = append(r.ms, m)
 		return m
@@ -190,6 +191,9 @@ func (r *coopRun) start(m *member) error {
 	if cfg.Heartbeat > 0 {
 		opts = append(opts, node.WithGossipHeartbeat(cfg.Heartbeat))
 	}
+	if cfg.IDontWant > 0 {
+		opts = append(opts, node.WithIDontWantThreshold(cfg.IDontWant))
+	}
 	if cfg.NoFloodPublish {
 		opts = append(opts, node.WithFloodPublish(false))
 	}
@@ -236,9 +240,14 @@ func (r *coopRun) collect(m *member) {
 
 // poll waits until cond holds, for at most d.
 func (r *coopRun) poll(d time.Duration, what string, cond func() bool) error {
+	return r.pollEvery(d, pollEvery, what, cond)
+}
+
+// pollEvery is poll with a given period.
+func (r *coopRun) pollEvery(d, every time.Duration, what string, cond func() bool) error {
 	ctx, cancel := context.WithTimeout(r.ctx, d)
 	defer cancel()
-	t := time.NewTicker(pollEvery)
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		if cond() {
@@ -384,7 +393,16 @@ func (r *coopRun) observe() *observation {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	n := len(r.ms)
-	o := &observation{n: n, end: r.end, offline: r.outages}
+	o := &observation{n: n, end: r.end, offline: r.outages, label: func(i int) string {
+		m := r.ms[i]
+		switch {
+		case m == r.syncCourier:
+			return "catch-up courier"
+		case r.churned[i]:
+			return "churned " + string(m.role)
+		}
+		return string(m.role)
+	}}
 	for _, m := range r.ms {
 		o.tracers = append(o.tracers, m.tr)
 	}

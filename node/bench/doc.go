@@ -4,11 +4,12 @@
 // latency and bandwidth (or on real loopback TCP), driven through the whole
 // order lifecycle at a given order rate while a share of the phones drops
 // off the network and comes back. The same run then replays the same
-// publication schedule (same N, topology, link latency, key type and
-// message sizes) over plain gossipsub with default parameters, so the two
-// are measured side by side, and against the physical floor: with L the
-// link latency and H the number of hops a gossipsub-like overlay of fan-out
-// 6 needs to reach N nodes, no design delivers to everyone before H·L.
+// publication schedule (same N, graph, link latency, key type, message
+// sizes, authors, times and outages) over plain gossipsub with default
+// parameters, so the two are measured side by side, and against the
+// physical floor: with L the link latency and H the smallest h with
+// 6·Σ_{i<h} 5^i ≥ N−1, no gossip of fan-out 6 reaches N nodes before H·L
+// (the run's own graph gives a second floor: its eccentricities × L).
 //
 // Why a separate package: the harness needs everything at once — many
 // nodes, a fake network, byte counters, clocks and plots — and none of it
@@ -17,15 +18,21 @@
 // (node/bench_options.go: an extra gossipsub RawTracer to count bytes, and
 // a few gossip knobs), so a measured node is a production node.
 //
+// Latency is a delay line (latency.go): mocknet's own LinkOptions.Latency
+// is stop-and-wait per stream, which caps a stream at about one gossip
+// RPC per L and makes gossipsub's outbound queues overflow; that would
+// measure the simulator. Bandwidth is mocknet's.
+//
 // What is measured, and how (the definitions the report relies on):
 //
 //   - Propagation of an event: from the moment its author applied it (the
 //     author's Change with Local set, just before it is handed to gossip)
 //     until the last node that needs it applied it (its Change). One
 //     process shares one clock, so the times are exact. Nodes that were
-//     offline at any moment between publication and arrival are left out of
-//     the latency (their copy came by the repair path); they still count
-//     for the delivery ratio.
+//     offline at any moment between publication and arrival are left out
+//     of the latency (their copy came by the repair path); they still
+//     count for the delivery ratio. An event waiting for a parent counts
+//     until it is applied.
 //   - Who needs an event: everyone for coop-log and catalogue events; for
 //     an order's events its customer, its restaurant, the relay (it keeps
 //     everything), every courier that claimed or holds it, and every other
@@ -42,18 +49,24 @@
 //     excluded). Each message copy and each IHAVE/IWANT/IDONTWANT entry is
 //     attributed to its event; the rest (subscriptions, GRAFT/PRUNE,
 //     framing) is overhead. bytes_per_event_ratio is (bytes attributed to
-//     nodes that need the event, or wrote it + all overhead) / (needed
-//     deliveries · S); uninterested_bytes_per_event is what the other nodes
-//     received because of an event, per event. Sync sessions are counted
-//     separately (repair_sync_bytes).
+//     nodes that need the event or wrote it, plus all overhead) / (needed
+//     deliveries · S); uninterested_bytes_per_event is what the other
+//     nodes received because of an event, summed over them, per event.
+//     Sync sessions are counted separately (repair_sync_bytes). For the
+//     baseline every node needs every message; its uninterested figure
+//     uses coopnode's needs (what one topic for everything costs).
 //   - The sync figure: one courier is cut off for a while, then reconnects
-//     to one peer and runs node.Sync; its SyncReport is the figure.
-//   - apply_events_per_sec_per_core: decode + signature check + validation
-//     + fold of every event of the run into a fresh replica, on one
+//     to one peer and runs node.Sync; its SyncReport is the figure, d the
+//     events that session fetched.
+//   - apply_events_per_sec_per_core: decode, signature check, validation
+//     and fold of every event of the run into a fresh replica, on one
 //     goroutine.
 //   - rss_mb_per_node: the process's peak resident set during the coopnode
 //     phase divided by the number of nodes: an in-process average that
 //     shares libraries and runtime, not what one phone would use.
+//   - cpu_busy_share: how busy the process's CPUs were during a phase. All
+//     nodes share them; near 1, the simulator queues and latencies measure
+//     the machine.
 //
 // Run is the entry point; `coopnode bench` prints its Result as a table and
 // JSON, and writes an SVG picture (propagation CDF and bytes per node).

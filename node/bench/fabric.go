@@ -116,18 +116,24 @@ func libp2pKey(k ed25519.PrivateKey) (crypto.PrivKey, error) {
 // bandwidth, or real TCP on loopback. Link changes (churn) go through it
 // and are serialised by its lock.
 type fabric struct {
-	mn   mocknet.Mocknet // nil on loopback
-	mu   sync.Mutex
-	idx  map[peer.ID]int
-	up   map[[2]int]bool // edges currently connected
-	host []host.Host
+	mn    mocknet.Mocknet // nil on loopback
+	delay time.Duration   // delay-line latency on every stream (see latency.go)
+	mu    sync.Mutex
+	idx   map[peer.ID]int
+	up    map[[2]int]bool // edges currently connected
+	host  []host.Host
 }
 
 func newFabric(cfg Config, n int) *fabric {
 	f := &fabric{idx: map[peer.ID]int{}, up: map[[2]int]bool{}, host: make([]host.Host, n)}
 	if !cfg.Loopback {
 		f.mn = mocknet.New()
-		f.mn.SetLinkDefaults(mocknet.LinkOptions{Latency: cfg.Latency, Bandwidth: cfg.Bandwidth})
+		if cfg.MocknetLatency {
+			f.mn.SetLinkDefaults(mocknet.LinkOptions{Latency: cfg.Latency, Bandwidth: cfg.Bandwidth})
+		} else {
+			f.mn.SetLinkDefaults(mocknet.LinkOptions{Bandwidth: cfg.Bandwidth})
+			f.delay = cfg.Latency
+		}
 	}
 	return f
 }
@@ -145,6 +151,9 @@ func (f *fabric) mockHost(i int, k ed25519.PrivateKey) (host.Host, error) {
 	h, err := f.mn.AddPeer(sk, addr) // mocknet-internal address, never dialled for real
 	if err != nil {
 		return nil, fmt.Errorf("bench: mocknet peer %d: %w", i, err)
+	}
+	if f.delay > 0 {
+		return newDelayHost(h, f.delay), nil
 	}
 	return h, nil
 }
@@ -239,4 +248,32 @@ func (f *fabric) close() {
 	if f.mn != nil {
 		_ = f.mn.Close()
 	}
+}
+
+// eccentricities returns, for every node, the largest number of hops to
+// any other node over the connection graph: a flood from that node cannot
+// reach everyone sooner than that many link latencies.
+func (g graph) eccentricities() []int {
+	n := len(g.adj)
+	out := make([]int, n)
+	dist := make([]int, n)
+	for s := range n {
+		for i := range dist {
+			dist[i] = -1
+		}
+		dist[s] = 0
+		q := []int{s}
+		for len(q) > 0 {
+			v := q[0]
+			q = q[1:]
+			for _, w := range g.adj[v] {
+				if dist[w] < 0 {
+					dist[w] = dist[v] + 1
+					out[s] = max(out[s], dist[w])
+					q = append(q, w)
+				}
+			}
+		}
+	}
+	return out
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	pb "github.com/libp2p/go-libp2p-pubsub/pb"
@@ -23,8 +24,9 @@ func coopMsgID(m *pb.Message) string {
 
 // msgBytes is what one node received because of one message.
 type msgBytes struct {
-	bytes  int64 // message copies and control entries naming it
-	copies int32 // full copies of the message
+	bytes  int64     // message copies and control entries naming it
+	copies int32     // full copies of the message
+	first  time.Time // when the first full copy arrived
 }
 
 // byteTracer is a gossipsub RawTracer that measures the pubsub-level bytes
@@ -36,20 +38,48 @@ type msgBytes struct {
 // node's meshes and, if raw is set, records the data of every message the
 // node delivers (for the apply benchmark).
 type byteTracer struct {
-	idFn func(*pb.Message) string
-	on   *atomic.Bool
-	raw  *rawLog
+	owner int // the node's index, for diagnostics
+	now   func() time.Time
+	idFn  func(*pb.Message) string
+	on    *atomic.Bool
+	raw   *rawLog
 
 	mu       sync.Mutex
 	total    int64
 	overhead int64
 	rpcs     int64
+	parts    Breakdown
+	drops    map[string]int // messages pubsub rejected, ignored or dropped, by reason
+	grafts   []time.Time    // when peers joined one of this node's meshes
 	msgs     map[string]*msgBytes
 	mesh     map[string]map[peer.ID]struct{}
 }
 
-func newByteTracer(idFn func(*pb.Message) string, on *atomic.Bool, raw *rawLog) *byteTracer {
-	return &byteTracer{idFn: idFn, on: on, raw: raw, msgs: map[string]*msgBytes{}, mesh: map[string]map[peer.ID]struct{}{}}
+// Breakdown splits the pubsub bytes nodes received by what they carried.
+// Topic names are counted inside the message copies and IHAVEs that carry
+// them, and again on their own line.
+type Breakdown struct {
+	FirstCopies     int64 `json:"first_copies"`     // the first full copy of a message at a node
+	DuplicateCopies int64 `json:"duplicate_copies"` // every further copy
+	IHave           int64 `json:"ihave"`            // IHAVE message IDs
+	IWant           int64 `json:"iwant"`
+	IDontWant       int64 `json:"idontwant"`
+	Other           int64 `json:"other"`       // subscriptions, GRAFT, PRUNE, framing
+	TopicNames      int64 `json:"topic_names"` // topic strings in message copies and IHAVEs
+}
+
+func (b *Breakdown) add(o Breakdown) {
+	b.FirstCopies += o.FirstCopies
+	b.DuplicateCopies += o.DuplicateCopies
+	b.IHave += o.IHave
+	b.IWant += o.IWant
+	b.IDontWant += o.IDontWant
+	b.Other += o.Other
+	b.TopicNames += o.TopicNames
+}
+
+func newByteTracer(idFn func(*pb.Message) string, on *atomic.Bool, raw *rawLog, now func() time.Time) *byteTracer {
+	return &byteTracer{now: now, idFn: idFn, on: on, raw: raw, drops: map[string]int{}, msgs: map[string]*msgBytes{}, mesh: map[string]map[peer.ID]struct{}{}}
 }
 
 func uvarintLen(v uint64) int {
@@ -70,40 +100,52 @@ func (t *byteTracer) RecvRPC(rpc *pubsub.RPC) {
 	attributed := int64(0)
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	add := func(id string, n int, copy bool) {
+	add := func(id string, n int, part *int64, copy bool) {
 		mb := t.msgs[id]
 		if mb == nil {
 			mb = &msgBytes{}
 			t.msgs[id] = mb
 		}
 		mb.bytes += int64(n)
+		switch {
+		case !copy:
+			*part += int64(n)
+		case mb.copies == 0:
+			t.parts.FirstCopies += int64(n)
+			mb.first = t.now()
+		default:
+			t.parts.DuplicateCopies += int64(n)
+		}
 		if copy {
 			mb.copies++
 		}
 		attributed += int64(n)
 	}
 	for _, m := range rpc.GetPublish() {
-		add(t.idFn(m), fieldLen(proto.Size(m)), true)
+		add(t.idFn(m), fieldLen(proto.Size(m)), nil, true)
+		t.parts.TopicNames += int64(fieldLen(len(m.GetTopic())))
 	}
 	if c := rpc.GetControl(); c != nil {
 		for _, ih := range c.GetIhave() {
+			t.parts.TopicNames += int64(fieldLen(len(ih.GetTopicID())))
 			for _, id := range ih.GetMessageIDs() {
-				add(id, fieldLen(len(id)), false)
+				add(id, fieldLen(len(id)), &t.parts.IHave, false)
 			}
 		}
 		for _, iw := range c.GetIwant() {
 			for _, id := range iw.GetMessageIDs() {
-				add(id, fieldLen(len(id)), false)
+				add(id, fieldLen(len(id)), &t.parts.IWant, false)
 			}
 		}
 		for _, dw := range c.GetIdontwant() {
 			for _, id := range dw.GetMessageIDs() {
-				add(id, fieldLen(len(id)), false)
+				add(id, fieldLen(len(id)), &t.parts.IDontWant, false)
 			}
 		}
 	}
 	t.total += total
 	t.overhead += total - attributed
+	t.parts.Other += total - attributed
 	t.rpcs++
 }
 
@@ -122,6 +164,19 @@ func (t *byteTracer) Graft(p peer.ID, topic string) {
 		t.mesh[topic] = s
 	}
 	s[p] = struct{}{}
+	t.grafts = append(t.grafts, t.now())
+}
+
+// firstGraftAfter returns the first graft at or after at (zero: none).
+func (t *byteTracer) firstGraftAfter(at time.Time) time.Time {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, g := range t.grafts {
+		if !g.Before(at) {
+			return g
+		}
+	}
+	return time.Time{}
 }
 
 func (t *byteTracer) Prune(p peer.ID, topic string) {
@@ -146,26 +201,50 @@ func (t *byteTracer) meshSize(topic string) int {
 }
 
 // snapshot returns the counters (call after counting stopped).
-func (t *byteTracer) snapshot() (total, overhead int64, msgs map[string]msgBytes) {
+func (t *byteTracer) snapshot() (total, overhead int64, parts Breakdown, msgs map[string]msgBytes) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	parts = t.parts
 	msgs = make(map[string]msgBytes, len(t.msgs))
 	for id, mb := range t.msgs {
 		msgs[id] = *mb
 	}
-	return t.total, t.overhead, msgs
+	return t.total, t.overhead, parts, msgs
 }
 
-func (t *byteTracer) OnNewOutboundStream(peer.ID, protocol.ID)  {}
-func (t *byteTracer) Join(string)                               {}
-func (t *byteTracer) Leave(string)                              {}
-func (t *byteTracer) ValidateMessage(*pubsub.Message)           {}
-func (t *byteTracer) RejectMessage(*pubsub.Message, string)     {}
-func (t *byteTracer) DuplicateMessage(*pubsub.Message)          {}
-func (t *byteTracer) ThrottlePeer(peer.ID)                      {}
-func (t *byteTracer) SendRPC(*pubsub.RPC, peer.ID)              {}
-func (t *byteTracer) DropRPC(*pubsub.RPC, peer.ID)              {}
-func (t *byteTracer) UndeliverableMessage(*pubsub.Message)      {}
+func (t *byteTracer) OnNewOutboundStream(peer.ID, protocol.ID) {}
+func (t *byteTracer) Join(string)                              {}
+func (t *byteTracer) Leave(string)                             {}
+func (t *byteTracer) ValidateMessage(*pubsub.Message)          {}
+func (t *byteTracer) DuplicateMessage(*pubsub.Message)         {}
+func (t *byteTracer) ThrottlePeer(peer.ID)                     {}
+func (t *byteTracer) SendRPC(*pubsub.RPC, peer.ID)             {}
+
+func (t *byteTracer) drop(reason string) {
+	if !t.on.Load() {
+		return
+	}
+	t.mu.Lock()
+	t.drops[reason]++
+	t.mu.Unlock()
+}
+
+func (t *byteTracer) RejectMessage(_ *pubsub.Message, reason string) { t.drop("reject: " + reason) }
+
+func (t *byteTracer) DropRPC(*pubsub.RPC, peer.ID) { t.drop("outbound RPC dropped") }
+
+func (t *byteTracer) UndeliverableMessage(*pubsub.Message) { t.drop("subscriber too slow") }
+
+// dropCounts returns the drop counters.
+func (t *byteTracer) dropCounts() map[string]int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make(map[string]int, len(t.drops))
+	for k, v := range t.drops {
+		out[k] = v
+	}
+	return out
+}
 
 var _ pubsub.RawTracer = (*byteTracer)(nil)
 

@@ -1,0 +1,154 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"runtime/metrics"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/coopnode/coopnode/crdt"
+	"github.com/coopnode/coopnode/protocol"
+)
+
+// applyRate measures the node's receive path — decode, signature check,
+// validation and fold — on the wire events of the run, into a fresh
+// replica, on one goroutine, repeating until at least minDur has passed.
+// It returns events per second (on one core) and how many events one pass
+// took.
+func applyRate(raws [][]byte, minDur time.Duration, now func() time.Time) (float64, int, error) {
+	type ev struct {
+		raw  []byte
+		rank int
+		seq  int
+	}
+	var evs []ev
+	var wall int64
+	for i, raw := range raws {
+		e, err := protocol.Decode(raw)
+		if err != nil {
+			return 0, 0, fmt.Errorf("bench: apply: event %d: %w", i, err)
+		}
+		rank := 2
+		switch e.Kind.Class() {
+		case crdt.ScopeCoop:
+			rank = 0
+		case crdt.ScopeCatalog:
+			rank = 1
+		}
+		evs = append(evs, ev{raw, rank, i})
+		wall = max(wall, e.Wall)
+	}
+	if len(evs) == 0 {
+		return 0, 0, nil
+	}
+	// what grants authority first, then in the order the network saw them
+	slices.SortStableFunc(evs, func(a, b ev) int { return a.rank - b.rank })
+	at := wall + 60_000
+	start := now()
+	n := 0
+	for n == 0 || now().Sub(start) < minDur {
+		r := crdt.NewReplica(crdt.Limits{})
+		for _, e := range evs {
+			res := protocol.Validate(e.raw, at, protocol.ModeSync, r)
+			if res.Verdict == protocol.Accept {
+				r.Apply(res.Event)
+			}
+			n++
+		}
+	}
+	el := now().Sub(start).Seconds()
+	if el <= 0 {
+		return 0, len(evs), nil
+	}
+	return float64(n) / el, len(evs), nil
+}
+
+// rssBytes reads the process's resident set from /proc/self/status
+// (Linux); 0 elsewhere.
+func rssBytes() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		f := bytes.Fields(sc.Bytes())
+		if len(f) >= 2 && string(f[0]) == "VmRSS:" {
+			kb, err := strconv.ParseInt(string(f[1]), 10, 64)
+			if err != nil {
+				return 0
+			}
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// rssSampler tracks the peak resident set while it runs.
+type rssSampler struct {
+	stop chan struct{}
+	done chan struct{}
+	mu   sync.Mutex
+	peak int64
+}
+
+func startRSS(every time.Duration) *rssSampler {
+	s := &rssSampler{stop: make(chan struct{}), done: make(chan struct{}), peak: rssBytes()}
+	go func() {
+		defer close(s.done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-s.stop:
+				return
+			case <-t.C:
+				v := rssBytes()
+				s.mu.Lock()
+				s.peak = max(s.peak, v)
+				s.mu.Unlock()
+			}
+		}
+	}()
+	return s
+}
+
+// end stops the sampler and returns the peak.
+func (s *rssSampler) end() int64 {
+	close(s.stop)
+	<-s.done
+	v := rssBytes()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return max(s.peak, v)
+}
+
+// cpuBusy returns the Go runtime's estimate of CPU seconds spent busy so
+// far (all classes but idle) and the total available (GOMAXPROCS × wall).
+func cpuBusy() (busy, total float64) {
+	s := []metrics.Sample{{Name: "/cpu/classes/total:cpu-seconds"}, {Name: "/cpu/classes/idle:cpu-seconds"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindFloat64 || s[1].Value.Kind() != metrics.KindFloat64 {
+		return 0, 0
+	}
+	return s[0].Value.Float64() - s[1].Value.Float64(), s[0].Value.Float64()
+}
+
+// cpuMeter measures the busy share of the CPUs over an interval.
+type cpuMeter struct{ busy, total float64 }
+
+func startCPU() cpuMeter { b, t := cpuBusy(); return cpuMeter{b, t} }
+
+// share returns the busy share since start, in [0, 1].
+func (m cpuMeter) share() float64 {
+	b, t := cpuBusy()
+	if t-m.total <= 0 {
+		return 0
+	}
+	return min(1, max(0, (b-m.busy)/(t-m.total)))
+}

@@ -1,0 +1,170 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/coopnode/coopnode/protocol"
+)
+
+// Run simulates the coop described by cfg, measures it, then (if
+// cfg.Baseline) replays the same schedule on plain gossipsub, and returns
+// both side by side with the targets graded. Every node, host and
+// goroutine it started is stopped before it returns.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	start := cfg.Now()
+	res := &Result{
+		Transport: "mocknet", Nodes: cfg.Nodes, Relays: 1, Restaurants: cfg.Restaurants, Couriers: cfg.Couriers,
+		Customers: cfg.Customers, LinkLatencyMs: ms(cfg.Latency), BandwidthBytesPerS: cfg.Bandwidth,
+		Hops: HopFloor(cfg.Nodes), OrdersPerMin: cfg.OrdersPerMin, DurationS: cfg.Duration.Seconds(),
+		Churn: cfg.Churn, Seed: cfg.Seed, Machine: machine(), Date: start.Format("2006-01-02"),
+	}
+	if cfg.Loopback {
+		res.Transport = "loopback TCP"
+	}
+	res.HopFloorMs = float64(res.Hops) * res.LinkLatencyMs
+
+	r := newCoopRun(ctx, cfg)
+	defer r.cancel(nil)
+	rss := startRSS(250 * time.Millisecond)
+	err = r.setup()
+	if err == nil {
+		err = r.drive()
+	}
+	peak := rss.end()
+	if err != nil {
+		r.shutdown()
+		return nil, err
+	}
+	o := r.observe()
+	a := analyze(o)
+	repair := r.syncBytes() - r.syncBytes0
+	_, raws := r.raw.all()
+	topic, t0, g := protocol.TopicOrders(r.coop), r.t0, r.g
+	r.shutdown()
+	r.fill(res, o, a, repair)
+	res.RSSMBPerNode = float64(peak) / (1 << 20) / float64(cfg.Nodes)
+	fmt.Fprintf(cfg.Log, "bench: coopnode: p50 %.0f ms, p99 %.0f ms, delivery %.4f, %.2f×S\n",
+		res.PropagationP50Ms, res.PropagationP99Ms, res.DeliveryRatio, res.BytesPerEventRatio)
+
+	if cfg.Baseline {
+		fmt.Fprintf(cfg.Log, "bench: baseline: plain gossipsub, %d messages on the same schedule\n", len(o.recs))
+		all, needed, bcpu, err := runBaseline(ctx, cfg, planFrom(o, g, t0, topic))
+		if err != nil {
+			return nil, err
+		}
+		ba, bn := analyze(all), analyze(needed)
+		m := ba.m
+		m.CPUBusyShare = bcpu
+		m.PropagationNeededP50Ms, m.PropagationNeededP99Ms, m.PropagationNeededMaxMs = bn.m.PropagationP50Ms, bn.m.PropagationP99Ms, bn.m.PropagationMaxMs
+		m.UninterestedBytesPerEvent, m.UninterestedShare = bn.m.UninterestedBytesPerEvent, bn.m.UninterestedShare
+		res.Baseline = &m
+		res.baseSamples = msSlice(bn.samples)
+		res.baseBytesPerNode = ba.bytesPerNode
+	}
+
+	rate, k, err := applyRate(raws, time.Second, cfg.Now)
+	if err != nil {
+		return nil, err
+	}
+	res.ApplyEventsPerSecPerCore, res.ApplyEvents = rate, k
+	res.Targets = res.checks()
+	res.ElapsedS = cfg.Now().Sub(start).Seconds()
+	return res, nil
+}
+
+// fill copies the coopnode run's figures into res.
+func (r *coopRun) fill(res *Result, o *observation, a analysis, repair int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	res.Metrics = a.m
+	res.CPUBusyShare = r.cpu
+	res.ConnectionDegree = r.g.meanDegree()
+	ecc := r.g.eccentricities()
+	slices.Sort(ecc)
+	if len(ecc) > 0 {
+		res.GraphFloorP50Ms = float64(ecc[len(ecc)/2]) * res.LinkLatencyMs
+		res.GraphFloorMaxMs = float64(ecc[len(ecc)-1]) * res.LinkLatencyMs
+	}
+	res.samples, res.bytesPerNode, res.neededBytesPerNode = msSlice(a.samples), a.bytesPerNode, a.neededBytes
+	if len(a.missing) > 0 {
+		res.MissingByKind = a.missing
+	}
+	res.OrdersPlaced, res.OrdersDelivered = r.placed, r.delivered
+	waits := slices.Clone(r.claimWaits)
+	slices.Sort(waits)
+	res.Claims = len(waits)
+	res.ClaimResolutionP50Ms, res.ClaimResolutionP99Ms = percentileMs(waits, 50), percentileMs(waits, 99)
+	for _, c := range r.churned {
+		if c {
+			res.ChurnedNodes++
+		}
+	}
+	res.ChurnRepairP50Ms, res.ChurnRepairMaxMs = percentileMs(a.repair, 50), percentileMs(a.repair, 100)
+	res.ChurnRepairIncomplete = a.repairMissed
+	res.RepairSyncBytes = repair
+	if len(o.recs) > 0 {
+		res.RepairSyncBytesPerEvent = float64(repair) / float64(len(o.recs))
+	}
+
+	f := r.sync
+	res.SyncOfflineMs = f.to.Sub(f.from).Milliseconds()
+	if f.err != nil {
+		res.SyncError = f.err.Error()
+	}
+	// d is what the session fetched: the events the courier lacked that
+	// its sync interest selects; S their mean size. The bytes the courier
+	// pushed (events its peer lacked) count against the target, not in it.
+	res.SyncMissedEvents, res.SyncEventsIn, res.SyncEventsOut = f.rep.EventsIn, f.rep.EventsIn, f.rep.EventsOut
+	res.SyncBytes, res.SyncEventBytes, res.SyncRoundTrips = f.rep.BytesIn+f.rep.BytesOut, f.rep.EventBytes, f.rep.RoundTrips
+	dS := 0.0
+	if moved := f.rep.EventsIn + f.rep.EventsOut; moved > 0 {
+		dS = float64(f.rep.EventBytes) * float64(f.rep.EventsIn) / float64(moved)
+	}
+	res.SyncBytesLimit = 1.1*dS + 2048
+	// for comparison: the events it needed by the job-board definition
+	// (published while it was away, in orders still open when it came back)
+	s := r.syncCourier.i
+	for _, rec := range o.recs {
+		if rec.pub.Before(f.from) || !rec.pub.Before(f.to) || !slices.Contains(rec.needs, s) {
+			continue
+		}
+		if at := rec.arr[s]; at.IsZero() || !at.Before(f.to) {
+			res.SyncNeededEvents++
+		}
+	}
+}
+
+func msSlice(ds []time.Duration) []float64 {
+	out := make([]float64, len(ds))
+	for i, d := range ds {
+		out[i] = ms(d)
+	}
+	return out
+}
+
+// machine describes where the run happened.
+func machine() string {
+	cpu := ""
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		sc := bufio.NewScanner(bytes.NewReader(b))
+		for sc.Scan() {
+			if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
+				cpu = strings.TrimSpace(v) + ", "
+				break
+			}
+		}
+	}
+	return fmt.Sprintf("%s%d cores (GOMAXPROCS %d), %s/%s, %s", cpu, runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, runtime.Version())
+}
