@@ -256,6 +256,33 @@ func (bn *benchNet) deliverBy(carrier *node.Node, id crdt.ID) {
 	must(bn.t, err)
 }
 
+// claimBy has a plain courier claim an accepted order and waits until
+// the claim is decided.
+func (bn *benchNet) claimBy(carrier *node.Node, id crdt.ID) {
+	ctx := bn.ctx
+	_, err := carrier.WaitOrder(ctx, id, func(s *crdt.OrderState) bool { return s.Status == crdt.StatusAccepted })
+	must(bn.t, err)
+	c, err := carrier.Claim(ctx, id, crdt.Position{})
+	must(bn.t, err)
+	r, err := carrier.AwaitClaim(ctx, id, c)
+	must(bn.t, err)
+	if !r.Won {
+		bn.t.Fatalf("claim lost")
+	}
+}
+
+// finishBy has the plain courier holding an order carry it to delivery.
+func (bn *benchNet) finishBy(carrier *node.Node, id crdt.ID) {
+	ctx := bn.ctx
+	must(bn.t, bn.resto.MarkReady(ctx, id))
+	_, err := carrier.WaitOrder(ctx, id, func(s *crdt.OrderState) bool { return s.Status == crdt.StatusReady })
+	must(bn.t, err)
+	must(bn.t, carrier.Pickup(ctx, id))
+	must(bn.t, carrier.Deliver(ctx, id, crdt.Proof{Recipient: "door", PhotoHash: make([]byte, 32)}))
+	_, err = bn.admin.WaitOrder(ctx, id, func(s *crdt.OrderState) bool { return s.Status == crdt.StatusDelivered })
+	must(bn.t, err)
+}
+
 // settle lets trailing gossip (IHAVE windows are three heartbeats) reach
 // the counters; it is part of the measurement window, not a wait for an
 // event.
@@ -353,6 +380,57 @@ func runTrafficBench(b *testing.B) {
 	settle()
 	lpOrders := take(m, bn.proxy).since(s0)
 
+	must(b, m.SetLowPower(false))
+	bn.eventually("phone follows the job board again", func() bool { return status(b, m).Following.Orders })
+	settle()
+	// T. live tracking (SPEC.md §16.11), phone back in the foreground on
+	// shift (last, so that its orders do not weigh on the phases above):
+	// positions other couriers share with their customers (the
+	// phone is no party: it gets ciphertext it cannot open), then one the
+	// phone shares for the orders it holds
+	const others, mine = 4, 3
+	var theirs []crdt.ID
+	for i := range others {
+		id := bn.place(bn.custs[i%2], "")
+		must(b, bn.resto.Accept(ctx, id, 10))
+		bn.claimBy(bn.couriers[i%2], id)
+		theirs = append(theirs, id)
+	}
+	settle()
+	s0 = take(m, bn.proxy)
+	for _, c := range bn.couriers {
+		if k, err := c.UpdatePosition(ctx, nearPos); err != nil || k != others/2 {
+			b.Fatalf("a courier told %d orders: %v", k, err)
+		}
+	}
+	settle()
+	othersTrack := take(m, bn.proxy).since(s0)
+	var held []crdt.ID
+	for range mine {
+		id := bn.place(bn.custs[0], "")
+		must(b, bn.resto.Accept(ctx, id, 10))
+		rec.wait(b, "job", rec.jobFor(id, true))
+		cl := call[claimResult](b, "Claim", m.Claim, req(map[string]any{"order": id.String()}))
+		call[claimResult](b, "AwaitClaim", m.AwaitClaim, req(map[string]any{"order": id.String(), "claim": cl.Claim}))
+		held = append(held, id)
+	}
+	settle()
+	s0 = take(m, bn.proxy)
+	if pos := call[positionResult](b, "UpdatePosition", m.UpdatePosition, req(nearPos)); pos.OrdersTold != mine {
+		b.Fatalf("UpdatePosition told %d orders, want %d", pos.OrdersTold, mine)
+	}
+	settle()
+	ownTrack := take(m, bn.proxy).since(s0)
+	for i, id := range theirs {
+		bn.finishBy(bn.couriers[i%2], id)
+	}
+	for _, id := range held {
+		must(b, bn.resto.MarkReady(ctx, id))
+		rec.wait(b, "ready", rec.orderIs(id, "ready"))
+		call[actionResult](b, "PickUp", m.PickUp, req(map[string]any{"order": id.String()}))
+		call[actionResult](b, "Deliver", m.Deliver, req(map[string]any{"order": id.String(), "proof": map[string]any{"recipient": "Léa"}}))
+	}
+
 	if c := bn.proxy.conns.Load(); c != 1 || len(m.h.Network().Peers()) != 1 {
 		b.Fatalf("the phone made %d proxied connections and has %d peers: figures would miss traffic", c, len(m.h.Network().Peers()))
 	}
@@ -368,6 +446,8 @@ func runTrafficBench(b *testing.B) {
 	perFg := netOf(fgOrders, fgIdle, orders, 0)
 	perOwn := netOf(ownOrders, fgIdle, own, 0)
 	perLp := netOf(lpOrders, lpIdle, orders, 2*lpSync.wire)
+	perOtherTrack := netOf(othersTrack, fgIdle, others, 0)
+	perOwnTrack := netOf(ownTrack, fgIdle, mine, 0)
 	rss := measureRSS(b, bn)
 
 	const perDay = 200
@@ -390,6 +470,10 @@ func runTrafficBench(b *testing.B) {
 		fgOrders.protos(), fgOrders.wireUp, fgOrders.wireDown, fgSessions, fgSyncBytes)
 	fmt.Fprintf(w, "per order, foreground (carried by this phone):        %6.0f B wire  (%d orders, %d B wire)\n", perOwn, own, ownOrders.wire)
 	fmt.Fprintf(w, "per order, low power (two sync sessions):             %6.0f B wire  (%d orders, %d B wire)\n", perLp, orders, lpOrders.wire)
+	fmt.Fprintf(w, "live tracking, foreground: %5.0f B wire per position another courier shares (%d, phone not a party: %d B wire, %d B stream; by protocol: %s)\n",
+		perOtherTrack, others, othersTrack.wire, othersTrack.stream, othersTrack.protos())
+	fmt.Fprintf(w, "                           %5.0f B wire per order told when the phone shares its position (%d orders in one update: %d B wire, up %d B)\n",
+		perOwnTrack, mine, ownTrack.wire, ownTrack.wireUp)
 	fmt.Fprintf(w, "a coop doing %d orders/day: %.2f MB/day all day in the foreground on shift; %.2f MB/day with 8 h foreground + 16 h low power (target ≤ 3 MB/day)\n",
 		perDay, allDayFg/1e6, shiftDay/1e6)
 	fmt.Fprintf(w, "RSS of a phone node alone in its process: %.1f MB now, %.1f MB peak (target ≤ 40 MB): %.1f MB anonymous, %.1f MB mapped binary; Go heap in use %.1f MB, Go runtime total %.1f MB\n",
@@ -399,6 +483,8 @@ func runTrafficBench(b *testing.B) {
 	b.ReportMetric(perFg, "B/order-fg")
 	b.ReportMetric(perOwn, "B/order-own")
 	b.ReportMetric(perLp, "B/order-lowpower")
+	b.ReportMetric(perOtherTrack, "B/track-others")
+	b.ReportMetric(perOwnTrack, "B/track-own")
 	b.ReportMetric(allDayFg/1e6, "MB/day-fg")
 	b.ReportMetric(rss.HWMKB/1024, "MB-RSS-peak")
 }

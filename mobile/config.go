@@ -35,9 +35,8 @@ type config struct {
 	OnShiftLowPowerSyncSeconds int `json:"on_shift_low_power_sync_seconds"` // default 120
 	CallTimeoutMs              int `json:"call_timeout_ms"`                 // default 15000
 
-	JobRadiusM       int     `json:"job_radius_m"`       // default 5000
-	BikeSpeedKmh     float64 `json:"bike_speed_kmh"`     // default 15: ETA estimates
-	DeliveryFeeCents int64   `json:"delivery_fee_cents"` // provisional cart pricing; default 0
+	JobRadiusM   int     `json:"job_radius_m"`   // default 5000
+	BikeSpeedKmh float64 `json:"bike_speed_kmh"` // default 15: ETA estimates without a courier position
 
 	// The state the app is in when it starts the node.
 	AppState     string        `json:"app_state"` // "foreground" (default) or "background"
@@ -116,9 +115,6 @@ func (c *config) applyDefaults() error {
 	def(&c.JobRadiusM, 5000)
 	if c.BikeSpeedKmh <= 0 || c.BikeSpeedKmh > 100 {
 		c.BikeSpeedKmh = 15
-	}
-	if c.DeliveryFeeCents < 0 || c.DeliveryFeeCents > maxCents {
-		return errorf(codeBadArgument, "delivery_fee_cents out of range")
 	}
 	if c.AppState == "" {
 		c.AppState = appForeground

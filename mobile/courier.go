@@ -3,11 +3,14 @@ package mobile
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"slices"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/coopnode/coopnode/crdt"
+	"github.com/coopnode/coopnode/market"
 	"github.com/coopnode/coopnode/node"
 )
 
@@ -438,15 +441,19 @@ func (m *Node) Release(requestJSON string) (string, error) {
 
 type positionResult struct {
 	Position position `json:"position"`
-	// Shared is false: the position is used on this phone only (job
-	// distances and announcements). Sharing it with the customer needs a
-	// protocol event that does not exist yet (issue 4/5).
-	Shared       bool   `json:"shared"`
-	SharedStatus string `json:"shared_status"`
+	// Shared: the position left the phone, sealed to the customer and the
+	// restaurant of OrdersTold orders this courier holds (SPEC.md §16.11).
+	// False with no order held, offline, or within 4 s of the last share
+	// for every held order (protocol.TrackEvery: the network drops faster
+	// updates, so the node does not send them).
+	Shared     bool `json:"shared"`
+	OrdersTold int  `json:"orders_told"`
 }
 
 // UpdatePosition records the courier's position for job distances and
-// announcements. Request: {"lat_e6":47218000,"lon_e6":-1553000}.
+// announcements and, for a courier, shares it with the parties of every
+// order it holds (node.UpdatePosition: ephemeral, sealed, never stored).
+// Request: {"lat_e6":47218000,"lon_e6":-1553000}.
 func (m *Node) UpdatePosition(requestJSON string) (string, error) {
 	return m.call(func(ctx context.Context) (any, error) {
 		var p position
@@ -459,52 +466,148 @@ func (m *Node) UpdatePosition(requestJSON string) (string, error) {
 		m.mu.Lock()
 		m.st.pos = &p
 		m.mu.Unlock()
-		return positionResult{Position: p, Shared: false, SharedStatus: codeNotYetSupported}, nil
+		res := positionResult{Position: p}
+		// Positions are ephemeral: offline there is nobody to tell and
+		// nothing to keep for later.
+		if nodeRole(m.cfg.Role) != node.RoleCourier || p.IsZero() || m.gate.isOffline() || len(m.h.Network().Peers()) == 0 {
+			return res, nil
+		}
+		told, err := m.n.UpdatePosition(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		res.Shared, res.OrdersTold = told > 0, told
+		return res, nil
+	})
+}
+
+type personalDataView struct {
+	Order        string   `json:"order"`
+	Name         string   `json:"name,omitempty"`
+	Phone        string   `json:"phone,omitempty"`
+	Address      string   `json:"address,omitempty"`
+	Instructions string   `json:"instructions,omitempty"`
+	Dropoff      position `json:"dropoff"` // the exact position
+}
+
+// PersonalData returns the customer's name, phone, exact address and
+// instructions for an order this courier holds, once the restaurant has
+// re-sealed them for this device after confirming the claim (SPEC.md
+// §15.4; the order's "personal_data_shared" turns true, with an
+// OnOrderUpdate), until the order is finished. Otherwise it fails with
+// "not_shared". Request: {"order":"..."}.
+func (m *Node) PersonalData(requestJSON string) (string, error) {
+	return m.call(func(ctx context.Context) (any, error) {
+		if err := m.requireRole(node.RoleCourier); err != nil {
+			return nil, err
+		}
+		var req orderRequest
+		if err := decode(requestJSON, &req); err != nil {
+			return nil, err
+		}
+		id, err := parseOrderID("order", req.Order)
+		if err != nil {
+			return nil, err
+		}
+		s, err := m.n.Order(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		// The device keeps its copy once the order is finished or given
+		// back; the façade shows it only while the order is this courier's
+		// to deliver.
+		if !m.viewCtx(ctx).isMe(s.Holder) || s.Status.Terminal() {
+			return nil, errorf(codeNotShared, "order %s is not one this courier holds and has still to deliver (%s)", id.Short(), s.Status)
+		}
+		pd, err := m.n.PersonalDataOf(ctx, id)
+		if errors.Is(err, node.ErrNotYours) {
+			return nil, errorf(codeNotShared, "the restaurant has not shared this order's personal data with this device "+
+				"(it does once it confirms this courier's claim): %v", err)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return personalDataView{Order: id.String(), Name: pd.Name, Phone: pd.Phone, Address: pd.Address,
+			Instructions: pd.Instructions, Dropoff: pd.Dropoff}, nil
 	})
 }
 
 type earningsRequest struct {
-	SinceMs int64 `json:"since_ms"`
-	UntilMs int64 `json:"until_ms"` // 0: now
+	// Day is a local date in the coop's time zone, "2006-01-02": the day
+	// of a job is the local date of its order's slot start, else of its
+	// placing (SPEC.md §16.10). Empty: every day this phone holds.
+	Day string `json:"day"`
 }
 
+// earningLine is one job's pay.
 type earningLine struct {
 	Order         string `json:"order"`
-	DeliveredAt   int64  `json:"delivered_at"`
-	DeliveryCents int64  `json:"delivery_cents"`
-	TipCents      int64  `json:"tip_cents"`
+	Day           string `json:"day"`
+	Status        string `json:"status"`                 // delivered, or picked_up/failed (no tip share)
+	DeliveredAt   int64  `json:"delivered_at,omitempty"` // ms
+	Basis         string `json:"basis"`                  // "rules" or "order_totals" (fallback)
+	RulesVersion  uint64 `json:"rules_version,omitempty"`
+	DistanceM     uint32 `json:"distance_m"`
+	DeliveryCents int64  `json:"delivery_cents"` // the order's delivery fee
+	TipCents      int64  `json:"tip_cents"`      // the order's tip, once delivered
+	// Pay is the courier's pay, part by part (SPEC.md §16.3.7); for the
+	// fallback: fee_cents = the delivery fee, tip_cents = the tip.
+	Pay market.Pay `json:"pay"`
+
+	ref int64 // reference time, for sorting
+}
+
+// earningDay sums a day's jobs.
+type earningDay struct {
+	Day           string `json:"day"`
+	Jobs          int    `json:"jobs"`
+	DistanceM     int64  `json:"distance_m"`
+	TipShareCents int64  `json:"tip_share_cents"`
+	PayCents      int64  `json:"pay_cents"`
 }
 
 type earningsResult struct {
-	// Provisional is always true: the coop's pay rules do not exist yet
-	// (issue 4). The figures are the delivery fees and tips of the orders
-	// this courier delivered, as the customers' orders state them.
+	Currency string `json:"currency"`
+	Day      string `json:"day,omitempty"`
+	// RulesPublished: the coop published pricing rules (SPEC.md §16.2).
+	RulesPublished bool `json:"rules_published"`
+	// Provisional: some job was priced without rules (basis
+	// "order_totals"), so its pay is the order's fee and tip, not the
+	// coop's pay rule.
 	Provisional   bool          `json:"provisional"`
-	Currency      string        `json:"currency"`
-	Deliveries    int           `json:"deliveries"`
-	DeliveryCents int64         `json:"delivery_cents"`
-	TipCents      int64         `json:"tip_cents"`
-	TotalCents    int64         `json:"total_cents"`
+	Jobs          int           `json:"jobs"`
+	DistanceM     int64         `json:"distance_m"`
+	TipShareCents int64         `json:"tip_share_cents"`
+	PayCents      int64         `json:"pay_cents"`
+	Days          []earningDay  `json:"days"`
 	Orders        []earningLine `json:"orders"`
 }
 
-// Earnings sums what this courier earned from delivered orders in a
-// period (provisional: see earningsResult). Request:
-// {"since_ms":1767225600000,"until_ms":0}.
+// Earnings is what the coop owes this courier (API.md, "Earnings"): the
+// coop's own pay tables (node.Export "pay" and "pay-summary", SPEC.md
+// §16.10.3-4): every job it picked up, by the pay rule of the rules
+// version the order was priced with. A job priced without rules (the coop
+// had published none) counts its order's delivery fee, plus the tip once
+// delivered (basis "order_totals", provisional). Request: {"day":"2026-11-21"}.
 func (m *Node) Earnings(requestJSON string) (string, error) {
 	return m.call(func(ctx context.Context) (any, error) {
 		var req earningsRequest
 		if err := decode(requestJSON, &req); err != nil {
 			return nil, err
 		}
-		until := req.UntilMs
-		if until == 0 {
-			until = time.Now().UnixMilli() + 1
+		if req.Day != "" {
+			if _, err := time.Parse("2006-01-02", req.Day); err != nil {
+				return nil, errorf(codeBadArgument, "day %q: want YYYY-MM-DD", req.Day)
+			}
 		}
-		res := earningsResult{Provisional: true, Orders: []earningLine{}}
-		if cs, err := m.n.CoopState(ctx); err == nil {
-			res.Currency = cs.Currency
+		res := earningsResult{Day: req.Day, Days: []earningDay{}, Orders: []earningLine{}}
+		cs, err := m.n.CoopState(ctx)
+		if err != nil {
+			return nil, err
 		}
+		res.Currency = cs.Currency
+		_, rerr := m.n.Rules(ctx, 0)
+		res.RulesPublished = rerr == nil
 		me, ok := m.n.MemberKey(ctx)
 		if !ok {
 			return res, nil
@@ -513,21 +616,167 @@ func (m *Node) Earnings(requestJSON string) (string, error) {
 		if err != nil {
 			return nil, err
 		}
+		byID := map[crdt.ID]*crdt.OrderState{}
 		for _, s := range orders {
-			at := s.Dropoff.DoneAt
-			if s.Status != crdt.StatusDelivered || s.Holder != me || at < req.SinceMs || at >= until {
+			byID[s.ID] = s
+		}
+		filter := market.Filter{Courier: me, Day: req.Day}
+		pay, err := m.n.Export(ctx, "pay", filter)
+		if err != nil {
+			return nil, marketError(err)
+		}
+		summary, err := m.n.Export(ctx, "pay-summary", filter)
+		if err != nil {
+			return nil, marketError(err)
+		}
+		days := map[string]*earningDay{}
+		var dayList []string
+		dayOf := func(d string) *earningDay {
+			if days[d] == nil {
+				days[d] = &earningDay{Day: d}
+				dayList = append(dayList, d)
+			}
+			return days[d]
+		}
+		// 1. the coop's pay rule
+		priced := map[crdt.ID]bool{}
+		rows, err := payRows(pay)
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range rows {
+			id, _ := crdt.ParseID(l.Order)
+			priced[id] = true
+			if s := byID[id]; s != nil {
+				l.ref = market.RefTime(&s.Place, s.PlacedAt).UnixMilli()
+				if s.Status == crdt.StatusDelivered {
+					l.DeliveredAt = s.Dropoff.DoneAt
+				}
+			}
+			res.Orders = append(res.Orders, l)
+		}
+		if err := summaryRows(summary, func(d earningDay) { *dayOf(d.Day) = d }); err != nil {
+			return nil, err
+		}
+		// 2. the fallback: jobs owed for, priced without rules
+		loc, err := market.LoadLocation(cs.Timezone)
+		if err != nil {
+			loc = time.UTC
+		}
+		for _, s := range orders {
+			if priced[s.ID] || s.Holder != me || s.Status == crdt.StatusInvalid ||
+				s.Place.Fulfilment != crdt.FulfilDelivery || s.Pickup.Status != crdt.TaskDone {
 				continue
 			}
-			t := s.Place.Totals
-			res.Deliveries++
-			res.DeliveryCents += t.DeliveryCents
-			res.TipCents += t.TipCents
-			res.Orders = append(res.Orders, earningLine{Order: s.ID.String(), DeliveredAt: at,
-				DeliveryCents: t.DeliveryCents, TipCents: t.TipCents})
+			ref := market.RefTime(&s.Place, s.PlacedAt)
+			day := ref.In(loc).Format("2006-01-02")
+			if req.Day != "" && day != req.Day {
+				continue
+			}
+			delivered := s.Status == crdt.StatusDelivered
+			tip := int64(0)
+			if delivered {
+				tip = s.Place.Totals.TipCents
+			}
+			l := earningLine{Order: s.ID.String(), Day: day, Status: s.Status.String(), Basis: basisOrderTotals,
+				RulesVersion: s.Place.RulesVersion, DistanceM: s.Place.DistanceM, DeliveryCents: s.Place.Totals.DeliveryCents,
+				TipCents: tip, Pay: fallbackPay(s, tip), ref: ref.UnixMilli()}
+			if delivered {
+				l.DeliveredAt = s.Dropoff.DoneAt
+			}
+			if l.DistanceM == 0 {
+				l.DistanceM = uint32(orderDistance(s))
+			}
+			res.Orders = append(res.Orders, l)
+			res.Provisional = true
+			d := dayOf(day)
+			d.Jobs++
+			d.DistanceM += int64(l.DistanceM)
+			d.TipShareCents += tip
+			d.PayCents += l.Pay.TotalCents
 		}
-		res.TotalCents = res.DeliveryCents + res.TipCents
-		sort.Slice(res.Orders, func(i, j int) bool { return res.Orders[i].DeliveredAt < res.Orders[j].DeliveredAt })
+		sort.SliceStable(res.Orders, func(i, j int) bool {
+			a, b := res.Orders[i], res.Orders[j]
+			if a.Day != b.Day {
+				return a.Day < b.Day
+			}
+			if a.ref != b.ref {
+				return a.ref < b.ref
+			}
+			return a.Order < b.Order
+		})
+		sort.Strings(dayList)
+		for _, d := range dayList {
+			v := *days[d]
+			res.Days = append(res.Days, v)
+			res.Jobs += v.Jobs
+			res.DistanceM += v.DistanceM
+			res.TipShareCents += v.TipShareCents
+			res.PayCents += v.PayCents
+		}
 		return res, nil
+	})
+}
+
+// column finds a column of an export table.
+func column(t *market.Table, name string) (int, error) {
+	for i, h := range t.Header {
+		if h == name {
+			return i, nil
+		}
+	}
+	return 0, errorf(codeInternal, "export has no column %q", name)
+}
+
+// tableRows reads the named columns of each row, as text and as
+// integers (a text column reads as 0), in the order of cols.
+func tableRows(t *market.Table, cols []string, row func(cells []string, ints []int64) error) error {
+	idx := make([]int, len(cols))
+	for i, c := range cols {
+		k, err := column(t, c)
+		if err != nil {
+			return err
+		}
+		idx[i] = k
+	}
+	for _, r := range t.Rows {
+		cells := make([]string, len(cols))
+		ints := make([]int64, len(cols))
+		for i, k := range idx {
+			if k >= len(r) {
+				return errorf(codeInternal, "export row shorter than its header")
+			}
+			cells[i] = r[k]
+			ints[i], _ = strconv.ParseInt(r[k], 10, 64) // text columns read as 0
+		}
+		if err := row(cells, ints); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// payRows reads ExportCourierPay (SPEC.md §16.10.3).
+func payRows(t *market.Table) ([]earningLine, error) {
+	var out []earningLine
+	cols := []string{"day", "order", "status", "rules_version", "distance_m", "delivery_cents", "tip_cents",
+		"base_cents", "distance_cents", "dropoffs_cents", "fee_share_cents", "tip_share_cents", "top_up_cents", "pay_cents"}
+	err := tableRows(t, cols, func(c []string, v []int64) error {
+		out = append(out, earningLine{Day: c[0], Order: c[1], Status: c[2], Basis: basisRules, RulesVersion: uint64(v[3]),
+			DistanceM: uint32(v[4]), DeliveryCents: v[5], TipCents: v[6],
+			Pay: market.Pay{BaseCents: v[7], DistanceCents: v[8], DropoffsCents: v[9], FeeCents: v[10], TipCents: v[11],
+				TopUpCents: v[12], TotalCents: v[13]}})
+		return nil
+	})
+	return out, err
+}
+
+// summaryRows reads ExportPaySummary (SPEC.md §16.10.4).
+func summaryRows(t *market.Table, day func(earningDay)) error {
+	cols := []string{"day", "jobs", "distance_m", "tip_share_cents", "pay_cents"}
+	return tableRows(t, cols, func(c []string, v []int64) error {
+		day(earningDay{Day: c[0], Jobs: int(v[1]), DistanceM: v[2], TipShareCents: v[3], PayCents: v[4]})
+		return nil
 	})
 }
 

@@ -2,22 +2,19 @@ package mobile
 
 import (
 	"context"
+	"errors"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/coopnode/coopnode/crdt"
+	"github.com/coopnode/coopnode/market"
 	"github.com/coopnode/coopnode/node"
 )
 
-// The customer's actions (API.md, "Customer").
-
-// maxCents bounds every amount (ten million units of currency), so that
-// sums of at most 64 items of at most maxQuantity never overflow.
-const (
-	maxCents    = 1_000_000_000
-	maxQuantity = 999
-	maxItems    = 64 // SPEC.md §5.4.2
-)
+// The customer's actions (API.md, "Customer"). Carts are checked and
+// priced by the node with the coop's published rules (package market,
+// SPEC.md §16.6): the phone computes no price of its own.
 
 type restaurantsRequest struct {
 	Position    *position `json:"position"`
@@ -27,17 +24,21 @@ type restaurantsRequest struct {
 
 // restaurantView is a restaurant's profile as a list shows it.
 type restaurantView struct {
-	Key           string   `json:"key"`
-	Name          string   `json:"name"`
-	Description   string   `json:"description,omitempty"`
-	Address       string   `json:"address,omitempty"`
-	Position      position `json:"position"`
-	DistanceM     int      `json:"distance_m"` // from the request's position; -1 without one
-	Tags          []string `json:"tags"`
-	Fulfilment    []string `json:"fulfilment"`
-	Enabled       bool     `json:"enabled"`
-	ClosedNow     bool     `json:"closed_now"` // inside one of the profile's closings
-	Hours         []string `json:"hours"`      // schema.org openingHours, passed through
+	Key         string   `json:"key"`
+	Name        string   `json:"name"`
+	Description string   `json:"description,omitempty"`
+	Address     string   `json:"address,omitempty"`
+	Position    position `json:"position"`
+	DistanceM   int      `json:"distance_m"` // from the request's position; -1 without one
+	Tags        []string `json:"tags"`
+	Fulfilment  []string `json:"fulfilment"`
+	Enabled     bool     `json:"enabled"`
+	// ClosedNow: outside its opening hours or in one of its closings
+	// (SPEC.md §16.5.1, in the restaurant's time zone, else the coop's);
+	// NextOpen is when it opens next (ms), if known.
+	ClosedNow     bool     `json:"closed_now"`
+	NextOpen      int64    `json:"next_open,omitempty"`
+	Hours         []string `json:"hours"` // schema.org openingHours, as published
 	MinOrderCents int64    `json:"min_order_cents"`
 	PrepMinutes   uint32   `json:"prep_minutes,omitempty"`
 	Rush          bool     `json:"rush"`
@@ -46,7 +47,7 @@ type restaurantView struct {
 	Version       uint64   `json:"version"`
 }
 
-func restaurantOf(r node.Restaurant, from *position, nowMs int64) restaurantView {
+func restaurantOf(r node.Restaurant, from *position, now time.Time, coopTZ string) restaurantView {
 	v := restaurantView{Key: r.Key.String(), DistanceM: -1, Tags: []string{}, Fulfilment: []string{}, Hours: []string{},
 		HasMenu: r.Menu != nil, Version: r.Version}
 	if p := r.Profile; p != nil {
@@ -55,13 +56,18 @@ func restaurantOf(r node.Restaurant, from *position, nowMs int64) restaurantView
 		v.Hours = append(v.Hours, p.Hours...)
 		v.Fulfilment = fulfilmentNames(p.Fulfilment)
 		v.Enabled, v.MinOrderCents, v.PrepMinutes, v.Rush, v.Shop = p.Enabled, p.MinOrderCents, p.PrepMinutes, p.Rush, p.Shop
-		for _, c := range p.Closings {
-			if nowMs >= c.Start && nowMs < c.End {
+		if sch, err := market.NewSchedule(p, coopTZ); err == nil {
+			if !sch.IsOpen(now) {
 				v.ClosedNow = true
+				if next, ok := sch.NextOpen(now); ok {
+					v.NextOpen = next.UnixMilli()
+				}
 			}
+		} else {
+			v.ClosedNow = true // hours or time zone that do not parse: checkout refuses it
 		}
 		if from != nil {
-			v.DistanceM = node.DistanceM(*from, p.Position)
+			v.DistanceM = distanceM(*from, p.Position)
 		}
 	}
 	return v
@@ -69,6 +75,11 @@ func restaurantOf(r node.Restaurant, from *position, nowMs int64) restaurantView
 
 type restaurantsResult struct {
 	Restaurants []restaurantView `json:"restaurants"`
+}
+
+// coopTZ is the coop's time zone ("" = UTC).
+func (m *Node) coopTZ(ctx context.Context) string {
+	return m.viewCtx(ctx).tz
 }
 
 // Restaurants lists the coop's restaurants and shops, nearest first when
@@ -87,10 +98,10 @@ func (m *Node) Restaurants(requestJSON string) (string, error) {
 		if err != nil {
 			return nil, err
 		}
-		now := time.Now().UnixMilli()
+		now, tz := time.Now(), m.coopTZ(ctx)
 		out := restaurantsResult{Restaurants: []restaurantView{}}
 		for _, r := range rs {
-			v := restaurantOf(r, req.Position, now)
+			v := restaurantOf(r, req.Position, now, tz)
 			if req.EnabledOnly && (!v.Enabled || v.ClosedNow) {
 				continue
 			}
@@ -146,7 +157,7 @@ func (m *Node) Menu(requestJSON string) (string, error) {
 		if err != nil {
 			return nil, err
 		}
-		res := menuResult{Restaurant: restaurantOf(r, nil, time.Now().UnixMilli())}
+		res := menuResult{Restaurant: restaurantOf(r, nil, time.Now(), m.coopTZ(ctx))}
 		if r.Menu != nil {
 			res.Menu = *r.Menu
 		}
@@ -157,239 +168,210 @@ func (m *Node) Menu(requestJSON string) (string, error) {
 	})
 }
 
-// cartItem is one line of a cart.
-type cartItem struct {
-	Product  string   `json:"product"`
-	Quantity uint32   `json:"quantity"`
-	Options  []string `json:"options"` // chosen option value IDs
+type slotsRequest struct {
+	Restaurant string `json:"restaurant"`
+	Limit      int    `json:"limit"` // at most this many, earliest first; 0: all
 }
 
+type slotsResult struct {
+	Slots []crdt.TimeSlot `json:"slots"`
+}
+
+// Slots lists the time slots a restaurant offers from now on, earliest
+// first (its hours, lead time, pre-ordering horizon and order limit,
+// SPEC.md §16.5); pass one as a cart's "slot". Request:
+// {"restaurant":"<64 hex>","limit":12}.
+func (m *Node) Slots(requestJSON string) (string, error) {
+	return m.call(func(ctx context.Context) (any, error) {
+		var req slotsRequest
+		if err := decode(requestJSON, &req); err != nil {
+			return nil, err
+		}
+		key, err := parseKey("restaurant", req.Restaurant)
+		if err != nil {
+			return nil, err
+		}
+		slots, err := m.n.Slots(ctx, key)
+		if err != nil {
+			return nil, marketError(err)
+		}
+		if req.Limit < 0 {
+			return nil, errorf(codeBadArgument, "limit must not be negative")
+		}
+		if req.Limit > 0 && len(slots) > req.Limit {
+			slots = slots[:req.Limit]
+		}
+		out := slotsResult{Slots: []crdt.TimeSlot{}}
+		for _, s := range slots {
+			out.Slots = append(out.Slots, s.TimeSlot())
+		}
+		return out, nil
+	})
+}
+
+// cartRequest is a cart (PriceCart, and the start of PlaceOrder).
 type cartRequest struct {
-	Restaurant    string     `json:"restaurant"`
-	Fulfilment    string     `json:"fulfilment"` // "delivery" (default) or "collection"
-	Items         []cartItem `json:"items"`
-	TipCents      int64      `json:"tip_cents"`
-	DeliveryCents *int64     `json:"delivery_cents"` // default: the config's delivery_fee_cents
+	Restaurant string            `json:"restaurant"`
+	Fulfilment string            `json:"fulfilment"` // "delivery" (default) or "collection"
+	Items      []market.CartItem `json:"items"`
+	TipCents   int64             `json:"tip_cents"`
+	Slot       *crdt.TimeSlot    `json:"slot"` // one of Slots; absent: as soon as possible
+	// Dropoff is the exact delivery position (required for delivery). It
+	// prices the delivery on the phone; the published order carries only
+	// the coarse area (market.Coarse, ~500 m), the exact position travels
+	// sealed to the restaurant.
+	Dropoff *position `json:"dropoff"`
 }
 
-// priceResult is a priced cart.
-type priceResult struct {
-	// Provisional is always true: the coop's pricing rules (SPEC.md
-	// rules_version) do not exist yet (issue 4). Items are priced from the
-	// restaurant's published menu: (product price + chosen option values)
-	// × quantity; the delivery fee is the request's or the config's; tax
-	// is included in menu prices and not broken out (tax_cents 0).
-	Provisional bool            `json:"provisional"`
-	Restaurant  string          `json:"restaurant"`
-	Fulfilment  string          `json:"fulfilment"`
-	Items       []crdt.LineItem `json:"items"`
-	Totals      crdt.Totals     `json:"totals"`
-	Warnings    []string        `json:"warnings"` // why the restaurant would likely refuse it
-}
-
-// price computes a cart from the restaurant's menu. Hard errors (unknown
-// product, bad options) fail; soft problems are warnings.
-func (m *Node) price(ctx context.Context, req cartRequest) (priceResult, *node.Restaurant, error) {
+// cart turns a request into a market.Cart.
+func (req cartRequest) cart() (market.Cart, error) {
 	key, err := parseKey("restaurant", req.Restaurant)
 	if err != nil {
-		return priceResult{}, nil, err
+		return market.Cart{}, err
 	}
-	fulfil := crdt.FulfilDelivery
+	c := market.Cart{Restaurant: key, Fulfilment: crdt.FulfilDelivery, Items: req.Items, TipCents: req.TipCents}
 	switch req.Fulfilment {
 	case "", "delivery":
 	case "collection":
-		fulfil = crdt.FulfilCollection
+		c.Fulfilment = crdt.FulfilCollection
 	default:
-		return priceResult{}, nil, errorf(codeBadArgument, "fulfilment %q: want delivery or collection", req.Fulfilment)
+		return market.Cart{}, errorf(codeBadArgument, "fulfilment %q: want delivery or collection", req.Fulfilment)
 	}
-	if len(req.Items) == 0 || len(req.Items) > maxItems {
-		return priceResult{}, nil, errorf(codeBadArgument, "a cart holds 1 to %d items", maxItems)
+	if req.Slot != nil {
+		c.Slot = *req.Slot
 	}
-	if req.TipCents < 0 || req.TipCents > maxCents {
-		return priceResult{}, nil, errorf(codeBadArgument, "tip_cents out of range")
+	if err := checkPosition(req.Dropoff); err != nil {
+		return market.Cart{}, err
 	}
-	delivery := m.cfg.DeliveryFeeCents
-	if req.DeliveryCents != nil {
-		delivery = *req.DeliveryCents
+	if req.Dropoff != nil {
+		c.Dropoff = *req.Dropoff
 	}
-	if delivery < 0 || delivery > maxCents {
-		return priceResult{}, nil, errorf(codeBadArgument, "delivery_cents out of range")
-	}
-	if fulfil == crdt.FulfilCollection {
-		delivery = 0
-	}
-	r, err := m.restaurant(ctx, key)
-	if err != nil {
-		return priceResult{}, nil, err
-	}
-	if r.Menu == nil {
-		return priceResult{}, nil, errorf(codeNotFound, "restaurant %s has no menu", key.Short())
-	}
-	products := map[string]*crdt.Product{}
-	for si := range r.Menu.Sections {
-		for pi := range r.Menu.Sections[si].Products {
-			p := &r.Menu.Sections[si].Products[pi]
-			if _, dup := products[p.ID]; !dup {
-				products[p.ID] = p
-			}
-		}
-	}
-	res := priceResult{Provisional: true, Restaurant: key.String(), Fulfilment: fulfilmentName(fulfil),
-		Items: []crdt.LineItem{}, Warnings: []string{}}
-	for i, it := range req.Items {
-		p := products[it.Product]
-		if p == nil {
-			return priceResult{}, nil, errorf(codeNotFound, "item %d: product %q is not on the menu", i, it.Product)
-		}
-		if !p.Enabled || p.SoldOut {
-			return priceResult{}, nil, errorf(codeRefused, "item %d: %q is not available now", i, p.Name)
-		}
-		if it.Quantity == 0 || it.Quantity > maxQuantity {
-			return priceResult{}, nil, errorf(codeBadArgument, "item %d: quantity 1 to %d", i, maxQuantity)
-		}
-		unit, err := unitPrice(p, it.Options)
-		if err != nil {
-			return priceResult{}, nil, errorf(codeBadArgument, "item %d (%s): %v", i, p.Name, err)
-		}
-		total := unit * int64(it.Quantity)
-		res.Items = append(res.Items, crdt.LineItem{Product: p.ID, Name: p.Name, Quantity: it.Quantity,
-			Options: append([]string(nil), it.Options...), UnitCents: unit, TotalCents: total})
-		res.Totals.ItemsCents += total
-	}
-	res.Totals.DeliveryCents, res.Totals.TipCents = delivery, req.TipCents
-	res.Totals.TotalCents = res.Totals.ItemsCents + delivery + req.TipCents
-	if prof := r.Profile; prof == nil {
-		res.Warnings = append(res.Warnings, "restaurant_has_no_profile")
-	} else {
-		if !prof.Enabled {
-			res.Warnings = append(res.Warnings, "restaurant_not_taking_orders")
-		}
-		if prof.Fulfilment&fulfil == 0 {
-			res.Warnings = append(res.Warnings, "fulfilment_not_offered")
-		}
-		if res.Totals.ItemsCents < prof.MinOrderCents {
-			res.Warnings = append(res.Warnings, "below_min_order")
-		}
-		now := time.Now().UnixMilli()
-		for _, c := range prof.Closings {
-			if now >= c.Start && now < c.End {
-				res.Warnings = append(res.Warnings, "restaurant_closed_now")
-				break
-			}
-		}
-	}
-	return res, &r, nil
+	return c, nil
 }
 
-type pricingError string
-
-func (e pricingError) Error() string { return string(e) }
-
-// unitPrice is the product price plus the chosen option values, checking
-// each option's min and max (max 0: no upper bound).
-func unitPrice(p *crdt.Product, chosen []string) (int64, error) {
-	if p.PriceCents < 0 || p.PriceCents > maxCents {
-		return 0, pricingError("price out of range on the menu")
-	}
-	if len(chosen) > 32 {
-		return 0, pricingError("at most 32 options")
-	}
-	unit := p.PriceCents
-	used := map[string]bool{}
-	count := make([]uint32, len(p.Options))
-	for _, id := range chosen {
-		if used[id] {
-			return 0, pricingError("option " + id + " chosen twice")
-		}
-		used[id] = true
-		found := false
-		for oi, o := range p.Options {
-			for _, v := range o.Values {
-				if v.ID != id {
-					continue
-				}
-				if !v.Enabled {
-					return 0, pricingError("option " + id + " is not available")
-				}
-				if v.PriceCents < 0 || v.PriceCents > maxCents {
-					return 0, pricingError("option price out of range on the menu")
-				}
-				unit += v.PriceCents
-				count[oi]++
-				found = true
-			}
-			if found {
-				break
-			}
-		}
-		if !found {
-			return 0, pricingError("unknown option " + id)
-		}
-	}
-	for oi, o := range p.Options {
-		if count[oi] < o.Min || (o.Max > 0 && count[oi] > o.Max) {
-			return 0, pricingError("option " + o.ID + ": choose between min and max values")
-		}
-	}
-	return unit, nil
+// quoteView is a checked, priced cart: market.Quote for an app
+// (SPEC.md §16.6), times in ms and names for numbers.
+type quoteView struct {
+	Restaurant string         `json:"restaurant"`
+	Fulfilment string         `json:"fulfilment"`
+	Items      []market.Line  `json:"items"`
+	Slot       *crdt.TimeSlot `json:"slot,omitempty"` // absent: as soon as possible
+	PricedAt   int64          `json:"priced_at"`      // ms
+	ReadyBy    int64          `json:"ready_by"`       // expected ready time, ms
+	// Totals: items + delivery + tip = total; tax_cents is included in it.
+	Totals crdt.Totals      `json:"totals"`
+	Taxes  []market.TaxLine `json:"taxes"`
+	// The split the coop's rules give: what the coop keeps from the
+	// restaurant, what the restaurant receives, the courier's pay.
+	PlatformFeeCents   int64       `json:"platform_fee_cents"`
+	RestaurantNetCents int64       `json:"restaurant_net_cents"`
+	CourierPay         *market.Pay `json:"courier_pay,omitempty"`
+	RulesVersion       uint64      `json:"rules_version"`
+	Pickup             position    `json:"pickup"`
+	DropoffArea        *position   `json:"dropoff_area,omitempty"` // the public, coarse area (delivery)
+	DropoffZones       []string    `json:"dropoff_zones"`
+	DistanceM          uint32      `json:"distance_m"` // billing distance (delivery)
+	// Delivery is how the delivery fee was derived (delivery only);
+	// Explanation renders it for people, one line per rule.
+	Delivery    *market.Explanation `json:"delivery,omitempty"`
+	Explanation string              `json:"explanation,omitempty"`
 }
 
-// PriceCart prices a cart locally from the restaurant's menu
-// (provisional: see priceResult). Request:
-// {"restaurant":"...","fulfilment":"delivery","items":[{"product":"wrap","quantity":2,"options":["extra-feta"]}],"tip_cents":200}.
+func quoteOf(q *market.Quote) quoteView {
+	v := quoteView{Restaurant: q.Restaurant.String(), Fulfilment: fulfilmentName(q.Fulfilment),
+		Items: q.Lines, PricedAt: q.PricedAt, ReadyBy: q.ReadyBy.UnixMilli(),
+		Totals: crdt.Totals{ItemsCents: q.ItemsCents, DeliveryCents: q.DeliveryCents, TipCents: q.TipCents,
+			TaxCents: q.TaxCents, TotalCents: q.TotalCents},
+		Taxes: q.Taxes, PlatformFeeCents: q.PlatformFeeCents, RestaurantNetCents: q.RestaurantNetCents,
+		CourierPay: q.CourierPay, RulesVersion: q.RulesVersion, Pickup: q.Pickup, DropoffZones: q.DropoffZones,
+		DistanceM: q.DistanceM, Delivery: q.Delivery}
+	if !q.DropoffArea.IsZero() {
+		a := q.DropoffArea
+		v.DropoffArea = &a
+	}
+	if q.Slot != (crdt.TimeSlot{}) {
+		sl := q.Slot
+		v.Slot = &sl
+	}
+	if v.Items == nil {
+		v.Items = []market.Line{}
+	}
+	if v.Taxes == nil {
+		v.Taxes = []market.TaxLine{}
+	}
+	if v.DropoffZones == nil {
+		v.DropoffZones = []string{}
+	}
+	if q.Delivery != nil {
+		v.Explanation = q.Delivery.String()
+	}
+	return v
+}
+
+// PriceCart checks and prices a cart with the coop's published rules, as
+// the node will when the order is placed (node.Quote): the delivery fee
+// from the rules, taxes, the split and how the fee was derived. A cart
+// the rules refuse fails with "refused: <code>: <detail>" (API.md,
+// "Refusals"). Request:
+// {"restaurant":"...","fulfilment":"delivery","items":[{"product":"wrap","quantity":2,"options":["feta"]}],"tip_cents":200,"dropoff":{...}}.
 func (m *Node) PriceCart(requestJSON string) (string, error) {
 	return m.call(func(ctx context.Context) (any, error) {
 		var req cartRequest
 		if err := decode(requestJSON, &req); err != nil {
 			return nil, err
 		}
-		res, _, err := m.price(ctx, req)
+		cart, err := req.cart()
 		if err != nil {
 			return nil, err
 		}
-		return res, nil
+		if _, err := m.restaurant(ctx, cart.Restaurant); err != nil {
+			return nil, err
+		}
+		q, err := m.n.Quote(ctx, cart)
+		if err != nil {
+			return nil, marketError(err)
+		}
+		return quoteOf(q), nil
 	})
+}
+
+// personalDataRequest is what the customer shares with the restaurant and
+// the courier it confirms, and nobody else (SPEC.md §15.4).
+type personalDataRequest struct {
+	Name         string `json:"name"`
+	Phone        string `json:"phone"`
+	Address      string `json:"address"`
+	Instructions string `json:"instructions"` // door code, floor, ...
 }
 
 type placeRequest struct {
 	cartRequest
-	DropoffArea *position      `json:"dropoff_area"` // required for delivery; rounded to about 500 m
-	PIN         string         `json:"pin"`          // optional handover PIN (SPEC.md §5.4.1); only its hash leaves the phone
-	Note        string         `json:"note"`         // public note
-	Slot        *crdt.TimeSlot `json:"slot"`         // requested window; absent: as soon as possible
+	PersonalData personalDataRequest `json:"personal_data"`
+	// PIN is an optional handover code (4 to 12 characters) the app shows
+	// the customer only: the courier must enter it to deliver. Only its
+	// hash leaves the phone (SPEC.md §5.4.1).
+	PIN string `json:"pin"`
 }
 
 type placeResult struct {
-	Order  string      `json:"order"`
-	Price  priceResult `json:"price"`
-	Status string      `json:"status"`
-	// Published is false when no peer heard the order yet: it goes out
-	// with the first sync.
+	Order  string    `json:"order"`
+	Quote  quoteView `json:"quote"`
+	Status string    `json:"status"`
+	// Published is false only if the last peer went away while the order
+	// was being placed: it then leaves with the first sync.
 	Published bool `json:"published"`
 }
 
-// dropoffGrid is the rounding of the public drop-off area: 0.005° is
-// about 550 m of latitude. The exact address would travel sealed to the
-// restaurant (SPEC.md §5.4.2 sealed), which waits for issue 5.
-const dropoffGrid = 5000
+// maxPersonalText bounds each personal data field.
+const maxPersonalText = 500
 
-func roundPos(p position) position {
-	r := func(v int32) int32 {
-		a := int64(v) + dropoffGrid/2
-		q := a / dropoffGrid
-		if a%dropoffGrid != 0 && a < 0 {
-			q-- // floor, not truncation, below zero
-		}
-		return int32(q * dropoffGrid)
-	}
-	return position{LatE6: r(p.LatE6), LonE6: r(p.LonE6)}
-}
-
-// PlaceOrder prices the cart, then signs and publishes the order. The
-// pickup is the restaurant's position; the drop-off area is rounded to
-// about 500 m (the exact address is not sent: sealed personal data waits
-// for issue 5). Request: a PriceCart request plus
-// {"dropoff_area":{...},"pin":"4821","note":"","slot":{"start":0,"end":0}}.
+// PlaceOrder checks and prices the cart as PriceCart does, then places
+// the order (node.Checkout): the published order carries the coarse
+// drop-off area only; the customer's name, phone, exact address and
+// instructions travel sealed to the restaurant, which re-seals them for
+// the courier it confirms. Placing needs the network: offline, or with no
+// peer connected, it fails with "offline" and nothing is signed. Request:
+// a PriceCart request plus {"personal_data":{...},"pin":"4821"}.
 func (m *Node) PlaceOrder(requestJSON string) (string, error) {
 	return m.call(func(ctx context.Context) (any, error) {
 		if err := m.requireRole(node.RoleCustomer); err != nil {
@@ -399,49 +381,42 @@ func (m *Node) PlaceOrder(requestJSON string) (string, error) {
 		if err := decode(requestJSON, &req); err != nil {
 			return nil, err
 		}
-		pr, r, err := m.price(ctx, req.cartRequest)
+		cart, err := req.cart()
 		if err != nil {
 			return nil, err
 		}
-		for _, w := range pr.Warnings {
-			switch w {
-			case "restaurant_not_taking_orders", "fulfilment_not_offered", "restaurant_closed_now",
-				"restaurant_has_no_profile", "below_min_order":
-				return nil, errorf(codeRefused, "%s", w)
-			}
-		}
-		place := crdt.OrderPlace{Restaurant: r.Key, Items: pr.Items, Totals: pr.Totals, Note: req.Note,
-			Pickup: r.Profile.Position}
-		if req.Slot != nil {
-			place.Slot = *req.Slot
-		}
-		if pr.Fulfilment == "collection" {
-			place.Fulfilment = crdt.FulfilCollection
-		} else {
-			place.Fulfilment = crdt.FulfilDelivery
-			if req.DropoffArea == nil {
-				return nil, errorf(codeBadArgument, "dropoff_area is required for delivery")
-			}
-			if err := checkPosition(req.DropoffArea); err != nil {
-				return nil, err
-			}
-			place.DropoffArea = roundPos(*req.DropoffArea)
-			place.DistanceM = uint32(node.DistanceM(place.Pickup, place.DropoffArea))
-		}
-		if req.PIN != "" {
-			if len(req.PIN) < 4 || len(req.PIN) > 12 {
-				return nil, errorf(codeBadArgument, "pin: 4 to 12 characters")
-			}
-			h := crdt.PINHash(m.self, req.PIN)
-			place.PINHash = h[:]
-		}
-		id, err := m.n.PlaceOrder(ctx, place)
-		if err != nil {
+		if _, err := m.restaurant(ctx, cart.Restaurant); err != nil {
 			return nil, err
+		}
+		if req.PIN != "" && (len(req.PIN) < 4 || len(req.PIN) > 12) {
+			return nil, errorf(codeBadArgument, "pin: 4 to 12 characters")
+		}
+		pd := req.PersonalData
+		for name, v := range map[string]string{"name": pd.Name, "phone": pd.Phone, "address": pd.Address, "instructions": pd.Instructions} {
+			if len(v) > maxPersonalText {
+				return nil, errorf(codeBadArgument, "personal_data.%s: at most %d bytes", name, maxPersonalText)
+			}
+		}
+		if cart.Fulfilment == crdt.FulfilDelivery && pd.Address == "" {
+			return nil, errorf(codeBadArgument, "personal_data.address is required for delivery")
+		}
+		// An order placed with nobody to hear it would reach the
+		// restaurant only at the next sync, priced at a time long gone:
+		// the customer would wait for nothing.
+		if m.gate.isOffline() {
+			return nil, errorf(codeOffline, "the device is offline: placing an order needs the network")
+		}
+		if len(m.h.Network().Peers()) == 0 {
+			return nil, errorf(codeOffline, "no peer connected yet: placing an order needs the network (try again once the connection state is online)")
+		}
+		id, q, err := m.n.Checkout(ctx, cart, node.PersonalData{Name: pd.Name, Phone: pd.Phone, Address: pd.Address,
+			Instructions: pd.Instructions, Dropoff: cart.Dropoff}, req.PIN)
+		if err != nil {
+			return nil, marketError(err)
 		}
 		published := m.acted(id, "place")
 		m.requestReapply() // follow order gossip while the order is open
-		return placeResult{Order: id.String(), Price: pr, Status: crdt.StatusPlaced.String(), Published: published}, nil
+		return placeResult{Order: id.String(), Quote: quoteOf(q), Status: crdt.StatusPlaced.String(), Published: published}, nil
 	})
 }
 
@@ -472,10 +447,29 @@ func (m *Node) CancelOrder(requestJSON string) (string, error) {
 	})
 }
 
-// FollowOrder returns an order with its ETA, as OnOrderUpdate delivers
-// it on every change (orders placed here are followed automatically).
-// The courier's live position is not available yet (courier_position is
-// null, courier_position_status "not_yet_supported"). Request: {"order":"..."}.
+// courierTrack returns the courier's last shared position for an order,
+// or nil when this device has none (SPEC.md §16.11).
+func (m *Node) courierTrack(ctx context.Context, s *crdt.OrderState) *courierTrack {
+	if s.Status.Terminal() || !s.HasHolder() {
+		return nil
+	}
+	t, err := m.n.Tracking(ctx, s.ID)
+	if err != nil {
+		return nil
+	}
+	return &courierTrack{pos: t.Position, at: t.At, eta: t.ETA, approaching: t.Approaching}
+}
+
+// follow is the order as FollowOrder and OnOrderUpdate show it.
+func (m *Node) follow(ctx context.Context, s *crdt.OrderState) trackingView {
+	tr := m.courierTrack(ctx, s)
+	return m.viewCtx(ctx).tracking(s, tr, time.Now().UnixMilli())
+}
+
+// FollowOrder returns an order with its ETA and, once its courier shared
+// one, the courier's position, as OnOrderUpdate delivers it on every
+// change (orders placed here are followed automatically). Request:
+// {"order":"..."}.
 func (m *Node) FollowOrder(requestJSON string) (string, error) {
 	return m.call(func(ctx context.Context) (any, error) {
 		var req orderRequest
@@ -490,31 +484,92 @@ func (m *Node) FollowOrder(requestJSON string) (string, error) {
 		if err != nil {
 			return nil, err
 		}
-		return m.viewCtx(ctx).tracking(s, time.Now().UnixMilli()), nil
+		return m.follow(ctx, s), nil
 	})
 }
 
 type rateRequest struct {
-	Order   string `json:"order"`
-	Stars   int    `json:"stars"`
-	Comment string `json:"comment"`
+	Order           string `json:"order"`
+	RestaurantStars int    `json:"restaurant_stars"` // 1..5; 0: not rated
+	CourierStars    int    `json:"courier_stars"`    // 1..5; 0: not rated (collection: must be 0)
+	Comment         string `json:"comment"`
 }
 
-// Rate would rate a delivered order. SPEC.md v1 has no rating event, so
-// it checks the request and returns a "not_yet_supported" error rather
-// than pretend (issue 4/5).
+// maxComment bounds a rating's comment.
+const maxComment = 1000
+
+// Rate rates a delivered (or collected) order: the restaurant and the
+// courier, 1 to 5 stars each, 0 for "not rated", at least one rated
+// (SPEC.md §16.8). Only the order's customer may; a later rating
+// replaces an earlier one. Request:
+// {"order":"...","restaurant_stars":5,"courier_stars":4,"comment":"warm and fast"}.
 func (m *Node) Rate(requestJSON string) (string, error) {
 	return m.call(func(ctx context.Context) (any, error) {
+		if err := m.requireRole(node.RoleCustomer); err != nil {
+			return nil, err
+		}
 		var req rateRequest
 		if err := decode(requestJSON, &req); err != nil {
 			return nil, err
 		}
-		if _, err := parseOrderID("order", req.Order); err != nil {
+		id, err := parseOrderID("order", req.Order)
+		if err != nil {
 			return nil, err
 		}
-		if req.Stars < 1 || req.Stars > 5 {
-			return nil, errorf(codeBadArgument, "stars: 1 to 5")
+		rs, cs := req.RestaurantStars, req.CourierStars
+		if rs < 0 || rs > crdt.MaxStars || cs < 0 || cs > crdt.MaxStars {
+			return nil, errorf(codeBadArgument, "stars: 1 to %d, 0 for not rated", crdt.MaxStars)
 		}
-		return nil, notYetSupported("rating")
+		if rs == 0 && cs == 0 {
+			return nil, errorf(codeBadArgument, "rate the restaurant or the courier (restaurant_stars, courier_stars)")
+		}
+		if len(req.Comment) > maxComment {
+			return nil, errorf(codeBadArgument, "comment: at most %d bytes", maxComment)
+		}
+		if err := m.n.Rate(ctx, id, uint8(rs), uint8(cs), req.Comment); err != nil {
+			return nil, err
+		}
+		return m.afterAction(ctx, id, "rate")
 	})
+}
+
+// refusalView is the second line of a market refusal's message (API.md,
+// "Refusals"): what an app needs to explain it.
+type refusalView struct {
+	Code   string `json:"code"`   // SPEC.md §16.6 code, e.g. "below_minimum"
+	Detail string `json:"detail"` // precise, human-readable
+	Line   int    `json:"line,omitempty"`
+	// NextOpen: when the restaurant opens next ("closed"), ms.
+	NextOpen int64 `json:"next_open,omitempty"`
+	// Explanation: why no pricing rule matched ("no_rule_matched").
+	Explanation *market.Explanation `json:"explanation,omitempty"`
+}
+
+// marketError turns a checkout refusal (node.ErrRefused wrapping a
+// market code) into "refused: <code>: <detail>", followed, on a second
+// line, by the refusalView as JSON. Other errors pass to wrap.
+func marketError(err error) error {
+	code := market.Code(err)
+	if code == "" {
+		return wrap(err)
+	}
+	var r *market.Refusal
+	v := refusalView{Code: code}
+	if errors.As(err, &r) {
+		v.Detail, v.Line, v.Explanation = r.Detail, r.Line, r.Explanation
+		if !r.NextOpen.IsZero() {
+			v.NextOpen = r.NextOpen.UnixMilli()
+		}
+		if v.Detail == "" {
+			v.Detail = r.Err.Error()
+		}
+	} else {
+		v.Detail = err.Error()
+	}
+	v.Detail = strings.ReplaceAll(v.Detail, "\n", "; ") // the first line stays one line
+	b, jerr := encode(v)
+	if jerr != nil {
+		return errorf(codeRefused, "%s: %s", code, v.Detail)
+	}
+	return errorf(codeRefused, "%s: %s\n%s", code, v.Detail, b)
 }

@@ -22,10 +22,15 @@
 // courier does offline is recorded in the store at once and handed to
 // the network by the first sync session once back online.
 //
-// What is real and what is provisional: see API.md, "Real and
-// provisional". In short, ordering, claiming, carrying, delivering with
-// proof and failing are the replicated protocol's own events; cart
-// pricing and earnings are local computations until the coop's pricing
-// and pay rules exist (issue 4); rating and live courier position return
-// or report "not_yet_supported" because SPEC.md v1 has no event for them.
+// What the phone computes and what the coop decides: carts are checked
+// and priced by the node with the coop's published rules (node.Quote,
+// node.Checkout; SPEC.md §16.6), the customer's name, phone and exact
+// address travel sealed to the restaurant, which re-seals them for the
+// courier it confirms (PersonalData); ratings are order.rate events; the
+// courier's position is shared, sealed, with the parties of the orders it
+// holds and comes back to the customer with an ETA (SPEC.md §16.11); a
+// courier's earnings are the coop's own pay table (SPEC.md §16.10.3). The
+// one local fallback: a job priced without rules is paid its order's
+// delivery fee and tip, marked provisional. See API.md, "Real and
+// provisional".
 package mobile

@@ -16,17 +16,18 @@ import (
 // code is one of these words, so an app can branch on the text before the
 // first colon (Java: e.getMessage().split(":", 2)[0]). API.md lists them.
 const (
-	codeBadJSON         = "bad_json"          // the request is not the documented JSON
-	codeBadArgument     = "bad_argument"      // a field is missing or out of range
-	codeNotFound        = "not_found"         // unknown order, restaurant, product or claim
-	codeRefused         = "refused"           // the rules forbid the action; the reason follows (SPEC.md §6.4)
-	codeNotMember       = "not_member"        // this device does not act for an active member
-	codeNoCoop          = "no_coop"           // no cooperative joined yet
-	codeWrongRole       = "wrong_role"        // a courier action on a customer node, or the reverse
-	codeTimeout         = "timeout"           // a wait ran out
-	codeStopped         = "stopped"           // the node was stopped
-	codeNotYetSupported = "not_yet_supported" // needs a protocol feature that does not exist yet
-	codeInternal        = "internal"          // anything else (disk, network)
+	codeBadJSON     = "bad_json"     // the request is not the documented JSON
+	codeBadArgument = "bad_argument" // a field is missing or out of range
+	codeNotFound    = "not_found"    // unknown order, restaurant, product or claim
+	codeRefused     = "refused"      // the rules forbid the action; the reason follows (SPEC.md §6.4)
+	codeNotMember   = "not_member"   // this device does not act for an active member
+	codeNoCoop      = "no_coop"      // no cooperative joined yet
+	codeWrongRole   = "wrong_role"   // a courier action on a customer node, or the reverse
+	codeNotShared   = "not_shared"   // the order's personal data is not shared with this device (yet)
+	codeOffline     = "offline"      // the call needs the network and no peer is reachable
+	codeTimeout     = "timeout"      // a wait ran out
+	codeStopped     = "stopped"      // the node was stopped
+	codeInternal    = "internal"     // anything else (disk, network)
 )
 
 // apiError is the error type of every exported call.
@@ -69,12 +70,6 @@ func wrap(err error) error {
 		code = codeStopped
 	}
 	return &apiError{code: code, msg: err.Error()}
-}
-
-// notYetSupported is the error of features that wait for the marketplace
-// (issue 4) or the threat-model work (issue 5): nothing is faked.
-func notYetSupported(what string) error {
-	return errorf(codeNotYetSupported, "%s: waits for issue 4/5 (no such event in SPEC.md v1)", what)
 }
 
 // decode parses a request strictly: one JSON object, no unknown fields, no

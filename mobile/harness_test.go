@@ -16,6 +16,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/coopnode/coopnode/crdt"
+	"github.com/coopnode/coopnode/market"
 	"github.com/coopnode/coopnode/node"
 )
 
@@ -49,16 +50,32 @@ var (
 	homePos  = crdt.Position{LatE6: 47_210_300, LonE6: -1_560_400}
 )
 
+// testRules is the coop's rule set (as node/market_test.go's): a service
+// zone around Nantes, 3.50 per delivery plus 0.80 per km beyond 2 km, a
+// platform fee, the courier's pay (3.00 + 0.60/km + the whole tip, at
+// least 4.00) and two tax rates.
+func testRules() crdt.RulesSet {
+	city := crdt.Zone{Name: "city", Rings: [][]crdt.Position{{{LatE6: 47_150_000, LonE6: -1_700_000},
+		{LatE6: 47_150_000, LonE6: -1_400_000}, {LatE6: 47_300_000, LonE6: -1_400_000}, {LatE6: 47_300_000, LonE6: -1_700_000}}}}
+	return crdt.RulesSet{Version: 1, Strategy: crdt.StrategyFind, Zones: []crdt.Zone{city}, ServiceZone: "city",
+		Rules: []crdt.PriceRule{{Name: "standard", Target: crdt.TargetAny, FixedCents: 350,
+			Steps: []crdt.PriceStep{{Of: crdt.StepDistance, Cents: 80, Every: 1000, After: 2000}}}},
+		Fees:  crdt.PlatformFees{DeliveryBps: 1500, CollectionBps: 800},
+		Pay:   crdt.PayRule{BaseCents: 300, PerKmCents: 60, TipBps: 10_000, MinCents: 400},
+		Taxes: []crdt.TaxRate{{Category: "food_takeaway", RateBps: 1000}, {Category: "drink", RateBps: 550}},
+	}
+}
+
 func testMenu() crdt.CatalogMenu {
 	return crdt.CatalogMenu{Sections: []crdt.MenuSection{{Name: "Wraps", Products: []crdt.Product{
-		{ID: "wrap", Name: "Falafel wrap", PriceCents: 650, Enabled: true, Options: []crdt.Option{
+		{ID: "wrap", Name: "Falafel wrap", PriceCents: 650, TaxCategory: "food_takeaway", Enabled: true, Options: []crdt.Option{
 			{ID: "extras", Name: "Extras", Max: 2, Values: []crdt.OptionValue{
 				{ID: "feta", Name: "Feta", PriceCents: 100, Enabled: true},
 				{ID: "harissa", Name: "Harissa", Enabled: true},
 				{ID: "truffle", Name: "Truffle", PriceCents: 900},
 			}},
 		}},
-		{ID: "soup", Name: "Soup", PriceCents: 900, Enabled: true},
+		{ID: "soup", Name: "Soup", PriceCents: 900, TaxCategory: "food_takeaway", Enabled: true},
 		{ID: "gone", Name: "Gone", PriceCents: 500, Enabled: true, SoldOut: true},
 	}}}}
 }
@@ -68,6 +85,12 @@ func newFixture(t testing.TB) *fixture { return newFixtureSync(t, 2*time.Second)
 // newFixtureSync is newFixture with the plain nodes' anti-entropy period
 // (negative: none, so that a phone catches up only by its own syncs).
 func newFixtureSync(t testing.TB, syncEvery time.Duration) *fixture {
+	return newFixtureRules(t, syncEvery, true)
+}
+
+// newFixtureRules is newFixtureSync where the coop publishes its rule set
+// (testRules) or, with rules false, none.
+func newFixtureRules(t testing.TB, syncEvery time.Duration, rules bool) *fixture {
 	t.Cleanup(leakCheck(t))
 	limit := 90 * time.Second
 	if _, ok := t.(*testing.B); ok {
@@ -80,14 +103,20 @@ func newFixtureSync(t testing.TB, syncEvery time.Duration) *fixture {
 	id, err := f.admin.Found(ctx, crdt.CoopGenesis{Name: "Vélo Coop", City: "Nantes", Currency: "EUR"})
 	must(t, err)
 	f.coop = id
+	if rules {
+		must(t, f.admin.SetRules(ctx, testRules()))
+	}
 	f.resto = f.member("resto", node.RoleRestaurant, crdt.RoleRestaurant)
 	must(t, f.resto.PublishProfile(ctx, crdt.CatalogProfile{Name: "Chez Mia", Position: restoPos,
-		Fulfilment: crdt.FulfilDelivery | crdt.FulfilCollection, Enabled: true, MinOrderCents: 500, PrepMinutes: 12}))
+		Fulfilment: crdt.FulfilDelivery | crdt.FulfilCollection, Enabled: true, MinOrderCents: 800, PrepMinutes: 12}))
 	must(t, f.resto.PublishMenu(ctx, testMenu()))
 	f.eventually("catalogue at the admin", func() bool {
 		rs, err := f.admin.Restaurants(ctx)
 		return err == nil && len(rs) == 1 && rs[0].Menu != nil
 	})
+	if rules {
+		f.eventually("rules at the restaurant", func() bool { _, err := f.resto.Rules(ctx, 0); return err == nil })
+	}
 	return f
 }
 
@@ -190,6 +219,21 @@ func (f *fixture) place(cust *node.Node, pin string) crdt.ID {
 		f.t.Fatalf("order never reached the restaurant: %v", err)
 	}
 	return id
+}
+
+// checkout places an order from a plain customer node the way the app
+// does (node.Checkout: priced by the coop's rules, personal data sealed to
+// the restaurant): a soup delivered to homePos, tip 1.50.
+func (f *fixture) checkout(cust *node.Node, pd node.PersonalData, pin string) (crdt.ID, *market.Quote) {
+	f.t.Helper()
+	cart := market.Cart{Restaurant: f.resto.Key(), Fulfilment: crdt.FulfilDelivery, TipCents: 150, Dropoff: homePos,
+		Items: []market.CartItem{{Product: "soup", Quantity: 1}}}
+	id, q, err := cust.Checkout(f.ctx, cart, pd, pin)
+	must(f.t, err)
+	if _, err := f.resto.WaitOrder(f.ctx, id, func(*crdt.OrderState) bool { return true }); err != nil {
+		f.t.Fatalf("order never reached the restaurant: %v", err)
+	}
+	return id, q
 }
 
 func must(t testing.TB, err error) {

@@ -18,6 +18,7 @@ import (
 	"github.com/multiformats/go-multiaddr"
 
 	"github.com/coopnode/coopnode/crdt"
+	"github.com/coopnode/coopnode/market"
 	"github.com/coopnode/coopnode/node"
 )
 
@@ -414,14 +415,20 @@ func (m *Node) viewCtx(ctx context.Context) viewCtx {
 		return *vc
 	}
 	m.mu.Unlock()
-	vc := viewCtx{self: m.self, names: map[crdt.PubKey]string{}, bikeKmh: m.cfg.BikeSpeedKmh}
+	vc := viewCtx{self: m.self, names: map[crdt.PubKey]string{}, bikeKmh: m.cfg.BikeSpeedKmh, rules: map[uint64]*market.Rules{}}
 	if mk, ok := m.n.MemberKey(ctx); ok {
 		vc.member = mk
 	}
 	if cs, err := m.n.CoopState(ctx); err == nil {
+		vc.tz = cs.Timezone
 		for k, mem := range cs.Members {
 			if mem.Name != "" {
 				vc.names[k] = mem.Name
+			}
+		}
+		for _, rv := range cs.Rules {
+			if r, err := market.RulesFor(cs, rv.Version); err == nil {
+				vc.rules[r.Version()] = r
 			}
 		}
 	}

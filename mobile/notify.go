@@ -96,10 +96,15 @@ func (m *Node) recheckOrder(id crdt.ID) {
 func (m *Node) onChange(ch node.Change) {
 	switch ch.Scope {
 	case "coop", "catalog":
-		m.staleViews() // names, membership
+		m.staleViews() // names, membership, rules
 		if ch.Scope == "coop" {
 			m.requestReapply() // membership may start or end this courier's rights
 		}
+	case "tracking":
+		ctx, cancel := context.WithTimeout(m.ctx, m.cfg.callTimeout())
+		defer cancel()
+		m.onTracking(ctx, ch.ID)
+		return
 	}
 	if ch.Order == nil {
 		return
@@ -107,6 +112,26 @@ func (m *Node) onChange(ch node.Change) {
 	ctx, cancel := context.WithTimeout(m.ctx, m.cfg.callTimeout())
 	defer cancel()
 	m.onOrder(ctx, ch.Order)
+}
+
+// onTracking reports a courier position that reached this device (sealed
+// to it: it is a party of the order) with the order's new ETA. The order
+// state did not change, so it is reported whatever was reported before;
+// the network lets through at most one position per order every 4 s.
+func (m *Node) onTracking(ctx context.Context, id crdt.ID) {
+	s, err := m.n.Order(ctx, id)
+	if err != nil {
+		return
+	}
+	vc := m.viewCtx(ctx)
+	if !vc.involved(s) {
+		return
+	}
+	t := vc.tracking(s, m.courierTrack(ctx, s), time.Now().UnixMilli())
+	if t.CourierPosition == nil {
+		return
+	}
+	m.fire("order", t, func(b []byte) { m.cb.OnOrderUpdate(b) })
 }
 
 // claimable is node.Jobs's rule: a delivery in a kitchen status whose
@@ -128,6 +153,11 @@ func (m *Node) onOrder(ctx context.Context, s *crdt.OrderState) {
 	var claims []claimResult
 	var update *trackingView
 	courier := nodeRole(m.cfg.Role) == node.RoleCourier
+	var track *courierTrack
+	involved := vc.involved(s)
+	if involved {
+		track = m.courierTrack(ctx, s)
+	}
 
 	m.mu.Lock()
 	if courier && m.st.onShift {
@@ -135,7 +165,7 @@ func (m *Node) onOrder(ctx context.Context, s *crdt.OrderState) {
 		for _, c := range s.Claims {
 			mine = mine || vc.isMe(c.Courier)
 		}
-		near := m.st.pos == nil || m.st.radiusM <= 0 || node.DistanceM(*m.st.pos, s.Place.Pickup) <= m.st.radiusM
+		near := m.st.pos == nil || m.st.radiusM <= 0 || distanceM(*m.st.pos, s.Place.Pickup) <= m.st.radiusM
 		avail := claimable(s) && !mine && near
 		switch {
 		case avail && !m.st.notified[s.ID]:
@@ -153,12 +183,12 @@ func (m *Node) onOrder(ctx context.Context, s *crdt.OrderState) {
 		}
 	}
 	reapply := false
-	if vc.involved(s) {
+	if involved {
 		h := s.Hash()
 		prev, seen := m.st.lastOrder[s.ID]
 		if !seen || prev != h {
 			m.st.lastOrder[s.ID] = h
-			t := vc.tracking(s, now)
+			t := vc.tracking(s, track, now)
 			update = &t
 			// the policy follows order gossip only while an order of ours is open
 			reapply = !seen || s.Status.Terminal()

@@ -172,6 +172,8 @@ func (m *Node) apply(ctx context.Context) error {
 		default:
 			want.Catalog = !st.conn.metered()
 			want.Orders = m.hasOpen(ctx, false)
+			// couriers' positions only while the customer waits for a delivery
+			want.Tracking = want.Orders
 		}
 	}
 	if m.lastFollow == nil || *m.lastFollow != want {

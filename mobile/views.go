@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/coopnode/coopnode/crdt"
-	"github.com/coopnode/coopnode/node"
+	"github.com/coopnode/coopnode/market"
 )
 
 // The JSON documents this package returns and passes to callbacks.
@@ -28,7 +28,8 @@ type orderView struct {
 	Totals           crdt.Totals     `json:"totals"`
 	Pickup           position        `json:"pickup"`
 	DropoffArea      position        `json:"dropoff_area"`
-	DistanceM        int             `json:"distance_m"` // pickup to drop-off area, straight line
+	DistanceM        int             `json:"distance_m"`              // the recorded billing distance, else pickup to drop-off area (market.DistanceM)
+	RulesVersion     uint64          `json:"rules_version,omitempty"` // the coop's rules it was priced with; 0: none
 	Note             string          `json:"note,omitempty"`
 	PlacedAt         int64           `json:"placed_at"`
 	AcceptedAt       int64           `json:"accepted_at,omitempty"`
@@ -41,8 +42,20 @@ type orderView struct {
 	DropoffTask      taskView        `json:"dropoff_task"`
 	Proof            *proofView      `json:"proof,omitempty"`
 	PINProtected     bool            `json:"pin_protected"`
-	MyRole           string          `json:"my_role"` // customer, courier (holder), claimant, restaurant or none
-	MyClaim          *claimView      `json:"my_claim,omitempty"`
+	// PersonalDataShared: the restaurant re-sealed the customer's details
+	// for this device (the confirmed courier's phone): PersonalData answers.
+	PersonalDataShared bool        `json:"personal_data_shared"`
+	Rating             *ratingView `json:"rating,omitempty"`
+	MyRole             string      `json:"my_role"` // customer, courier (holder), claimant, restaurant or none
+	MyClaim            *claimView  `json:"my_claim,omitempty"`
+}
+
+// ratingView is the customer's rating of a finished order (SPEC.md §16.8).
+type ratingView struct {
+	RestaurantStars uint8  `json:"restaurant_stars,omitempty"` // 1..5, 0: not rated
+	CourierStars    uint8  `json:"courier_stars,omitempty"`
+	Comment         string `json:"comment,omitempty"`
+	At              int64  `json:"at"`
 }
 
 type taskView struct {
@@ -65,12 +78,31 @@ type claimView struct {
 	Winner  string `json:"winner,omitempty"`
 }
 
-// viewCtx is what a view needs besides the order: who "me" is and names.
+// viewCtx is what a view needs besides the order: who "me" is, names and
+// the coop's compiled rules. It is read-only once built (shared by the
+// watcher and API calls).
 type viewCtx struct {
 	self    crdt.PubKey // device key: the customer key of orders placed here
 	member  crdt.PubKey // member key (couriers), zero if none
 	names   map[crdt.PubKey]string
 	bikeKmh float64
+	tz      string                   // the coop's time zone ("" = UTC)
+	rules   map[uint64]*market.Rules // every rules version the coop published
+}
+
+// distanceM is the integer, deterministic distance of SPEC.md §16.4.1.
+func distanceM(a, b crdt.Position) int { return int(market.DistanceM(a, b)) }
+
+// orderDistance is the order's recorded billing distance, else the
+// straight line from the pickup to the public drop-off area.
+func orderDistance(s *crdt.OrderState) int {
+	if s.Place.DistanceM > 0 {
+		return int(s.Place.DistanceM)
+	}
+	if s.Place.DropoffArea.IsZero() {
+		return 0
+	}
+	return distanceM(s.Place.Pickup, s.Place.DropoffArea)
 }
 
 func (vc viewCtx) isMe(k crdt.PubKey) bool {
@@ -91,8 +123,8 @@ func (vc viewCtx) order(s *crdt.OrderState) orderView {
 		Customer: s.Customer.String(), Fulfilment: fulfilmentName(s.Place.Fulfilment),
 		Items: s.Place.Items, Totals: s.Place.Totals,
 		Pickup: s.Place.Pickup, DropoffArea: s.Place.DropoffArea,
-		DistanceM: node.DistanceM(s.Place.Pickup, s.Place.DropoffArea),
-		Note:      s.Place.Note, PlacedAt: s.PlacedAt, AcceptedAt: s.AcceptedAt,
+		DistanceM: orderDistance(s), RulesVersion: s.Place.RulesVersion,
+		Note: s.Place.Note, PlacedAt: s.PlacedAt, AcceptedAt: s.AcceptedAt,
 		ExpectedReadyAt: s.ExpectedReadyAt(), ReadyAt: s.ReadyAt,
 		Courier: hexOrEmpty(s.Holder), CourierName: vc.names[s.Holder], CourierConfirmed: s.HolderConfirmed,
 		PickupTask: taskOf(s.Pickup), DropoffTask: taskOf(s.Dropoff),
@@ -100,6 +132,14 @@ func (vc viewCtx) order(s *crdt.OrderState) orderView {
 	}
 	if v.Items == nil {
 		v.Items = []crdt.LineItem{}
+	}
+	for _, sh := range s.Shares {
+		if sh.Recipient == vc.self {
+			v.PersonalDataShared = true
+		}
+	}
+	if r := s.Rating; r != nil {
+		v.Rating = &ratingView{RestaurantStars: r.RestaurantStars, CourierStars: r.CourierStars, Comment: r.Comment, At: r.At}
 	}
 	if s.Proof != nil {
 		v.Proof = &proofView{
@@ -173,10 +213,14 @@ type trackingView struct {
 	Type  string    `json:"type"` // "order_update"
 	Order orderView `json:"order"`
 	ETA   etaView   `json:"eta"`
-	// CourierPosition is always null: live position sharing needs a
-	// protocol event that SPEC.md v1 does not have (issue 4/5).
-	CourierPosition       *position `json:"courier_position"`
-	CourierPositionStatus string    `json:"courier_position_status"` // "not_yet_supported"
+	// CourierPosition is the courier's last position shared with this
+	// device (SPEC.md §16.11: sealed to the order's customer and
+	// restaurant), null before the courier shared one and once the order
+	// is finished. CourierPositionAt is when the courier sent it (ms).
+	CourierPosition   *position `json:"courier_position"`
+	CourierPositionAt int64     `json:"courier_position_at,omitempty"`
+	// Approaching: picked up and within 300 m of the drop-off area.
+	Approaching bool `json:"approaching"`
 }
 
 // etaView estimates when the order is ready and delivered.
@@ -185,19 +229,35 @@ type etaView struct {
 	// estimate (accept time + preparation + delays, SPEC.md §5.4.3): real
 	// data either way.
 	ReadyAt int64 `json:"ready_at,omitempty"`
-	// DeliveryAt is provisional: the later of ready time and now (or the
-	// pickup time once picked up) plus the straight-line distance from the
-	// restaurant to the drop-off area at bike_speed_kmh.
+	// DeliveryAt: with a shared courier position, the node's ETA from it
+	// (SPEC.md §16.11, basis "courier position"); without one, the later of
+	// ready time and now (or the pickup time once picked up) plus the
+	// straight-line ride from the restaurant to the drop-off area at
+	// bike_speed_kmh. An estimate either way (provisional) until the order
+	// is finished.
 	DeliveryAt  int64  `json:"delivery_at,omitempty"`
 	Provisional bool   `json:"provisional"`
 	Basis       string `json:"basis"`
 }
 
-func (vc viewCtx) tracking(s *crdt.OrderState, nowMs int64) trackingView {
-	return trackingView{
-		Type: "order_update", Order: vc.order(s), ETA: vc.eta(s, nowMs),
-		CourierPositionStatus: codeNotYetSupported,
+// courierTrack is a courier's shared position as this device knows it.
+type courierTrack struct {
+	pos         position
+	at, eta     int64
+	approaching bool
+}
+
+func (vc viewCtx) tracking(s *crdt.OrderState, tr *courierTrack, nowMs int64) trackingView {
+	v := trackingView{Type: "order_update", Order: vc.order(s), ETA: vc.eta(s, nowMs)}
+	if tr == nil || s.Status.Terminal() {
+		return v
 	}
+	p := tr.pos
+	v.CourierPosition, v.CourierPositionAt, v.Approaching = &p, tr.at, tr.approaching
+	if tr.eta > 0 {
+		v.ETA.DeliveryAt, v.ETA.Basis = tr.eta, "courier position"
+	}
+	return v
 }
 
 func (vc viewCtx) eta(s *crdt.OrderState, nowMs int64) etaView {
@@ -218,7 +278,7 @@ func (vc viewCtx) eta(s *crdt.OrderState, nowMs int64) etaView {
 		return e
 	}
 	speed := vc.bikeKmh * 1000 / 3_600_000 // metres per ms
-	ride := int64(float64(node.DistanceM(s.Place.Pickup, s.Place.DropoffArea)) / speed)
+	ride := int64(float64(orderDistance(s)) / speed)
 	switch {
 	case s.Pickup.DoneAt > 0:
 		e.DeliveryAt = s.Pickup.DoneAt + ride
@@ -238,16 +298,48 @@ type jobView struct {
 	Available bool      `json:"available"` // false: a job announced before was taken or withdrawn
 	Order     orderView `json:"order"`
 	DistanceM int       `json:"distance_m"` // courier to pickup; -1 when the courier's position is unknown
-	PayCents  int64     `json:"pay_cents"`  // delivery + tip: provisional, see Earnings
+	// PayCents is what the courier earns once it delivers: the coop's pay
+	// rule of the rules version the order was priced with (PayBasis
+	// "rules"), else the order's delivery fee + tip ("order_totals", see
+	// Earnings).
+	PayCents int64  `json:"pay_cents"`
+	PayBasis string `json:"pay_basis"`
 }
 
 func (vc viewCtx) job(s *crdt.OrderState, from *position, available bool) jobView {
 	d := -1
 	if from != nil {
-		d = node.DistanceM(*from, s.Place.Pickup)
+		d = distanceM(*from, s.Place.Pickup)
 	}
-	return jobView{Type: "job", Available: available, Order: vc.order(s), DistanceM: d,
-		PayCents: s.Place.Totals.DeliveryCents + s.Place.Totals.TipCents}
+	pay, basis := vc.pay(s, true)
+	return jobView{Type: "job", Available: available, Order: vc.order(s), DistanceM: d, PayCents: pay.TotalCents, PayBasis: basis}
+}
+
+// Earnings bases.
+const (
+	basisRules       = "rules"        // the coop's pay rule (SPEC.md §16.3.7)
+	basisOrderTotals = "order_totals" // fallback: delivery fee + tip as the order states them
+)
+
+// pay is a courier's pay for an order under the pay rule of the rules
+// version it was priced with, or the fallback (delivery fee, plus the tip
+// when withTip) for an order priced without rules.
+func (vc viewCtx) pay(s *crdt.OrderState, withTip bool) (market.Pay, string) {
+	tip := int64(0)
+	if withTip {
+		tip = s.Place.Totals.TipCents
+	}
+	if r := vc.rules[s.Place.RulesVersion]; r != nil && s.Place.RulesVersion != 0 {
+		if p, err := r.CourierPay(s.Place.DistanceM, max(len(s.Place.Dropoffs), 1), s.Place.Totals.DeliveryCents, tip); err == nil {
+			return p, basisRules
+		}
+	}
+	return fallbackPay(s, tip), basisOrderTotals
+}
+
+func fallbackPay(s *crdt.OrderState, tip int64) market.Pay {
+	d := s.Place.Totals.DeliveryCents
+	return market.Pay{FeeCents: d, TipCents: tip, TotalCents: d + tip}
 }
 
 // claimResult is how a claim ended (Claim, AwaitClaim, OnClaimResult).

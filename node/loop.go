@@ -23,8 +23,9 @@ type gapReq struct {
 }
 
 type outMsg struct {
-	topic string
-	raw   []byte
+	topic     string
+	raw       []byte
+	ephemeral bool // a tracking message: never pushed by sync
 }
 
 func (n *Node) nowMs() int64 { return n.cfg.clock.Now().UnixMilli() }
@@ -336,7 +337,7 @@ func (n *Node) publisher() {
 			}
 			// no known subscriber yet (a fresh connection whose
 			// subscriptions have not arrived): push by sync instead
-			if len(n.gossip.topicPeers(m.topic)) == 0 && m.topic != protocol.TopicTracking(n.cfg.coop) {
+			if len(n.gossip.topicPeers(m.topic)) == 0 && !m.ephemeral {
 				n.syncAll()
 			}
 		}

@@ -39,10 +39,14 @@ type Follow struct {
 	Coop    bool `json:"coop"`    // membership log: tiny, rare
 	Catalog bool `json:"catalog"` // menus and profiles: large, rare
 	Orders  bool `json:"orders"`  // every order event of the coop: the busy one
+	// Tracking carries couriers' positions, sealed to the orders' parties
+	// (SPEC.md §16.11): a customer follows it while it has an open
+	// delivery; a courier only publishes on it.
+	Tracking bool `json:"tracking"`
 }
 
 // FollowAll follows every topic: what New, Found and Join do.
-func FollowAll() Follow { return Follow{Coop: true, Catalog: true, Orders: true} }
+func FollowAll() Follow { return Follow{Coop: true, Catalog: true, Orders: true, Tracking: true} }
 
 // WithLeaf starts gossip as a non-relaying leaf (see gossipConfig.Leaf):
 // meant for phones. It cannot be changed while the node runs; use
@@ -68,6 +72,7 @@ func (n *Node) SetFollow(ctx context.Context, f Follow) error {
 			{protocol.TopicCoop(coop), f.Coop},
 			{protocol.TopicCatalog(coop), f.Catalog},
 			{protocol.TopicOrders(coop), f.Orders},
+			{protocol.TopicTracking(coop), f.Tracking},
 		} {
 			var err error
 			if t.on {
@@ -94,6 +99,7 @@ func (n *Node) Following(ctx context.Context) (Follow, error) {
 		f.Coop = n.gossip.subscribed(protocol.TopicCoop(coop))
 		f.Catalog = n.gossip.subscribed(protocol.TopicCatalog(coop))
 		f.Orders = n.gossip.subscribed(protocol.TopicOrders(coop))
+		f.Tracking = n.gossip.subscribed(protocol.TopicTracking(coop))
 		return nil
 	})
 	return f, err

@@ -67,6 +67,9 @@ func (n *Node) syncWith(ctx context.Context, p peer.ID) (rep SyncReport, err err
 	if dl, ok := ctx.Deadline(); ok {
 		_ = s.SetDeadline(dl)
 	}
+	// not every transport honours deadlines (mocknet does not): when the
+	// session's context ends, reset the stream so no read or write hangs
+	defer context.AfterFunc(ctx, func() { _ = s.Reset() })()
 	f := &frameRW{r: bufio.NewReader(s), w: s}
 	defer func() {
 		rep.RoundTrips, rep.BytesIn, rep.BytesOut, rep.EventBytes = f.trips, f.in, f.out, f.evBytes
@@ -167,6 +170,7 @@ func (n *Node) handleSync(s network.Stream) {
 	ctx, cancel := context.WithTimeout(n.ctx, syncTimeout)
 	defer cancel()
 	_ = s.SetDeadline(time.Now().Add(syncTimeout))
+	defer context.AfterFunc(ctx, func() { _ = s.Reset() })()
 	from := s.Conn().RemotePeer()
 	f := &frameRW{r: bufio.NewReader(s), w: s}
 	if err := n.respond(ctx, f, from); err != nil {
@@ -282,7 +286,10 @@ func (n *Node) antiEntropy() {
 	if len(peers) == 0 {
 		return
 	}
-	n.requestSync(peers[n.cfg.rng.Intn(len(peers))])
+	n.rngMu.Lock()
+	i := n.cfg.rng.Intn(len(peers))
+	n.rngMu.Unlock()
+	n.requestSync(peers[i])
 }
 
 // syncer runs requested sessions one at a time, skipping repeats queued

@@ -81,7 +81,7 @@ func (n *Node) UpdatePosition(ctx context.Context, pos crdt.Position) (int, erro
 			n.trackSent[s.ID] = now
 			n.tracks[s.ID] = n.tracking(s, n.self, pos, now)
 			select {
-			case n.outbox <- outMsg{topic: protocol.TopicTracking(n.cfg.coop), raw: raw}:
+			case n.outbox <- outMsg{topic: protocol.TopicTracking(n.cfg.coop), raw: raw, ephemeral: true}:
 				sent++
 			default:
 			}

@@ -119,6 +119,7 @@ type analysis struct {
 	missing      map[string]int  // missing deliveries by kind
 	repair       []time.Duration // per churn episode: reconnect to last missed event
 	repairMissed int             // churn episodes with a missed event never repaired
+	bySync       map[string]int  // deliveries by sync, by the kind of node
 }
 
 // analyze computes the latency, delivery and byte figures of a run.
@@ -158,6 +159,10 @@ func analyze(o *observation) analysis {
 				got++
 				if !r.arr[n].IsZero() && !gossiped(i, n) {
 					a.m.DeliveriesBySync++
+					if a.bySync == nil {
+						a.bySync = map[string]int{}
+					}
+					a.bySync[label(n)]++
 				}
 			} else {
 				key := kindOr(r.kind)
@@ -240,6 +245,9 @@ func analyze(o *observation) analysis {
 		for k, v := range sn.drops {
 			if a.m.PubsubDrops == nil {
 				a.m.PubsubDrops = map[string]int{}
+			}
+			if o.label != nil {
+				k += " @ " + o.label(n)
 			}
 			a.m.PubsubDrops[k] += v
 		}

@@ -139,16 +139,76 @@ func cpuBusy() (busy, total float64) {
 	return s[0].Value.Float64() - s[1].Value.Float64(), s[0].Value.Float64()
 }
 
-// cpuMeter measures the busy share of the CPUs over an interval.
-type cpuMeter struct{ busy, total float64 }
+// hostCPU reads the machine's busy and total CPU time (jiffies, all
+// CPUs) from /proc/stat, and this process's from /proc/self/stat (Linux).
+func hostCPU() (busy, total, self uint64, ok bool) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0, 0, false
+	}
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	f := bytes.Fields(line)
+	if len(f) < 5 || string(f[0]) != "cpu" {
+		return 0, 0, 0, false
+	}
+	for i, v := range f[1:] {
+		n, err := strconv.ParseUint(string(v), 10, 64)
+		if err != nil {
+			return 0, 0, 0, false
+		}
+		total += n
+		if i != 3 && i != 4 { // idle, iowait
+			busy += n
+		}
+	}
+	st, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		return 0, 0, 0, false
+	}
+	// the fields after the command name, which is in parentheses
+	i := bytes.LastIndexByte(st, ')')
+	if i < 0 {
+		return 0, 0, 0, false
+	}
+	sf := bytes.Fields(st[i+1:])
+	if len(sf) < 13 {
+		return 0, 0, 0, false
+	}
+	ut, err1 := strconv.ParseUint(string(sf[11]), 10, 64)
+	stime, err2 := strconv.ParseUint(string(sf[12]), 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, 0, 0, false
+	}
+	return busy, total, ut + stime, true
+}
 
-func startCPU() cpuMeter { b, t := cpuBusy(); return cpuMeter{b, t} }
+// cpuMeter measures, over an interval, the share of the machine's CPUs
+// this process kept busy and the share other processes did.
+type cpuMeter struct {
+	busy, total     float64 // Go runtime estimate (fallback)
+	hBusy, hTot, me uint64
+	host            bool
+}
 
-// share returns the busy share since start, in [0, 1].
-func (m cpuMeter) share() float64 {
+func startCPU() cpuMeter {
+	b, t := cpuBusy()
+	m := cpuMeter{busy: b, total: t}
+	m.hBusy, m.hTot, m.me, m.host = hostCPU()
+	return m
+}
+
+// shares returns this process's and the other processes' share of the
+// CPUs since start, in [0, 1]; other is -1 when unknown.
+func (m cpuMeter) shares() (self, other float64) {
+	if hb, ht, me, ok := hostCPU(); ok && m.host && ht > m.hTot {
+		d := float64(ht - m.hTot)
+		self = float64(me-m.me) / d
+		other = (float64(hb-m.hBusy) - float64(me-m.me)) / d
+		return min(1, max(0, self)), min(1, max(0, other))
+	}
 	b, t := cpuBusy()
 	if t-m.total <= 0 {
-		return 0
+		return 0, -1
 	}
-	return min(1, max(0, (b-m.busy)/(t-m.total)))
+	return min(1, max(0, (b-m.busy)/(t-m.total))), -1
 }

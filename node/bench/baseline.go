@@ -86,7 +86,7 @@ type baseRun struct {
 // runBaseline runs the plan and returns two observations of it: every
 // node needing every message (plain gossipsub's own terms), and coopnode's
 // needs (what one topic for everything costs).
-func runBaseline(ctx context.Context, cfg Config, plan basePlan) (all, needed *observation, cpuShare float64, err error) {
+func runBaseline(ctx context.Context, cfg Config, plan basePlan) (all, needed *observation, cpuShare [2]float64, mesh [3]int, err error) {
 	b := &baseRun{cfg: cfg, plan: plan, fab: newFabric(cfg, plan.n), raw: newRawLog(),
 		offline: make([]bool, plan.n), outages: make([][]interval, plan.n)}
 	ctx, cancel := context.WithCancel(ctx)
@@ -111,28 +111,28 @@ func runBaseline(ctx context.Context, cfg Config, plan basePlan) (all, needed *o
 			h, err = loopbackHost(k)
 		}
 		if err != nil {
-			return nil, nil, 0, err
+			return nil, nil, cpuShare, mesh, err
 		}
 		b.hosts = append(b.hosts, h)
 		b.fab.register(i, h)
 		tr := newByteTracer(pubsub.DefaultMsgIdFn, &b.on, b.raw, cfg.Now)
 		ps, err := pubsub.NewGossipSub(ctx, h, pubsub.WithRawTracer(tr))
 		if err != nil {
-			return nil, nil, 0, fmt.Errorf("bench: baseline gossipsub %d: %w", i, err)
+			return nil, nil, cpuShare, mesh, fmt.Errorf("bench: baseline gossipsub %d: %w", i, err)
 		}
 		t, err := ps.Join(plan.topic)
 		if err != nil {
-			return nil, nil, 0, err
+			return nil, nil, cpuShare, mesh, err
 		}
 		s, err := t.Subscribe()
 		if err != nil {
-			return nil, nil, 0, err
+			return nil, nil, cpuShare, mesh, err
 		}
 		b.trs, b.tops, b.subs = append(b.trs, tr), append(b.tops, t), append(b.subs, s)
 	}
 	for _, e := range plan.g.edges() {
 		if err := b.fab.connect(ctx, e[0], e[1]); err != nil {
-			return nil, nil, 0, err
+			return nil, nil, cpuShare, mesh, err
 		}
 	}
 	if err := waitFor(ctx, setupWait, "baseline meshes", func() bool {
@@ -143,7 +143,7 @@ func runBaseline(ctx context.Context, cfg Config, plan basePlan) (all, needed *o
 		}
 		return true
 	}); err != nil {
-		return nil, nil, 0, err
+		return nil, nil, cpuShare, mesh, err
 	}
 	b.arr = make([][]time.Time, len(plan.msgs))
 	for k := range b.arr {
@@ -158,6 +158,8 @@ func runBaseline(ctx context.Context, cfg Config, plan basePlan) (all, needed *o
 		}()
 	}
 
+	p50, worst, conn := meshGraph(b.trs, b.fab.index(), plan.topic).floors()
+	mesh = [3]int{p50, worst, b2i(conn)}
 	cpu := startCPU()
 	t0 := cfg.Now()
 	b.on.Store(true)
@@ -167,7 +169,7 @@ func runBaseline(ctx context.Context, cfg Config, plan basePlan) (all, needed *o
 	data := rand.New(rand.NewSource(cfg.Seed ^ 0x5eed))
 	for k, m := range plan.msgs {
 		if err := sleepCtx(ctx, t0.Add(m.at).Sub(cfg.Now())); err != nil {
-			return nil, nil, 0, err
+			return nil, nil, cpuShare, mesh, err
 		}
 		payload := make([]byte, m.size)
 		data.Read(payload)
@@ -176,7 +178,7 @@ func runBaseline(ctx context.Context, cfg Config, plan basePlan) (all, needed *o
 		b.pubAt[k] = cfg.Now()
 		b.mu.Unlock()
 		if err := b.tops[m.author].Publish(ctx, payload); err != nil {
-			return nil, nil, 0, fmt.Errorf("bench: baseline publish: %w", err)
+			return nil, nil, cpuShare, mesh, fmt.Errorf("bench: baseline publish: %w", err)
 		}
 	}
 	churn.Wait()
@@ -189,7 +191,7 @@ func runBaseline(ctx context.Context, cfg Config, plan basePlan) (all, needed *o
 	})
 	b.on.Store(false)
 	end := cfg.Now()
-	cpuShare = cpu.share()
+	cpuShare[0], cpuShare[1] = cpu.shares()
 
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -219,7 +221,7 @@ func runBaseline(ctx context.Context, cfg Config, plan basePlan) (all, needed *o
 		}
 		return o
 	}
-	return mk(true), mk(false), cpuShare, nil
+	return mk(true), mk(false), cpuShare, mesh, nil
 }
 
 // pump records when node i receives each message.

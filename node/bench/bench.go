@@ -60,13 +60,14 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 
 	if cfg.Baseline {
 		fmt.Fprintf(cfg.Log, "bench: baseline: plain gossipsub, %d messages on the same schedule\n", len(o.recs))
-		all, needed, bcpu, err := runBaseline(ctx, cfg, planFrom(o, g, t0, topic))
+		all, needed, bcpu, bmesh, err := runBaseline(ctx, cfg, planFrom(o, g, t0, topic))
 		if err != nil {
 			return nil, err
 		}
 		ba, bn := analyze(all), analyze(needed)
 		m := ba.m
-		m.CPUBusyShare = bcpu
+		m.CPUBusyShare, m.CPUOtherShare = bcpu[0], bcpu[1]
+		m.MeshHopsP50, m.MeshHopsMax, m.MeshConnected = bmesh[0], bmesh[1], bmesh[2] == 1
 		m.PropagationNeededP50Ms, m.PropagationNeededP99Ms, m.PropagationNeededMaxMs = bn.m.PropagationP50Ms, bn.m.PropagationP99Ms, bn.m.PropagationMaxMs
 		m.UninterestedBytesPerEvent, m.UninterestedShare = bn.m.UninterestedBytesPerEvent, bn.m.UninterestedShare
 		res.Baseline = &m
@@ -89,7 +90,9 @@ func (r *coopRun) fill(res *Result, o *observation, a analysis, repair int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	res.Metrics = a.m
-	res.CPUBusyShare = r.cpu
+	res.BySyncByNode = a.bySync
+	res.CPUBusyShare, res.CPUOtherShare = r.cpu, r.cpuOther
+	res.MeshHopsP50, res.MeshHopsMax, res.MeshConnected = r.mesh[0], r.mesh[1], r.mesh[2] == 1
 	res.ConnectionDegree = r.g.meanDegree()
 	ecc := r.g.eccentricities()
 	slices.Sort(ecc)

@@ -34,10 +34,11 @@ func TestBuildGraph(t *testing.T) {
 		if d := g.meanDegree(); d < 7.5 && n > 9 || d > 8.01 {
 			t.Errorf("n=%d: mean degree %.2f, want about 8", n, d)
 		}
-		for _, e := range g.eccentricities() {
-			if e <= 0 {
-				t.Fatalf("n=%d: graph not connected", n)
-			}
+		if _, _, ok := g.floors(); !ok {
+			t.Fatalf("n=%d: graph not connected", n)
+		}
+		if _, _, ok := (graph{adj: [][]int{{1}, {0}, {}}}).floors(); ok {
+			t.Fatal("a split graph counts as connected")
 		}
 		again := buildGraph(n, 8, rand.New(rand.NewSource(int64(n))))
 		for i := range g.adj {

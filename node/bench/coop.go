@@ -91,6 +91,8 @@ type coopRun struct {
 	t0, end    time.Time
 	syncBytes0 int
 	cpu        float64 // busy share of the CPUs during the measured phase
+	cpuOther   float64 // the same for other processes on the machine (-1: unknown)
+	mesh       [3]int  // mesh hops p50, max, connected (1) at the start of the phase
 }
 
 const (

@@ -13,6 +13,7 @@ import (
 
 	"github.com/coopnode/coopnode/crdt"
 	"github.com/coopnode/coopnode/node"
+	"github.com/coopnode/coopnode/protocol"
 )
 
 // The measured phase: orders arrive at the configured rate and run their
@@ -24,10 +25,23 @@ import (
 
 var errNoPeer = errors.New("bench: no online neighbour to sync with")
 
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // drive runs the measured phase, then drains until every needed event has
 // arrived or cfg.Drain has passed.
 func (r *coopRun) drive() error {
 	r.syncBytes0 = r.syncBytes()
+	trs := make([]*byteTracer, len(r.ms))
+	for i, m := range r.ms {
+		trs[i] = m.tr
+	}
+	p50, worst, conn := meshGraph(trs, r.fab.index(), protocol.TopicOrders(r.coop)).floors()
+	r.mesh = [3]int{p50, worst, b2i(conn)}
 	cpu := startCPU()
 	r.mu.Lock()
 	r.t0 = r.now()
@@ -84,7 +98,7 @@ func (r *coopRun) drive() error {
 	}
 	r.mu.Lock()
 	r.end = r.now()
-	r.cpu = cpu.share()
+	r.cpu, r.cpuOther = cpu.shares()
 	r.mu.Unlock()
 	r.on.Store(false)
 	return nil

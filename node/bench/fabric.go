@@ -237,6 +237,17 @@ func (f *fabric) cut(a, b int) {
 	_ = hb.Network().ClosePeer(ha.ID())
 }
 
+// index returns a copy of the peer ID → node index map.
+func (f *fabric) index() map[peer.ID]int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make(map[peer.ID]int, len(f.idx))
+	for k, v := range f.idx {
+		out[k] = v
+	}
+	return out
+}
+
 func (f *fabric) isUp(a, b int) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -252,7 +263,8 @@ func (f *fabric) close() {
 
 // eccentricities returns, for every node, the largest number of hops to
 // any other node over the connection graph: a flood from that node cannot
-// reach everyone sooner than that many link latencies.
+// reach everyone sooner than that many link latencies. A node that cannot
+// reach every other gets len(g.adj).
 func (g graph) eccentricities() []int {
 	n := len(g.adj)
 	out := make([]int, n)
@@ -263,6 +275,7 @@ func (g graph) eccentricities() []int {
 		}
 		dist[s] = 0
 		q := []int{s}
+		reached := 1
 		for len(q) > 0 {
 			v := q[0]
 			q = q[1:]
@@ -271,9 +284,49 @@ func (g graph) eccentricities() []int {
 					dist[w] = dist[v] + 1
 					out[s] = max(out[s], dist[w])
 					q = append(q, w)
+					reached++
 				}
 			}
 		}
+		if reached < n {
+			out[s] = n
+		}
 	}
 	return out
+}
+
+// meshGraph is the gossip mesh of topic as the tracers see it now: an edge
+// wherever either side has the other in its mesh.
+func meshGraph(trs []*byteTracer, idx map[peer.ID]int, topic string) graph {
+	has := make([]map[int]bool, len(trs))
+	for i := range has {
+		has[i] = map[int]bool{}
+	}
+	for i, t := range trs {
+		for _, p := range t.meshPeers(topic) {
+			if j, ok := idx[p]; ok && j != i {
+				has[i][j], has[j][i] = true, true
+			}
+		}
+	}
+	g := graph{adj: make([][]int, len(trs))}
+	for i := range has {
+		for j := range has[i] {
+			g.adj[i] = append(g.adj[i], j)
+		}
+		sort.Ints(g.adj[i])
+	}
+	return g
+}
+
+// floors returns the median and the largest eccentricity of g in hops,
+// and whether g is connected.
+func (g graph) floors() (p50, worst int, connected bool) {
+	ecc := g.eccentricities()
+	if len(ecc) == 0 {
+		return 0, 0, true
+	}
+	sort.Ints(ecc)
+	worst = ecc[len(ecc)-1]
+	return ecc[len(ecc)/2], worst, len(ecc) < 2 || worst < len(ecc)
 }

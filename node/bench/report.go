@@ -41,6 +41,16 @@ type Metrics struct {
 	// phase (Go runtime estimate): near 1, the simulator itself queues and
 	// the latencies measure the machine more than the protocol.
 	CPUBusyShare float64 `json:"cpu_busy_share"`
+	// CPUOtherShare is how busy other processes kept the machine's CPUs
+	// meanwhile (-1: unknown): a shared machine inflates every latency.
+	CPUOtherShare float64 `json:"cpu_other_share"`
+	// The gossip mesh of the busiest topic when the phase began: the
+	// median and largest eccentricity in hops (how many mesh hops the
+	// last node is from a median and from the worst author), and whether
+	// it was connected at all.
+	MeshHopsP50   int  `json:"mesh_hops_p50"`
+	MeshHopsMax   int  `json:"mesh_hops_max"`
+	MeshConnected bool `json:"mesh_connected"`
 	// Regraft: after a node came back, how long until a peer joined one of
 	// its gossip meshes (until then it hears only flood publishes and
 	// IHAVE gossip).
@@ -49,8 +59,9 @@ type Metrics struct {
 	// DeliveriesBySync counts needed deliveries that came without a gossip
 	// copy, i.e. by a sync session (repair); Slowest lists the slowest
 	// events, who was last to get them, and how.
-	DeliveriesBySync int    `json:"deliveries_by_sync"`
-	Slowest          []Slow `json:"slowest,omitempty"`
+	DeliveriesBySync int            `json:"deliveries_by_sync"`
+	BySyncByNode     map[string]int `json:"deliveries_by_sync_by_node,omitempty"`
+	Slowest          []Slow         `json:"slowest,omitempty"`
 	// Baseline only: its propagation to the nodes that needed the coopnode
 	// event it replays (the like-for-like comparison).
 	PropagationNeededP50Ms float64 `json:"propagation_needed_p50_ms,omitempty"`
@@ -230,8 +241,9 @@ func (r *Result) WriteTable(w io.Writer) error {
 		{"  of which duplicate copies", pct(r.Bytes.DuplicateCopies, r.PubsubBytesReceived), bv(func(m *Metrics) string { return pct(m.Bytes.DuplicateCopies, m.PubsubBytesReceived) }), ""},
 		{"  of which topic names", pct(r.Bytes.TopicNames, r.PubsubBytesReceived), bv(func(m *Metrics) string { return pct(m.Bytes.TopicNames, m.PubsubBytesReceived) }), ""},
 		{"needed deliveries that came by sync", fmt.Sprint(r.DeliveriesBySync), "", ""},
+		{"mesh hops at start: median / worst author", meshHops(r.Metrics), bv(func(m *Metrics) string { return meshHops(*m) }), ""},
 		{"back online → first mesh graft p50 / max ms", g(r.RegraftP50Ms) + " / " + g(r.RegraftMaxMs), bv(func(m *Metrics) string { return g(m.RegraftP50Ms) + " / " + g(m.RegraftMaxMs) }), ""},
-		{"CPU busy during the phase", fmt.Sprintf("%.0f%%", 100*r.CPUBusyShare), bv(func(m *Metrics) string { return fmt.Sprintf("%.0f%%", 100*m.CPUBusyShare) }), ""},
+		{"CPU busy: this run / other processes", cpuShares(r.Metrics), bv(func(m *Metrics) string { return cpuShares(*m) }), ""},
 		{"sync bytes received (all sessions)", kb(float64(r.RepairSyncBytes)), "none (no repair)", ""},
 		{"claim resolution p50 / p99 ms", g(r.ClaimResolutionP50Ms) + " / " + g(r.ClaimResolutionP99Ms), "", ""},
 		{"churn repair p50 / max ms", fmt.Sprintf("%s / %s (%d unrepaired)", g(r.ChurnRepairP50Ms), g(r.ChurnRepairMaxMs), r.ChurnRepairIncomplete), "", ""},
@@ -272,6 +284,21 @@ func (r *Result) WriteTable(w io.Writer) error {
 	return err
 }
 
+func cpuShares(m Metrics) string {
+	if m.CPUOtherShare < 0 {
+		return fmt.Sprintf("%.0f%% / ?", 100*m.CPUBusyShare)
+	}
+	return fmt.Sprintf("%.0f%% / %.0f%%", 100*m.CPUBusyShare, 100*m.CPUOtherShare)
+}
+
+func meshHops(m Metrics) string {
+	s := fmt.Sprintf("%d / %d", m.MeshHopsP50, m.MeshHopsMax)
+	if !m.MeshConnected {
+		s += " (mesh split)"
+	}
+	return s
+}
+
 func pct(part, whole int64) string {
 	if whole <= 0 {
 		return "-"
@@ -294,6 +321,13 @@ func bw(v float64) string {
 		return "unlimited"
 	}
 	return kb(v) + "/s"
+}
+
+// MarkdownHeader is the header of the README's results table (see
+// MarkdownRow).
+func MarkdownHeader() string {
+	return "| date | nodes | link | hop floor | p50 / p99 ms | plain gossipsub p50 / p99 ms | delivery | bytes/S | uninterested B/event | dups/delivery | catch-up RTs, bytes | apply events/s/core | RSS/node |\n" +
+		"|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 }
 
 // MarkdownRow is one line of the README's results table.

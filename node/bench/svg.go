@@ -117,7 +117,7 @@ func (r *Result) WriteSVG(w io.Writer) error {
 	if r.HopFloorMs > 0 {
 		fx := leftX + r.HopFloorMs/xmax*panelW
 		s.f(`<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#2ca02c" stroke-width="1.5" stroke-dasharray="3 3"/>`+"\n", fx, panelTop, fx, panelTop+panelH)
-		s.text(fx+4, panelTop+panelH-40, "start", "11", fmt.Sprintf("hop floor %.0f ms", r.HopFloorMs))
+		s.text(fx+8, panelTop+panelH-40, "start", "11", fmt.Sprintf("hop floor %.0f ms", r.HopFloorMs))
 	}
 	s.polyline(cdfPoints(leftX, xmax, r.baseSamples), colBase, true)
 	s.polyline(cdfPoints(leftX, xmax, r.samples), colCoop, false)

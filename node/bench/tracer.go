@@ -193,6 +193,17 @@ func (t *byteTracer) OnClosedOutboundStream(p peer.ID) {
 	}
 }
 
+// meshPeers lists the node's mesh peers for topic.
+func (t *byteTracer) meshPeers(topic string) []peer.ID {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make([]peer.ID, 0, len(t.mesh[topic]))
+	for p := range t.mesh[topic] {
+		out = append(out, p)
+	}
+	return out
+}
+
 // meshSize is the number of peers in the node's mesh for topic.
 func (t *byteTracer) meshSize(topic string) int {
 	t.mu.Lock()
