@@ -119,6 +119,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	if *md {
+		fmt.Fprintln(stdout, bench.MarkdownHeader())
 		fmt.Fprintln(stdout, res.MarkdownRow())
 	}
 	if *asJSON {

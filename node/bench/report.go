@@ -261,6 +261,9 @@ func (r *Result) WriteTable(w io.Writer) error {
 		return err
 	}
 	b.WriteString("\n")
+	if r.CPUOtherShare > 0.2 || r.Baseline != nil && r.Baseline.CPUOtherShare > 0.2 {
+		b.WriteString("WARNING: other processes kept the CPUs busy during the run; latencies are inflated, rerun on a quiet machine\n")
+	}
 	if r.SyncError != "" {
 		fmt.Fprintf(&b, "catch-up session failed: %s\n", r.SyncError)
 	}
