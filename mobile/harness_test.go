@@ -6,7 +6,6 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/json"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,6 +15,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/coopnode/coopnode/crdt"
+	"github.com/coopnode/coopnode/internal/leaktest"
 	"github.com/coopnode/coopnode/market"
 	"github.com/coopnode/coopnode/node"
 )
@@ -399,69 +399,10 @@ func (r *recorder) lastOrder(id crdt.ID) trackingView {
 	return trackingView{}
 }
 
-// ---- goroutine leak check (as package node's) ----
+// ---- goroutine leak check ----
 
-func goroutines() map[int]string {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-	out := map[int]string{}
-	for _, g := range bytes.Split(buf, []byte("\n\n")) {
-		rest, ok := strings.CutPrefix(string(g), "goroutine ")
-		if !ok {
-			continue
-		}
-		idStr, _, _ := strings.Cut(rest, " ")
-		if id, err := strconv.Atoi(idStr); err == nil {
-			out[id] = string(g)
-		}
-	}
-	return out
-}
-
-// leakCheck fails t if goroutines started after it are still running
-// some seconds after every cleanup registered later has run.
-func leakCheck(t testing.TB) func() {
-	before := goroutines()
-	return func() {
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			var leaked []string
-			for id, st := range goroutines() {
-				if _, ok := before[id]; !ok && !ignoredGoroutine(st) {
-					leaked = append(leaked, st)
-				}
-			}
-			if len(leaked) == 0 {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Errorf("%d goroutines still running after Stop:\n\n%s", len(leaked), strings.Join(leaked, "\n\n"))
-				return
-			}
-			time.Sleep(10 * time.Millisecond) // polling interval of a condition wait
-		}
-	}
-}
-
-// leakIgnore lists goroutines that libraries start once per process and
-// never stop (none so far).
-var leakIgnore = []string{}
-
-func ignoredGoroutine(stack string) bool {
-	for _, s := range leakIgnore {
-		if strings.Contains(stack, s) && !strings.Contains(stack, "coopnode/") {
-			return true
-		}
-	}
-	return false
-}
+// leakCheck is leaktest.Check for this package's tests.
+func leakCheck(t testing.TB) func() { return leaktest.Check(t) }
 
 // peerInfo is how a plain node dials a phone (tests only: phones on
 // cellular are not reachable).

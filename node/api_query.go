@@ -3,10 +3,10 @@ package node
 import (
 	"context"
 	"fmt"
-	"math"
 	"sort"
 
 	"github.com/coopnode/coopnode/crdt"
+	"github.com/coopnode/coopnode/market"
 	"github.com/coopnode/coopnode/protocol"
 )
 
@@ -141,7 +141,7 @@ func (n *Node) Jobs(ctx context.Context, pos crdt.Position, radiusM int) ([]Job,
 		if s.Place.Fulfilment != crdt.FulfilDelivery || s.HolderConfirmed {
 			continue
 		}
-		d := DistanceM(pos, s.Place.Pickup)
+		d := int(market.DistanceM(pos, s.Place.Pickup)) // SPEC.md §16.4.1, as pricing measures
 		if radiusM > 0 && d > radiusM {
 			continue
 		}
@@ -149,16 +149,6 @@ func (n *Node) Jobs(ctx context.Context, pos crdt.Position, radiusM int) ([]Job,
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].DistanceM < out[j].DistanceM })
 	return out, nil
-}
-
-// DistanceM is the great-circle distance in metres (haversine). Floats are
-// fine here: distances shown to people are not part of any state hash.
-func DistanceM(a, b crdt.Position) int {
-	const r = 6_371_000.0
-	la1, lo1 := float64(a.LatE6)/1e6*math.Pi/180, float64(a.LonE6)/1e6*math.Pi/180
-	la2, lo2 := float64(b.LatE6)/1e6*math.Pi/180, float64(b.LonE6)/1e6*math.Pi/180
-	h := math.Pow(math.Sin((la2-la1)/2), 2) + math.Cos(la1)*math.Cos(la2)*math.Pow(math.Sin((lo2-lo1)/2), 2)
-	return int(2 * r * math.Asin(math.Min(1, math.Sqrt(h))))
 }
 
 // ClaimResult is how a claim ended.

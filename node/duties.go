@@ -68,7 +68,7 @@ func (n *Node) openPlace(s *crdt.OrderState) (PersonalData, error) {
 	if err != nil {
 		return pd, err
 	}
-	return pd, jsonUnmarshal(plain, &pd)
+	return pd, json.Unmarshal(plain, &pd)
 }
 
 // shareWithHolder re-seals the customer's personal data for the confirmed
@@ -110,4 +110,3 @@ func (n *Node) shareWithHolder(s *crdt.OrderState) {
 	}
 }
 
-func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

@@ -8,12 +8,12 @@ import (
 	"errors"
 	"io"
 	"math/rand"
-	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/coopnode/coopnode/internal/leaktest"
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	pb "github.com/libp2p/go-libp2p-pubsub/pb"
 	"github.com/libp2p/go-libp2p/core/network"
@@ -267,59 +267,5 @@ func (l testLog) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// leakCheck fails t if goroutines started after it was called are still
-// running, after a grace period, when the returned function runs.
-func leakCheck(t testing.TB) func() {
-	before := goroutineIDs()
-	return func() {
-		deadline := time.Now().Add(10 * time.Second)
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			var leaked []string
-			for id, st := range goroutineStacks() {
-				if !before[id] {
-					leaked = append(leaked, st)
-				}
-			}
-			if len(leaked) == 0 {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Errorf("%d goroutines still running:\n\n%s", len(leaked), strings.Join(leaked[:min(len(leaked), 10)], "\n\n"))
-				return
-			}
-			<-tick.C
-		}
-	}
-}
-
-func goroutineIDs() map[string]bool {
-	out := map[string]bool{}
-	for id := range goroutineStacks() {
-		out[id] = true
-	}
-	return out
-}
-
-func goroutineStacks() map[string]string {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-	out := map[string]string{}
-	for _, g := range strings.Split(string(buf), "\n\n") {
-		rest, ok := strings.CutPrefix(g, "goroutine ")
-		if !ok {
-			continue
-		}
-		id, _, _ := strings.Cut(rest, " ")
-		out[id] = g
-	}
-	return out
-}
+// leakCheck is leaktest.Check for this package's tests.
+func leakCheck(t testing.TB) func() { return leaktest.Check(t) }

@@ -8,65 +8,17 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
-	"runtime"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/coopnode/coopnode/crdt"
+	"github.com/coopnode/coopnode/internal/leaktest"
 )
-
-// goroutineStacks returns the stacks of all goroutines by goroutine ID.
-func goroutineStacks() map[int]string {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-	out := map[int]string{}
-	for _, g := range bytes.Split(buf, []byte("\n\n")) {
-		rest, ok := strings.CutPrefix(string(g), "goroutine ")
-		if !ok {
-			continue
-		}
-		idStr, _, _ := strings.Cut(rest, " ")
-		if id, err := strconv.Atoi(idStr); err == nil {
-			out[id] = string(g)
-		}
-	}
-	return out
-}
-
-// checkNoLeaks fails t if goroutines started since before are still
-// running once a deadline passes (polling, not sleeping a fixed time).
-func checkNoLeaks(t *testing.T, before map[int]string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		var leaked []string
-		for id, st := range goroutineStacks() {
-			if _, ok := before[id]; !ok {
-				leaked = append(leaked, st)
-			}
-		}
-		if len(leaked) == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d goroutines still running after Run:\n\n%s", len(leaked), strings.Join(leaked, "\n\n"))
-		}
-		time.Sleep(20 * time.Millisecond) // polling interval of a condition wait
-	}
-}
 
 // TestRunSmallCoop plays a small demo end to end on real nodes.
 func TestRunSmallCoop(t *testing.T) {
-	before := goroutineStacks()
+	noLeaks := leaktest.Check(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var out bytes.Buffer
@@ -114,7 +66,7 @@ func TestRunSmallCoop(t *testing.T) {
 			t.Errorf("timeline lacks %q", want)
 		}
 	}
-	checkNoLeaks(t, before)
+	noLeaks()
 
 	// the stores stay, and a second run in the same folder is refused
 	if _, err := Run(ctx, Config{Restaurants: 1, Couriers: 2, Customers: 1, Orders: 1, Dir: dir, Seed: 7}); err == nil {

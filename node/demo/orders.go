@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/coopnode/coopnode/crdt"
+	"github.com/coopnode/coopnode/market"
 	"github.com/coopnode/coopnode/node"
 )
 
@@ -130,7 +131,7 @@ func (r *run) runOrder(pl *orderPlan) (err error) {
 	if len(c.Items) == 0 {
 		return fmt.Errorf("%s's menu has nothing available", resto.name)
 	}
-	dist := node.DistanceM(prof.Position, cust.pos)
+	dist := int(market.DistanceM(prof.Position, cust.pos))
 	var items int64
 	for _, li := range c.Items {
 		items += li.TotalCents
@@ -293,7 +294,7 @@ func (r *run) claimRace(pl *orderPlan, id crdt.ID, claimants []*participant) (*p
 	switch len(claimants) {
 	case 1:
 		c := claimants[0]
-		r.tl.say(c.name, "claimed order %s (%s from %s)", id.Short(), humanDistance(node.DistanceM(c.pos, pl.restaurant.pos)), pl.restaurant.name)
+		r.tl.say(c.name, "claimed order %s (%s from %s)", id.Short(), humanDistance(int(market.DistanceM(c.pos, pl.restaurant.pos))), pl.restaurant.name)
 	case 2:
 		r.tl.say("couriers", "%s both claimed order %s at the same moment", joinNames(names), id.Short())
 	default:
