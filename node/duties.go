@@ -109,4 +109,3 @@ func (n *Node) shareWithHolder(s *crdt.OrderState) {
 		n.log.Warn("share personal data with the courier", "order", s.ID.Short(), "err", err)
 	}
 }
-
