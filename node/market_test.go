@@ -141,6 +141,9 @@ func TestMarketplaceAndPrivacy(t *testing.T) {
 	}
 	// live tracking: the courier's position reaches the customer and the
 	// restaurant with an ETA, nobody else, and is stored in no log
+	// every event of the order so far (the restaurant's share included)
+	// has reached the relay before counting
+	c.eventually("share everywhere", func(n *Node) bool { s, err := n.Order(ctx, id); return err == nil && len(s.Shares) == 1 })
 	stored := relay.Stats(ctx).EventsStored
 	onTheWay := crdt.Position{LatE6: 47_216_000, LonE6: -1_555_000}
 	if k, err := c1.UpdatePosition(ctx, onTheWay); err != nil || k != 1 {
