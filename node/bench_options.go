@@ -4,6 +4,7 @@ import (
 	"time"
 
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
+	"github.com/libp2p/go-libp2p/core/peer"
 )
 
 // Options for benchmarks and experiments (package node/bench). They tune
@@ -34,4 +35,19 @@ func WithFloodPublish(on bool) Option {
 // IDONTWANT to mesh peers (default 1 KiB; coopnode's events are smaller).
 func WithIDontWantThreshold(bytes int) Option {
 	return func(c *config) error { c.gossip.IDontWantThreshold = bytes; return nil }
+}
+
+// WithPushCounters installs hooks on party push streams (SPEC.md §10.4):
+// sent is called with the bytes of each write to a peer, received with
+// each event frame read from a peer. Both run on the node's push
+// goroutines and must not block.
+func WithPushCounters(sent func(to peer.ID, bytes int), received func(from peer.ID, raw []byte)) Option {
+	return func(c *config) error { c.pushSent, c.pushRecv = sent, received; return nil }
+}
+
+// WithGossipLazy sets gossipsub's D_lazy (non-mesh peers sent IHAVE each
+// heartbeat) and history_gossip (heartbeats a message is announced for);
+// zero keeps a default (6 and 3).
+func WithGossipLazy(dlazy, historyGossip int) Option {
+	return func(c *config) error { c.gossip.Dlazy, c.gossip.HistoryGossip = dlazy, historyGossip; return nil }
 }

@@ -140,7 +140,7 @@ func TestCrashRestart(t *testing.T) {
 	must(t, c.admin.Admit(ctx, courierKey, crdt.RoleCourier, "crash courier"))
 	order, err := cust.PlaceOrder(ctx, samplePlace(resto.Key()))
 	must(t, err)
-	c.eventually("placed", func(n *Node) bool { _, err := n.Order(ctx, order); return err == nil })
+	c.eventually("placed", c.has(order))
 	must(t, resto.Accept(ctx, order, 10))
 	c.eventually("accepted", c.orderIs(order, crdt.StatusAccepted))
 

@@ -224,9 +224,13 @@ func (n *Node) ingestEvent(raw []byte, e *crdt.Event, mode protocol.Mode, from p
 	}
 	if out.Status == crdt.Stored {
 		n.announce(e, out, mode == protocol.ModeLocal)
+		n.offerPush(e, raw, from)
 		for _, r := range out.Released {
 			// events that waited for this one: each gets its own change
 			n.announce(r, crdt.Outcome{Status: crdt.Stored, Changed: []crdt.ScopeRef{refOf(r)}}, false)
+			if rraw, err := n.store.GetEvent(n.ctx, r.ID); err == nil {
+				n.offerPush(r, rraw, "")
+			}
 		}
 		n.automate(out)
 	}

@@ -103,7 +103,7 @@ func TestMarketplaceFlows(t *testing.T) {
 	}
 	must(t, c1.DeliverStop(ctx, id, 2, crdt.Proof{Recipient: "Omar"}))
 	c.eventually("parcel delivered everywhere", c.orderIs(id, crdt.StatusDelivered))
-	rp, err := resto.Price(ctx, id)
+	rp, err := c.admin.Price(ctx, id) // the restaurant is not a party: it never sees the parcel (SPEC.md §10.4)
 	must(t, err)
 	if len(rp.Mismatches) != 0 {
 		t.Fatalf("re-pricing the parcel on another node: %+v", rp.Mismatches)

@@ -105,7 +105,7 @@ func TestMarketplaceAndPrivacy(t *testing.T) {
 	if q2.TotalCents != q.TotalCents {
 		t.Fatal("checkout priced differently from the quote")
 	}
-	c.eventually("placed everywhere", func(n *Node) bool { _, err := n.Order(ctx, id); return err == nil })
+	c.eventually("placed everywhere", c.has(id))
 	s, _ := relay.Order(ctx, id)
 	if s.Place.DropoffArea == home || s.Place.DropoffArea != market.Coarse(home) {
 		t.Fatalf("the public dropoff area is %+v", s.Place.DropoffArea)

@@ -92,6 +92,11 @@ type config struct {
 	autoSet      bool
 	lowPower     bool
 	noConnSync   bool
+	follow       *Follow // nil: defaultFollow(role)
+	// benchmark hooks (bench_options.go): bytes written to and frames read
+	// from push streams
+	pushSent func(peer.ID, int)
+	pushRecv func(peer.ID, []byte)
 }
 
 // Option configures New.
@@ -201,6 +206,7 @@ type Node struct {
 	reqs     chan func()
 	gapCheck chan gapReq
 	outbox   chan outMsg
+	pushJobs chan pushJob // stored order events for the pusher (push.go)
 	syncReq  chan peer.ID
 
 	rngMu     sync.Mutex
@@ -249,6 +255,11 @@ type Stats struct {
 	DroppedChanges int `json:"dropped_changes"`
 	RateLimited    int `json:"rate_limited"`  // gossip events over a key's or peer's rate
 	PeersBlocked   int `json:"peers_blocked"` // peers disconnected below the graylist score
+	// party push (SPEC.md §10.4)
+	PushAccepted  int `json:"push_accepted"`  // pushed events stored
+	PushRejected  int `json:"push_rejected"`  // pushed events refused
+	PushDuplicate int `json:"push_duplicate"` // pushed events we already had
+	PushDropped   int `json:"push_dropped"`   // frames not queued (full queue); sync repairs
 }
 
 // New starts a node: it opens the store and replays it, starts the libp2p
@@ -282,6 +293,7 @@ func New(ctx context.Context, opts ...Option) (*Node, error) {
 		reqs:      make(chan func()),
 		gapCheck:  make(chan gapReq, 256),
 		outbox:    make(chan outMsg, 1024),
+		pushJobs:  make(chan pushJob, pushJobQueueLen),
 		syncReq:   make(chan peer.ID, 64),
 		subs:      map[*Subscription]struct{}{},
 		confirmed: map[crdt.ID]bool{},
@@ -337,6 +349,7 @@ func (n *Node) start(ctx context.Context) error {
 		}
 	}
 	n.host.SetStreamHandler(protocol.SyncProtocolID, n.handleSync)
+	n.host.SetStreamHandler(protocol.PushProtocolID, n.handlePush)
 	gcfg := n.cfg.gossip
 	gcfg.OnGraft = n.graftSync // events relayed before a mesh formed reached nobody
 	if n.gossip, err = newGossip(n.ctx, n.host, gcfg, n.validate); err != nil {
@@ -347,9 +360,10 @@ func (n *Node) start(ctx context.Context) error {
 			return err
 		}
 	}
-	n.wg.Add(4)
+	n.wg.Add(5)
 	go n.loop()
 	go n.publisher()
+	go n.pusher()
 	go n.syncer()
 	go n.watchScores()
 	n.disc, err = newDiscovery(n.ctx, n.host, discoveryConfig{
@@ -364,22 +378,17 @@ func (n *Node) start(ctx context.Context) error {
 	return nil
 }
 
+// replayChunk is how many stored events replay decodes and verifies at
+// once: signatures are checked in batches (protocol.DecodeBatch), which
+// costs about half as much per event as checking them one by one.
+const replayChunk = 256
+
 // replay loads every stored event into the replica. Authority depends on
 // the coop log, so events are applied coop log first, then catalogues, then
 // orders, each by Lamport clock (SPEC.md §12.2); causal delivery inside the
 // replica handles the rest.
 func (n *Node) replay(ctx context.Context) error {
-	var evs []*crdt.Event
-	var bad int
-	err := n.store.ForEachEvent(ctx, func(id crdt.ID, raw []byte) error {
-		e, err := protocol.Decode(raw)
-		if err != nil || e.ID != id {
-			bad++
-			return nil
-		}
-		evs = append(evs, e)
-		return nil
-	})
+	evs, bad, err := loadStored(ctx, n.store)
 	if err != nil {
 		return fmt.Errorf("node: replay store: %w", err)
 	}
@@ -393,6 +402,38 @@ func (n *Node) replay(ctx context.Context) error {
 	n.stats.EventsStored, n.stats.EventsPending = n.replica.Len(), n.replica.PendingLen()
 	n.log.Info("replayed store", "events", n.replica.Len(), "pending", n.replica.PendingLen())
 	return nil
+}
+
+// loadStored reads every stored event, decoding and verifying them
+// replayChunk at a time as the store is read. It returns the events that
+// decode and verify under the ID they are stored at, and how many stored
+// values did not (SPEC.md §12.2: skipped, and reported).
+func loadStored(ctx context.Context, s *Store) (evs []*crdt.Event, bad int, err error) {
+	ids := make([]crdt.ID, 0, replayChunk)
+	raws := make([][]byte, 0, replayChunk)
+	decode := func() {
+		events, errs := protocol.DecodeBatch(raws)
+		for i, e := range events {
+			if errs[i] != nil || e.ID != ids[i] {
+				bad++
+				continue
+			}
+			evs = append(evs, e)
+		}
+		ids, raws = ids[:0], raws[:0]
+	}
+	err = s.ForEachEvent(ctx, func(id crdt.ID, raw []byte) error {
+		ids, raws = append(ids, id), append(raws, raw)
+		if len(raws) == replayChunk {
+			decode()
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	decode()
+	return evs, bad, nil
 }
 
 // sortForApply orders a batch so that what grants authority comes first:
@@ -417,7 +458,11 @@ func sortForApply(evs []*crdt.Event) {
 
 func (n *Node) joinTopics(coop crdt.ID) error {
 	n.gossip.setTopicValidator(protocol.TopicTracking(coop), n.validateTrack)
-	for _, t := range []string{protocol.TopicCoop(coop), protocol.TopicCatalog(coop), protocol.TopicOrders(coop), protocol.TopicTracking(coop)} {
+	f := defaultFollow(n.cfg.role)
+	if n.cfg.follow != nil {
+		f = *n.cfg.follow
+	}
+	for _, t := range f.topics(coop) {
 		if err := n.gossip.join(t); err != nil {
 			return fmt.Errorf("node: join %s: %w", t, err)
 		}
@@ -514,6 +559,7 @@ func (n *Node) Close() error {
 		}
 		if n.host != nil {
 			n.host.RemoveStreamHandler(protocol.SyncProtocolID)
+			n.host.RemoveStreamHandler(protocol.PushProtocolID)
 			if err := n.host.Close(); err != nil {
 				n.closeErr = err
 			}

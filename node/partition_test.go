@@ -112,7 +112,7 @@ func TestPartitionClaims(t *testing.T) {
 	resto, c1, c2, cust := mc.nodes["resto"], mc.nodes["c1"], mc.nodes["c2"], mc.nodes["cust"]
 	id, err := cust.PlaceOrder(ctx, samplePlace(resto.Key()))
 	must(t, err)
-	mc.eventually("placed", func(n *Node) bool { _, err := n.Order(ctx, id); return err == nil })
+	mc.eventually("placed", mc.has(id))
 	must(t, resto.Accept(ctx, id, 5))
 	mc.eventually("accepted", mc.orderIs(id, crdt.StatusAccepted))
 
@@ -221,7 +221,7 @@ func TestStaleJobBoardHeals(t *testing.T) {
 	resto, c1, c2, c3, cust := mc.nodes["resto"], mc.nodes["c1"], mc.nodes["c2"], mc.nodes["c3"], mc.nodes["cust"]
 	id, err := cust.PlaceOrder(ctx, samplePlace(resto.Key()))
 	must(t, err)
-	mc.eventually("placed", func(n *Node) bool { _, err := n.Order(ctx, id); return err == nil })
+	mc.eventually("placed", mc.has(id))
 	must(t, resto.Accept(ctx, id, 5))
 	mc.eventually("accepted", mc.orderIs(id, crdt.StatusAccepted))
 	if _, err := c2.Sync(ctx, c3.ID()); err != nil { // c2 has synced once: it has a "since" hint

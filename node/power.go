@@ -9,6 +9,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/coopnode/coopnode/crdt"
 	"github.com/coopnode/coopnode/protocol"
 )
 
@@ -45,8 +46,49 @@ type Follow struct {
 	Tracking bool `json:"tracking"`
 }
 
-// FollowAll follows every topic: what New, Found and Join do.
+// FollowAll follows every topic: what couriers, admins and relays do by
+// default (defaultFollow).
 func FollowAll() Follow { return Follow{Coop: true, Catalog: true, Orders: true, Tracking: true} }
+
+// defaultFollow is what New, Found and Join subscribe to for a role
+// (SPEC.md §10.1): everyone follows the membership log, the menus and
+// tracking; only the roles that need every open order — couriers (the job
+// board), admins (dispatch) and relays (they keep everything) — follow the
+// orders topic. Customers and restaurants get their own orders' events by
+// party push (SPEC.md §10.4), so they never carry the city's order traffic.
+func defaultFollow(r Role) Follow {
+	f := FollowAll()
+	if r == RoleCustomer || r == RoleRestaurant {
+		f.Orders = false
+	}
+	return f
+}
+
+// topics lists the topics f follows in coop.
+func (f Follow) topics(coop crdt.ID) []string {
+	var ts []string
+	for _, t := range []struct {
+		topic string
+		on    bool
+	}{
+		{protocol.TopicCoop(coop), f.Coop},
+		{protocol.TopicCatalog(coop), f.Catalog},
+		{protocol.TopicOrders(coop), f.Orders},
+		{protocol.TopicTracking(coop), f.Tracking},
+	} {
+		if t.on {
+			ts = append(ts, t.topic)
+		}
+	}
+	return ts
+}
+
+// WithFollow overrides which topics the node subscribes to when it joins a
+// coop (default: defaultFollow of its role). A restaurant's always-on
+// desktop may follow the orders topic to serve as a relay, for example.
+func WithFollow(f Follow) Option {
+	return func(c *config) error { c.follow = &f; return nil }
+}
 
 // WithLeaf starts gossip as a non-relaying leaf (see gossipConfig.Leaf):
 // meant for phones. It cannot be changed while the node runs; use
@@ -57,8 +99,9 @@ func WithLeaf(on bool) Option {
 
 // SetFollow subscribes to or leaves each of the coop's topics. Leaving a
 // topic stops receiving and relaying its messages; the node can still
-// publish its own events on it. Found and Join subscribe to every topic, so
-// call SetFollow again after them.
+// publish its own events on it. Found and Join subscribe to the role's
+// default (defaultFollow, or WithFollow), so call SetFollow again after
+// them.
 func (n *Node) SetFollow(ctx context.Context, f Follow) error {
 	return n.do(ctx, func() error {
 		coop := n.cfg.coop

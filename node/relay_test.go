@@ -32,7 +32,7 @@ func TestRelayOnColdMesh(t *testing.T) {
 	start := time.Now()
 	order, err := cust.PlaceOrder(ctx, samplePlace(b.Key()))
 	must(t, err)
-	c.eventually("placed, relayed by B", func(n *Node) bool { _, err := n.Order(ctx, order); return err == nil })
+	c.eventually("placed, relayed by B", c.has(order))
 	must(t, b.Accept(ctx, order, 1))
 	c.eventually("accepted", c.orderIs(order, crdt.StatusAccepted))
 	claim, err := a.Claim(ctx, order, crdt.Position{})

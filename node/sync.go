@@ -2,11 +2,14 @@ package node
 
 import (
 	"bufio"
+	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -34,11 +37,13 @@ const (
 	frameError  byte = 6
 )
 
-// Sync limits (SPEC.md §9).
+// Sync limits (SPEC.md §8.6.1, §9).
 const (
 	syncVersion      = 1
 	maxFrame         = 4 << 20 // an Events frame of many events
 	maxSyncParties   = 16
+	maxListedOrders  = 4096 // order keys in a Hello
+	orderKeyLen      = 8    // bytes of an order ID listed in a Hello
 	syncTimeout      = 30 * time.Second
 	sinceMarginMs    = 5 * 60_000
 	eventsPerFrame   = 512
@@ -49,22 +54,39 @@ const (
 	interestNoOrders = 1 << 2 // coop log and catalogues only
 )
 
-// Errors of sync sessions.
+// pushLimit bounds what a responder pushes with one reconciliation reply
+// (it holds those events in memory until the reply is sent); the rest is
+// named by ID and wanted. A variable so that tests can lower it.
+var pushLimit = struct{ events, bytes int }{8192, 4 << 20}
+
+// Errors of sync sessions. Every error a session returns for bad input
+// from the peer wraps ErrSyncProtocol.
 var (
 	ErrSyncProtocol = errors.New("node: sync protocol violation")
 	ErrSyncCoop     = errors.New("node: sync peer follows another coop")
 )
 
+// orderKey is the first orderKeyLen bytes of an order ID, as listed in a
+// Hello.
+type orderKey [orderKeyLen]byte
+
+func keyOf(id crdt.ID) (k orderKey) {
+	copy(k[:], id[:])
+	return k
+}
+
 // interest is what a node wants from the coop (SPEC.md §8.6.2): the coop log
-// and catalogues always, and the orders selected by flags and parties.
+// and catalogues always, and the orders selected by flags, parties and the
+// listed order keys.
 type interest struct {
 	coop    crdt.ID
 	flags   byte
 	parties []crdt.PubKey
 	since   uint64
+	orders  []orderKey // strictly ascending
 }
 
-func (in interest) wantsOrder(s *crdt.OrderState) bool {
+func (in interest) wantsOrder(id crdt.ID, s *crdt.OrderState) bool {
 	switch {
 	case in.flags&interestNoOrders != 0:
 		return false
@@ -72,10 +94,9 @@ func (in interest) wantsOrder(s *crdt.OrderState) bool {
 		return true
 	case in.flags&interestOpen != 0 && s.Status.Open():
 		return true
-	case in.flags&interestOpen != 0 && in.since > 0 && lastActivity(s) >= int64(in.since):
-		// open on one side, finished on the other: both sides include an
-		// order active since the hint, so the closing events reach the side
-		// that still sees it open (SPEC.md §8.6.2)
+	case in.lists(id):
+		// the initiator sees it open: both sides include it, so the events
+		// that closed it reach an initiator that missed them (SPEC.md §8.6.2)
 		return true
 	}
 	for _, p := range in.parties {
@@ -89,6 +110,12 @@ func (in interest) wantsOrder(s *crdt.OrderState) bool {
 		}
 	}
 	return false
+}
+
+// lists reports whether the interest lists the order's key.
+func (in interest) lists(id crdt.ID) bool {
+	_, ok := slices.BinarySearchFunc(in.orders, keyOf(id), func(a, b orderKey) int { return bytes.Compare(a[:], b[:]) })
+	return ok
 }
 
 // lastActivity is the wall time of the order's latest applied event.
@@ -111,11 +138,43 @@ func (n *Node) ownInterest() interest {
 		in.flags = interestAll
 	case RoleCourier:
 		in.flags = interestOpen
+		in.orders = n.openOrderKeys()
 	}
 	if n.lastSynced > sinceMarginMs {
 		in.since = uint64(n.lastSynced - sinceMarginMs)
 	}
 	return in
+}
+
+// openOrderKeys lists the keys of the orders this node sees open, the
+// maxListedOrders most recently active ones if there are more, ascending
+// (SPEC.md §8.6.2). Runs on the loop.
+func (n *Node) openOrderKeys() []orderKey {
+	type open struct {
+		key  orderKey
+		last int64
+	}
+	var all []open
+	for _, id := range n.replica.OrderIDs(n.cfg.coop) {
+		if s, ok := n.replica.OrderView(id); ok && s.Status.Open() {
+			all = append(all, open{keyOf(id), lastActivity(s)})
+		}
+	}
+	if len(all) > maxListedOrders {
+		slices.SortFunc(all, func(a, b open) int {
+			if c := cmp.Compare(b.last, a.last); c != 0 {
+				return c
+			}
+			return bytes.Compare(a.key[:], b.key[:])
+		})
+		all = all[:maxListedOrders]
+	}
+	keys := make([]orderKey, len(all))
+	for i, o := range all {
+		keys[i] = o.key
+	}
+	slices.SortFunc(keys, func(a, b orderKey) int { return bytes.Compare(a[:], b[:]) })
+	return slices.Compact(keys)
 }
 
 // syncItems lists the IDs, with their wall times, of the events in scope of
@@ -124,7 +183,7 @@ func (n *Node) syncItems(in interest) []recon.Item {
 	var items []recon.Item
 	orders := map[crdt.ID]bool{}
 	for _, id := range n.replica.OrderIDs(in.coop) {
-		if s, ok := n.replica.OrderView(id); ok && in.wantsOrder(s) {
+		if s, ok := n.replica.OrderView(id); ok && in.wantsOrder(id, s) {
 			orders[id] = true
 		}
 	}
@@ -155,22 +214,21 @@ type frameRW struct {
 }
 
 func (f *frameRW) write(typ byte, body []byte) error {
-	var hdr [binary.MaxVarintLen64 + 1]byte
-	k := binary.PutUvarint(hdr[:], uint64(len(body)+1))
-	hdr[k] = typ
-	if _, err := f.w.Write(hdr[:k+1]); err != nil {
+	// one write per frame: header and body together
+	b := make([]byte, 0, binary.MaxVarintLen64+1+len(body))
+	b = binary.AppendUvarint(b, uint64(len(body)+1))
+	b = append(b, typ)
+	b = append(b, body...)
+	if _, err := f.w.Write(b); err != nil {
 		return err
 	}
-	if _, err := f.w.Write(body); err != nil {
-		return err
-	}
-	f.out += k + 1 + len(body)
+	f.out += len(b)
 	f.lastSent = true
 	return nil
 }
 
 func (f *frameRW) read() (byte, []byte, error) {
-	size, err := binary.ReadUvarint(f.r)
+	size, err := readUvarint(f.r)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -190,6 +248,33 @@ func (f *frameRW) read() (byte, []byte, error) {
 		return 0, nil, fmt.Errorf("%w: peer says: %s", ErrSyncProtocol, buf[1:])
 	}
 	return buf[0], buf[1:], nil
+}
+
+// readUvarint reads a frame's length: a minimal uvarint below 2^64. A
+// stream that ends before it is io.EOF (nothing read) or
+// io.ErrUnexpectedEOF; a malformed one wraps ErrSyncProtocol.
+func readUvarint(r io.ByteReader) (uint64, error) {
+	var v uint64
+	for i := 0; i < binary.MaxVarintLen64; i++ {
+		c, err := r.ReadByte()
+		if err != nil {
+			if i > 0 && err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return 0, err
+		}
+		if i == binary.MaxVarintLen64-1 && c > 1 {
+			break // overflows 64 bits
+		}
+		v |= uint64(c&0x7f) << (7 * i)
+		if c < 0x80 {
+			if c == 0 && i > 0 {
+				return 0, fmt.Errorf("%w: non-minimal frame length", ErrSyncProtocol)
+			}
+			return v, nil
+		}
+	}
+	return 0, fmt.Errorf("%w: frame length overflows 64 bits", ErrSyncProtocol)
 }
 
 // uvarint decodes a minimally encoded unsigned varint; non-minimal forms
@@ -216,13 +301,20 @@ func encodeHello(in interest) []byte {
 	for _, p := range in.parties {
 		b = append(b, p[:]...)
 	}
+	b = binary.AppendUvarint(b, uint64(len(in.orders)))
+	for _, k := range in.orders {
+		b = append(b, k[:]...)
+	}
 	return b
 }
 
 func decodeHello(b []byte) (interest, error) {
 	var in interest
-	if len(b) < 1+32+1 || b[0] != syncVersion {
-		return in, fmt.Errorf("%w: bad hello", ErrSyncProtocol)
+	if len(b) < 1+32+1 {
+		return in, fmt.Errorf("%w: hello of %d bytes", ErrSyncProtocol, len(b))
+	}
+	if b[0] != syncVersion {
+		return in, fmt.Errorf("%w: hello version %d", ErrSyncProtocol, b[0])
 	}
 	copy(in.coop[:], b[1:33])
 	in.flags = b[33]
@@ -233,7 +325,7 @@ func decodeHello(b []byte) (interest, error) {
 	}
 	in.since, rest = since, rest[k:]
 	np, k := uvarint(rest)
-	if k <= 0 || np > maxSyncParties || uint64(len(rest)-k) != np*32 {
+	if k <= 0 || np > maxSyncParties || uint64(len(rest)-k) < np*32 {
 		return in, fmt.Errorf("%w: bad hello parties", ErrSyncProtocol)
 	}
 	rest = rest[k:]
@@ -241,6 +333,20 @@ func decodeHello(b []byte) (interest, error) {
 		var p crdt.PubKey
 		copy(p[:], rest[i*32:])
 		in.parties = append(in.parties, p)
+	}
+	rest = rest[np*32:]
+	no, k := uvarint(rest)
+	if k <= 0 || no > maxListedOrders || uint64(len(rest)-k) != no*orderKeyLen {
+		return in, fmt.Errorf("%w: bad hello order list", ErrSyncProtocol)
+	}
+	rest = rest[k:]
+	for i := uint64(0); i < no; i++ {
+		var o orderKey
+		copy(o[:], rest[i*orderKeyLen:])
+		if i > 0 && bytes.Compare(in.orders[i-1][:], o[:]) >= 0 {
+			return in, fmt.Errorf("%w: hello order keys not ascending", ErrSyncProtocol)
+		}
+		in.orders = append(in.orders, o)
 	}
 	return in, nil
 }
@@ -296,44 +402,102 @@ func decodeEvents(b []byte) ([][]byte, error) {
 	return out, nil
 }
 
+// eventFrames batches raw events into Events frames: at most
+// eventsPerFrame events, flushed once frameEventBytes are held.
+type eventFrames struct {
+	f    *frameRW
+	raws [][]byte
+	size int
+	sent int
+}
+
+func (b *eventFrames) add(raw []byte) error {
+	b.raws = append(b.raws, raw)
+	b.f.evBytes += len(raw)
+	b.size += len(raw)
+	if len(b.raws) == eventsPerFrame || b.size >= frameEventBytes {
+		return b.flush()
+	}
+	return nil
+}
+
+func (b *eventFrames) flush() error {
+	if len(b.raws) == 0 {
+		return nil
+	}
+	err := b.f.write(frameEvents, encodeEvents(b.raws))
+	b.sent += len(b.raws)
+	b.raws, b.size = b.raws[:0], 0
+	return err
+}
+
 // sendEvents writes the raw bytes of ids, in frames of eventsPerFrame.
 func (n *Node) sendEvents(ctx context.Context, f *frameRW, ids []crdt.ID) (int, error) {
-	sent, batchBytes := 0, 0
-	batch := make([][]byte, 0, eventsPerFrame)
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		err := f.write(frameEvents, encodeEvents(batch))
-		sent += len(batch)
-		batch = batch[:0]
-		return err
-	}
+	b := &eventFrames{f: f}
 	for _, id := range ids {
 		raw, err := n.store.GetEvent(ctx, id)
 		if err != nil {
 			continue // deleted meanwhile (a replaced document)
 		}
-		batch = append(batch, raw)
-		f.evBytes += len(raw)
-		batchBytes += len(raw)
-		if len(batch) == eventsPerFrame || batchBytes >= frameEventBytes {
-			batchBytes = 0
-			if err := flush(); err != nil {
-				return sent, err
-			}
+		if err := b.add(raw); err != nil {
+			return b.sent, err
 		}
 	}
-	return sent, flush()
+	return b.sent, b.flush()
+}
+
+// pusher loads the events a responder pushes with one reconciliation reply
+// (SPEC.md §8.6): recon asks it item by item, and it accepts while the
+// event is still stored and the reply's budget lasts.
+type pusher struct {
+	ctx   context.Context
+	store *Store
+	raws  map[recon.ID][]byte
+	bytes int
+}
+
+func (p *pusher) push(id recon.ID) bool {
+	if _, ok := p.raws[id]; ok {
+		return true
+	}
+	if len(p.raws) >= pushLimit.events || p.bytes >= pushLimit.bytes {
+		return false
+	}
+	raw, err := p.store.GetEvent(p.ctx, crdt.ID(id))
+	if err != nil {
+		return false // deleted meanwhile: named by ID instead
+	}
+	p.raws[id] = raw
+	p.bytes += len(raw)
+	return true
+}
+
+// send writes the events of ids (the reply's TakePushed) and forgets the
+// rest of what it loaded.
+func (p *pusher) send(f *frameRW, ids []recon.ID) (int, error) {
+	b := &eventFrames{f: f}
+	for _, id := range ids {
+		raw, ok := p.raws[id]
+		if !ok {
+			return b.sent, fmt.Errorf("node: pushed event %x was not loaded", id[:8])
+		}
+		if err := b.add(raw); err != nil {
+			return b.sent, err
+		}
+	}
+	clear(p.raws)
+	p.bytes = 0
+	return b.sent, b.flush()
 }
 
 // receiveEvents ingests one Events frame on the loop: the batch is sorted
 // so that coop events come first (SPEC.md §8.6), checked, written with one
-// fsync, then applied.
-func (n *Node) receiveEvents(ctx context.Context, f *frameRW, body []byte, from peer.ID) (int, error) {
+// fsync, then applied. It returns the number of events in the frame and
+// the reconciliation items of those that decode.
+func (n *Node) receiveEvents(ctx context.Context, f *frameRW, body []byte, from peer.ID) (int, []recon.Item, error) {
 	raws, err := decodeEvents(body)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	for _, r := range raws {
 		f.evBytes += len(r)
@@ -350,9 +514,11 @@ func (n *Node) receiveEvents(ctx context.Context, f *frameRW, body []byte, from 
 	}
 	evs := make([]*crdt.Event, len(items))
 	byID := map[crdt.ID][]byte{}
+	ritems := make([]recon.Item, len(items))
 	for i, it := range items {
 		evs[i] = it.e
 		byID[it.e.ID] = it.raw
+		ritems[i] = recon.Item{Time: uint64(max(it.e.Wall, 0)), ID: recon.ID(it.e.ID)}
 	}
 	sortForApply(evs)
 	err = n.do(ctx, func() error {
@@ -387,5 +553,5 @@ func (n *Node) receiveEvents(ctx context.Context, f *frameRW, body []byte, from 
 		n.stats.SyncEventsIn += len(raws)
 		return nil
 	})
-	return len(raws), err
+	return len(raws), ritems, err
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
@@ -27,6 +28,11 @@ type SyncReport struct {
 	// the SPEC.md §8 target; the rest of the bytes is sync overhead.
 	EventBytes int `json:"event_bytes"`
 	Items      int `json:"items"` // events in scope on this side
+	// Pushed is how many of EventsIn the responder pushed with its
+	// reconciliation replies; Wanted how many events were then requested
+	// by ID (SPEC.md §8.6).
+	Pushed int `json:"pushed"`
+	Wanted int `json:"wanted"`
 }
 
 // Sync runs one catch-up session with p now and reports its cost.
@@ -99,25 +105,47 @@ func (n *Node) syncWith(ctx context.Context, p peer.ID) (rep SyncReport, err err
 	if err := f.write(frameRecon, msg); err != nil {
 		return rep, err
 	}
+	// reconciliation: the responder answers each message with the events
+	// it pushes, then its reply (SPEC.md §8.6)
 	for done := false; !done; {
 		typ, body, err := f.read()
 		if err != nil {
 			return rep, err
 		}
-		if typ != frameRecon {
-			return rep, fmt.Errorf("%w: want recon, got frame %d", ErrSyncProtocol, typ)
-		}
-		msg, done, err = ini.Next(body)
-		if err != nil {
-			return rep, err
-		}
-		if !done {
-			if err := f.write(frameRecon, msg); err != nil {
+		switch typ {
+		case frameEvents:
+			k, items, err := n.receiveEvents(ctx, f, body, p)
+			rep.EventsIn += k
+			rep.Pushed += k
+			if err != nil {
 				return rep, err
 			}
+			if err := ini.AddPushed(items...); err != nil {
+				return rep, fmt.Errorf("%w: pushed events: %w", ErrSyncProtocol, err)
+			}
+		case frameRecon:
+			msg, done, err = ini.Next(body)
+			if err != nil {
+				return rep, fmt.Errorf("%w: %w", ErrSyncProtocol, err)
+			}
+			if !done {
+				if err := f.write(frameRecon, msg); err != nil {
+					return rep, err
+				}
+			}
+		default:
+			return rep, fmt.Errorf("%w: want recon or events, got frame %d", ErrSyncProtocol, typ)
 		}
 	}
 	have, need := toIDs(ini.Have()), toIDs(ini.Need())
+	rep.Wanted = len(need)
+	// only what the responder needs: it declared no interest (SPEC.md
+	// §8.6.2), so order events go to followers of the orders topic and to
+	// the order's parties, as party push does (§10.4)
+	follower := slices.Contains(n.gossip.topicPeers(protocol.TopicOrders(in.coop)), p)
+	if err := n.do(ctx, func() error { have = n.neededBy(p, follower, have); return nil }); err != nil {
+		return rep, err
+	}
 	if rep.EventsOut, err = n.sendEvents(ctx, f, have); err != nil {
 		return rep, err
 	}
@@ -138,7 +166,7 @@ func (n *Node) syncWith(ctx context.Context, p peer.ID) (rep SyncReport, err err
 		}
 		switch typ {
 		case frameEvents:
-			k, err := n.receiveEvents(ctx, f, body, p)
+			k, _, err := n.receiveEvents(ctx, f, body, p)
 			rep.EventsIn += k
 			if err != nil {
 				return rep, err
@@ -175,8 +203,10 @@ func (n *Node) handleSync(s network.Stream) {
 	f := &frameRW{r: bufio.NewReader(s), w: s}
 	if err := n.respond(ctx, f, from); err != nil {
 		n.log.Debug("sync responder", "peer", from, "err", err)
+		// the Error frame, then a close that delivers it (a reset may
+		// discard it on the way)
 		_ = f.write(frameError, []byte(err.Error()))
-		_ = s.Reset()
+		_ = s.Close()
 	}
 	_ = n.do(context.Background(), func() error {
 		n.stats.SyncBytesIn += f.in
@@ -211,7 +241,11 @@ func (n *Node) respond(ctx context.Context, f *frameRW, from peer.ID) error {
 	if err != nil {
 		return err
 	}
-	rs := recon.NewResponder(set, recon.Options{})
+	// the events a reply settles as lacking on the initiator's side travel
+	// right before it, instead of waiting for a Want (SPEC.md §8.6)
+	push := &pusher{ctx: ctx, store: n.store, raws: map[recon.ID][]byte{}}
+	rs := recon.NewResponder(set, recon.Options{Push: push.push})
+	var wanted []crdt.ID
 	for {
 		typ, body, err := f.read()
 		if err != nil {
@@ -221,26 +255,38 @@ func (n *Node) respond(ctx context.Context, f *frameRW, from peer.ID) error {
 		case frameRecon:
 			reply, _, err := rs.Respond(body)
 			if err != nil {
+				return fmt.Errorf("%w: %w", ErrSyncProtocol, err)
+			}
+			sent, err := push.send(f, rs.TakePushed())
+			_ = n.do(ctx, func() error { n.stats.SyncEventsOut += sent; return nil })
+			if err != nil {
 				return err
 			}
 			if err := f.write(frameRecon, reply); err != nil {
 				return err
 			}
 		case frameEvents:
-			if _, err := n.receiveEvents(ctx, f, body, from); err != nil {
+			if _, _, err := n.receiveEvents(ctx, f, body, from); err != nil {
 				return err
 			}
 		case frameWant:
+			// served after Done: the initiator may still be writing, and
+			// writing back meanwhile could fill both directions of the
+			// stream at once (SPEC.md §8.6)
 			ids, err := decodeIDs(body)
 			if err != nil {
 				return err
 			}
-			sent, err := n.sendEvents(ctx, f, ids)
+			if len(wanted)+len(ids) > max(len(items), wantPerFrame) {
+				return fmt.Errorf("%w: %d events wanted, %d in scope", ErrSyncProtocol, len(wanted)+len(ids), len(items))
+			}
+			wanted = append(wanted, ids...)
+		case frameDone:
+			sent, err := n.sendEvents(ctx, f, wanted)
 			_ = n.do(ctx, func() error { n.stats.SyncEventsOut += sent; return nil })
 			if err != nil {
 				return err
 			}
-		case frameDone:
 			return f.write(frameDone, nil)
 		default:
 			return fmt.Errorf("%w: unexpected frame %d", ErrSyncProtocol, typ)

@@ -13,7 +13,9 @@
 //     of its body, SPEC.md §3.2) cannot be changed by re-encoding it;
 //   - one signature rule: Ed25519 over a domain-separated ID (SPEC.md §3.3),
 //     so a signature made for an event can never be replayed as anything
-//     else;
+//     else, verified under ZIP-215 rules, so that every node, checking
+//     signatures one by one (Decode) or in batches (DecodeBatch), accepts
+//     exactly the same ones;
 //   - one admission function, Validate, that is pure (bytes, the caller's
 //     clock, a mode and a read-only view of state in; a verdict out), so
 //     gossip validators, sync and the local publisher decide alike and the

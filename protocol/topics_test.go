@@ -9,15 +9,22 @@ import (
 
 func TestTopics(t *testing.T) {
 	coop := testID("coop")
-	hex := coop.String()
-	if got, want := TopicCoop(coop), "/coopnode/1/"+hex+"/coop"; got != want {
-		t.Errorf("TopicCoop = %q, want %q", got, want)
+	hex := coop.String()[:16] // SPEC.md §10.1: the first 64 bits
+	for _, c := range []struct{ got, want string }{
+		{TopicCoop(coop), "/cn/1/" + hex + "/c"},
+		{TopicCatalog(coop), "/cn/1/" + hex + "/m"},
+		{TopicOrders(coop), "/cn/1/" + hex + "/o"},
+		{TopicTracking(coop), "/cn/1/" + hex + "/t"},
+	} {
+		if c.got != c.want {
+			t.Errorf("topic = %q, want %q", c.got, c.want)
+		}
+		if len(c.got) != 24 {
+			t.Errorf("topic %q is %d bytes, want 24", c.got, len(c.got))
+		}
 	}
-	if got, want := TopicCatalog(coop), "/coopnode/1/"+hex+"/catalog"; got != want {
-		t.Errorf("TopicCatalog = %q, want %q", got, want)
-	}
-	if got, want := TopicOrders(coop), "/coopnode/1/"+hex+"/orders"; got != want {
-		t.Errorf("TopicOrders = %q, want %q", got, want)
+	if PushProtocolID != "/coopnode/push/1" {
+		t.Errorf("PushProtocolID = %q", PushProtocolID)
 	}
 	if SyncProtocolID != "/coopnode/sync/1" {
 		t.Errorf("SyncProtocolID = %q", SyncProtocolID)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/coopnode/coopnode/crdt"
+	"github.com/hdevalence/ed25519consensus"
 )
 
 // Live tracking (SPEC.md §16.11). A courier's position is not an event: it
@@ -43,8 +44,9 @@ var ErrBadTrack = errors.New("protocol: bad track message")
 
 const trackDomain = "coopnode/track/v1\x00"
 
-// TopicTracking is the coop's topic for Track messages.
-func TopicTracking(coop crdt.ID) string { return TopicPrefix + coop.String() + "/track" }
+// TopicTracking is the coop's topic for Track messages, "…/t" (SPEC.md
+// §10.1, §16.11).
+func TopicTracking(coop crdt.ID) string { return topicBase(coop) + "t" }
 
 // SealTrack encodes and signs a Track: wire = [body bstr, sig bstr 64],
 // the signature over trackDomain || SHA-256(body).
@@ -89,7 +91,9 @@ func OpenTrack(raw []byte) (*Track, error) {
 		return nil, fmt.Errorf("%w: missing fields", ErrBadTrack)
 	}
 	h := sha256.Sum256(parts[0])
-	if !ed25519.Verify(ed25519.PublicKey(t.Courier[:]), append([]byte(trackDomain), h[:]...), parts[1]) {
+	// ZIP-215 rules, as for events (SPEC.md §3.3): every node must judge a
+	// signature alike, and one rule for everything signed keeps it simple.
+	if !ed25519consensus.Verify(ed25519.PublicKey(t.Courier[:]), append([]byte(trackDomain), h[:]...), parts[1]) {
 		return nil, fmt.Errorf("%w: %w", ErrBadTrack, ErrBadSignature)
 	}
 	return &t, nil

@@ -179,17 +179,28 @@ func (r Result) String() string {
 //     answers an unknown status gives Ignore internal.
 func Validate(raw []byte, now int64, mode Mode, view View) Result {
 	e, err := Decode(raw)
-	if err != nil {
-		return Result{Verdict: Reject, Reason: ReasonOf(err), Err: err}
+	return ValidateDecoded(e, err, now, mode, view)
+}
+
+// ValidateDecoded is Validate for bytes already decoded and verified: given
+// what Decode or DecodeBatch returned for them (an event, or the error), it
+// returns the Result Validate would return for the bytes, without verifying
+// the signature again. A decoding error is a Reject with the error's Reason;
+// an event goes through Check. Nodes use it after DecodeBatch: verify a
+// frame's signatures in one batch, then check and fold the events one by
+// one, each against the state the ones before it left.
+func ValidateDecoded(e *crdt.Event, decodeErr error, now int64, mode Mode, view View) Result {
+	if decodeErr != nil {
+		return Result{Verdict: Reject, Reason: ReasonOf(decodeErr), Err: decodeErr}
 	}
 	return Check(e, now, mode, view)
 }
 
 // Check runs the part of Validate that follows decoding: the clock checks
-// and the view's Precheck. e MUST come from Decode (or Seal) of the bytes at
-// hand, which verified its signature; nodes use it to verify each message
-// once although they look at it twice (in the gossip validator and when
-// they ingest it).
+// and the view's Precheck. e MUST come from Decode, DecodeBatch or Seal of
+// the bytes at hand, which verified its signature; nodes use it to verify
+// each message once although they look at it twice (in the gossip
+// validator and when they ingest it).
 func Check(e *crdt.Event, now int64, mode Mode, view View) Result {
 	if e == nil {
 		return Result{Verdict: Reject, Reason: ReasonMalformed, Err: fmt.Errorf("%w: no event", ErrMalformed)}

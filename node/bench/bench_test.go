@@ -49,6 +49,48 @@ func TestBuildGraph(t *testing.T) {
 	}
 }
 
+// TestBuildRoleGraph: followers form a connected core of degree about k,
+// every leaf has leafLinks distinct followers and no leaf neighbour, and
+// the whole graph is connected (SPEC.md §10.4).
+func TestBuildRoleGraph(t *testing.T) {
+	for _, n := range []int{6, 20, 100, 301} {
+		follower := make([]bool, n)
+		nf := 0
+		for i := range n {
+			if i == 0 || i%3 == 1 {
+				follower[i], nf = true, nf+1
+			}
+		}
+		g := buildRoleGraph(follower, 8, 2, rand.New(rand.NewSource(int64(n))))
+		if _, _, ok := g.floors(); !ok {
+			t.Fatalf("n=%d: graph not connected", n)
+		}
+		core := 0
+		for i, ns := range g.adj {
+			seen := map[int]bool{}
+			leafNbrs := 0
+			for _, j := range ns {
+				if seen[j] || j == i {
+					t.Fatalf("n=%d: node %d has a repeated or self link", n, i)
+				}
+				seen[j] = true
+				if !follower[j] {
+					leafNbrs++
+				}
+			}
+			switch {
+			case !follower[i] && (len(ns) != 2 || leafNbrs != 0):
+				t.Fatalf("n=%d: leaf %d has links %v", n, i, ns)
+			case follower[i]:
+				core += len(ns) - leafNbrs
+			}
+		}
+		if d := float64(core) / float64(nf); nf > 9 && (d < 7.5 || d > 8.01) {
+			t.Errorf("n=%d: core degree %.2f, want about 8", n, d)
+		}
+	}
+}
+
 func TestConfigErrors(t *testing.T) {
 	for _, c := range []Config{
 		{Nodes: 3}, {Nodes: 5000}, {Restaurants: 1, Couriers: 1, Customers: 1}, {OrdersPerMin: -1},
@@ -71,7 +113,7 @@ func TestTracerAttribution(t *testing.T) {
 	var on atomic.Bool
 	on.Store(true)
 	tr := newByteTracer(coopMsgID, &on, nil, time.Now)
-	topic := "/coopnode/1/" + strings.Repeat("ab", 32) + "/orders"
+	topic := "/cn/1/" + strings.Repeat("ab", 8) + "/o"
 	m1 := &pb.Message{Data: bytes.Repeat([]byte{1}, 300), Topic: &topic}
 	m2 := &pb.Message{Data: bytes.Repeat([]byte{2}, 200), Topic: &topic}
 	id1, id2 := coopMsgID(m1), coopMsgID(m2)

@@ -24,7 +24,18 @@ type Config struct {
 	Loopback  bool
 	Latency   time.Duration // one way, per link (mocknet); default 40 ms, negative = 0
 	Bandwidth float64       // bytes/s per link (mocknet); 0 = unlimited
-	Degree    int           // average connections per node; default 8
+	// Degree is the connections each follower of the orders topic (the
+	// relay and the couriers) keeps to other followers; default 8. With
+	// RandomGraph it is every node's average degree instead.
+	Degree int
+	// LeafLinks is the connections each leaf (a customer or a restaurant:
+	// it does not follow the orders topic, SPEC.md §10.4) keeps, each to a
+	// follower; default 2.
+	LeafLinks int
+	// RandomGraph draws one random graph of average degree Degree over
+	// all nodes, ignoring roles (how the harness connected nodes before
+	// party push).
+	RandomGraph bool
 	// MocknetLatency uses mocknet's own latency model (stop-and-wait per
 	// stream, see latency.go) instead of the harness's delay line.
 	MocknetLatency bool
@@ -50,6 +61,8 @@ type Config struct {
 	// node's defaults).
 	SyncInterval   time.Duration // anti-entropy period; 0 = node default (30 s)
 	D, Dlo, Dhi    int
+	Dlazy          int // non-mesh peers sent IHAVE per heartbeat; 0 = the node's 3
+	HistoryGossip  int // heartbeats a message is announced by IHAVE; 0 = the node's 1
 	Heartbeat      time.Duration
 	NoFloodPublish bool
 	IDontWant      int // IDONTWANT size threshold in bytes; 0 = gossipsub's 1 KiB
@@ -119,6 +132,15 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Degree < 2 {
 		bad("degree = %d, want ≥ 2", c.Degree)
+	}
+	if c.Dlazy < 0 || c.HistoryGossip < 0 || c.HistoryGossip > 5 {
+		bad("Dlazy = %d, history gossip = %d: want Dlazy ≥ 0 and history gossip 0..5", c.Dlazy, c.HistoryGossip)
+	}
+	if c.LeafLinks == 0 {
+		c.LeafLinks = 2
+	}
+	if c.LeafLinks < 1 || c.LeafLinks > 32 {
+		bad("leaf links = %d, want 1..32", c.LeafLinks)
 	}
 	if c.OrdersPerMin == 0 {
 		c.OrdersPerMin = 60

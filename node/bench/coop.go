@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/libp2p/go-libp2p/core/peer"
+
 	"github.com/coopnode/coopnode/crdt"
 	"github.com/coopnode/coopnode/node"
 	"github.com/coopnode/coopnode/protocol"
@@ -134,7 +136,18 @@ func (r *coopRun) logf(format string, a ...any) {
 func (r *coopRun) cast() {
 	cfg := r.cfg
 	n := cfg.Nodes
-	r.g = buildGraph(n, cfg.Degree, rand.New(rand.NewSource(cfg.Seed*31+7)))
+	grng := rand.New(rand.NewSource(cfg.Seed*31 + 7))
+	if cfg.RandomGraph {
+		r.g = buildGraph(n, cfg.Degree, grng)
+	} else {
+		// index 0 is the relay, then restaurants, couriers and customers
+		follower := make([]bool, n)
+		follower[0] = true
+		for i := 1 + cfg.Restaurants; i < 1+cfg.Restaurants+cfg.Couriers; i++ {
+			follower[i] = true
+		}
+		r.g = buildRoleGraph(follower, cfg.Degree, cfg.LeafLinks, grng)
+	}
 	r.fab = newFabric(cfg, n)
 	r.arr = make([]map[crdt.ID]time.Time, n)
 	r.offline, r.churned, r.busy = make([]bool, n), make([]bool, n), make([]bool, n)
@@ -169,6 +182,7 @@ func (r *coopRun) start(m *member) error {
 	cfg := r.cfg
 	opts := []node.Option{
 		node.WithKey(m.key), node.WithRole(m.role), node.WithGossipTracer(m.tr),
+		node.WithPushCounters(nil, func(_ peer.ID, raw []byte) { m.tr.recvPush(raw) }),
 		node.WithRand(rand.New(rand.NewSource(cfg.Seed*7919 + int64(m.i)))),
 		node.WithLogger(cfg.Logger.With("node", m.i, "role", string(m.role))),
 	}
@@ -192,6 +206,9 @@ func (r *coopRun) start(m *member) error {
 	}
 	if cfg.Heartbeat > 0 {
 		opts = append(opts, node.WithGossipHeartbeat(cfg.Heartbeat))
+	}
+	if cfg.Dlazy > 0 || cfg.HistoryGossip > 0 {
+		opts = append(opts, node.WithGossipLazy(cfg.Dlazy, cfg.HistoryGossip))
 	}
 	if cfg.IDontWant > 0 {
 		opts = append(opts, node.WithIDontWantThreshold(cfg.IDontWant))

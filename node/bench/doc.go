@@ -18,6 +18,13 @@
 // (node/bench_options.go: an extra gossipsub RawTracer to count bytes, and
 // a few gossip knobs), so a measured node is a production node.
 //
+// The connection graph follows SPEC.md §10.4 (buildRoleGraph): the relay
+// and the couriers, who follow the orders topic, keep Degree (8)
+// connections to each other; every customer and restaurant keeps
+// LeafLinks (2) connections, each to one of them. The baseline runs on the
+// same graph. RandomGraph draws the earlier graph instead: one random graph
+// of average degree Degree over all nodes.
+//
 // Latency is a delay line (latency.go): mocknet's own LinkOptions.Latency
 // is stop-and-wait per stream, which caps a stream at about one gossip
 // RPC per L and makes gossipsub's outbound queues overflow; that would
@@ -50,8 +57,10 @@
 //     attributed to its event; the rest (subscriptions, GRAFT/PRUNE,
 //     framing) is overhead. bytes_per_event_ratio is (bytes attributed to
 //     nodes that need the event or wrote it, plus all overhead) / (needed
-//     deliveries · S); uninterested_bytes_per_event is what the other
-//     nodes received because of an event, summed over them, per event.
+//     deliveries · S). Party-push frames (SPEC.md §10.4) count as
+//     message copies, each with its length prefix.
+//     uninterested_bytes_per_event is what the other nodes received
+//     because of an event, summed over them, per event.
 //     Sync sessions are counted separately (repair_sync_bytes). For the
 //     baseline every node needs every message; its uninterested figure
 //     uses coopnode's needs (what one topic for everything costs).
@@ -60,7 +69,9 @@
 //     events that session fetched.
 //   - apply_events_per_sec_per_core: decode, signature check, validation
 //     and fold of every event of the run into a fresh replica, on one
-//     goroutine.
+//     goroutine, in chunks of 256 events as a sync frame brings them: each
+//     chunk's signatures are checked as one batch (protocol.DecodeBatch),
+//     then each event is validated and folded in turn.
 //   - rss_mb_per_node: the process's peak resident set during the coopnode
 //     phase divided by the number of nodes: an in-process average that
 //     shares libraries and runtime, not what one phone would use.

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/libp2p/go-libp2p/core/peer"
+
 	"github.com/coopnode/coopnode/crdt"
 	"github.com/coopnode/coopnode/node"
 	"github.com/coopnode/coopnode/protocol"
@@ -36,11 +38,16 @@ func b2i(b bool) int {
 // arrived or cfg.Drain has passed.
 func (r *coopRun) drive() error {
 	r.syncBytes0 = r.syncBytes()
-	trs := make([]*byteTracer, len(r.ms))
-	for i, m := range r.ms {
-		trs[i] = m.tr
+	// the orders topic's mesh: its followers only (SPEC.md §10.1)
+	var trs []*byteTracer
+	idx := map[peer.ID]int{}
+	for _, m := range r.ms {
+		if m.role == node.RoleRelay || m.role == node.RoleCourier {
+			idx[m.n.ID()] = len(trs)
+			trs = append(trs, m.tr)
+		}
 	}
-	p50, worst, conn := meshGraph(trs, r.fab.index(), protocol.TopicOrders(r.coop)).floors()
+	p50, worst, conn := meshGraph(trs, idx, protocol.TopicOrders(r.coop)).floors()
 	r.mesh = [3]int{p50, worst, b2i(conn)}
 	cpu := startCPU()
 	r.mu.Lock()

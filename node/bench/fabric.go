@@ -74,6 +74,57 @@ func buildGraph(n, k int, rng *rand.Rand) graph {
 	return g
 }
 
+// buildRoleGraph draws the graph SPEC.md §10.4 asks nodes to keep: the
+// followers of the orders topic (follower[i]) form a connected random graph
+// of average degree close to k among themselves, and every leaf connects to
+// leafLinks distinct followers, each the less loaded of two drawn at random
+// (so no follower carries many more phones than another). Leaves are never
+// linked to each other: a phone's few connections go to nodes that have its
+// orders.
+func buildRoleGraph(follower []bool, k, leafLinks int, rng *rand.Rand) graph {
+	n := len(follower)
+	var fs []int
+	for i, f := range follower {
+		if f {
+			fs = append(fs, i)
+		}
+	}
+	core := buildGraph(len(fs), min(k, len(fs)-1), rng)
+	g := graph{adj: make([][]int, n)}
+	link := func(a, b int) {
+		g.adj[a] = append(g.adj[a], b)
+		g.adj[b] = append(g.adj[b], a)
+	}
+	for a, ns := range core.adj {
+		for _, b := range ns {
+			if a < b {
+				link(fs[a], fs[b])
+			}
+		}
+	}
+	for i := range n {
+		if follower[i] || len(fs) == 0 {
+			continue
+		}
+		picked := map[int]bool{}
+		for len(picked) < min(leafLinks, len(fs)) {
+			a, b := fs[rng.Intn(len(fs))], fs[rng.Intn(len(fs))]
+			if len(g.adj[b]) < len(g.adj[a]) || picked[a] {
+				a = b
+			}
+			if picked[a] {
+				continue
+			}
+			picked[a] = true
+			link(i, a)
+		}
+	}
+	for i := range g.adj {
+		sort.Ints(g.adj[i])
+	}
+	return g
+}
+
 func (g graph) meanDegree() float64 {
 	if len(g.adj) == 0 {
 		return 0

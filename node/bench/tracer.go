@@ -66,6 +66,7 @@ type Breakdown struct {
 	IDontWant       int64 `json:"idontwant"`
 	Other           int64 `json:"other"`       // subscriptions, GRAFT, PRUNE, framing
 	TopicNames      int64 `json:"topic_names"` // topic strings in message copies and IHAVEs
+	Push            int64 `json:"push"`        // party-push frames (SPEC.md §10.4), also in the copies above
 }
 
 func (b *Breakdown) add(o Breakdown) {
@@ -76,6 +77,7 @@ func (b *Breakdown) add(o Breakdown) {
 	b.IDontWant += o.IDontWant
 	b.Other += o.Other
 	b.TopicNames += o.TopicNames
+	b.Push += o.Push
 }
 
 func newByteTracer(idFn func(*pb.Message) string, on *atomic.Bool, raw *rawLog, now func() time.Time) *byteTracer {
@@ -147,6 +149,33 @@ func (t *byteTracer) RecvRPC(rpc *pubsub.RPC) {
 	t.overhead += total - attributed
 	t.parts.Other += total - attributed
 	t.rpcs++
+}
+
+// recvPush counts one party-push frame (SPEC.md §10.4) the node read: the
+// event and its length prefix, as a full copy of the event's message.
+func (t *byteTracer) recvPush(data []byte) {
+	if !t.on.Load() {
+		return
+	}
+	n := int64(len(data) + uvarintLen(uint64(len(data))))
+	id := t.idFn(&pb.Message{Data: data})
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	mb := t.msgs[id]
+	if mb == nil {
+		mb = &msgBytes{}
+		t.msgs[id] = mb
+	}
+	mb.bytes += n
+	if mb.copies == 0 {
+		t.parts.FirstCopies += n
+		mb.first = t.now()
+	} else {
+		t.parts.DuplicateCopies += n
+	}
+	mb.copies++
+	t.parts.Push += n
+	t.total += n
 }
 
 func (t *byteTracer) DeliverMessage(m *pubsub.Message) {

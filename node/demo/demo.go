@@ -11,7 +11,8 @@
 // and learn, each on their own node, who won. A courier who delivered
 // something goes offline, the city carries on, and the courier comes back
 // from its store and catches up in one sync session. At the end every node
-// must hold identical state hashes.
+// must hold identical state hashes for every scope it needs (customers and
+// restaurants: their own orders only, SPEC.md §10.4).
 //
 // Run prints that story as a timeline and returns a Summary with the
 // numbers: deliveries, claim conflicts, convergence, propagation latency
@@ -64,7 +65,7 @@ type Summary struct {
 	OrdersPlaced      int             `json:"orders_placed"`
 	OrdersDelivered   int             `json:"orders_delivered"`
 	ClaimConflicts    int             `json:"claim_conflicts"`    // orders on which ≥2 couriers claimed
-	ReplicasConverged bool            `json:"replicas_converged"` // every node holds identical state hashes for every scope
+	ReplicasConverged bool            `json:"replicas_converged"` // every node holds the relay's state hash for every scope it needs (SPEC.md §10.4)
 	PropagationP50Ms  float64         `json:"propagation_p50_ms"`
 	PropagationP99Ms  float64         `json:"propagation_p99_ms"`
 	Nodes             int             `json:"nodes"`

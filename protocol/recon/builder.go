@@ -247,35 +247,72 @@ func (b *builder) diff(upper Bound, upperIdx int, in *Range) {
 		bm, li := lackSizes(r.Entries, r.Lack)
 		r.LackBitmap = bm < li
 	}
-	// How many unmatched IDs fit? Measure the range without them.
+	// Which unmatched items fit, and how: an item the caller pushes (or
+	// pushed earlier in the session) costs no bytes here, one named by ID
+	// 32. Measure the range without them, allowing for the bound, the ID
+	// count and the pushed count to grow.
+	e := b.e
 	r.Count = uint64(upperIdx - b.posIdx)
-	base := rangeSize(&r, b.prevT) + 44 + 10 // worst-case bound and count growth
-	q := len(unmatched)
-	if room := b.roomFor(base + 32*min(q, 1)); base+32*q > room {
-		q = (room - base) / 32
-		if q < 1 {
+	r.Mode = ModeDiffPush
+	base := rangeSize(&r, b.prevT) + 44 + 10 + 10
+	r.Mode = ModeDiff
+	room := b.roomFor(base + 32*min(len(unmatched), 1))
+	if base > room {
+		b.overflow()
+		return
+	}
+	var listed, pushed, fresh []ID
+	cut := len(unmatched)
+	for j, i := range unmatched {
+		id := s.At(i).ID
+		if _, ok := e.pushed[id]; ok {
+			pushed = append(pushed, id)
+			continue
+		}
+		if e.opt.Push != nil && e.opt.Push(id) {
+			pushed = append(pushed, id)
+			fresh = append(fresh, id)
+			continue
+		}
+		if base+32*(len(listed)+1) > room {
+			cut = j
+			break
+		}
+		listed = append(listed, id)
+	}
+	if cut < len(unmatched) {
+		if cut == 0 {
 			b.overflow()
 			return
 		}
 		// Cut just before the first unmatched item that does not fit.
-		upperIdx = unmatched[q]
+		upperIdx = unmatched[cut]
 		upper = boundBetween(s.At(upperIdx-1), s.At(upperIdx))
 		r.Upper = upper
 	}
 	acc := s.Digest(b.posIdx, upperIdx)
-	r.Count, r.FP = acc.Count, acc.Fingerprint(&b.e.salt)
-	r.IDs = make([]ID, q)
-	for j := 0; j < q; j++ {
-		r.IDs[j] = s.At(unmatched[j]).ID
+	r.Count, r.FP = acc.Count, acc.Fingerprint(&e.salt)
+	r.IDs = listed
+	if len(pushed) > 0 {
+		r.Mode, r.Pushed = ModeDiffPush, uint64(len(pushed))
 	}
 	b.add(r, upperIdx)
 	if b.full {
-		return // did not fit after all; nothing was promised
+		// did not fit after all: nothing is promised, and nothing reported
+		// pushed (the caller sends only what TakePushed lists)
+		return
 	}
-	for _, id := range r.IDs {
-		b.e.addHave(id)
+	for _, id := range fresh {
+		e.pushed[id] = struct{}{}
+		e.pushOut = append(e.pushOut, id)
 	}
-	if q < len(unmatched) {
+	for _, id := range listed {
+		e.addHave(id)
+	}
+	for _, id := range pushed {
+		e.addHave(id)
+	}
+	if cut < len(unmatched) {
 		b.overflow()
 	}
 }

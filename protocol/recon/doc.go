@@ -1,6 +1,5 @@
 // Package recon is coopnode's catch-up sync: range-based set reconciliation
-// of event IDs between two peers over a direct stream (SPEC-sync.md, to be
-// SPEC.md §8).
+// of event IDs between two peers over a direct stream (SPEC.md §8).
 //
 // Why it exists: gossipsub only delivers events to nodes that are online
 // when they are published. A node that was offline, or lost messages, must
@@ -9,8 +8,11 @@
 // event ever made; this package finds the differences for a cost that
 // depends on the number of differences, not on the history: after missing
 // d recent events, one or two round trips and about 2 KB + 40 bytes per
-// difference of ID and fingerprint traffic. The events themselves are then
-// shipped by the node (have-list/need-list), outside this package.
+// difference of ID and fingerprint traffic. The events themselves are
+// shipped by the node, outside this package: a responder with Options.Push
+// delivers the ones its replies find missing before each reply (DiffPush,
+// no ID sent; the initiator learns of them through AddPushed), and the
+// rest travel by have-list/need-list after the reconciliation.
 //
 // The method is that of Negentropy (hoytech/negentropy, used by strfry for
 // Nostr): items are (timestamp, 32-byte ID) pairs in (time, ID) order; a
@@ -38,6 +40,10 @@
 //   - Fingerprints are salted per session: SHA-256(salt, sum of IDs mod
 //     2^256, count) truncated to 16 bytes, computed in O(log n) from prefix
 //     sums (SortedSet).
+//   - With a transport that carries events, the responder pushes what a
+//     Diff shows missing instead of naming it, and counts it in the Diff
+//     (mode DiffPush); the initiator checks the count and the fingerprint
+//     against the events that arrived.
 //   - The initiator reports what it found to the responder (the IDs the
 //     responder lacks) in its next messages and a final one-way Done, so
 //     both sides end knowing both directions of the difference.

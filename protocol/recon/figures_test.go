@@ -15,6 +15,9 @@ type figure struct {
 	rounds int
 	bytes  int
 	ab, ba int
+	// with a responder that pushes what the initiator lacks (SPEC.md
+	// §8.4 DiffPush): bytes R->I and round trips
+	baPush, roundsPush int
 }
 
 func measure(tb testing.TB, kind string, n, d int, hint bool, seed int64) figure {
@@ -31,11 +34,22 @@ func measure(tb testing.TB, kind string, n, d int, hint bool, seed int64) figure
 	if err := checkResult(a, b, r); err != nil {
 		tb.Fatalf("%s n=%d d=%d: %v", kind, n, d, err)
 	}
-	return figure{kind: kind, n: n, d: d, hint: hint, rounds: r.rounds, bytes: r.bytes(), ab: r.bytesAB, ba: r.bytesBA}
+	rp, err := runSync(a, b, oa, Options{Push: func(ID) bool { return true }}, 200)
+	if err == nil {
+		err = checkResult(a, b, rp)
+	}
+	if err != nil {
+		tb.Fatalf("%s n=%d d=%d push: %v", kind, n, d, err)
+	}
+	if rp.bytesAB != r.bytesAB {
+		tb.Fatalf("%s n=%d d=%d: push changed the initiator's messages (%d vs %d bytes)", kind, n, d, rp.bytesAB, r.bytesAB)
+	}
+	return figure{kind: kind, n: n, d: d, hint: hint, rounds: r.rounds, bytes: r.bytes(), ab: r.bytesAB, ba: r.bytesBA,
+		baPush: rp.bytesBA, roundsPush: rp.rounds}
 }
 
 // TestFigures measures round trips and reconciliation bytes for the
-// catch-up table of SPEC-sync.md §7 and checks the targets for the recent
+// catch-up table of SPEC.md §8.10 and checks the targets for the recent
 // cases: at most 2 round trips and 2 KB + 40 bytes per difference.
 // The figures are logged (go test -run Figures -v).
 func TestFigures(t *testing.T) {
@@ -59,6 +73,11 @@ func TestFigures(t *testing.T) {
 				if c.kind != "scattered" && c.hint && (f.rounds > 2 || f.bytes > budget) {
 					t.Errorf("%s n=%d d=%d hint: %d rounds, %d bytes; target <= 2 rounds, <= %d bytes", c.kind, n, d, f.rounds, f.bytes, budget)
 				}
+				// Pushing saves the 32-byte ID of every missed item and
+				// costs no round trip.
+				if f.roundsPush != f.rounds || f.baPush > f.ba-31*d {
+					t.Errorf("%s n=%d d=%d: push: %d rounds, %d bytes R->I; without: %d rounds, %d bytes", c.kind, n, d, f.roundsPush, f.baPush, f.rounds, f.ba)
+				}
 			}
 		}
 	}
@@ -67,8 +86,8 @@ func TestFigures(t *testing.T) {
 
 func figureTable(rows []figure) string {
 	var sb strings.Builder
-	sb.WriteString("| scenario | hint | n | d | round trips | bytes I->R | bytes R->I | total | bytes/diff |\n")
-	sb.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	sb.WriteString("| scenario | hint | n | d | round trips | bytes I->R | bytes R->I | total | bytes/diff | R->I push | total push | bytes/diff push |\n")
+	sb.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, f := range rows {
 		diffs := f.d
 		if f.kind == "recent" {
@@ -78,8 +97,9 @@ func figureTable(rows []figure) string {
 		if f.hint {
 			h = "yes"
 		}
-		fmt.Fprintf(&sb, "| %s | %s | %d | %d | %d | %d | %d | %d | %.1f |\n",
-			f.kind, h, f.n, f.d, f.rounds, f.ab, f.ba, f.bytes, float64(f.bytes)/float64(diffs))
+		fmt.Fprintf(&sb, "| %s | %s | %d | %d | %d | %d | %d | %d | %.1f | %d | %d | %.1f |\n",
+			f.kind, h, f.n, f.d, f.rounds, f.ab, f.ba, f.bytes, float64(f.bytes)/float64(diffs),
+			f.baPush, f.ab+f.baPush, float64(f.ab+f.baPush)/float64(diffs))
 	}
 	return sb.String()
 }

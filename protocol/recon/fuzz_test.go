@@ -33,8 +33,14 @@ func fuzzSets(tb testing.TB) (a, b *SortedSet) {
 
 // transcript returns every message of a session between a and b.
 func transcript(tb testing.TB, a, b *SortedSet, oa Options) [][]byte {
+	return transcriptWith(tb, a, b, oa, Options{})
+}
+
+// transcriptWith is transcript with responder options; items a pushing
+// responder reports are handed to the initiator as a session delivers them.
+func transcriptWith(tb testing.TB, a, b *SortedSet, oa, ob Options) [][]byte {
 	in := NewInitiator(a, oa)
-	rs := NewResponder(b, Options{})
+	rs := NewResponder(b, ob)
 	msg, err := in.Initiate()
 	if err != nil {
 		tb.Fatal(err)
@@ -50,11 +56,27 @@ func transcript(tb testing.TB, a, b *SortedSet, oa Options) [][]byte {
 			return out
 		}
 		out = append(out, reply)
+		for _, id := range rs.TakePushed() {
+			if err := in.AddPushed(b.At(indexOf(b, id))); err != nil {
+				tb.Fatal(err)
+			}
+		}
 		if msg, _, err = in.Next(reply); err != nil {
 			tb.Fatal(err)
 		}
 	}
 }
+
+func indexOf(s *SortedSet, id ID) int {
+	for i, it := range s.Items() {
+		if it.ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+func pushAll(ID) bool { return true }
 
 func isSentinel(err error) bool {
 	for _, s := range []error{ErrMalformed, ErrTooLarge, ErrVersion, ErrProtocol, ErrState} {
@@ -93,6 +115,10 @@ func FuzzDecodeMessage(f *testing.F) {
 	for _, m := range tr {
 		f.Add(m)
 	}
+	trp := transcriptWith(f, a, b, oa, Options{Push: pushAll})
+	for _, m := range trp {
+		f.Add(m)
+	}
 	if sm, err := sampleMessage().Encode(); err == nil {
 		f.Add(sm)
 	}
@@ -107,6 +133,20 @@ func FuzzDecodeMessage(f *testing.F) {
 	}
 	in2 := in1.clone()
 	if _, _, err := in2.Next(tr[1]); err != nil {
+		f.Fatal(err)
+	}
+	// An initiator that received pushed events (every item it lacks), and
+	// a pushing responder in its second round.
+	in1p := in1.clone()
+	for _, it := range b.Items() {
+		if !a.Has(it) {
+			if err := in1p.AddPushed(it); err != nil {
+				f.Fatal(err)
+			}
+		}
+	}
+	rs2p := NewResponder(b, Options{FrameLimit: MinFrameLimit, Push: pushAll})
+	if _, _, err := rs2p.Respond(trp[0]); err != nil {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -134,12 +174,19 @@ func FuzzDecodeMessage(f *testing.F) {
 
 		out, _, err = in2.clone().Next(data)
 		checkOutput(t, "initiator round 2", out, err)
+
+		out, _, err = in1p.clone().Next(data)
+		checkOutput(t, "initiator with pushed items", out, err)
+
+		out, _, err = rs2p.clone().Respond(data)
+		checkOutput(t, "pushing responder round 2", out, err)
 	})
 }
 
 func (e engine) clone() engine {
 	e.have, e.need = slices.Clone(e.have), slices.Clone(e.need)
 	e.haveSet, e.needSet = maps.Clone(e.haveSet), maps.Clone(e.needSet)
+	e.pushed, e.pushOut = maps.Clone(e.pushed), slices.Clone(e.pushOut)
 	return e
 }
 
@@ -147,6 +194,7 @@ func (in *Initiator) clone() *Initiator {
 	c := *in
 	c.engine = in.engine.clone()
 	c.lists = slices.Clone(in.lists)
+	c.got = slices.Clone(in.got)
 	return &c
 }
 
@@ -174,6 +222,11 @@ func TestWriteFuzzSeeds(t *testing.T) {
 	for i, m := range tr {
 		seeds[fmt.Sprintf("session-%d", i)] = m
 	}
+	for i, m := range transcriptWith(t, a, b, Options{Salt: &testSalt, Since: a.At(a.Len() - 40).Time}, Options{Push: pushAll}) {
+		seeds[fmt.Sprintf("session-push-%d", i)] = m
+	}
+	exp := transcriptWith(t, ex1, ex2, exampleOptions, Options{Push: pushAll})
+	seeds["example-push-reply"] = exp[1]
 	dir := filepath.Join("testdata", "fuzz", "FuzzDecodeMessage")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)

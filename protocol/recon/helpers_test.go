@@ -14,16 +14,26 @@ type syncResult struct {
 	bytesAB, bytesBA int // initiator->responder, responder->initiator
 	aHave, aNeed     []ID
 	bHave, bNeed     []ID
+	aPushed          []ID // items the responder pushed (ob.Push set)
 }
 
 func (r syncResult) bytes() int { return r.bytesAB + r.bytesBA }
 
 // runSync runs a whole session between an initiator over a and a responder
-// over b, failing after maxMsgs messages.
+// over b, failing after maxMsgs messages. With ob.Push set, the items each
+// reply pushes are handed to the initiator before the reply, as a sync
+// session delivers their events.
 func runSync(a, b Set, oa, ob Options, maxMsgs int) (syncResult, error) {
 	in := NewInitiator(a, oa)
 	rs := NewResponder(b, ob)
 	var res syncResult
+	var byID map[ID]Item
+	if ob.Push != nil {
+		byID = make(map[ID]Item, b.Len())
+		for i := range b.Len() {
+			byID[b.At(i).ID] = b.At(i)
+		}
+	}
 	msg, err := in.Initiate()
 	if err != nil {
 		return res, err
@@ -44,6 +54,16 @@ func runSync(a, b Set, oa, ob Options, maxMsgs int) (syncResult, error) {
 		res.rounds++
 		res.msgs++
 		res.bytesBA += len(reply)
+		for _, id := range rs.TakePushed() {
+			it, ok := byID[id]
+			if !ok {
+				return res, fmt.Errorf("responder pushed an item it does not hold")
+			}
+			if err := in.AddPushed(it); err != nil {
+				return res, err
+			}
+			res.aPushed = append(res.aPushed, id)
+		}
 		var idone bool
 		msg, idone, err = in.Next(reply)
 		if err != nil {
@@ -85,11 +105,12 @@ func sameIDs(got, want []ID) bool {
 // checkResult verifies that both sides learned exactly the differences.
 func checkResult(a, b *SortedSet, r syncResult) error {
 	ab, ba := minus(a, b), minus(b, a)
+	got := append(slices.Clone(r.aNeed), r.aPushed...) // disjoint: checked by sameIDs
 	switch {
 	case !sameIDs(r.aHave, ab):
 		return fmt.Errorf("initiator have: got %d, want %d", len(r.aHave), len(ab))
-	case !sameIDs(r.aNeed, ba):
-		return fmt.Errorf("initiator need: got %d, want %d", len(r.aNeed), len(ba))
+	case !sameIDs(got, ba):
+		return fmt.Errorf("initiator need+pushed: got %d+%d, want %d", len(r.aNeed), len(r.aPushed), len(ba))
 	case !sameIDs(r.bHave, ba):
 		return fmt.Errorf("responder have: got %d, want %d", len(r.bHave), len(ba))
 	case !sameIDs(r.bNeed, ab):

@@ -5,7 +5,7 @@ import (
 	"io"
 )
 
-// Defaults and limits of Options (SPEC-sync.md §5).
+// Defaults and limits of Options (SPEC.md §8.7).
 const (
 	DefaultShortIDLen = 8
 	DefaultBranch     = 16
@@ -35,7 +35,8 @@ const (
 
 // Options tune a session. The zero value is valid; each zero field takes
 // its default. Only the initiator's Since, ShortIDLen, SmallSet, Tail,
-// MaxTail and Salt matter; FrameLimit and Branch apply to both sides.
+// MaxTail and Salt matter, and only the responder's Push; FrameLimit and
+// Branch apply to both sides.
 type Options struct {
 	// Since is the initiator's "last seen" hint: the time up to which it
 	// believes it was in sync (in coopnode: the wall-clock ms when it went
@@ -76,6 +77,16 @@ type Options struct {
 
 	// Rand is the source of the session salt (default crypto/rand).
 	Rand io.Reader
+
+	// Push (responder only), if set, lets the responder deliver items the
+	// initiator lacks itself instead of naming them by ID (SPEC.md §8.4,
+	// mode DiffPush). It is called once per item the reply is about to
+	// report, in order, and returns whether the caller will deliver that
+	// item's event to the initiator before the reply; Responder.TakePushed
+	// then lists the items the reply counts as pushed. It may refuse (an
+	// event no longer stored, a budget spent): the item is then named by
+	// ID. nil: never push (plain Diffs only).
+	Push func(ID) bool
 }
 
 func (o Options) normalized() Options {

@@ -106,6 +106,12 @@ func genCase(tb testing.TB, rng *rand.Rand) propCase {
 	c := propCase{a: mustSet(tb, ai), b: mustSet(tb, bi)}
 	c.oa = randOptions(rng)
 	c.ob = randOptions(rng)
+	if rng.Intn(2) == 0 {
+		// the responder pushes all, some or none of what the initiator lacks
+		accept := []float64{1, 0.5, 0}[rng.Intn(3)]
+		prng := rand.New(rand.NewSource(rng.Int63()))
+		c.ob.Push = func(ID) bool { return prng.Float64() < accept }
+	}
 	switch rng.Intn(4) {
 	case 0:
 		if n > 0 {

@@ -28,6 +28,8 @@ type engine struct {
 	need      []ID // peer items we lack, in discovery order
 	haveSet   map[ID]struct{}
 	needSet   map[ID]struct{}
+	pushed    map[ID]struct{} // responder: items pushed in this session
+	pushOut   []ID            // responder: items pushed by the last reply
 	stats     Stats
 	err       error // sticky failure
 	done      bool
@@ -40,6 +42,7 @@ func newEngine(s Set, opt Options, initiator bool) engine {
 		initiator: initiator,
 		haveSet:   make(map[ID]struct{}),
 		needSet:   make(map[ID]struct{}),
+		pushed:    make(map[ID]struct{}),
 	}
 }
 
@@ -135,6 +138,63 @@ type Initiator struct {
 	started bool
 	sent    int       // have IDs already sent to the responder
 	lists   []pending // ID lists of the last message, awaiting Diffs
+	got     []Item    // items the responder pushed, sorted when tidy
+	tidy    bool
+}
+
+// AddPushed records items whose events the responder delivered outside the
+// reconciliation messages (pushed, SPEC.md §8.4 DiffPush). Call it for
+// every pushed event before passing Next the reply that follows them; the
+// DiffPush ranges of that reply are verified against these items. Items
+// the responder sends but no DiffPush counts are ignored.
+func (in *Initiator) AddPushed(items ...Item) error {
+	for _, it := range items {
+		if it.Time == MaxTime {
+			return fmt.Errorf("%w: pushed item with the reserved time", ErrInvalidItem)
+		}
+	}
+	in.got = append(in.got, items...)
+	in.tidy = false
+	return nil
+}
+
+// Need returns the IDs of the responder's items we lack, found so far,
+// except those it pushed (AddPushed): what remains to be requested. (A
+// range reconciled again after an overflow may first name an item by ID
+// and later push it.)
+func (in *Initiator) Need() []ID {
+	if len(in.got) == 0 {
+		return in.engine.Need()
+	}
+	got := make(map[ID]struct{}, len(in.got))
+	for _, it := range in.got {
+		got[it.ID] = struct{}{}
+	}
+	var out []ID
+	for _, id := range in.need {
+		if _, ok := got[id]; !ok {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// pushedIn returns the pushed items in [lo, hi) that are not own items.
+func (in *Initiator) pushedIn(lo, hi Bound) []Item {
+	if !in.tidy {
+		slices.SortFunc(in.got, Item.Compare)
+		in.got = slices.Compact(in.got)
+		in.tidy = true
+	}
+	i, _ := slices.BinarySearchFunc(in.got, lo, cmpItemBound)
+	var out []Item
+	for ; i < len(in.got) && cmpItemBound(in.got[i], hi) < 0; i++ {
+		it := in.got[i]
+		if j := in.set.Search(BoundOf(it)); j == in.set.Len() || in.set.At(j) != it {
+			out = append(out, it)
+		}
+	}
+	return out
 }
 
 // NewInitiator returns an initiator over s. s must not change during the
@@ -281,7 +341,7 @@ func (in *Initiator) process(b *builder, ranges []Range) error {
 			}
 		case ModeRequest:
 			b.idList(hi, hiIdx, false)
-		case ModeDiff:
+		case ModeDiff, ModeDiffPush:
 			if p >= len(lists) || lists[p].lo.Compare(lo) != 0 || hi.Compare(lists[p].hi) > 0 {
 				return fmt.Errorf("%w: Diff at range %d answers no ID list", ErrProtocol, i)
 			}
@@ -329,6 +389,13 @@ func (in *Initiator) applyDiff(b *builder, o *pending, r *Range, xIdx int) error
 			haves = append(haves, id)
 		}
 	}
+	// Items pushed earlier in the range count as the responder's, whatever
+	// the mode: with short IDs, one pushed in an earlier round may now
+	// collide with an entry, which the check below then catches.
+	got := in.pushedIn(o.lo, r.Upper)
+	for _, it := range got {
+		acc.Add(it.ID)
+	}
 	if len(r.IDs) > 0 {
 		own := make(map[ID]struct{}, o.hiIdx-o.loIdx)
 		for j := o.loIdx; j < o.hiIdx; j++ {
@@ -341,8 +408,11 @@ func (in *Initiator) applyDiff(b *builder, o *pending, r *Range, xIdx int) error
 			}
 		}
 	}
-	if acc.Count != r.Count || acc.Fingerprint(&in.salt) != r.FP {
+	if uint64(len(got)) != r.Pushed || acc.Count != r.Count || acc.Fingerprint(&in.salt) != r.FP {
 		if o.full {
+			if uint64(len(got)) != r.Pushed {
+				return fmt.Errorf("%w: Diff counts %d pushed items, %d arrived in its range", ErrProtocol, r.Pushed, len(got))
+			}
 			return fmt.Errorf("%w: Diff inconsistent with our full ID list", ErrProtocol)
 		}
 		// A short-ID collision (or a sum collision): repeat with full IDs.
@@ -387,6 +457,15 @@ func NewResponder(s Set, opt Options) *Responder {
 // Done reports whether the initiator's Done message has been processed.
 func (rs *Responder) Done() bool { return rs.done }
 
+// TakePushed returns the items that the last reply counts as pushed for
+// the first time in the session, in order, and forgets them (only with
+// Options.Push). Their events must reach the initiator before that reply.
+func (rs *Responder) TakePushed() []ID {
+	out := rs.pushOut
+	rs.pushOut = nil
+	return out
+}
+
 // Respond processes one message from the initiator. It returns the reply to
 // send, or done == true (and no reply) after the initiator's Done message.
 func (rs *Responder) Respond(msg []byte) (reply []byte, done bool, err error) {
@@ -413,6 +492,7 @@ func (rs *Responder) Respond(msg []byte) (reply []byte, done bool, err error) {
 		return nil, true, nil
 	}
 	rs.stats.Rounds++
+	rs.pushOut = nil
 	b := newBuilder(&rs.engine, 2+5)
 	if err := rs.process(b, m.Ranges); err != nil {
 		return nil, false, rs.fail(err)

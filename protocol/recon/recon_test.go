@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-// exampleSets are the sets of the worked example (SPEC-sync.md §6): items
+// exampleSets are the sets of the worked example (SPEC.md §8.9): items
 // u1..u10 at times 1000, 1010, ..., 1090 with IDs of ten equal bytes 0x11*k;
 // the initiator lacks u4, u9, u10 and has x (time 1075, ID 0xEE...) that the
 // responder lacks.
@@ -36,7 +36,7 @@ func exampleSets(tb testing.TB) (a, b *SortedSet) {
 
 var exampleOptions = Options{SmallSet: 4, Tail: 2, Salt: &[SaltSize]byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}}
 
-// exampleTranscript is the worked example of SPEC-sync.md §6, message by
+// exampleTranscript is the worked example of SPEC.md §8.9, message by
 // message in hex. TestWorkedExample keeps the two in agreement.
 const exampleTranscript = `I->R 01 01 000102030405060708090a0b0c0d0e0f 03 9b08 00 01 04 a42a376750e930ef7caa647c13c52188 15 00 01 02 3ffbc6a2c93361a2c13ce1ccd7d848d3 00 00 02 08 02 9d36cf2ba1b5caa1 dec6aaf2ef6f7dfc
 R->I 01 02 03 9b08 00 05 15 00 00 00 00 04 03 8bd9f239ccd90dc446700ad5592f4dcc 02 01 02 02 9999999999999999999999999999999999999999999999999999999999999999 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
@@ -69,7 +69,7 @@ func TestWorkedExample(t *testing.T) {
 		}
 	}
 	if got := sb.String(); got != exampleTranscript {
-		t.Errorf("transcript changed; update SPEC-sync.md §6 and exampleTranscript:\n%s", got)
+		t.Errorf("transcript changed; update SPEC.md §8.9 and exampleTranscript:\n%s", got)
 	}
 	r := syncResult{aHave: in.Have(), aNeed: in.Need(), bHave: rs.Have(), bNeed: rs.Need()}
 	if err := checkResult(a, b, r); err != nil {
@@ -77,6 +77,66 @@ func TestWorkedExample(t *testing.T) {
 	}
 	if st := in.Stats(); st.Rounds != 2 || st.MessagesSent != 3 {
 		t.Errorf("stats %+v", st)
+	}
+}
+
+// examplePushTranscript is the worked example with a pushing responder
+// (SPEC.md §8.9): its Diffs count u9, u10 and then u4 as pushed (mode 6)
+// instead of naming them, and the events travel before each reply.
+const examplePushTranscript = `I->R 01 01 000102030405060708090a0b0c0d0e0f 03 9b08 00 01 04 a42a376750e930ef7caa647c13c52188 15 00 01 02 3ffbc6a2c93361a2c13ce1ccd7d848d3 00 00 02 08 02 9d36cf2ba1b5caa1 dec6aaf2ef6f7dfc
+R->I pushed u9
+R->I pushed u10
+R->I 01 02 03 9b08 00 05 15 00 00 00 00 06 03 8bd9f239ccd90dc446700ad5592f4dcc 02 01 02 00 02
+I->R 01 03 01 9b08 00 02 08 04 87d92d3bc4fa6ab1 45da90ca198e935e e91f0c7d4a4aa1cc e49c448ffd69c02f 01 eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee
+R->I pushed u4
+R->I 01 02 01 9b08 00 06 05 62f0e17f010d71a30a1489f3f8b43ee4 04 00 00 01
+I->R 01 04 00
+`
+
+func TestWorkedExamplePush(t *testing.T) {
+	a, b := exampleSets(t)
+	in := NewInitiator(a, exampleOptions)
+	rs := NewResponder(b, Options{Push: func(ID) bool { return true }})
+	name, item := map[ID]string{}, map[ID]Item{}
+	for k := 1; k <= 10; k++ {
+		name[b.At(k-1).ID], item[b.At(k-1).ID] = fmt.Sprintf("u%d", k), b.At(k-1)
+	}
+	var sb strings.Builder
+	msg, err := in.Initiate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pushed []ID
+	for {
+		fmt.Fprintf(&sb, "I->R %s\n", spaced(t, msg))
+		reply, done, err := rs.Respond(msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if done {
+			break
+		}
+		for _, id := range rs.TakePushed() {
+			if err := in.AddPushed(item[id]); err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(&sb, "R->I pushed %s\n", name[id])
+			pushed = append(pushed, id)
+		}
+		fmt.Fprintf(&sb, "R->I %s\n", spaced(t, reply))
+		if msg, _, err = in.Next(reply); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := sb.String(); got != examplePushTranscript {
+		t.Errorf("transcript changed; update SPEC.md §8.9 and examplePushTranscript:\n%s", got)
+	}
+	r := syncResult{aHave: in.Have(), aNeed: in.Need(), bHave: rs.Have(), bNeed: rs.Need(), aPushed: pushed}
+	if err := checkResult(a, b, r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.aNeed) != 0 || len(pushed) != 3 {
+		t.Errorf("need %d, pushed %d: want everything pushed", len(r.aNeed), len(pushed))
 	}
 }
 
@@ -115,7 +175,7 @@ func spaced(tb testing.TB, b []byte) string {
 			}
 		case ModeFullIDs:
 			f = append(f, idsHex(r.IDs)...)
-		case ModeDiff:
+		case ModeDiff, ModeDiffPush:
 			f = append(f, uv(r.Count), x(r.FP[:]), uv(r.Entries))
 			full := appendRange(nil, &Range{Upper: Infinity, Mode: ModeDiff, Entries: r.Entries, Lack: r.Lack, LackBitmap: r.LackBitmap}, 0)
 			lack := full[3+1+FingerprintSize+uvarintLen(r.Entries) : len(full)-1]
@@ -124,6 +184,9 @@ func spaced(tb testing.TB, b []byte) string {
 				f = append(f, x(lack[1:]))
 			}
 			f = append(f, idsHex(r.IDs)...)
+			if r.Mode == ModeDiffPush {
+				f = append(f, uv(r.Pushed))
+			}
 		}
 	}
 	if m.Type == TypeNext || m.Type == TypeDone {
@@ -219,6 +282,73 @@ func TestInitiatorFallbackAndInconsistentPeer(t *testing.T) {
 	}
 }
 
+// TestPushVerified: the initiator checks a DiffPush against the items that
+// arrived. One missing item makes it repeat a short-ID list with full IDs;
+// missing under a full-ID list it is a protocol violation. With every item
+// delivered nothing is left to request.
+func TestPushVerified(t *testing.T) {
+	b := smallSet(t, 6, 10)
+	var ai []Item
+	for i := range b.Len() {
+		if i != 3 && i != 7 {
+			ai = append(ai, b.At(i))
+		}
+	}
+	a := mustSet(t, ai)
+	for _, deliver := range []int{1, 2} {
+		in := NewInitiator(a, Options{Salt: &testSalt})
+		rs := NewResponder(b, Options{Push: func(ID) bool { return true }})
+		msg, err := in.Initiate()
+		if err != nil {
+			t.Fatal(err)
+		}
+		reply, _, err := rs.Respond(msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := DecodeMessage(reply)
+		if err != nil || len(m.Ranges) != 1 || m.Ranges[0].Mode != ModeDiffPush || m.Ranges[0].Pushed != 2 || len(m.Ranges[0].IDs) != 0 {
+			t.Fatalf("want one DiffPush of 2 items, got %+v (%v)", m, err)
+		}
+		if got := rs.TakePushed(); !sameIDs(got, []ID{b.At(3).ID, b.At(7).ID}) {
+			t.Fatalf("pushed %x", got)
+		}
+		if err := in.AddPushed(b.At(3)); err != nil {
+			t.Fatal(err)
+		}
+		if deliver == 2 {
+			if err := in.AddPushed(b.At(7)); err != nil {
+				t.Fatal(err)
+			}
+			msg, done, err := in.Next(reply)
+			if err != nil || !done || len(in.Need()) != 0 || len(in.Have()) != 0 {
+				t.Fatalf("complete push: done %v, need %d, have %d, %v (%x)", done, len(in.Need()), len(in.Have()), err, msg)
+			}
+			continue
+		}
+		msg, done, err := in.Next(reply)
+		if err != nil || done {
+			t.Fatalf("fallback: %v %v", done, err)
+		}
+		if m, err := DecodeMessage(msg); err != nil || len(m.Ranges) != 1 || m.Ranges[0].Mode != ModeFullIDs {
+			t.Fatalf("want a full-ID list, got %+v (%v)", m, err)
+		}
+		reply, _, err = rs.Respond(msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := rs.TakePushed(); len(got) != 0 {
+			t.Fatalf("pushed again: %d", len(got))
+		}
+		if _, _, err := in.Next(reply); !errors.Is(err, ErrProtocol) {
+			t.Fatalf("missing pushed item under a full list: %v", err)
+		}
+	}
+	if err := NewInitiator(a, Options{}).AddPushed(Item{Time: MaxTime}); !errors.Is(err, ErrInvalidItem) {
+		t.Fatalf("reserved time: %v", err)
+	}
+}
+
 func TestResponderRejects(t *testing.T) {
 	b := smallSet(t, 3, 50)
 	init := encodeT(t, &Message{Type: TypeInit, Salt: testSalt, Ranges: []Range{{Upper: Infinity, Mode: ModeFingerprint, Count: 1}}})
@@ -273,6 +403,19 @@ func TestSinceHint(t *testing.T) {
 		}
 		if r.rounds > c.rounds {
 			t.Errorf("since=%d: %d round trips, want <= %d", c.since, r.rounds, c.rounds)
+		}
+		// A pushing responder names nothing: the same round trips, 32
+		// bytes less per missed item, nothing left to request.
+		rp, err := runSync(a, b, Options{Since: c.since, MaxTail: 1000}, Options{Push: func(ID) bool { return true }}, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := checkResult(a, b, rp); err != nil {
+			t.Fatal(err)
+		}
+		if rp.rounds != r.rounds || len(rp.aNeed) != 0 || len(rp.aPushed) != 300 || r.bytesBA-rp.bytesBA < 32*300-8 {
+			t.Errorf("since=%d push: %d round trips (%d without), need %d, pushed %d, %d bytes R->I (%d without)",
+				c.since, rp.rounds, r.rounds, len(rp.aNeed), len(rp.aPushed), rp.bytesBA, r.bytesBA)
 		}
 	}
 }

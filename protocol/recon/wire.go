@@ -6,7 +6,7 @@ import (
 	"fmt"
 )
 
-// Wire constants (SPEC-sync.md §2).
+// Wire constants (SPEC.md §8.4).
 const (
 	// Version is the first byte of every message.
 	Version = 0x01
@@ -78,6 +78,10 @@ const (
 	ModeFullIDs     Mode = 3 // the sender's items as full IDs
 	ModeDiff        Mode = 4 // answer to an ID list (responder only)
 	ModeRequest     Mode = 5 // "send me your ID list" (responder only)
+	// ModeDiffPush is a Diff some of whose items the responder has pushed
+	// to the initiator outside the message (as events, before the reply)
+	// instead of naming them by ID (responder only; SPEC.md §8.4).
+	ModeDiffPush Mode = 6
 )
 
 func (m Mode) String() string {
@@ -94,6 +98,8 @@ func (m Mode) String() string {
 		return "diff"
 	case ModeRequest:
 		return "request"
+	case ModeDiffPush:
+		return "diff-push"
 	}
 	return fmt.Sprintf("mode(%d)", uint8(m))
 }
@@ -124,7 +130,15 @@ type Range struct {
 	Entries    uint64   // Diff: number of entries of the answered ID list
 	Lack       []uint32 // Diff: ascending indices of entries the sender lacks
 	LackBitmap bool     // Diff: Lack encoded as a bitmap (else an index list)
+
+	// Pushed (DiffPush only, at least 1): the number of the sender's items
+	// in the range that the list does not contain and that are not in IDs:
+	// they were delivered to the peer outside the message.
+	Pushed uint64
 }
+
+// isDiff reports whether m is one of the two answers to an ID list.
+func (m Mode) isDiff() bool { return m == ModeDiff || m == ModeDiffPush }
 
 // NumShort returns the number of short IDs in a ShortIDs range.
 func (r *Range) NumShort() int {
@@ -179,7 +193,7 @@ func payloadSize(r *Range) int {
 		return 1 + uvarintLen(uint64(r.NumShort())) + len(r.Short)
 	case ModeFullIDs:
 		return uvarintLen(uint64(len(r.IDs))) + 32*len(r.IDs)
-	case ModeDiff:
+	case ModeDiff, ModeDiffPush:
 		n := uvarintLen(r.Count) + FingerprintSize + uvarintLen(r.Entries) + 1
 		if len(r.Lack) > 0 {
 			bm, li := lackSizes(r.Entries, r.Lack)
@@ -189,7 +203,11 @@ func payloadSize(r *Range) int {
 				n += li
 			}
 		}
-		return n + uvarintLen(uint64(len(r.IDs))) + 32*len(r.IDs)
+		n += uvarintLen(uint64(len(r.IDs))) + 32*len(r.IDs)
+		if r.Mode == ModeDiffPush {
+			n += uvarintLen(r.Pushed)
+		}
+		return n
 	}
 	return 0
 }
@@ -268,9 +286,15 @@ func (m *Message) check() error {
 			if r.ShortLen < 1 || r.ShortLen > MaxShortIDLen || len(r.Short)%r.ShortLen != 0 {
 				return fmt.Errorf("%w: range %d: short ID length", ErrMalformed, i)
 			}
-		case ModeDiff:
+		case ModeDiff, ModeDiffPush:
 			if r.Entries > maxEntries {
 				return fmt.Errorf("%w: range %d: %d entries", ErrMalformed, i, r.Entries)
+			}
+			if r.Mode == ModeDiff && r.Pushed != 0 {
+				return fmt.Errorf("%w: range %d: pushed count in a plain Diff", ErrMalformed, i)
+			}
+			if r.Mode == ModeDiffPush && (r.Pushed == 0 || r.Pushed > r.Count || uint64(len(r.IDs)) > r.Count-r.Pushed) {
+				return fmt.Errorf("%w: range %d: pushed count %d with %d IDs of %d items", ErrMalformed, i, r.Pushed, len(r.IDs), r.Count)
 			}
 			prev := -1
 			for _, x := range r.Lack {
@@ -315,7 +339,7 @@ func appendRange(b []byte, r *Range, prev uint64) []byte {
 		b = append(b, r.Short...)
 	case ModeFullIDs:
 		b = appendIDs(b, r.IDs)
-	case ModeDiff:
+	case ModeDiff, ModeDiffPush:
 		b = binary.AppendUvarint(b, r.Count)
 		b = append(b, r.FP[:]...)
 		b = binary.AppendUvarint(b, r.Entries)
@@ -339,6 +363,9 @@ func appendRange(b []byte, r *Range, prev uint64) []byte {
 			}
 		}
 		b = appendIDs(b, r.IDs)
+		if r.Mode == ModeDiffPush {
+			b = binary.AppendUvarint(b, r.Pushed)
+		}
 	}
 	return b
 }
@@ -521,7 +548,7 @@ func (r *reader) rng(prev *uint64) Range {
 		g.Short = r.bytes(n * g.ShortLen)
 	case ModeFullIDs:
 		g.IDs = r.ids()
-	case ModeDiff:
+	case ModeDiff, ModeDiffPush:
 		g.Count = r.uvarint()
 		copy(g.FP[:], r.bytes(FingerprintSize))
 		g.Entries = r.uvarint()
@@ -564,6 +591,9 @@ func (r *reader) rng(prev *uint64) Range {
 			r.fail("lack encoding %d", kind)
 		}
 		g.IDs = r.ids()
+		if g.Mode == ModeDiffPush {
+			g.Pushed = r.uvarint()
+		}
 	default:
 		r.fail("unknown mode %d", g.Mode)
 	}

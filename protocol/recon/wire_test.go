@@ -18,6 +18,7 @@ func sampleMessage() *Message {
 			{Upper: Bound{Time: 150, Prefix: ID{0xAA, 0xBB}, Len: 2}, Mode: ModeFingerprint, Count: 300, FP: Fingerprint{1, 2, 3}},
 			{Upper: Bound{Time: 150, Prefix: ID{0xAA, 0xBC}, Len: 2}, Mode: ModeRequest},
 			{Upper: Bound{Time: 200}, Mode: ModeDiff, Count: 3, FP: Fingerprint{9}, Entries: 10, Lack: []uint32{0, 9}, IDs: []ID{id(1)}},
+			{Upper: Bound{Time: 205}, Mode: ModeDiffPush, Count: 5, FP: Fingerprint{7}, Entries: 3, IDs: []ID{id(4)}, Pushed: 2},
 			{Upper: Bound{Time: 210}, Mode: ModeDiff, Count: 1, Entries: 12, Lack: []uint32{0, 1, 2, 3, 4, 5, 6, 11}, LackBitmap: true},
 			{Upper: Bound{Time: 220}, Mode: ModeShortIDs, ShortLen: 4, Short: []byte("abcdefgh")},
 			{Upper: Infinity, Mode: ModeFullIDs, IDs: []ID{id(2), id(3)}},
@@ -107,7 +108,12 @@ func TestDecodeErrors(t *testing.T) {
 		{"time max", h("01 02 01 ffffffffffffffffff01 00 05"), nil},
 		{"trailing skip", h("01 02 01 00 00 00"), ErrMalformed},
 		{"double skip", h("01 02 03 02 00 00 03 00 00 00 00 05"), ErrMalformed},
-		{"mode", h("01 02 01 00 00 06"), ErrMalformed},
+		{"mode", h("01 02 01 00 00 07"), ErrMalformed},
+		{"pushed zero", h("01 02 01 00 00 06 03" + strings.Repeat("00", 16) + "00 00 00 00"), ErrMalformed},
+		{"pushed over count", h("01 02 01 00 00 06 01" + strings.Repeat("00", 16) + "00 00 00 02"), ErrMalformed},
+		{"pushed and ids over count", h("01 02 01 00 00 06 01" + strings.Repeat("00", 16) + "00 00 01" + strings.Repeat("00", 32) + "01"), ErrMalformed},
+		{"pushed missing", h("01 02 01 00 00 06 01" + strings.Repeat("00", 16) + "00 00 00"), ErrMalformed},
+		{"pushed non-minimal", h("01 02 01 00 00 06 01" + strings.Repeat("00", 16) + "00 00 00 8100"), ErrMalformed},
 		{"short len 0", h("01 02 01 00 00 02 00 00"), ErrMalformed},
 		{"short len 33", h("01 02 01 00 00 02 21 00"), ErrMalformed},
 		{"short count", h("01 02 01 00 00 02 04 02 61626364"), ErrMalformed},
@@ -127,6 +133,10 @@ func TestDecodeErrors(t *testing.T) {
 			t.Errorf("%s: got (%v, %v), want %v", c.name, m, err, c.want)
 		}
 	}
+	// The DiffPush used by the cases above decodes fine when consistent.
+	if m, err := DecodeMessage(h("01 02 01 00 00 06 03" + strings.Repeat("00", 16) + "00 00 01" + strings.Repeat("00", 32) + "02")); err != nil || m.Ranges[0].Pushed != 2 {
+		t.Errorf("valid DiffPush: %v", err)
+	}
 	// The lack list used by the valid cases above decodes fine.
 	if _, err := DecodeMessage(h("01 02 01 00 00 04 00" + strings.Repeat("00", 16) + "03 02 02 00 01 00")); err != nil {
 		t.Errorf("valid lack list: %v", err)
@@ -144,6 +154,9 @@ func TestEncodeRejectsInvalid(t *testing.T) {
 		{Type: TypeReply, Ranges: []Range{{Upper: Infinity, Mode: ModeShortIDs, ShortLen: 3, Short: []byte{1, 2}}}},
 		{Type: TypeReply, Ranges: []Range{{Upper: Infinity, Mode: ModeDiff, Entries: 2, Lack: []uint32{2}}}},
 		{Type: TypeReply, Ranges: []Range{{Upper: Infinity, Mode: 9}}},
+		{Type: TypeReply, Ranges: []Range{{Upper: Infinity, Mode: ModeDiff, Count: 2, Pushed: 1}}},
+		{Type: TypeReply, Ranges: []Range{{Upper: Infinity, Mode: ModeDiffPush, Count: 2}}},
+		{Type: TypeReply, Ranges: []Range{{Upper: Infinity, Mode: ModeDiffPush, Count: 2, Pushed: 2, IDs: []ID{{1}}}}},
 	}
 	for i, m := range bad {
 		if _, err := m.Encode(); !errors.Is(err, ErrMalformed) {
