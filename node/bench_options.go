@@ -46,8 +46,12 @@ func WithPushCounters(sent func(to peer.ID, bytes int), received func(from peer.
 }
 
 // WithGossipLazy sets gossipsub's D_lazy (non-mesh peers sent IHAVE each
-// heartbeat) and history_gossip (heartbeats a message is announced for);
-// zero keeps a default (6 and 3).
-func WithGossipLazy(dlazy, historyGossip int) Option {
-	return func(c *config) error { c.gossip.Dlazy, c.gossip.HistoryGossip = dlazy, historyGossip; return nil }
+// heartbeat, at least), history_gossip (heartbeats a message is announced
+// for) and the gossip factor (share of non-mesh peers sent IHAVE); zero
+// keeps coopnode's default (3, 1 and 1.0; SPEC.md §10.1).
+func WithGossipLazy(dlazy, historyGossip int, factor float64) Option {
+	return func(c *config) error {
+		c.gossip.Dlazy, c.gossip.HistoryGossip, c.gossip.GossipFactor = dlazy, historyGossip, factor
+		return nil
+	}
 }

@@ -40,9 +40,12 @@ type gossipConfig struct {
 	D, Dlo, Dhi int
 	Heartbeat   time.Duration
 	// Dlazy and HistoryGossip override how many non-mesh peers get IHAVE
-	// each heartbeat and for how many heartbeats a message is announced
-	// (zero: gossipsub's 6 and 3).
+	// each heartbeat at least and for how many heartbeats a message is
+	// announced (zero: coopnode's 3 and 1).
 	Dlazy, HistoryGossip int
+	// GossipFactor overrides the share of non-mesh peers sent IHAVE
+	// (at least Dlazy of them); zero keeps coopnode's 1.
+	GossipFactor float64
 	// Leaf makes the node a non-relaying leaf (D=Dlo=Dhi=Dout=0): it keeps
 	// no mesh (a GRAFT it accepts is pruned at the next heartbeat, and the
 	// PRUNE backoff keeps that peer away for a minute), so it forwards
@@ -305,13 +308,15 @@ func newGossip(ctx context.Context, h host.Host, cfg gossipConfig,
 // the nodes that need every open order follow the orders topic, so its
 // mesh is small (couriers and relays); with gossipsub's D = 6 each of them
 // received about five copies of every event. D = 4 halves the duplicate
-// bytes without losing latency, and announcing a message by IHAVE once,
-// to 3 non-mesh peers, instead of three times to 6, removes most of the
-// IHAVE bytes; sync repairs what IHAVE no longer does.
+// bytes without losing latency. IHAVE announces a message once
+// (history_gossip 1 instead of 3) but to every non-mesh peer (gossip
+// factor 1): a phone with two links that both pruned it from their
+// catalogue mesh must still hear of every menu.
 const (
 	defaultD, defaultDlo, defaultDhi = 4, 3, 6
 	defaultDlazy                     = 3
 	defaultHistoryGossip             = 1
+	defaultGossipFactor              = 1.0
 )
 
 // gossipSubParams applies coopnode's defaults and cfg's overrides to
@@ -321,7 +326,7 @@ const (
 func gossipSubParams(cfg gossipConfig) (pubsub.GossipSubParams, error) {
 	p := pubsub.DefaultGossipSubParams()
 	p.D, p.Dlo, p.Dhi = defaultD, defaultDlo, defaultDhi
-	p.Dlazy, p.HistoryGossip = defaultDlazy, defaultHistoryGossip
+	p.Dlazy, p.HistoryGossip, p.GossipFactor = defaultDlazy, defaultHistoryGossip, defaultGossipFactor
 	if cfg.Heartbeat > 0 {
 		p.HeartbeatInterval = cfg.Heartbeat
 	}
@@ -333,6 +338,9 @@ func gossipSubParams(cfg gossipConfig) (pubsub.GossipSubParams, error) {
 	}
 	if cfg.HistoryGossip > 0 {
 		p.HistoryGossip = min(cfg.HistoryGossip, p.HistoryLength)
+	}
+	if cfg.GossipFactor > 0 {
+		p.GossipFactor = min(cfg.GossipFactor, 1)
 	}
 	if cfg.Leaf {
 		p.D, p.Dlo, p.Dhi, p.Dout, p.Dscore = 0, 0, 0, 0, 0

@@ -316,7 +316,7 @@ func TestGossipLeafStillReceives(t *testing.T) {
 func TestGossipParams(t *testing.T) {
 	p, err := gossipSubParams(gossipConfig{})
 	// SPEC.md §10.1: coopnode's degrees, not gossipsub's
-	if err != nil || p.D != 4 || p.Dlo != 3 || p.Dhi != 6 || p.Dlazy != 3 || p.HistoryGossip != 1 || p.Dout >= p.Dlo || p.Dout > p.D/2 {
+	if err != nil || p.D != 4 || p.Dlo != 3 || p.Dhi != 6 || p.Dlazy != 3 || p.HistoryGossip != 1 || p.GossipFactor != 1 || p.Dout >= p.Dlo || p.Dout > p.D/2 {
 		t.Fatalf("defaults: %+v err=%v", p, err)
 	}
 	for _, c := range []gossipConfig{{}, {D: 3, Dlo: 2, Dhi: 4}, {D: 2, Dlo: 1, Dhi: 2}, {D: 12, Dlo: 8, Dhi: 24}, {D: 6, Dlo: 5, Dhi: 12, Dlazy: 6, HistoryGossip: 3}, {Leaf: true}} {

@@ -40,6 +40,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&cfg.Dhi, "Dhi", 0, "gossipsub D_hi")
 	fs.IntVar(&cfg.Dlazy, "Dlazy", 0, "gossipsub D_lazy for coopnode nodes: non-mesh peers sent IHAVE per heartbeat (0: the node's default 3)")
 	fs.IntVar(&cfg.HistoryGossip, "history-gossip", 0, "gossipsub history_gossip for coopnode nodes: heartbeats a message is announced (0: the node's default 1)")
+	fs.Float64Var(&cfg.GossipFactor, "gossip-factor", 0, "gossipsub gossip factor for coopnode nodes: share of non-mesh peers sent IHAVE (0: the node's default 1.0)")
 	fs.DurationVar(&cfg.Heartbeat, "heartbeat", 0, "gossipsub heartbeat for coopnode nodes (0: default 1s)")
 	fs.IntVar(&cfg.IDontWant, "idontwant", 0, "IDONTWANT size threshold in bytes for coopnode nodes (0: gossipsub's 1 KiB; experiment)")
 	noFlood := fs.Bool("no-flood-publish", false, "turn off flood publishing of own events (experiment)")

@@ -61,8 +61,9 @@ type Config struct {
 	// node's defaults).
 	SyncInterval   time.Duration // anti-entropy period; 0 = node default (30 s)
 	D, Dlo, Dhi    int
-	Dlazy          int // non-mesh peers sent IHAVE per heartbeat; 0 = the node's 3
-	HistoryGossip  int // heartbeats a message is announced by IHAVE; 0 = the node's 1
+	Dlazy          int     // non-mesh peers sent IHAVE per heartbeat; 0 = the node's 3
+	HistoryGossip  int     // heartbeats a message is announced by IHAVE; 0 = the node's 1
+	GossipFactor   float64 // share of non-mesh peers sent IHAVE; 0 = the node's 1.0
 	Heartbeat      time.Duration
 	NoFloodPublish bool
 	IDontWant      int // IDONTWANT size threshold in bytes; 0 = gossipsub's 1 KiB
@@ -132,6 +133,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Degree < 2 {
 		bad("degree = %d, want ≥ 2", c.Degree)
+	}
+	if c.GossipFactor < 0 || c.GossipFactor > 1 || math.IsNaN(c.GossipFactor) {
+		bad("gossip factor = %v, want 0..1", c.GossipFactor)
 	}
 	if c.Dlazy < 0 || c.HistoryGossip < 0 || c.HistoryGossip > 5 {
 		bad("Dlazy = %d, history gossip = %d: want Dlazy ≥ 0 and history gossip 0..5", c.Dlazy, c.HistoryGossip)

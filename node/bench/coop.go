@@ -207,8 +207,8 @@ func (r *coopRun) start(m *member) error {
 	if cfg.Heartbeat > 0 {
 		opts = append(opts, node.WithGossipHeartbeat(cfg.Heartbeat))
 	}
-	if cfg.Dlazy > 0 || cfg.HistoryGossip > 0 {
-		opts = append(opts, node.WithGossipLazy(cfg.Dlazy, cfg.HistoryGossip))
+	if cfg.Dlazy > 0 || cfg.HistoryGossip > 0 || cfg.GossipFactor > 0 {
+		opts = append(opts, node.WithGossipLazy(cfg.Dlazy, cfg.HistoryGossip, cfg.GossipFactor))
 	}
 	if cfg.IDontWant > 0 {
 		opts = append(opts, node.WithIDontWantThreshold(cfg.IDontWant))
@@ -474,7 +474,15 @@ func (r *coopRun) observe() *observation {
 				end = r.end
 			}
 			for _, c := range r.couriers {
-				if oi.parties[c.i] || o.onlineSomewhere(c.i, p.at, end) {
+				// the job board: online at some moment while the order
+				// was open, from boardGrace after the event (a phone that
+				// dropped at once and came back after the order closed
+				// never needed it: SPEC.md §8.6.2) or at its end
+				from := p.at.Add(boardGrace)
+				if from.After(end) {
+					from = end
+				}
+				if oi.parties[c.i] || o.onlineSomewhere(c.i, from, end) {
 					need(c.i)
 				}
 			}
@@ -491,6 +499,10 @@ func (r *coopRun) observe() *observation {
 	}
 	return o
 }
+
+// boardGrace is how long after an order event a courier must still be
+// online for the job board to need it: about two link latencies of gossip.
+const boardGrace = 250 * time.Millisecond
 
 func isTerminal(kind string) bool {
 	switch kind {

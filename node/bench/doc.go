@@ -43,9 +43,11 @@
 //   - Who needs an event: everyone for coop-log and catalogue events; for
 //     an order's events its customer, its restaurant, the relay (it keeps
 //     everything), every courier that claimed or holds it, and every other
-//     courier that was online at some moment between the event and the
-//     order's end (the job board). Customers and restaurants that are not
-//     party to an order do not need it.
+//     courier that was online at some moment between the event (plus
+//     250 ms, boardGrace, capped at the order's end) and the order's end
+//     (the job board: a courier that dropped off at once and came back
+//     after the order closed never needed it). Customers and restaurants
+//     that are not party to an order do not need it.
 //   - Delivery ratio: needed (event, node) pairs that the node applied by
 //     the end of the run (after a drain period), over all needed pairs. A
 //     catalogue document superseded by a newer version counts as delivered
