@@ -214,8 +214,11 @@ func (n *Node) ingestEvent(raw []byte, e *crdt.Event, mode protocol.Mode, from p
 	if out.Status == crdt.Pending && from != "" {
 		// gossip often delivers a parent a moment later: only if the event
 		// still waits after two heartbeats is a sync session worth it
-		id := e.ID
-		time.AfterFunc(gapWait, func() {
+		id, wait := e.ID, gapWait
+		if n.pushing {
+			wait = pushGapWait
+		}
+		time.AfterFunc(wait, func() {
 			select {
 			case n.gapCheck <- gapReq{id: id, from: from}:
 			default:

@@ -57,6 +57,11 @@ const (
 	pushWriteTimeout = 10 * time.Second
 	// pushIdle closes a push stream that carried nothing for this long.
 	pushIdle = 5 * time.Minute
+	// pushGapWait replaces gapWait for a pushed event that waits for its
+	// parents: one sender pushes an order's events in order, so a gap
+	// means a lost frame (a stream that broke with churn), not a parent
+	// still on its way through the mesh (SPEC.md §10.4).
+	pushGapWait = 300 * time.Millisecond
 )
 
 // pushJob is one stored order event for the pusher: the bytes, the device
@@ -282,7 +287,10 @@ func (n *Node) ingestPushed(raw []byte, from peer.ID) {
 		n.log.Debug("push: refused", "from", from, "verdict", res.Verdict, "reason", res.Reason)
 		return
 	}
-	if r, _ := n.ingestEvent(raw, res.Event, protocol.ModeSync, from); r.Verdict == protocol.Accept {
+	n.pushing = true // a gap behind a pushed event is repaired sooner
+	r, _ := n.ingestEvent(raw, res.Event, protocol.ModeSync, from)
+	n.pushing = false
+	if r.Verdict == protocol.Accept {
 		n.stats.PushAccepted++
 	}
 }
