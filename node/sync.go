@@ -507,9 +507,10 @@ func (n *Node) receiveEvents(ctx context.Context, f *frameRW, body []byte, from 
 		raw []byte
 	}
 	var items []item
-	for _, raw := range raws {
-		if e, err := protocol.Decode(raw); err == nil {
-			items = append(items, item{e, raw})
+	decoded, errs := protocol.DecodeBatch(raws) // signatures checked in batches (SPEC.md §3.3)
+	for i, raw := range raws {
+		if errs[i] == nil {
+			items = append(items, item{decoded[i], raw})
 		}
 	}
 	evs := make([]*crdt.Event, len(items))
