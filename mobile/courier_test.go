@@ -81,6 +81,7 @@ func TestCourierFlow(t *testing.T) {
 		got.Instructions != pd.Instructions || got.Dropoff != homePos {
 		t.Fatalf("PersonalData: %+v", got)
 	}
+	f.eventually("the rival courier holds the order", func() bool { _, err := rival.Order(ctx, id); return err == nil })
 	if _, err := rival.PersonalDataOf(ctx, id); !errors.Is(err, node.ErrNotYours) {
 		t.Fatalf("another courier read the customer's details: %v", err)
 	}
