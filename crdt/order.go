@@ -3,6 +3,7 @@ package crdt
 import (
 	"crypto/sha256"
 	"crypto/subtle"
+	"slices"
 )
 
 // OrderStatus is an order's place in the state machine (SPEC.md §6.1).
@@ -169,6 +170,19 @@ func (s *OrderState) ExpectedReadyAt() int64 {
 
 // HasHolder reports whether a courier holds the order.
 func (s *OrderState) HasHolder() bool { return !s.Holder.IsZero() }
+
+// Parties lists the order's parties: its customer, its restaurant and, if
+// a courier holds it, its holder (SPEC.md §10.4). They are member keys.
+func (s *OrderState) Parties() []PubKey {
+	ps := []PubKey{s.Customer, s.Restaurant}
+	if s.HasHolder() {
+		ps = append(ps, s.Holder)
+	}
+	return ps
+}
+
+// IsParty reports whether member k is one of the order's Parties.
+func (s *OrderState) IsParty(k PubKey) bool { return slices.Contains(s.Parties(), k) }
 
 // newOrderState starts the fold from the place event.
 func newOrderState(place *Event, coop *CoopState) *OrderState {

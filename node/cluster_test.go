@@ -168,8 +168,7 @@ func (c *cluster) needs(n *Node, id crdt.ID) bool {
 			continue
 		}
 		if s, err := f.Order(c.ctx, id); err == nil {
-			k := n.Key()
-			return s.Customer == k || s.Restaurant == k || s.Holder == k
+			return s.IsParty(n.Key())
 		}
 	}
 	return true // not known yet: everyone waits

@@ -355,13 +355,11 @@ func gossipSubParams(cfg gossipConfig) (pubsub.GossipSubParams, error) {
 	if cfg.Dhi > 0 {
 		p.Dhi = cfg.Dhi
 	}
-	{
-		p.Dout = max(0, min(p.Dout, p.Dlo-1, p.D/2-1))
-		p.Dscore = min(p.Dscore, p.Dhi)
-		if p.D < 2 || p.Dlo > p.D || p.D > p.Dhi {
-			return p, fmt.Errorf("node: gossipsub degrees D=%d Dlo=%d Dhi=%d: want 2 <= D and Dlo <= D <= Dhi",
-				p.D, p.Dlo, p.Dhi)
-		}
+	p.Dout = max(0, min(p.Dout, p.Dlo-1, p.D/2-1))
+	p.Dscore = min(p.Dscore, p.Dhi)
+	if p.D < 2 || p.Dlo > p.D || p.D > p.Dhi {
+		return p, fmt.Errorf("node: gossipsub degrees D=%d Dlo=%d Dhi=%d: want 2 <= D and Dlo <= D <= Dhi",
+			p.D, p.Dlo, p.Dhi)
 	}
 	return p, nil
 }

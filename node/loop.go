@@ -177,6 +177,13 @@ func (n *Node) ingest(raw []byte, mode protocol.Mode, from peer.ID) (protocol.Re
 // ingestEvent is ingest for bytes whose decoded, signature-checked event e
 // is already at hand (nil: decode and verify raw here).
 func (n *Node) ingestEvent(raw []byte, e *crdt.Event, mode protocol.Mode, from peer.ID) (protocol.Result, crdt.Outcome) {
+	return n.ingestEventGap(raw, e, mode, from, gapWait)
+}
+
+// ingestEventGap is ingestEvent that, if e must wait for its parents, asks
+// from for them by sync after gap (a pushed event's gap is repaired
+// sooner than a gossiped one's: pushGapWait).
+func (n *Node) ingestEventGap(raw []byte, e *crdt.Event, mode protocol.Mode, from peer.ID, gap time.Duration) (protocol.Result, crdt.Outcome) {
 	var res protocol.Result
 	if e != nil {
 		res = protocol.Check(e, n.nowMs(), mode, n.replica)
@@ -214,11 +221,8 @@ func (n *Node) ingestEvent(raw []byte, e *crdt.Event, mode protocol.Mode, from p
 	if out.Status == crdt.Pending && from != "" {
 		// gossip often delivers a parent a moment later: only if the event
 		// still waits after two heartbeats is a sync session worth it
-		id, wait := e.ID, gapWait
-		if n.pushing {
-			wait = pushGapWait
-		}
-		time.AfterFunc(wait, func() {
+		id := e.ID
+		time.AfterFunc(gap, func() {
 			select {
 			case n.gapCheck <- gapReq{id: id, from: from}:
 			default:

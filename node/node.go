@@ -207,7 +207,6 @@ type Node struct {
 	gapCheck chan gapReq
 	outbox   chan outMsg
 	pushJobs chan pushJob // stored order events for the pusher (push.go)
-	pushing  bool         // the loop is ingesting a pushed event (push.go)
 	syncReq  chan peer.ID
 
 	rngMu     sync.Mutex

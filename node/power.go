@@ -64,18 +64,26 @@ func defaultFollow(r Role) Follow {
 	return f
 }
 
-// topics lists the topics f follows in coop.
-func (f Follow) topics(coop crdt.ID) []string {
-	var ts []string
-	for _, t := range []struct {
-		topic string
-		on    bool
-	}{
+// followedTopic is one of a coop's topics and whether a Follow selects it.
+type followedTopic struct {
+	topic string
+	on    bool
+}
+
+// each lists every topic of coop with whether f follows it.
+func (f Follow) each(coop crdt.ID) []followedTopic {
+	return []followedTopic{
 		{protocol.TopicCoop(coop), f.Coop},
 		{protocol.TopicCatalog(coop), f.Catalog},
 		{protocol.TopicOrders(coop), f.Orders},
 		{protocol.TopicTracking(coop), f.Tracking},
-	} {
+	}
+}
+
+// topics lists the topics f follows in coop.
+func (f Follow) topics(coop crdt.ID) []string {
+	var ts []string
+	for _, t := range f.each(coop) {
 		if t.on {
 			ts = append(ts, t.topic)
 		}
@@ -108,15 +116,7 @@ func (n *Node) SetFollow(ctx context.Context, f Follow) error {
 		if coop.IsZero() {
 			return ErrNoCoop
 		}
-		for _, t := range []struct {
-			topic string
-			on    bool
-		}{
-			{protocol.TopicCoop(coop), f.Coop},
-			{protocol.TopicCatalog(coop), f.Catalog},
-			{protocol.TopicOrders(coop), f.Orders},
-			{protocol.TopicTracking(coop), f.Tracking},
-		} {
+		for _, t := range f.each(coop) {
 			var err error
 			if t.on {
 				err = n.gossip.join(t.topic)

@@ -87,13 +87,11 @@ func (n *Node) offerPush(e *crdt.Event, raw []byte, from peer.ID) {
 	}
 	coop := n.replica.CoopView(n.cfg.coop)
 	var targets []crdt.PubKey
-	add := func(member crdt.PubKey) {
-		if member.IsZero() {
-			return
-		}
+	// the holder too: a courier phone in leaf mode follows no orders topic
+	for _, member := range s.Parties() {
 		targets = append(targets, member)
 		if coop == nil {
-			return
+			continue
 		}
 		if m, ok := coop.Members[member]; ok {
 			for k, d := range m.Devices {
@@ -102,12 +100,6 @@ func (n *Node) offerPush(e *crdt.Event, raw []byte, from peer.ID) {
 				}
 			}
 		}
-	}
-	add(s.Customer)
-	add(s.Restaurant)
-	add(s.Holder) // a courier phone in leaf mode follows no orders topic
-	if len(targets) == 0 {
-		return
 	}
 	job := pushJob{raw: raw, orders: protocol.TopicOrders(n.cfg.coop), targets: targets, from: from, author: e.Author}
 	select {
@@ -287,10 +279,7 @@ func (n *Node) ingestPushed(raw []byte, from peer.ID) {
 		n.log.Debug("push: refused", "from", from, "verdict", res.Verdict, "reason", res.Reason)
 		return
 	}
-	n.pushing = true // a gap behind a pushed event is repaired sooner
-	r, _ := n.ingestEvent(raw, res.Event, protocol.ModeSync, from)
-	n.pushing = false
-	if r.Verdict == protocol.Accept {
+	if r, _ := n.ingestEventGap(raw, res.Event, protocol.ModeSync, from, pushGapWait); r.Verdict == protocol.Accept {
 		n.stats.PushAccepted++
 	}
 }
@@ -330,7 +319,7 @@ func (n *Node) neededBy(p peer.ID, follower bool, ids []crdt.ID) []crdt.ID {
 			out = append(out, id)
 			continue
 		}
-		if s, ok := n.replica.Order(e.ScopeID()); ok && (s.Customer == member || s.Restaurant == member || s.Holder == member) {
+		if s, ok := n.replica.Order(e.ScopeID()); ok && s.IsParty(member) {
 			out = append(out, id)
 		}
 	}

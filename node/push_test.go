@@ -103,7 +103,7 @@ func TestPushRefusesBadInput(t *testing.T) {
 	_, err = s.Write(frame)
 	must(t, err)
 	must(t, s.Close())
-	waitStats(t, cust, func(st Stats) bool { return st.PushRejected > before.PushRejected })
+	eventually(t, 10*time.Second, "the coop event refused", func() bool { return cust.Stats(ctx).PushRejected > before.PushRejected })
 
 	// 2. a broken frame: the stream is reset, nothing is stored
 	s = open()
@@ -116,7 +116,7 @@ func TestPushRefusesBadInput(t *testing.T) {
 	_, err = s.Write(bad)
 	must(t, err)
 	must(t, s.Close())
-	waitStats(t, cust, func(st Stats) bool { return st.PushRejected > before.PushRejected+1 })
+	eventually(t, 10*time.Second, "the garbage refused", func() bool { return cust.Stats(ctx).PushRejected > before.PushRejected+1 })
 	after := cust.Stats(ctx)
 	if after.EventsStored != before.EventsStored || after.PushAccepted != 0 {
 		t.Fatalf("bad pushes changed the store: before %+v after %+v", before, after)
@@ -136,16 +136,4 @@ func coopHeads(t *testing.T, n *Node) ([]crdt.ID, uint64) {
 		return nil
 	}))
 	return hs, l
-}
-
-// waitStats polls n's stats until cond holds, for at most 10 s.
-func waitStats(t *testing.T, n *Node, cond func(Stats) bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond(n.Stats(context.Background())) {
-		if time.Now().After(deadline) {
-			t.Fatalf("stats never reached the condition: %+v", n.Stats(context.Background()))
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }

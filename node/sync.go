@@ -100,7 +100,7 @@ func (in interest) wantsOrder(id crdt.ID, s *crdt.OrderState) bool {
 		return true
 	}
 	for _, p := range in.parties {
-		if s.Customer == p || s.Restaurant == p || s.Holder == p {
+		if s.IsParty(p) {
 			return true
 		}
 		for _, c := range s.Claims {

@@ -309,9 +309,14 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 
 // waitFor polls cond until it holds or d passes.
 func waitFor(ctx context.Context, d time.Duration, what string, cond func() bool) error {
+	return waitForEvery(ctx, d, pollEvery, what, cond)
+}
+
+// waitForEvery is waitFor with a given polling period.
+func waitForEvery(ctx context.Context, d, every time.Duration, what string, cond func() bool) error {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
-	t := time.NewTicker(pollEvery)
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		if cond() {

@@ -264,23 +264,13 @@ func (r *coopRun) poll(d time.Duration, what string, cond func() bool) error {
 
 // pollEvery is poll with a given period.
 func (r *coopRun) pollEvery(d, every time.Duration, what string, cond func() bool) error {
-	ctx, cancel := context.WithTimeout(r.ctx, d)
-	defer cancel()
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		if cond() {
-			return nil
-		}
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			if err := r.err(); err != nil {
-				return err
-			}
-			return fmt.Errorf("bench: timed out after %v waiting for %s", d, what)
+	err := waitForEvery(r.ctx, d, every, what, cond)
+	if err != nil {
+		if cause := r.err(); cause != nil { // the run failed: say why
+			return cause
 		}
 	}
+	return err
 }
 
 // setup starts every node, founds the coop, connects the graph, admits the

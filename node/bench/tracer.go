@@ -103,24 +103,7 @@ func (t *byteTracer) RecvRPC(rpc *pubsub.RPC) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	add := func(id string, n int, part *int64, copy bool) {
-		mb := t.msgs[id]
-		if mb == nil {
-			mb = &msgBytes{}
-			t.msgs[id] = mb
-		}
-		mb.bytes += int64(n)
-		switch {
-		case !copy:
-			*part += int64(n)
-		case mb.copies == 0:
-			t.parts.FirstCopies += int64(n)
-			mb.first = t.now()
-		default:
-			t.parts.DuplicateCopies += int64(n)
-		}
-		if copy {
-			mb.copies++
-		}
+		t.attributeLocked(id, int64(n), part, copy)
 		attributed += int64(n)
 	}
 	for _, m := range rpc.GetPublish() {
@@ -161,21 +144,33 @@ func (t *byteTracer) recvPush(data []byte) {
 	id := t.idFn(&pb.Message{Data: data})
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.attributeLocked(id, n, nil, true)
+	t.parts.Push += n
+	t.total += n
+}
+
+// attributeLocked counts n bytes received because of message id: a full
+// copy (the first or a duplicate) or, if copy is false, a control entry
+// added to *part. t.mu must be held.
+func (t *byteTracer) attributeLocked(id string, n int64, part *int64, copy bool) {
 	mb := t.msgs[id]
 	if mb == nil {
 		mb = &msgBytes{}
 		t.msgs[id] = mb
 	}
 	mb.bytes += n
-	if mb.copies == 0 {
+	switch {
+	case !copy:
+		*part += n
+	case mb.copies == 0:
 		t.parts.FirstCopies += n
 		mb.first = t.now()
-	} else {
+	default:
 		t.parts.DuplicateCopies += n
 	}
-	mb.copies++
-	t.parts.Push += n
-	t.total += n
+	if copy {
+		mb.copies++
+	}
 }
 
 func (t *byteTracer) DeliverMessage(m *pubsub.Message) {

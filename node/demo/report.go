@@ -85,8 +85,7 @@ func (r *run) needs(n *node.Node, ref crdt.ScopeRef) bool {
 	if err != nil {
 		return true
 	}
-	k := n.Key()
-	return s.Customer == k || s.Restaurant == k || s.Holder == k
+	return s.IsParty(n.Key())
 }
 
 // divergence describes which nodes differ from the relay.
