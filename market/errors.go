@@ -82,6 +82,23 @@ var codes = []struct {
 	{ErrAmountRange, "amount_range"}, {ErrBadParcel, "bad_parcel"}, {ErrPriceMismatch, "price_mismatch"}, {ErrBadFilter, "bad_filter"},
 }
 
+// CodeOf pairs a sentinel of the package with its code.
+type CodeOf struct {
+	Err  error
+	Code string
+}
+
+// Codes lists every sentinel of the package with its code, in a fixed
+// order. Package node folds it into the one table of codes the API
+// surfaces share.
+func Codes() []CodeOf {
+	out := make([]CodeOf, len(codes))
+	for i, c := range codes {
+		out[i] = CodeOf{c.err, c.code}
+	}
+	return out
+}
+
 // Code returns the stable code of the package sentinel err wraps (the
 // strings of SPEC.md §16.6, e.g. "outside_zone"), or "" for nil and
 // for errors of other packages.
@@ -102,6 +119,9 @@ func Code(err error) string {
 type Refusal struct {
 	Err    error  // the sentinel
 	Detail string // human-readable, precise
+	// Field is the field at fault of a refused document, in JSON path
+	// form ("hours[1]", "sections[0].products[2].price_cents"), or "".
+	Field string
 	// Line is the 1-based cart line concerned, or 0.
 	Line int
 	// NextOpen is when the restaurant opens next (ErrClosed), if known.
@@ -111,10 +131,14 @@ type Refusal struct {
 }
 
 func (r *Refusal) Error() string {
-	if r.Detail == "" {
-		return r.Err.Error()
+	s := r.Err.Error()
+	if r.Field != "" {
+		s += ": " + r.Field
 	}
-	return r.Err.Error() + ": " + r.Detail
+	if r.Detail != "" {
+		s += ": " + r.Detail
+	}
+	return s
 }
 
 // Unwrap returns the sentinel.

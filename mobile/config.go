@@ -78,16 +78,16 @@ func (c *connectivity) check() ([]net.IP, error) {
 	switch c.Network {
 	case netWifi, netCellular, netEthernet, netOffline, netUnknown:
 	default:
-		return nil, errorf(codeBadArgument, "network %q: want wifi, cellular, ethernet, offline or unknown", c.Network)
+		return nil, errorf(node.ErrBadArgument, "network %q: want wifi, cellular, ethernet, offline or unknown", c.Network)
 	}
 	if len(c.Addrs) > 32 {
-		return nil, errorf(codeBadArgument, "%d addrs, at most 32", len(c.Addrs))
+		return nil, errorf(node.ErrBadArgument, "%d addrs, at most 32", len(c.Addrs))
 	}
 	var ips []net.IP
 	for _, a := range c.Addrs {
 		ip := net.ParseIP(strings.TrimSpace(a))
 		if ip == nil {
-			return nil, errorf(codeBadArgument, "addr %q is not an IP address", a)
+			return nil, errorf(node.ErrBadArgument, "addr %q is not an IP address", a)
 		}
 		ips = append(ips, ip)
 	}
@@ -99,7 +99,7 @@ func (c *config) applyDefaults() error {
 		c.Role = string(node.RoleCustomer)
 	}
 	if c.Role != string(node.RoleCourier) && c.Role != string(node.RoleCustomer) {
-		return errorf(codeBadArgument, "role %q: want courier or customer", c.Role)
+		return errorf(node.ErrBadArgument, "role %q: want courier or customer", c.Role)
 	}
 	def := func(v *int, d int) {
 		if *v <= 0 {
@@ -120,7 +120,7 @@ func (c *config) applyDefaults() error {
 		c.AppState = appForeground
 	}
 	if c.AppState != appForeground && c.AppState != appBackground {
-		return errorf(codeBadArgument, "app_state %q: want foreground or background", c.AppState)
+		return errorf(node.ErrBadArgument, "app_state %q: want foreground or background", c.AppState)
 	}
 	if c.Connectivity == nil {
 		c.Connectivity = &connectivity{Network: netUnknown}
@@ -176,7 +176,7 @@ func loadOrCreateKey(dir string) (ed25519.PrivateKey, error) {
 	if errors.Is(err, fs.ErrNotExist) {
 		seed := make([]byte, ed25519.SeedSize)
 		if _, err := rand.Read(seed); err != nil {
-			return nil, errorf(codeInternal, "random seed: %v", err)
+			return nil, errorf(errInternal, "random seed: %v", err)
 		}
 		if err := writeFileAtomic(path, []byte(hex.EncodeToString(seed)+"\n")); err != nil {
 			return nil, err
@@ -184,11 +184,11 @@ func loadOrCreateKey(dir string) (ed25519.PrivateKey, error) {
 		return ed25519.NewKeyFromSeed(seed), nil
 	}
 	if err != nil {
-		return nil, errorf(codeInternal, "read %s: %v", path, err)
+		return nil, errorf(errInternal, "read %s: %v", path, err)
 	}
 	seed, err := hex.DecodeString(strings.TrimSpace(string(b)))
 	if err != nil || len(seed) != ed25519.SeedSize {
-		return nil, errorf(codeInternal, "%s is not a 32-byte hex seed", path)
+		return nil, errorf(errInternal, "%s is not a 32-byte hex seed", path)
 	}
 	return ed25519.NewKeyFromSeed(seed), nil
 }
@@ -199,7 +199,7 @@ func writeFileAtomic(path string, b []byte) error {
 	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
-		return errorf(codeInternal, "write %s: %v", path, err)
+		return errorf(errInternal, "write %s: %v", path, err)
 	}
 	_, err = f.Write(b)
 	if err == nil {
@@ -213,7 +213,7 @@ func writeFileAtomic(path string, b []byte) error {
 	}
 	if err != nil {
 		_ = os.Remove(tmp)
-		return errorf(codeInternal, "write %s: %v", path, err)
+		return errorf(errInternal, "write %s: %v", path, err)
 	}
 	return nil
 }
@@ -229,13 +229,13 @@ func resolveInvite(dir, fromConfig string) (*node.Invite, error) {
 			return nil, nil
 		}
 		if err != nil {
-			return nil, errorf(codeInternal, "read %s: %v", path, err)
+			return nil, errorf(errInternal, "read %s: %v", path, err)
 		}
 		s = strings.TrimSpace(string(b))
 	}
 	inv, err := node.ParseInvite(s)
 	if err != nil {
-		return nil, errorf(codeBadArgument, "invite: %v", err)
+		return nil, errorf(node.ErrBadArgument, "invite: %v", err)
 	}
 	if fromConfig != "" {
 		if err := writeFileAtomic(path, []byte(s+"\n")); err != nil {

@@ -14,7 +14,7 @@ import (
 // The courier's actions. Each takes a JSON request and returns a JSON
 // answer (API.md, "Courier"). Actions go through the node: checked
 // against the replicated rules, persisted, then published; a refused
-// action returns "refused: <reason>" and publishes nothing.
+// action returns "<reason>: ..." (a refusal code) and publishes nothing.
 
 type shiftRequest struct {
 	Position *position `json:"position"`
@@ -29,7 +29,7 @@ type shiftResult struct {
 
 func checkPosition(p *position) error {
 	if p != nil && !p.Valid() {
-		return errorf(codeBadArgument, "position out of range (microdegrees)")
+		return errorf(node.ErrBadArgument, "position out of range (microdegrees)")
 	}
 	return nil
 }
@@ -50,7 +50,7 @@ func (m *Node) GoOnShift(requestJSON string) (string, error) {
 			return nil, err
 		}
 		if req.RadiusM < 0 {
-			return nil, errorf(codeBadArgument, "radius_m must not be negative")
+			return nil, errorf(node.ErrBadArgument, "radius_m must not be negative")
 		}
 		m.mu.Lock()
 		m.st.onShift = true
@@ -119,7 +119,7 @@ func (m *Node) Jobs(requestJSON string) (string, error) {
 			return nil, err
 		}
 		if req.RadiusM < 0 {
-			return nil, errorf(codeBadArgument, "radius_m must not be negative")
+			return nil, errorf(node.ErrBadArgument, "radius_m must not be negative")
 		}
 		jobs, err := m.jobs(ctx, req.Position, req.RadiusM, false)
 		if err != nil {
@@ -236,7 +236,7 @@ type awaitRequest struct {
 func (m *Node) AwaitClaim(requestJSON string) (out string, err error) {
 	defer recoverTo(&err)
 	if m == nil || m.ctx == nil || m.ctx.Err() != nil {
-		return "", errorf(codeStopped, "the node was stopped")
+		return "", errorf(node.ErrClosed, "the node was stopped")
 	}
 	var req awaitRequest
 	if err := decode(requestJSON, &req); err != nil {
@@ -280,7 +280,7 @@ func taskNumber(s string) (uint8, error) {
 	case "dropoff":
 		return crdt.TaskDropoffN, nil
 	}
-	return 0, errorf(codeBadArgument, "task %q: want pickup or dropoff", s)
+	return 0, errorf(node.ErrBadArgument, "task %q: want pickup or dropoff", s)
 }
 
 // StartTask says the courier is on the way to the restaurant ("pickup")
@@ -343,7 +343,7 @@ func parseHash(field, s string) ([]byte, error) {
 	}
 	b, err := hex.DecodeString(s)
 	if err != nil || len(b) != 32 {
-		return nil, errorf(codeBadArgument, "%s: want 64 hex characters (SHA-256)", field)
+		return nil, errorf(node.ErrBadArgument, "%s: want 64 hex characters (SHA-256)", field)
 	}
 	return b, nil
 }
@@ -403,7 +403,7 @@ func (m *Node) ReportFailure(requestJSON string) (string, error) {
 			return nil, err
 		}
 		if req.Reason == "" {
-			return nil, errorf(codeBadArgument, "reason is required")
+			return nil, errorf(node.ErrBadArgument, "reason is required")
 		}
 		if err := m.n.Fail(ctx, id, task, req.Reason, req.Note); err != nil {
 			return nil, err
@@ -514,11 +514,11 @@ func (m *Node) PersonalData(requestJSON string) (string, error) {
 		// back; the façade shows it only while the order is this courier's
 		// to deliver.
 		if !m.viewCtx(ctx).isMe(s.Holder) || s.Status.Terminal() {
-			return nil, errorf(codeNotShared, "order %s is not one this courier holds and has still to deliver (%s)", id.Short(), s.Status)
+			return nil, errorf(node.ErrNotShared, "order %s is not one this courier holds and has still to deliver (%s)", id.Short(), s.Status)
 		}
 		pd, err := m.n.PersonalDataOf(ctx, id)
-		if errors.Is(err, node.ErrNotYours) {
-			return nil, errorf(codeNotShared, "the restaurant has not shared this order's personal data with this device "+
+		if errors.Is(err, node.ErrNotShared) {
+			return nil, errorf(node.ErrNotShared, "the restaurant has not shared this order's personal data with this device "+
 				"(it does once it confirms this courier's claim): %v", err)
 		}
 		if err != nil {

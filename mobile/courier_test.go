@@ -82,7 +82,7 @@ func TestCourierFlow(t *testing.T) {
 		t.Fatalf("PersonalData: %+v", got)
 	}
 	f.eventually("the rival courier holds the order", func() bool { _, err := rival.Order(ctx, id); return err == nil })
-	if _, err := rival.PersonalDataOf(ctx, id); !errors.Is(err, node.ErrNotYours) {
+	if _, err := rival.PersonalDataOf(ctx, id); !errors.Is(err, node.ErrNotShared) {
 		t.Fatalf("another courier read the customer's details: %v", err)
 	}
 
@@ -119,7 +119,7 @@ func TestCourierFlow(t *testing.T) {
 	call[actionResult](t, "StartTask", m.StartTask, req(map[string]any{"order": id.String(), "task": "dropoff"}))
 	photo := strings.Repeat("ab", 32)
 	err := callErr(t, "Deliver with the wrong PIN", m.Deliver,
-		req(map[string]any{"order": id.String(), "proof": map[string]any{"recipient": "Léa", "pin": "0000"}}), codeRefused)
+		req(map[string]any{"order": id.String(), "proof": map[string]any{"recipient": "Léa", "pin": "0000"}}), "pin_mismatch")
 	if !strings.Contains(err.Error(), "pin_mismatch") {
 		t.Fatalf("wrong PIN: %v", err)
 	}
@@ -236,7 +236,7 @@ func (r *recorder) orderWhere(id crdt.ID, ok func(trackingView) bool) func(*reco
 	}
 }
 
-// refusalOf splits a market refusal's message: "refused: <code>:
+// refusalOf splits a market refusal's message: "<code>:
 // <detail>", then the refusal as JSON on the second line.
 func refusalOf(t *testing.T, err error) refusalView {
 	t.Helper()
@@ -248,7 +248,7 @@ func refusalOf(t *testing.T, err error) refusalView {
 	dec := json.NewDecoder(strings.NewReader(rest))
 	dec.DisallowUnknownFields()
 	must(t, dec.Decode(&v))
-	if first != codeRefused+": "+v.Code+": "+v.Detail {
+	if first != v.Code+": "+v.Detail {
 		t.Fatalf("refusal's first line %q does not match %+v", first, v)
 	}
 	return v

@@ -139,7 +139,7 @@ func (m *Node) restaurant(ctx context.Context, key crdt.PubKey) (node.Restaurant
 			return r, nil
 		}
 	}
-	return node.Restaurant{}, errorf(codeNotFound, "restaurant %s", key.Short())
+	return node.Restaurant{}, errorf(node.ErrUnknown, "restaurant %s", key.Short())
 }
 
 // Menu returns a restaurant's profile and menu. Request: {"restaurant":"<64 hex>"}.
@@ -196,7 +196,7 @@ func (m *Node) Slots(requestJSON string) (string, error) {
 			return nil, marketError(err)
 		}
 		if req.Limit < 0 {
-			return nil, errorf(codeBadArgument, "limit must not be negative")
+			return nil, errorf(node.ErrBadArgument, "limit must not be negative")
 		}
 		if req.Limit > 0 && len(slots) > req.Limit {
 			slots = slots[:req.Limit]
@@ -235,7 +235,7 @@ func (req cartRequest) cart() (market.Cart, error) {
 	case "collection":
 		c.Fulfilment = crdt.FulfilCollection
 	default:
-		return market.Cart{}, errorf(codeBadArgument, "fulfilment %q: want delivery or collection", req.Fulfilment)
+		return market.Cart{}, errorf(node.ErrBadArgument, "fulfilment %q: want delivery or collection", req.Fulfilment)
 	}
 	if req.Slot != nil {
 		c.Slot = *req.Slot
@@ -311,7 +311,7 @@ func quoteOf(q *market.Quote) quoteView {
 // PriceCart checks and prices a cart with the coop's published rules, as
 // the node will when the order is placed (node.Quote): the delivery fee
 // from the rules, taxes, the split and how the fee was derived. A cart
-// the rules refuse fails with "refused: <code>: <detail>" (API.md,
+// the rules refuse fails with "<code>: <detail>" (API.md,
 // "Refusals"). Request:
 // {"restaurant":"...","fulfilment":"delivery","items":[{"product":"wrap","quantity":2,"options":["feta"]}],"tip_cents":200,"dropoff":{...}}.
 func (m *Node) PriceCart(requestJSON string) (string, error) {
@@ -389,25 +389,25 @@ func (m *Node) PlaceOrder(requestJSON string) (string, error) {
 			return nil, err
 		}
 		if req.PIN != "" && (len(req.PIN) < 4 || len(req.PIN) > 12) {
-			return nil, errorf(codeBadArgument, "pin: 4 to 12 characters")
+			return nil, errorf(node.ErrBadArgument, "pin: 4 to 12 characters")
 		}
 		pd := req.PersonalData
 		for name, v := range map[string]string{"name": pd.Name, "phone": pd.Phone, "address": pd.Address, "instructions": pd.Instructions} {
 			if len(v) > maxPersonalText {
-				return nil, errorf(codeBadArgument, "personal_data.%s: at most %d bytes", name, maxPersonalText)
+				return nil, errorf(node.ErrBadArgument, "personal_data.%s: at most %d bytes", name, maxPersonalText)
 			}
 		}
 		if cart.Fulfilment == crdt.FulfilDelivery && pd.Address == "" {
-			return nil, errorf(codeBadArgument, "personal_data.address is required for delivery")
+			return nil, errorf(node.ErrBadArgument, "personal_data.address is required for delivery")
 		}
 		// An order placed with nobody to hear it would reach the
 		// restaurant only at the next sync, priced at a time long gone:
 		// the customer would wait for nothing.
 		if m.gate.isOffline() {
-			return nil, errorf(codeOffline, "the device is offline: placing an order needs the network")
+			return nil, errorf(node.ErrOffline, "the device is offline: placing an order needs the network")
 		}
 		if len(m.h.Network().Peers()) == 0 {
-			return nil, errorf(codeOffline, "no peer connected yet: placing an order needs the network (try again once the connection state is online)")
+			return nil, errorf(node.ErrOffline, "no peer connected yet: placing an order needs the network (try again once the connection state is online)")
 		}
 		id, q, err := m.n.Checkout(ctx, cart, node.PersonalData{Name: pd.Name, Phone: pd.Phone, Address: pd.Address,
 			Instructions: pd.Instructions, Dropoff: cart.Dropoff}, req.PIN)
@@ -518,13 +518,13 @@ func (m *Node) Rate(requestJSON string) (string, error) {
 		}
 		rs, cs := req.RestaurantStars, req.CourierStars
 		if rs < 0 || rs > crdt.MaxStars || cs < 0 || cs > crdt.MaxStars {
-			return nil, errorf(codeBadArgument, "stars: 1 to %d, 0 for not rated", crdt.MaxStars)
+			return nil, errorf(node.ErrBadArgument, "stars: 1 to %d, 0 for not rated", crdt.MaxStars)
 		}
 		if rs == 0 && cs == 0 {
-			return nil, errorf(codeBadArgument, "rate the restaurant or the courier (restaurant_stars, courier_stars)")
+			return nil, errorf(node.ErrBadArgument, "rate the restaurant or the courier (restaurant_stars, courier_stars)")
 		}
 		if len(req.Comment) > maxComment {
-			return nil, errorf(codeBadArgument, "comment: at most %d bytes", maxComment)
+			return nil, errorf(node.ErrBadArgument, "comment: at most %d bytes", maxComment)
 		}
 		if err := m.n.Rate(ctx, id, uint8(rs), uint8(cs), req.Comment); err != nil {
 			return nil, err
@@ -545,14 +545,15 @@ type refusalView struct {
 	Explanation *market.Explanation `json:"explanation,omitempty"`
 }
 
-// marketError turns a checkout refusal (node.ErrRefused wrapping a
-// market code) into "refused: <code>: <detail>", followed, on a second
-// line, by the refusalView as JSON. Other errors pass to wrap.
+// marketError turns a checkout refusal (a *node.RefusedError with a
+// market code) into "<code>: <detail>", followed, on a second line, by the
+// refusalView as JSON. Other errors pass to wrap.
 func marketError(err error) error {
 	code := market.Code(err)
 	if code == "" {
 		return wrap(err)
 	}
+	code = node.Code(err) // the same: market's codes are in node's table
 	var r *market.Refusal
 	v := refusalView{Code: code}
 	if errors.As(err, &r) {
@@ -569,7 +570,7 @@ func marketError(err error) error {
 	v.Detail = strings.ReplaceAll(v.Detail, "\n", "; ") // the first line stays one line
 	b, jerr := encode(v)
 	if jerr != nil {
-		return errorf(codeRefused, "%s: %s", code, v.Detail)
+		return &apiError{code: code, msg: v.Detail}
 	}
-	return errorf(codeRefused, "%s: %s\n%s", code, v.Detail, b)
+	return &apiError{code: code, msg: v.Detail + "\n" + string(b)}
 }

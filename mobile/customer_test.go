@@ -71,7 +71,7 @@ func TestCustomerFlow(t *testing.T) {
 		t.Fatalf("PriceCart: %+v", pr)
 	}
 
-	// carts the rules refuse: "refused: <code>: <detail>", then the refusal as JSON
+	// carts the rules refuse: "<code>: <detail>", then the refusal as JSON
 	bad := func(items []map[string]any) string {
 		return req(map[string]any{"restaurant": r.Key, "items": items, "dropoff": homePos})
 	}
@@ -91,7 +91,7 @@ func TestCustomerFlow(t *testing.T) {
 		{"a slot that is not one", req(map[string]any{"restaurant": r.Key, "items": []map[string]any{{"product": "soup", "quantity": 1}},
 			"dropoff": homePos, "slot": crdt.TimeSlot{Start: 1, End: 2}}), "slot_unavailable", 0},
 	} {
-		v := refusalOf(t, callErr(t, tc.name, m.PriceCart, tc.req, codeRefused))
+		v := refusalOf(t, callErr(t, tc.name, m.PriceCart, tc.req, tc.code))
 		if v.Code != tc.code || v.Line != tc.line || v.Detail == "" {
 			t.Errorf("%s: %+v, want code %s line %d", tc.name, v, tc.code, tc.line)
 		}
@@ -130,7 +130,7 @@ func TestCustomerFlow(t *testing.T) {
 		small[k] = v
 	}
 	small["items"] = []map[string]any{{"product": "wrap", "quantity": 1}}
-	if v := refusalOf(t, callErr(t, "PlaceOrder of a refused cart", m.PlaceOrder, req(small), codeRefused)); v.Code != "below_minimum" {
+	if v := refusalOf(t, callErr(t, "PlaceOrder of a refused cart", m.PlaceOrder, req(small), "below_minimum")); v.Code != "below_minimum" {
 		t.Fatalf("PlaceOrder below the minimum: %+v", v)
 	}
 	if got := m.n.Stats(ctx).Published; got != published {
@@ -243,7 +243,7 @@ func TestCustomerFlow(t *testing.T) {
 	second := call[placeResult](t, "PlaceOrder", m.PlaceOrder, req(cart))
 	id2, _ := crdt.ParseID(second.Order)
 	f.everywhere(id2, crdt.StatusPlaced)
-	callErr(t, "Rate before delivery", m.Rate, req(map[string]any{"order": second.Order, "restaurant_stars": 3}), codeRefused)
+	callErr(t, "Rate before delivery", m.Rate, req(map[string]any{"order": second.Order, "restaurant_stars": 3}), "invalid_transition")
 	cn := call[actionResult](t, "CancelOrder", m.CancelOrder, req(map[string]any{"order": second.Order}))
 	if cn.Order.Status != "cancelled" {
 		t.Fatalf("CancelOrder: %+v", cn)
@@ -258,7 +258,7 @@ func TestCustomerFlow(t *testing.T) {
 	f.everywhere(id3, crdt.StatusPlaced)
 	must(t, f.resto.Accept(ctx, id3, 5))
 	rec.wait(t, "third accepted", rec.orderIs(id3, "accepted"))
-	callErr(t, "CancelOrder after acceptance", m.CancelOrder, req(map[string]any{"order": third.Order}), codeRefused)
+	callErr(t, "CancelOrder after acceptance", m.CancelOrder, req(map[string]any{"order": third.Order}), "customer_cancel_after_accept")
 
 	mine := call[ordersResult](t, "MyOrders", m.MyOrders, "{}")
 	open := call[ordersResult](t, "MyOrders", m.MyOrders, req(map[string]any{"open_only": true}))
@@ -270,7 +270,7 @@ func TestCustomerFlow(t *testing.T) {
 }
 
 // TestNoRules: a coop that published no rules cannot price deliveries
-// (refused: no_rules), still takes collection orders, and a courier's
+// (no_rules), still takes collection orders, and a courier's
 // earnings fall back to the orders' delivery fee and tip (provisional).
 func TestNoRules(t *testing.T) {
 	f := newFixtureRules(t, 2*time.Second, false)
@@ -283,7 +283,7 @@ func TestNoRules(t *testing.T) {
 	})
 	key := f.resto.Key().String()
 	v := refusalOf(t, callErr(t, "PriceCart of a delivery", m.PriceCart, req(map[string]any{"restaurant": key,
-		"items": []map[string]any{{"product": "soup", "quantity": 1}}, "dropoff": homePos}), codeRefused))
+		"items": []map[string]any{{"product": "soup", "quantity": 1}}, "dropoff": homePos}), "no_rules"))
 	if v.Code != "no_rules" {
 		t.Fatalf("delivery without rules: %+v", v)
 	}

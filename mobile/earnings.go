@@ -79,7 +79,7 @@ func (m *Node) Earnings(requestJSON string) (string, error) {
 		}
 		if req.Day != "" {
 			if _, err := time.Parse("2006-01-02", req.Day); err != nil {
-				return nil, errorf(codeBadArgument, "day %q: want YYYY-MM-DD", req.Day)
+				return nil, errorf(node.ErrBadArgument, "day %q: want YYYY-MM-DD", req.Day)
 			}
 		}
 		res := earningsResult{Day: req.Day, Days: []earningDay{}, Orders: []earningLine{}}
@@ -207,7 +207,7 @@ func column(t *market.Table, name string) (int, error) {
 			return i, nil
 		}
 	}
-	return 0, errorf(codeInternal, "export has no column %q", name)
+	return 0, errorf(errInternal, "export has no column %q", name)
 }
 
 // tableRows reads the named columns of each row, as text and as
@@ -226,7 +226,7 @@ func tableRows(t *market.Table, cols []string, row func(cells []string, ints []i
 		ints := make([]int64, len(cols))
 		for i, k := range idx {
 			if k >= len(r) {
-				return errorf(codeInternal, "export row shorter than its header")
+				return errorf(errInternal, "export row shorter than its header")
 			}
 			cells[i] = r[k]
 			ints[i], _ = strconv.ParseInt(r[k], 10, 64) // text columns read as 0

@@ -2,7 +2,6 @@ package mobile
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,23 +11,14 @@ import (
 	"github.com/coopnode/coopnode/node"
 )
 
-// Error codes. Every error this package returns reads "code: detail"; the
-// code is one of these words, so an app can branch on the text before the
-// first colon (Java: e.getMessage().split(":", 2)[0]). API.md lists them.
-const (
-	codeBadJSON     = "bad_json"     // the request is not the documented JSON
-	codeBadArgument = "bad_argument" // a field is missing or out of range
-	codeNotFound    = "not_found"    // unknown order, restaurant, product or claim
-	codeRefused     = "refused"      // the rules forbid the action; the reason follows (SPEC.md §6.4)
-	codeNotMember   = "not_member"   // this device does not act for an active member
-	codeNoCoop      = "no_coop"      // no cooperative joined yet
-	codeWrongRole   = "wrong_role"   // a courier action on a customer node, or the reverse
-	codeNotShared   = "not_shared"   // the order's personal data is not shared with this device (yet)
-	codeOffline     = "offline"      // the call needs the network and no peer is reachable
-	codeTimeout     = "timeout"      // a wait ran out
-	codeStopped     = "stopped"      // the node was stopped
-	codeInternal    = "internal"     // anything else (disk, network)
-)
+// Every error an exported call returns reads "code: message". The code is
+// one of node's table of codes (node.Codes), the very codes the HTTP API
+// and the coopnode CLI give for the same failure, so an app can branch on
+// the text before the first colon (Java: e.getMessage().split(":", 2)[0]).
+// ErrorCodes lists them; API.md describes the common ones.
+
+// errInternal marks anything else (disk, network, a bug): code "internal".
+var errInternal = errors.New("internal error")
 
 // apiError is the error type of every exported call.
 type apiError struct {
@@ -38,12 +28,14 @@ type apiError struct {
 
 func (e *apiError) Error() string { return e.code + ": " + e.msg }
 
-func errorf(code, format string, args ...any) error {
-	return &apiError{code: code, msg: fmt.Sprintf(format, args...)}
+// errorf makes the error of a sentinel of package node (node.ErrBadJSON,
+// node.ErrBadArgument, ...) with a message.
+func errorf(sentinel error, format string, args ...any) error {
+	return &apiError{code: node.Code(sentinel), msg: fmt.Sprintf(format, args...)}
 }
 
 // wrap turns an error from package node (or anything else) into an
-// apiError with the matching code. An apiError passes through.
+// apiError with its code. An apiError passes through.
 func wrap(err error) error {
 	if err == nil {
 		return nil
@@ -52,39 +44,34 @@ func wrap(err error) error {
 	if errors.As(err, &ae) {
 		return ae
 	}
-	code := codeInternal
-	switch {
-	case errors.Is(err, node.ErrRefused):
-		code = codeRefused
-	case errors.Is(err, node.ErrUnknown):
-		code = codeNotFound
-	case errors.Is(err, node.ErrNotYours):
-		code = codeNotMember
-	case errors.Is(err, node.ErrNoCoop):
-		code = codeNoCoop
-	case errors.Is(err, node.ErrBadArgument):
-		code = codeBadArgument
-	case errors.Is(err, node.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
-		code = codeTimeout
-	case errors.Is(err, node.ErrClosed), errors.Is(err, context.Canceled):
-		code = codeStopped
-	}
-	return &apiError{code: code, msg: err.Error()}
+	return &apiError{code: node.Code(err), msg: err.Error()}
 }
 
-// decode parses a request strictly: one JSON object, no unknown fields, no
-// trailing data. An empty string means {}. It never panics.
+// ErrorCodes returns every error code as a JSON array of
+// {"code","status","doc"} (status: the HTTP API's status for the code), so
+// an app can show or group them without a copy of the table.
+func ErrorCodes() string {
+	b, _ := json.Marshal(node.Codes())
+	return string(b)
+}
+
+// decode parses a request strictly: one JSON object (not null, not an
+// array), no unknown fields, no trailing data. An empty string means {}.
+// It never panics.
 func decode(in string, v any) error {
-	if len(bytes.TrimSpace([]byte(in))) == 0 {
+	t := bytes.TrimSpace([]byte(in))
+	if len(t) == 0 {
 		in = "{}"
+	} else if t[0] != '{' {
+		return errorf(node.ErrBadJSON, "the request must be a JSON object, not %.20s", t)
 	}
 	dec := json.NewDecoder(bytes.NewReader([]byte(in)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return errorf(codeBadJSON, "%v", err)
+		return errorf(node.ErrBadJSON, "%v", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return errorf(codeBadJSON, "trailing data after the JSON object")
+		return errorf(node.ErrBadJSON, "trailing data after the JSON object")
 	}
 	return nil
 }
@@ -93,7 +80,7 @@ func decode(in string, v any) error {
 func encode(v any) (string, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return "", errorf(codeInternal, "encode response: %v", err)
+		return "", wrap(fmt.Errorf("encode response: %w", err))
 	}
 	return string(b), nil
 }
@@ -101,11 +88,11 @@ func encode(v any) (string, error) {
 // parseOrderID reads a required 64-hex order ID.
 func parseOrderID(field, s string) (crdt.ID, error) {
 	if s == "" {
-		return crdt.ID{}, errorf(codeBadArgument, "%s is required", field)
+		return crdt.ID{}, errorf(node.ErrBadArgument, "%s is required", field)
 	}
 	id, err := crdt.ParseID(s)
 	if err != nil {
-		return crdt.ID{}, errorf(codeBadArgument, "%s: want 64 hex characters", field)
+		return crdt.ID{}, errorf(node.ErrBadArgument, "%s: want 64 hex characters", field)
 	}
 	return id, nil
 }

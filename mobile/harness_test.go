@@ -407,3 +407,19 @@ func leakCheck(t testing.TB) func() { return leaktest.Check(t) }
 // peerInfo is how a plain node dials a phone (tests only: phones on
 // cellular are not reachable).
 func peerInfo(m *Node) peer.AddrInfo { return peer.AddrInfo{ID: m.n.ID(), Addrs: m.h.Addrs()} }
+
+// The codes the tests expect, from node's table (the one the HTTP API and
+// the CLI use too).
+var (
+	codeBadJSON     = node.Code(node.ErrBadJSON)
+	codeBadArgument = node.Code(node.ErrBadArgument)
+	codeNotFound    = node.Code(node.ErrUnknown)
+	codeNotMember   = node.Code(node.ErrNotMember)
+	codeNoCoop      = node.Code(node.ErrNoCoop)
+	codeWrongRole   = node.Code(node.ErrWrongRole)
+	codeNotShared   = node.Code(node.ErrNotShared)
+	codeOffline     = node.Code(node.ErrOffline)
+	codeTimeout     = node.Code(node.ErrTimeout)
+	codeStopped     = node.Code(node.ErrClosed)
+	codeInternal    = node.CodeInternal
+)

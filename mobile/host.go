@@ -243,12 +243,12 @@ func (t *traffic) view() trafficView {
 func newPhoneHost(key ed25519.PrivateKey, cfg *config, g *gater, t *traffic) (host.Host, error) {
 	sk, err := crypto.UnmarshalEd25519PrivateKey(key)
 	if err != nil {
-		return nil, errorf(codeInternal, "device key: %v", err)
+		return nil, errorf(errInternal, "device key: %v", err)
 	}
 	high := cfg.MaxPeers + max(4, cfg.MaxPeers/2)
 	cm, err := bconnmgr.NewConnManager(cfg.MaxPeers, high, bconnmgr.WithGracePeriod(20*time.Second))
 	if err != nil {
-		return nil, errorf(codeInternal, "connection manager: %v", err)
+		return nil, errorf(errInternal, "connection manager: %v", err)
 	}
 	scaling := rcmgr.DefaultLimits
 	libp2p.SetDefaultServiceLimits(&scaling)
@@ -256,7 +256,7 @@ func newPhoneHost(key ed25519.PrivateKey, cfg *config, g *gater, t *traffic) (ho
 	rm, err := rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(limits))
 	if err != nil {
 		_ = cm.Close()
-		return nil, errorf(codeInternal, "resource manager: %v", err)
+		return nil, errorf(errInternal, "resource manager: %v", err)
 	}
 	opts := []libp2p.Option{
 		libp2p.Identity(sk),
@@ -280,7 +280,7 @@ func newPhoneHost(key ed25519.PrivateKey, cfg *config, g *gater, t *traffic) (ho
 	if err != nil {
 		_ = rm.Close()
 		_ = cm.Close()
-		return nil, errorf(codeInternal, "libp2p host: %v", err)
+		return nil, errorf(errInternal, "libp2p host: %v", err)
 	}
 	g.h.Store(&h)
 	return h, nil

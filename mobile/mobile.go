@@ -117,7 +117,7 @@ type unsentAction struct {
 func Start(dataDir, configJSON string, callbacks Callbacks) (n *Node, err error) {
 	defer recoverTo(&err)
 	if dataDir == "" {
-		return nil, errorf(codeBadArgument, "dataDir is required")
+		return nil, errorf(node.ErrBadArgument, "dataDir is required")
 	}
 	var cfg config
 	if err := decode(configJSON, &cfg); err != nil {
@@ -130,15 +130,15 @@ func Start(dataDir, configJSON string, callbacks Callbacks) (n *Node, err error)
 	for _, s := range cfg.Bootstrap {
 		a, err := multiaddr.NewMultiaddr(s)
 		if err != nil {
-			return nil, errorf(codeBadArgument, "bootstrap %q: %v", s, err)
+			return nil, errorf(node.ErrBadArgument, "bootstrap %q: %v", s, err)
 		}
 		if _, err := peer.AddrInfoFromP2pAddr(a); err != nil {
-			return nil, errorf(codeBadArgument, "bootstrap %q: needs /p2p/<peer id>", s)
+			return nil, errorf(node.ErrBadArgument, "bootstrap %q: needs /p2p/<peer id>", s)
 		}
 		boot = append(boot, a)
 	}
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return nil, errorf(codeInternal, "data folder: %v", err)
+		return nil, errorf(errInternal, "data folder: %v", err)
 	}
 	key, err := loadOrCreateKey(dataDir)
 	if err != nil {
@@ -208,11 +208,11 @@ func Start(dataDir, configJSON string, callbacks Callbacks) (n *Node, err error)
 		return nil, err
 	}
 	if m.n.Coop().IsZero() {
-		return fail(errorf(codeNoCoop, "no cooperative: the first start needs an \"invite\" in the config"))
+		return fail(errorf(node.ErrNoCoop, "no cooperative: the first start needs an \"invite\" in the config"))
 	}
 	m.sub = m.n.Subscribe(1024)
 	if m.bus, err = h.EventBus().Subscribe(new(event.EvtPeerConnectednessChanged)); err != nil {
-		return fail(errorf(codeInternal, "event bus: %v", err))
+		return fail(errorf(errInternal, "event bus: %v", err))
 	}
 	m.wg.Add(2)
 	go m.watch()
@@ -248,10 +248,10 @@ func (m *Node) Stop() error {
 func (m *Node) call(f func(ctx context.Context) (any, error)) (out string, err error) {
 	defer recoverTo(&err)
 	if m == nil || m.ctx == nil {
-		return "", errorf(codeStopped, "no node")
+		return "", errorf(node.ErrClosed, "no node")
 	}
 	if m.ctx.Err() != nil {
-		return "", errorf(codeStopped, "the node was stopped")
+		return "", errorf(node.ErrClosed, "the node was stopped")
 	}
 	ctx, cancel := context.WithTimeout(m.ctx, m.cfg.callTimeout())
 	defer cancel()
@@ -264,7 +264,7 @@ func (m *Node) call(f func(ctx context.Context) (any, error)) (out string, err e
 
 func recoverTo(err *error) {
 	if r := recover(); r != nil {
-		*err = errorf(codeInternal, "panic: %v\n%s", r, debug.Stack())
+		*err = errorf(errInternal, "panic: %v\n%s", r, debug.Stack())
 	}
 }
 
@@ -385,7 +385,7 @@ func loadUnsent(dir string) ([]unsentAction, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, errorf(codeInternal, "read unsent list: %v", err)
+		return nil, errorf(errInternal, "read unsent list: %v", err)
 	}
 	var out []unsentAction
 	if err := json.Unmarshal(b, &out); err != nil {
@@ -456,7 +456,7 @@ func (m *Node) staleViews() {
 // requireRole fails unless the node runs as role.
 func (m *Node) requireRole(role node.Role) error {
 	if nodeRole(m.cfg.Role) != role {
-		return errorf(codeWrongRole, "this node runs as %s, not %s", m.cfg.Role, role)
+		return errorf(node.ErrWrongRole, "this node runs as %s, not %s", m.cfg.Role, role)
 	}
 	return nil
 }

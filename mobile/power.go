@@ -39,7 +39,7 @@ import (
 func (m *Node) SetAppState(appState string) error {
 	_, err := m.call(func(ctx context.Context) (any, error) {
 		if appState != appForeground && appState != appBackground {
-			return nil, errorf(codeBadArgument, "app state %q: want foreground or background", appState)
+			return nil, errorf(node.ErrBadArgument, "app state %q: want foreground or background", appState)
 		}
 		m.mu.Lock()
 		wasSaving := m.st.saving()
@@ -123,7 +123,7 @@ type syncResult struct {
 func (m *Node) SyncNow() (string, error) {
 	return m.call(func(ctx context.Context) (any, error) {
 		if m.gate.isOffline() {
-			return nil, errorf(codeTimeout, "offline")
+			return nil, errorf(node.ErrTimeout, "offline")
 		}
 		if len(m.h.Network().Peers()) == 0 {
 			_, _ = m.n.Reconnect(ctx)
@@ -138,7 +138,7 @@ func (m *Node) SyncNow() (string, error) {
 		res.Unsent = len(m.st.unsent)
 		m.mu.Unlock()
 		if !ok {
-			return nil, errorf(codeTimeout, "no peer answered a sync session")
+			return nil, errorf(node.ErrTimeout, "no peer answered a sync session")
 		}
 		return res, nil
 	})

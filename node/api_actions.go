@@ -9,8 +9,8 @@ import (
 
 // The role APIs (SPEC.md §12.4). Each action runs on the loop, is checked
 // against the fold before it is signed, and is persisted before it is
-// published. Authority is the coop's: a courier node calling Accept gets
-// ErrRefused with the reason, not a published event.
+// published. Authority is the coop's: a courier node calling Accept gets a
+// *RefusedError with the reason, not a published event.
 
 func (n *Node) act(ctx context.Context, kind crdt.Kind, scope crdt.ID, body crdt.Payload) (crdt.ID, error) {
 	var id crdt.ID
@@ -112,7 +112,7 @@ func (n *Node) memberScope() (crdt.ID, error) {
 	}
 	m, r := coop.Resolve(n.self, n.nowMs())
 	if r != crdt.ReasonOK {
-		return crdt.ID{}, fmt.Errorf("%w: %s", ErrNotYours, r)
+		return crdt.ID{}, fmt.Errorf("%w: %s", ErrNotMember, r)
 	}
 	return crdt.ID(m.Key), nil
 }

@@ -101,17 +101,27 @@ func (n *Node) Quote(ctx context.Context, cart market.Cart) (*market.Quote, erro
 			return err
 		}
 		q, err = market.Checkout(cart, mc)
-		return refusal(err)
+		return refusal("quote", err)
 	})
 	return q, err
 }
 
-// refusal marks a market refusal as ErrRefused, keeping the detail.
-func refusal(err error) error {
-	if err == nil {
-		return nil
+// refusal turns a market refusal of action into a *RefusedError with its
+// code, keeping the *market.Refusal as the cause. Other errors pass.
+func refusal(action string, err error) error {
+	code := market.Code(err)
+	if code == "" {
+		return err
 	}
-	return fmt.Errorf("%w: %s: %w", ErrRefused, market.Code(err), err)
+	re := &RefusedError{Kind: action, Reason: code, Detail: trimPrefix(err.Error(), "market: "), Err: err}
+	var mr *market.Refusal
+	if errors.As(err, &mr) {
+		re.Field = mr.Field
+		if mr.Detail != "" {
+			re.Detail = mr.Detail
+		}
+	}
+	return re
 }
 
 // Checkout prices a cart and, if it is valid, places the order: the exact
@@ -128,7 +138,7 @@ func (n *Node) Checkout(ctx context.Context, cart market.Cart, pd PersonalData, 
 			return err
 		}
 		if q, err = market.Checkout(cart, mc); err != nil {
-			return refusal(err)
+			return refusal("checkout", err)
 		}
 		x := market.PlaceExtras{}
 		if pin != "" {
@@ -189,7 +199,7 @@ func (n *Node) RequestDelivery(ctx context.Context, req market.ParcelRequest) (c
 			return err
 		}
 		if q, err = market.QuoteParcel(req, market.ParcelContext{Profile: mc.Profile, Rules: mc.Rules, Now: mc.Now}); err != nil {
-			return refusal(err)
+			return refusal("delivery", err)
 		}
 		e, err := n.emitAt(crdt.KindOrderPlace, crdt.ID{}, q.OrderPlace(market.PlaceExtras{}), q.PricedAt)
 		if err != nil {
@@ -272,11 +282,11 @@ func (n *Node) PersonalDataOf(ctx context.Context, order crdt.ID) (PersonalData,
 			}
 		}
 		if len(box) == 0 {
-			return fmt.Errorf("%w: this node is not given the order's personal data", ErrNotYours)
+			return fmt.Errorf("%w: order %s", ErrNotShared, order.Short())
 		}
 		plain, err := seal.Open(n.key, box, boxCtx)
 		if err != nil {
-			return fmt.Errorf("%w: %w", ErrNotYours, err)
+			return fmt.Errorf("%w: %w", ErrNotShared, err)
 		}
 		return json.Unmarshal(plain, &pd)
 	})

@@ -124,9 +124,20 @@ type Job struct {
 	DistanceM int              `json:"distance_m"` // from the courier to the pickup
 }
 
+// MaxJobRadiusM bounds the radius of a job search: 100 km is past any
+// city a cooperative rides in.
+const MaxJobRadiusM = 100_000
+
 // Jobs returns delivery orders near pos that no courier holds for sure,
-// nearest first. radiusM <= 0 means any distance.
+// nearest first. radiusM 0 means any distance; a negative radius, one over
+// MaxJobRadiusM or a position off the globe is ErrBadArgument.
 func (n *Node) Jobs(ctx context.Context, pos crdt.Position, radiusM int) ([]Job, error) {
+	if radiusM < 0 || radiusM > MaxJobRadiusM {
+		return nil, fmt.Errorf("%w: radius_m %d is not in [0, %d] (0: any distance)", ErrBadArgument, radiusM, MaxJobRadiusM)
+	}
+	if !pos.Valid() {
+		return nil, fmt.Errorf("%w: position %d,%d is off the globe", ErrBadArgument, pos.LatE6, pos.LonE6)
+	}
 	orders, err := n.Orders(ctx, OrderFilter{Open: true})
 	if err != nil {
 		return nil, err

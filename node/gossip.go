@@ -18,8 +18,9 @@ import (
 
 // Sentinel errors of the gossip layer.
 var (
-	// ErrGossipClosed is returned by gossip methods after close.
-	ErrGossipClosed = errors.New("node: gossip closed")
+	// ErrGossipClosed is returned by gossip methods after close. It wraps
+	// ErrClosed: the node was stopped.
+	ErrGossipClosed = fmt.Errorf("node: gossip: %w", ErrClosed)
 	// ErrBadTopic is returned for an empty topic name.
 	ErrBadTopic = errors.New("node: bad topic name")
 )

@@ -290,11 +290,11 @@ func (n *Node) emitAt(kind crdt.Kind, scope crdt.ID, body crdt.Payload, wall int
 		return nil, fmt.Errorf("%w: %w", ErrBadArgument, err)
 	}
 	if r := n.replica.Simulate(e); r != crdt.ReasonOK {
-		return nil, fmt.Errorf("%w: %s: %s", ErrRefused, kind, r)
+		return nil, refused(kind, string(r), "")
 	}
 	res, out := n.ingestEvent(raw, e, protocol.ModeLocal, "")
 	if res.Verdict != protocol.Accept || out.Status != crdt.Stored {
-		return nil, fmt.Errorf("%w: %s: %s", ErrRefused, kind, firstNonEmpty(string(res.Reason), string(out.Reason), out.Status.String()))
+		return nil, refused(kind, firstNonEmpty(string(res.Reason), string(out.Reason), out.Status.String()), "")
 	}
 	n.stats.Published++
 	topic := protocol.TopicFor(e)

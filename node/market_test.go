@@ -135,7 +135,7 @@ func TestMarketplaceAndPrivacy(t *testing.T) {
 		t.Fatalf("confirmed courier: %+v %v", got, err)
 	}
 	for name, n := range map[string]*Node{"another courier": c2, "a relay": relay, "the admin": c.admin} {
-		if _, err := n.PersonalDataOf(ctx, id); !errors.Is(err, ErrNotYours) {
+		if _, err := n.PersonalDataOf(ctx, id); !errors.Is(err, ErrNotShared) {
 			t.Errorf("%s read the personal data: %v", name, err)
 		}
 	}

@@ -15,7 +15,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -53,18 +52,6 @@ func ParseRole(s string) (Role, error) {
 	}
 	return "", fmt.Errorf("%w: %q (want customer, restaurant, courier, admin or relay)", ErrBadRole, s)
 }
-
-// Errors returned by Node.
-var (
-	ErrBadRole     = errors.New("node: unknown role")
-	ErrNoKey       = errors.New("node: no identity key")
-	ErrNoCoop      = errors.New("node: no cooperative joined")
-	ErrUnknown     = errors.New("node: unknown order or scope")
-	ErrRefused     = errors.New("node: event refused")
-	ErrNotYours    = errors.New("node: not allowed for this node's member")
-	ErrBadArgument = errors.New("node: bad argument")
-	ErrTimeout     = errors.New("node: timed out waiting")
-)
 
 // Clock gives the time; tests and benchmarks inject their own.
 type Clock interface{ Now() time.Time }

@@ -23,8 +23,6 @@ var (
 	// ErrNotFound is returned for a missing event or metadata entry. It
 	// wraps datastore.ErrNotFound, so either sentinel matches.
 	ErrNotFound = fmt.Errorf("node: store: %w", datastore.ErrNotFound)
-	// ErrClosed is returned by every Store method after Close.
-	ErrClosed = errors.New("node: store closed")
 	// ErrBadMetaName is returned for a metadata name that is empty, longer
 	// than 64 bytes, or not made of [a-z0-9._-].
 	ErrBadMetaName = errors.New("node: bad metadata name")

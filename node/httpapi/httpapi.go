@@ -7,7 +7,6 @@ package httpapi
 import (
 	"context"
 	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -73,86 +72,27 @@ func Listen(addr string) (net.Listener, error) {
 	return net.Listen("tcp", addr)
 }
 
-// ServeHTTP checks the token, then routes.
+// ServeHTTP checks the token, then routes. The token comes in the header
+// "Authorization: Bearer TOKEN"; only GET /v1/events may pass it as the
+// query parameter token instead (EventSource cannot set headers).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if got == "" {
-		got = r.URL.Query().Get("token") // for EventSource, which cannot set headers
+	w = &jsonErrors{ResponseWriter: w, r: r}
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok && r.Header.Get("Authorization") == "" && r.Method == http.MethodGet && r.URL.Path == "/v1/events" {
+		got, ok = r.URL.Query().Get("token"), true
 	}
-	if subtle.ConstantTimeCompare([]byte(got), []byte(s.token)) != 1 {
-		writeErr(w, http.StatusUnauthorized, "unauthorized", "missing or wrong access token")
+	if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(s.token)) != 1 {
+		failf(w, node.ErrUnauthorized, "send the header Authorization: Bearer TOKEN (the token is in the node's data folder)")
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
 	s.mux.ServeHTTP(w, r)
 }
 
-type apiError struct {
-	Error string `json:"error"`
-	Code  string `json:"code"`
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-func writeErr(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, apiError{Error: msg, Code: code})
-}
-
-// fail maps node errors to HTTP statuses.
-func fail(w http.ResponseWriter, err error) {
-	switch {
-	case errors.Is(err, node.ErrBadArgument), errors.Is(err, crdt.ErrBadHex):
-		writeErr(w, http.StatusBadRequest, "bad_request", err.Error())
-	case errors.Is(err, node.ErrUnknown):
-		writeErr(w, http.StatusNotFound, "not_found", err.Error())
-	case errors.Is(err, node.ErrNotYours):
-		writeErr(w, http.StatusForbidden, "forbidden", err.Error())
-	case errors.Is(err, node.ErrRefused):
-		writeErr(w, http.StatusConflict, "refused", err.Error())
-	case errors.Is(err, node.ErrNoCoop):
-		writeErr(w, http.StatusConflict, "no_coop", err.Error())
-	case errors.Is(err, node.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
-		writeErr(w, http.StatusGatewayTimeout, "timeout", err.Error())
-	case errors.Is(err, node.ErrClosed):
-		writeErr(w, http.StatusServiceUnavailable, "closed", err.Error())
-	default:
-		writeErr(w, http.StatusInternalServerError, "internal", err.Error())
-	}
-}
-
-// decode reads a JSON body strictly: unknown fields and trailing data are
-// errors, so a typo never silently changes what is signed.
-func decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			writeErr(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body over %d bytes", MaxBody))
-			return false
-		}
-		if errors.Is(err, io.EOF) {
-			writeErr(w, http.StatusBadRequest, "bad_json", "empty body: send a JSON object")
-			return false
-		}
-		writeErr(w, http.StatusBadRequest, "bad_json", "invalid JSON: "+err.Error())
-		return false
-	}
-	if dec.More() {
-		writeErr(w, http.StatusBadRequest, "bad_json", "trailing data after the JSON object")
-		return false
-	}
-	return true
-}
-
 func pathID(w http.ResponseWriter, r *http.Request) (crdt.ID, bool) {
 	id, err := crdt.ParseID(r.PathValue("id"))
 	if err != nil {
-		writeErr(w, http.StatusBadRequest, "bad_id", "order id must be 64 hex characters")
+		failf(w, node.ErrBadArgument, "order id must be 64 hex characters")
 		return id, false
 	}
 	return id, true

@@ -104,23 +104,23 @@ func TestAPIBadInput(t *testing.T) {
 		{"trailing data", "POST", "/v1/coop/members", `{"member":"` + resto.String() + `","roles":["courier"]} {}`, f.token, 400, "bad_json"},
 		{"bad key hex", "POST", "/v1/coop/members", `{"member":"zz","roles":["courier"]}`, f.token, 400, "bad_json"},
 		{"bad role", "POST", "/v1/coop/members", `{"member":"` + resto.String() + `","roles":["boss"]}`, f.token, 400, "bad_role"},
-		{"no roles", "POST", "/v1/coop/members", `{"member":"` + resto.String() + `"}`, f.token, 400, "bad_request"},
-		{"bad order id", "GET", "/v1/orders/xyz", "", f.token, 400, "bad_id"},
+		{"no roles", "POST", "/v1/coop/members", `{"member":"` + resto.String() + `"}`, f.token, 400, "bad_argument"},
+		{"bad order id", "GET", "/v1/orders/xyz", "", f.token, 400, "bad_argument"},
 		{"unknown order", "GET", "/v1/orders/" + strings.Repeat("ab", 32), "", f.token, 404, "not_found"},
-		{"unknown action", "POST", "/v1/orders/" + order + "/teleport", `{}`, f.token, 404, "unknown_action"},
+		{"unknown action", "POST", "/v1/orders/" + order + "/teleport", `{}`, f.token, 404, "no_route"},
 		{"action on unknown order", "POST", "/v1/orders/" + strings.Repeat("cd", 32) + "/accept", `{}`, f.token, 404, "not_found"},
-		{"accept by non-restaurant", "POST", "/v1/orders/" + order + "/accept", `{}`, f.token, 409, "refused"},
-		{"refuse with bad reason", "POST", "/v1/orders/" + order + "/refuse", `{"reason":"meh"}`, f.token, 409, "refused"},
-		{"place for non-member restaurant", "POST", "/v1/orders", strings.Replace(place, resto.String(), strings.Repeat("11", 32), 1), f.token, 409, "refused"},
-		{"place off the globe", "POST", "/v1/orders", strings.Replace(place, `"lat_e6":1,`, `"lat_e6":95000000,`, 1), f.token, 409, "refused"},
-		{"jobs bad position", "GET", "/v1/jobs?lat_e6=abc", "", f.token, 400, "bad_request"},
-		{"jobs off globe", "GET", "/v1/jobs?lat_e6=95000000&lon_e6=0", "", f.token, 400, "bad_position"},
-		{"found twice", "POST", "/v1/coop/found", `{"name":"Again"}`, f.token, 400, "bad_request"},
+		{"accept by non-restaurant", "POST", "/v1/orders/" + order + "/accept", `{}`, f.token, 403, "not_restaurant"},
+		{"refuse with bad reason", "POST", "/v1/orders/" + order + "/refuse", `{"reason":"meh"}`, f.token, 403, "not_restaurant"},
+		{"place for non-member restaurant", "POST", "/v1/orders", strings.Replace(place, resto.String(), strings.Repeat("11", 32), 1), f.token, 409, "restaurant_not_member"},
+		{"place off the globe", "POST", "/v1/orders", strings.Replace(place, `"lat_e6":1,`, `"lat_e6":95000000,`, 1), f.token, 409, "bad_field"},
+		{"jobs bad position", "GET", "/v1/jobs?lat_e6=abc", "", f.token, 400, "bad_argument"},
+		{"jobs off globe", "GET", "/v1/jobs?lat_e6=95000000&lon_e6=0", "", f.token, 400, "bad_argument"},
+		{"found twice", "POST", "/v1/coop/found", `{"name":"Again"}`, f.token, 400, "bad_argument"},
 		{"too large", "PUT", "/v1/catalog/profile", big, f.token, 413, "too_large"},
-		{"no route", "GET", "/v2/nothing", "", f.token, 404, "not_found"},
-		{"join without anything", "POST", "/v1/coop/join", `{}`, f.token, 400, "bad_request"},
+		{"no route", "GET", "/v2/nothing", "", f.token, 404, "no_route"},
+		{"join without anything", "POST", "/v1/coop/join", `{}`, f.token, 400, "bad_argument"},
 		{"join bad invite", "POST", "/v1/coop/join", `{"invite":"coopnode1:!!"}`, f.token, 400, "bad_invite"},
-		{"catalogue by non-restaurant", "PUT", "/v1/catalog/menu", `{"sections":[]}`, f.token, 409, "refused"},
+		{"catalogue by non-restaurant", "PUT", "/v1/catalog/menu", `{"sections":[]}`, f.token, 403, "not_restaurant"},
 	}
 	for _, tc := range cases {
 		code, m, raw := f.do(tc.method, tc.path, tc.body, tc.token)
@@ -202,4 +202,72 @@ func TestListenLoopbackOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	l.Close()
+}
+
+// TestAPIErrorsAreJSON (issue 12.7): requests the API must refuse are
+// refused, and every refusal — net/http's own 405, redirects to a cleaned
+// path and 400s included — is JSON with a code of node's table: null or
+// non-object bodies, a token without "Bearer ", radii out of range.
+func TestAPIErrorsAreJSON(t *testing.T) {
+	f := newFixture(t)
+	if code, m, _ := f.do("POST", "/v1/coop/found", `{"name":"API Coop"}`, f.token); code != http.StatusCreated {
+		t.Fatalf("found: %d %v", code, m)
+	}
+	before := f.hashes()
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, tc := range []struct {
+		name, method, path, auth, body string
+		want                           int
+		code                           string
+	}{
+		{"null menu", "PUT", "/v1/catalog/menu", "Bearer s3cret", "null", 400, "bad_json"},
+		{"null profile", "PUT", "/v1/catalog/profile", "Bearer s3cret", " null ", 400, "bad_json"},
+		{"array profile", "PUT", "/v1/catalog/profile", "Bearer s3cret", "[]", 400, "bad_json"},
+		{"string order", "POST", "/v1/orders", "Bearer s3cret", `"x"`, 400, "bad_json"},
+		{"null rules", "PUT", "/v1/coop/rules", "Bearer s3cret", "null", 400, "bad_json"},
+		{"null checkout", "POST", "/v1/checkout", "Bearer s3cret", "null", 400, "bad_json"},
+		{"token without Bearer", "GET", "/v1/status", "s3cret", "", 401, "unauthorized"},
+		{"token as Basic", "GET", "/v1/status", "Basic s3cret", "", 401, "unauthorized"},
+		{"token lower-case bearer", "GET", "/v1/status", "bearer s3cret", "", 401, "unauthorized"},
+		{"token in the query off /v1/events", "GET", "/v1/status?token=s3cret", "", "", 401, "unauthorized"},
+		{"negative radius", "GET", "/v1/jobs?lat_e6=47000000&lon_e6=-1500000&radius_m=-1", "Bearer s3cret", "", 400, "bad_argument"},
+		{"huge radius", "GET", "/v1/jobs?lat_e6=47000000&lon_e6=-1500000&radius_m=9000000000", "Bearer s3cret", "", 400, "bad_argument"},
+		{"radius past the limit", "GET", "/v1/jobs?radius_m=100001", "Bearer s3cret", "", 400, "bad_argument"},
+		{"wrong method", "DELETE", "/v1/status", "Bearer s3cret", "", 405, "method_not_allowed"},
+		{"wrong method on an order", "PUT", "/v1/orders/" + strings.Repeat("ab", 32), "Bearer s3cret", "{}", 405, "method_not_allowed"},
+		{"double slash", "GET", "//v1/status", "Bearer s3cret", "", 404, "no_route"},
+		{"dot dot", "GET", "/v1/orders/../status", "Bearer s3cret", "", 404, "no_route"},
+		{"trailing slash", "GET", "/v1/status/", "Bearer s3cret", "", 404, "no_route"},
+	} {
+		req, err := http.NewRequest(tc.method, f.srv.URL+tc.path, strings.NewReader(tc.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.URL.Opaque = "//" + req.URL.Host + tc.path // sent exactly as written
+		if i := strings.IndexByte(tc.path, '?'); i >= 0 {
+			req.URL.Opaque = "//" + req.URL.Host + tc.path[:i]
+		}
+		if tc.auth != "" {
+			req.Header.Set("Authorization", tc.auth)
+		}
+		resp, err := noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var m map[string]any
+		jerr := json.Unmarshal(raw, &m)
+		if resp.StatusCode != tc.want || jerr != nil || m["code"] != tc.code || m["error"] == "" ||
+			!strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+			t.Errorf("%s: got %d %s %q, want %d JSON with code %s", tc.name, resp.StatusCode, resp.Header.Get("Content-Type"),
+				bytes.TrimSpace(raw[:min(len(raw), 200)]), tc.want, tc.code)
+		}
+		if node.HTTPStatus(tc.code) != tc.want {
+			t.Errorf("%s: the table gives %s status %d", tc.name, tc.code, node.HTTPStatus(tc.code))
+		}
+	}
+	if after := f.hashes(); after != before {
+		t.Fatal("a refused request changed state")
+	}
 }

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -60,35 +59,10 @@ func (s *Server) tracking(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, t)
 }
 
-// refusalBody is a checkout refusal with what an app needs to explain it.
-type refusalBody struct {
-	Error       string              `json:"error"`
-	Code        string              `json:"code"`
-	Detail      string              `json:"detail,omitempty"`
-	Line        int                 `json:"line,omitempty"`
-	NextOpen    *time.Time          `json:"next_open,omitempty"`
-	Explanation *market.Explanation `json:"explanation,omitempty"`
-}
-
-// failMarket answers a market refusal with 409 and its code; anything else
-// as fail does.
-func failMarket(w http.ResponseWriter, err error) {
-	var r *market.Refusal
-	if errors.As(err, &r) {
-		b := refusalBody{Error: err.Error(), Code: market.Code(err), Detail: r.Detail, Line: r.Line, Explanation: r.Explanation}
-		if !r.NextOpen.IsZero() {
-			b.NextOpen = &r.NextOpen
-		}
-		writeJSON(w, http.StatusConflict, b)
-		return
-	}
-	fail(w, err)
-}
-
 func (s *Server) getRules(w http.ResponseWriter, r *http.Request) {
 	v, err := queryInt(r, "version", 0)
 	if err != nil || v < 0 {
-		writeErr(w, http.StatusBadRequest, "bad_request", "version must be a non-negative integer")
+		failf(w, node.ErrBadArgument, "version must be a non-negative integer")
 		return
 	}
 	ctx, cancel := ctxOf(r)
@@ -124,7 +98,7 @@ func (s *Server) quote(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	q, err := s.n.Quote(ctx, cart)
 	if err != nil {
-		failMarket(w, err)
+		fail(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, q)
@@ -146,7 +120,7 @@ func (s *Server) checkout(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	id, q, err := s.n.Checkout(ctx, req.Cart, req.Personal, req.PIN)
 	if err != nil {
-		failMarket(w, err)
+		fail(w, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"id": id, "quote": q})
@@ -155,7 +129,7 @@ func (s *Server) checkout(w http.ResponseWriter, r *http.Request) {
 func (s *Server) slots(w http.ResponseWriter, r *http.Request) {
 	k, err := crdt.ParsePubKey(r.PathValue("key"))
 	if err != nil {
-		writeErr(w, http.StatusBadRequest, "bad_key", "restaurant key must be 64 hex characters")
+		failf(w, node.ErrBadArgument, "restaurant key must be 64 hex characters")
 		return
 	}
 	ctx, cancel := ctxOf(r)
@@ -180,7 +154,7 @@ func (s *Server) deliveries(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	id, q, err := s.n.RequestDelivery(ctx, req)
 	if err != nil {
-		failMarket(w, err)
+		fail(w, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"id": id, "quote": q})
@@ -219,14 +193,14 @@ func (s *Server) personal(w http.ResponseWriter, r *http.Request) {
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	kind, ok := strings.CutSuffix(r.PathValue("file"), ".csv")
 	if !ok {
-		writeErr(w, http.StatusNotFound, "not_found", "exports are /v1/exports/{orders,deliveries,pay,pay-summary}.csv")
+		failf(w, node.ErrNoRoute, "exports are /v1/exports/{orders,deliveries,pay,pay-summary}.csv")
 		return
 	}
 	q := r.URL.Query()
 	f := market.Filter{Day: q.Get("day")}
 	if f.Day != "" {
 		if _, err := time.Parse("2006-01-02", f.Day); err != nil {
-			writeErr(w, http.StatusBadRequest, "bad_day", "day must be YYYY-MM-DD")
+			failf(w, node.ErrBadArgument, "day must be YYYY-MM-DD")
 			return
 		}
 	}
@@ -234,7 +208,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		if v := q.Get(name); v != "" {
 			k, err := crdt.ParsePubKey(v)
 			if err != nil {
-				writeErr(w, http.StatusBadRequest, "bad_key", name+" must be 64 hex characters")
+				failf(w, node.ErrBadArgument, "%s must be 64 hex characters", name)
 				return
 			}
 			*dst = k

@@ -30,9 +30,8 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /v1/jobs", s.jobs)
 	m.HandleFunc("GET /v1/events", s.events)
 	s.marketRoutes()
-	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeErr(w, http.StatusNotFound, "not_found", fmt.Sprintf("no route %s %s (see SPEC.md §13)", r.Method, r.URL.Path))
-	})
+	// No catch-all: the mux's own 404, 405 and redirects are rewritten
+	// as JSON errors by jsonErrors (errors.go).
 }
 
 // Status is GET /v1/status.
@@ -63,7 +62,7 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) invite(w http.ResponseWriter, r *http.Request) {
 	if s.n.Coop().IsZero() {
-		writeErr(w, http.StatusConflict, "no_coop", "this node follows no cooperative yet")
+		failf(w, node.ErrNoCoop, "this node follows no cooperative yet")
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"invite": s.n.Invite().String()})
@@ -86,7 +85,7 @@ func (s *Server) found(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if g.Name == "" {
-		writeErr(w, http.StatusBadRequest, "bad_request", "name is required")
+		failf(w, node.ErrBadArgument, "name is required")
 		return
 	}
 	ctx, cancel := ctxOf(r)
@@ -114,7 +113,7 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 	case req.Invite != "":
 		inv, err := node.ParseInvite(req.Invite)
 		if err != nil {
-			writeErr(w, http.StatusBadRequest, "bad_invite", err.Error())
+			fail(w, err)
 			return
 		}
 		coop = inv.Coop
@@ -126,7 +125,7 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 	case req.Coop != nil:
 		coop = *req.Coop
 	default:
-		writeErr(w, http.StatusBadRequest, "bad_request", "send coop or invite")
+		failf(w, node.ErrBadArgument, "send coop or invite")
 		return
 	}
 	if err := s.n.Join(ctx, coop); err != nil {
@@ -152,13 +151,13 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) {
 	for _, n := range req.Roles {
 		ro, ok := crdt.ParseRole(n)
 		if !ok {
-			writeErr(w, http.StatusBadRequest, "bad_role", fmt.Sprintf("unknown role %q", n))
+			failf(w, node.ErrBadRole, "%q (want courier, dispatcher, admin, restaurant or shop)", n)
 			return
 		}
 		roles |= ro
 	}
 	if roles == 0 || req.Member.IsZero() {
-		writeErr(w, http.StatusBadRequest, "bad_request", "member and at least one role are required")
+		failf(w, node.ErrBadArgument, "member and at least one role are required")
 		return
 	}
 	ctx, cancel := ctxOf(r)
@@ -403,7 +402,7 @@ func (s *Server) orderAction(w http.ResponseWriter, r *http.Request) {
 	case "rate":
 		err = n.Rate(ctx, id, req.Stars, req.CourierStar, req.Comment)
 	default:
-		writeErr(w, http.StatusNotFound, "unknown_action", fmt.Sprintf("no order action %q", r.PathValue("action")))
+		failf(w, node.ErrNoRoute, "no order action %q", r.PathValue("action"))
 		return
 	}
 	if err != nil {
@@ -430,7 +429,7 @@ func (s *Server) jobs(w http.ResponseWriter, r *http.Request) {
 	}
 	pos := crdt.Position{LatE6: int32(lat), LonE6: int32(lon)}
 	if int64(pos.LatE6) != lat || int64(pos.LonE6) != lon || !pos.Valid() {
-		writeErr(w, http.StatusBadRequest, "bad_position", "lat_e6/lon_e6 must be microdegrees on the globe")
+		failf(w, node.ErrBadArgument, "lat_e6/lon_e6 must be microdegrees on the globe")
 		return
 	}
 	ctx, cancel := ctxOf(r)
@@ -450,7 +449,7 @@ func (s *Server) jobs(w http.ResponseWriter, r *http.Request) {
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	fl, ok := w.(http.Flusher)
 	if !ok {
-		writeErr(w, http.StatusInternalServerError, "no_stream", "streaming unsupported")
+		fail(w, fmt.Errorf("the connection cannot stream"))
 		return
 	}
 	sub := s.n.Subscribe(256)

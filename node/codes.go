@@ -1,0 +1,244 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+
+	"github.com/coopnode/coopnode/market"
+)
+
+// The one table of error codes. Every error a node, its HTTP API, package
+// mobile or the coopnode CLI reports carries one of these stable
+// snake_case codes, found by Code(err): the HTTP API sends it as "code",
+// mobile errors read "code: message", the CLI prints "error: code:
+// message". A code never changes meaning; new ones are added here.
+//
+// Four families share the namespace, with no code in two of them:
+//   - the node's and the surfaces' sentinels (errors.go and the sentinels
+//     of sync, gossip, discovery, invites and the store);
+//   - the fold's refusal reasons (crdt.Reason, SPEC.md §6.4);
+//   - the gate's reasons (protocol.Reason, SPEC.md §9);
+//   - checkout's and document validation's refusals (market.Codes,
+//     SPEC.md §16.6).
+
+// CodeInfo is one row of the table.
+type CodeInfo struct {
+	// Code is the stable code.
+	Code string `json:"code"`
+	// Status is the HTTP status the API answers with.
+	Status int `json:"status"`
+	// Doc says what the code means, for people.
+	Doc string `json:"doc"`
+	// Errs are the sentinels Code maps to this code (with errors.Is). A
+	// refusal reason of the fold or the gate has none: a *RefusedError
+	// carries it as its Reason.
+	Errs []error `json:"-"`
+}
+
+// Codes returns the whole table, in a fixed order.
+func Codes() []CodeInfo {
+	t := table()
+	out := make([]CodeInfo, len(t.rows))
+	copy(out, t.rows)
+	return out
+}
+
+// Code returns the code of err: the Reason of a *RefusedError, else the
+// code of the first sentinel in the table that err wraps, else "internal".
+// It returns "" for nil.
+func Code(err error) string {
+	if err == nil {
+		return ""
+	}
+	t := table()
+	var re *RefusedError
+	if errors.As(err, &re) {
+		if _, ok := t.by[re.Reason]; ok {
+			return re.Reason
+		}
+		return CodeRefused
+	}
+	for _, r := range t.rows {
+		for _, s := range r.Errs {
+			if errors.Is(err, s) {
+				return r.Code
+			}
+		}
+	}
+	return CodeInternal
+}
+
+// Describe returns what code means, or "" for an unknown code.
+func Describe(code string) string {
+	if r, ok := table().by[code]; ok {
+		return r.Doc
+	}
+	return ""
+}
+
+// HTTPStatus returns the HTTP status of code (500 for an unknown code).
+func HTTPStatus(code string) int {
+	if r, ok := table().by[code]; ok {
+		return r.Status
+	}
+	return http.StatusInternalServerError
+}
+
+// Codes the surfaces name directly.
+const (
+	CodeRefused  = "refused"
+	CodeInternal = "internal"
+)
+
+const (
+	sBad      = http.StatusBadRequest
+	sAuth     = http.StatusUnauthorized
+	sForbid   = http.StatusForbidden
+	sNotFound = http.StatusNotFound
+	sConflict = http.StatusConflict
+	sTooLarge = http.StatusRequestEntityTooLarge
+	sInternal = http.StatusInternalServerError
+	sUnavail  = http.StatusServiceUnavailable
+	sTimeout  = http.StatusGatewayTimeout
+)
+
+func errs(e ...error) []error { return e }
+
+// sentinelRows: the node's sentinels and the surfaces'. More specific rows
+// come first: Code takes the first match.
+func sentinelRows() []CodeInfo {
+	return []CodeInfo{
+		{"bad_json", sBad, "the request body or file is not the documented JSON object", errs(ErrBadJSON)},
+		{"too_large", sTooLarge, "the request body is over the API's limit", errs(ErrTooLarge)},
+		{"unauthorized", sAuth, "missing or wrong access token (send Authorization: Bearer TOKEN)", errs(ErrUnauthorized)},
+		{"no_route", sNotFound, "no such API path (see docs: the HTTP API)", errs(ErrNoRoute)},
+		{"method_not_allowed", http.StatusMethodNotAllowed, "the API path exists with another method", errs(ErrBadMethod)},
+		{"bad_role", sBad, "unknown role name", errs(ErrBadRole)},
+		{"bad_invite", sBad, "not a well-formed invite", errs(ErrBadInvite)},
+		{"bad_bootstrap", sBad, "a bootstrap address without /p2p/<peer ID>", errs(ErrBadBootstrap)},
+		{"bad_argument", sBad, "a missing, malformed or out-of-range argument", errs(ErrBadArgument)},
+		{"not_found", sNotFound, "no such order, restaurant, rules version or scope here", errs(ErrUnknown, ErrNotFound)},
+		{"no_coop", sConflict, "no cooperative joined yet", errs(ErrNoCoop)},
+		{"not_member", sForbid, "the key acts for no active member of the cooperative", errs(ErrNotMember)},
+		{"not_shared", sForbid, "the order's personal data is not shared with this node (yet)", errs(ErrNotShared)},
+		{"wrong_role", sConflict, "an action of another role than this node's", errs(ErrWrongRole)},
+		{"offline", sUnavail, "the call needs the network and no peer is reachable", errs(ErrOffline)},
+		{"timeout", sTimeout, "a wait ran out", errs(ErrTimeout, context.DeadlineExceeded)},
+		{"stopped", sUnavail, "the node was stopped", errs(ErrClosed, context.Canceled)},
+		{"no_key", sInternal, "the node was built without an identity key", errs(ErrNoKey)},
+		{"not_ed25519", sBad, "a key or peer ID that is not Ed25519", errs(ErrNotEd25519)},
+		{"bad_meta_name", sInternal, "a store metadata name outside [a-z0-9._-]{1,64}", errs(ErrBadMetaName)},
+		{"bad_topic", sInternal, "an empty gossip topic name", errs(ErrBadTopic)},
+		{"sync_coop", sConflict, "the sync peer follows another cooperative", errs(ErrSyncCoop)},
+		{"sync_protocol", sBad, "the sync peer broke the sync protocol (SPEC.md §8.6)", errs(ErrSyncProtocol)},
+		{CodeRefused, sConflict, "the rules refuse the action", errs(ErrRefused)},
+	}
+}
+
+// foldRows: the fold's reasons (crdt.Reason, SPEC.md §6.4).
+func foldRows() []CodeInfo {
+	c := sConflict
+	return []CodeInfo{
+		{"wrong_body", c, "the body does not match the event kind", nil},
+		{"wrong_scope", c, "the event does not belong to the scope it names", nil},
+		{"bad_lamport", c, "the Lamport clock is not above the parents'", nil},
+		{"parent_out_of_scope", c, "a parent is outside the event's scope", nil},
+		{"unknown_coop", c, "the cooperative is not known here", nil},
+		{"scope_full", c, "the scope holds the most events it may", nil},
+		{"bad_field", c, "a field is missing or out of range", nil},
+		{"duplicate_root", c, "the scope already has its first event", nil},
+		{"duplicate_event", c, "the very same event is already held", nil},
+		{"not_admin", sForbid, "only an admin may do this", nil},
+		{"revoked_key", sForbid, "the key or its member was revoked", nil},
+		{"not_courier", sForbid, "only a courier may do this", nil},
+		{"not_restaurant", sForbid, "only the order's restaurant may do this", nil},
+		{"restaurant_not_member", c, "the order names no partner restaurant of the cooperative", nil},
+		{"not_customer", sForbid, "only the order's customer may do this", nil},
+		{"not_party", sForbid, "only a party to the order may do this", nil},
+		{"not_dispatcher", sForbid, "only a dispatcher may do this", nil},
+		{"not_holder", sForbid, "only the courier holding the order may do this", nil},
+		{"not_owner", sForbid, "a catalogue document may be written only by its restaurant", nil},
+		{"genesis_author_not_admin", sForbid, "the founder must be one of the first admins", nil},
+		{"invalid_transition", c, "the order is not in a state that allows this", nil},
+		{"customer_cancel_after_accept", c, "a customer may cancel only before the restaurant accepts", nil},
+		{"not_claimable", c, "the order cannot be claimed now", nil},
+		{"already_holder", c, "this courier already holds the order", nil},
+		{"no_holder", c, "no courier holds the order", nil},
+		{"collection_only", c, "a collection order has no courier", nil},
+		{"delivery_only", c, "only a delivery order allows this", nil},
+		{"pin_mismatch", c, "the handover PIN does not match the order's", nil},
+		{"never_accepted", c, "the order was never accepted", nil},
+		{"already_revoked", c, "the member or device is already revoked", nil},
+		{"unknown_member", c, "no such member", nil},
+		{"unknown_device", c, "no such device", nil},
+		{"device_taken", c, "the device key already acts for a member", nil},
+		{"bad_reason", c, "a reason outside the ones SPEC.md lists for this action", nil},
+		{"stale_version", c, "the rules version is not above every version applied before", nil},
+	}
+}
+
+// gateRows: the gate's reasons (protocol.Reason, SPEC.md §9).
+func gateRows() []CodeInfo {
+	c := sConflict
+	return []CodeInfo{
+		{"malformed", c, "the event does not decode", nil},
+		{"non_canonical", c, "the event is not canonically encoded", nil},
+		{"oversized", c, "the event is over its size limit", nil},
+		{"bad_signature", c, "the signature does not verify", nil},
+		{"unknown_kind", c, "no such event kind", nil},
+		{"too_many_parents", c, "the event names too many parents", nil},
+		{"clock_skew", c, "the event's wall clock is in the future", nil},
+		{"stale", c, "the event is older than the gossip age limit, or superseded", nil},
+		{"duplicate", c, "the event is already held", nil},
+		{"pending", c, "the event waits for an event it depends on", nil},
+	}
+}
+
+// marketRows: checkout's and validation's refusals, from market.Codes.
+func marketRows() []CodeInfo {
+	var out []CodeInfo
+	for _, c := range market.Codes() {
+		out = append(out, CodeInfo{Code: c.Code, Status: sConflict, Doc: trimPrefix(c.Err.Error(), "market: "), Errs: errs(c.Err)})
+	}
+	return out
+}
+
+func trimPrefix(s, p string) string {
+	if len(s) >= len(p) && s[:len(p)] == p {
+		return s[len(p):]
+	}
+	return s
+}
+
+type codeTable struct {
+	rows []CodeInfo
+	by   map[string]CodeInfo
+}
+
+var (
+	tableOnce sync.Once
+	theTable  codeTable
+)
+
+func table() *codeTable {
+	tableOnce.Do(func() {
+		var rows []CodeInfo
+		// market rows first: a market refusal wrapped in ErrBadArgument
+		// keeps its precise code.
+		rows = append(rows, marketRows()...)
+		rows = append(rows, sentinelRows()...)
+		rows = append(rows, foldRows()...)
+		rows = append(rows, gateRows()...)
+		rows = append(rows, CodeInfo{CodeInternal, sInternal, "anything else (disk, network, a bug)", nil})
+		theTable.rows = rows
+		theTable.by = make(map[string]CodeInfo, len(rows))
+		for _, r := range rows {
+			if _, dup := theTable.by[r.Code]; !dup { // TestCodeTable checks there is none
+				theTable.by[r.Code] = r
+			}
+		}
+	})
+	return &theTable
+}

@@ -1,0 +1,116 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Errors returned by Node and by the API surfaces built on it (the HTTP API,
+// package mobile, the coopnode CLI). Every one of them has exactly one code
+// in the table of codes.go; Code(err) finds it, and every surface answers
+// with that code, so an action refused on a phone and the same action
+// refused through the HTTP API read the same.
+var (
+	// ErrBadRole: a role name that is not customer, restaurant, courier,
+	// admin or relay.
+	ErrBadRole = errors.New("node: unknown role")
+	// ErrNoKey: New was given no identity key.
+	ErrNoKey = errors.New("node: no identity key")
+	// ErrNoCoop: the call needs a cooperative and the node follows none.
+	ErrNoCoop = errors.New("node: no cooperative joined")
+	// ErrUnknown: no such order, restaurant, rules version or scope here.
+	ErrUnknown = errors.New("node: unknown order or scope")
+	// ErrRefused: the rules refuse the action. Refusals are *RefusedError,
+	// which matches ErrRefused with errors.Is and names the reason.
+	ErrRefused = errors.New("node: refused")
+	// ErrNotMember: this node's key acts for no active member of the
+	// cooperative, and the call needs one (publishing a catalogue).
+	ErrNotMember = errors.New("node: this node acts for no active member")
+	// ErrNotShared: an order's personal data is not shared with this node.
+	ErrNotShared = errors.New("node: the order's personal data is not shared with this node")
+	// ErrBadArgument: a missing, malformed or out-of-range argument.
+	ErrBadArgument = errors.New("node: bad argument")
+	// ErrTimeout: a wait ran out before the awaited outcome.
+	ErrTimeout = errors.New("node: timed out waiting")
+	// ErrClosed: the node was stopped. Every call after Close returns it,
+	// from the loop, the store, gossip or a sync session alike; it has no
+	// other meaning (a restaurant that is closed is market.ErrClosed).
+	ErrClosed = errors.New("node: stopped")
+
+	// The surfaces' own vocabulary: what the HTTP API, package mobile and
+	// the CLI refuse before a call reaches the node.
+
+	// ErrBadJSON: a request body or file that is not the documented JSON
+	// (including null, unknown fields and trailing data).
+	ErrBadJSON = errors.New("bad JSON")
+	// ErrTooLarge: a request body over the API's limit.
+	ErrTooLarge = errors.New("request too large")
+	// ErrUnauthorized: a missing or wrong access token.
+	ErrUnauthorized = errors.New("missing or wrong access token")
+	// ErrNoRoute: no such API path (or not in canonical form).
+	ErrNoRoute = errors.New("no such route")
+	// ErrBadMethod: an API path that exists, with another method.
+	ErrBadMethod = errors.New("method not allowed")
+	// ErrWrongRole: an action of another role (a courier action on a
+	// customer node, or the reverse).
+	ErrWrongRole = errors.New("not an action of this node's role")
+	// ErrOffline: the call needs the network and no peer is reachable.
+	ErrOffline = errors.New("offline")
+)
+
+// RefusedError is a refusal by the rules: the fold's authority and state
+// checks (a crdt reason such as "pin_mismatch"), the gate's (a protocol
+// reason), checkout's and document validation's (a market code such as
+// "outside_zone" or "bad_timezone"). errors.Is(err, ErrRefused) holds for
+// every *RefusedError, and errors.Is / errors.As reach its cause (a
+// *market.Refusal, say) too. Code(err) is Reason.
+type RefusedError struct {
+	// Kind is what was refused: an event kind ("task.deliver",
+	// "catalog.menu") or an action ("checkout", "quote").
+	Kind string
+	// Reason is the refusal's code, one of the table in codes.go.
+	Reason string
+	// Field is the field at fault in a refused document or request, in
+	// JSON path form ("hours[1]", "sections[0].products[2].price_cents"),
+	// or "".
+	Field string
+	// Detail says precisely what is wrong, for people; may be "".
+	Detail string
+	// Err is the cause, or nil.
+	Err error
+}
+
+// Error reads "<kind> refused: [<field>: ]<detail>", the detail defaulting
+// to the reason's description.
+func (e *RefusedError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Kind)
+	b.WriteString(" refused: ")
+	if e.Field != "" {
+		b.WriteString(e.Field)
+		b.WriteString(": ")
+	}
+	switch {
+	case e.Detail != "":
+		b.WriteString(e.Detail)
+	case Describe(e.Reason) != "":
+		b.WriteString(Describe(e.Reason) + " (" + e.Reason + ")")
+	default:
+		b.WriteString(e.Reason)
+	}
+	return b.String()
+}
+
+// Unwrap gives ErrRefused and the cause.
+func (e *RefusedError) Unwrap() []error {
+	if e.Err == nil {
+		return []error{ErrRefused}
+	}
+	return []error{ErrRefused, e.Err}
+}
+
+// refused builds a refusal of kind for reason, with an optional detail.
+func refused(kind fmt.Stringer, reason string, detail string) *RefusedError {
+	return &RefusedError{Kind: kind.String(), Reason: reason, Detail: detail}
+}

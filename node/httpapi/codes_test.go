@@ -1,0 +1,37 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/coopnode/coopnode/node"
+)
+
+// sampleError is an error that carries row's code: its first sentinel,
+// wrapped, or a refusal with it as reason.
+func sampleError(row node.CodeInfo) error {
+	if len(row.Errs) > 0 {
+		return fmt.Errorf("somewhere: %w: sample", row.Errs[0])
+	}
+	return &node.RefusedError{Kind: "task.deliver", Reason: row.Code}
+}
+
+// TestEveryCodeOverHTTP (issue 11.2): every code of node's table reaches an
+// HTTP client as the JSON error {"code": <code>} with the table's status.
+func TestEveryCodeOverHTTP(t *testing.T) {
+	for _, row := range node.Codes() {
+		rec := httptest.NewRecorder()
+		fail(rec, sampleError(row))
+		var b errorBody
+		if err := json.Unmarshal(rec.Body.Bytes(), &b); err != nil {
+			t.Fatalf("%s: %v: %q", row.Code, err, rec.Body)
+		}
+		if rec.Code != row.Status || b.Code != row.Code || b.Error == "" ||
+			!strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
+			t.Errorf("%s: got %d %+v, want %d %s", row.Code, rec.Code, b, row.Status, row.Code)
+		}
+	}
+}
