@@ -247,7 +247,7 @@ func (bn *benchNet) deliverBy(carrier *node.Node, id crdt.ID) {
 	must(bn.t, err)
 	_, err = carrier.AwaitClaim(ctx, id, c)
 	must(bn.t, err)
-	must(bn.t, bn.resto.MarkReady(ctx, id))
+	must(bn.t, bn.resto.Ready(ctx, id))
 	_, err = carrier.WaitOrder(ctx, id, func(s *crdt.OrderState) bool { return s.Status == crdt.StatusReady })
 	must(bn.t, err)
 	must(bn.t, carrier.Pickup(ctx, id))
@@ -274,7 +274,7 @@ func (bn *benchNet) claimBy(carrier *node.Node, id crdt.ID) {
 // finishBy has the plain courier holding an order carry it to delivery.
 func (bn *benchNet) finishBy(carrier *node.Node, id crdt.ID) {
 	ctx := bn.ctx
-	must(bn.t, bn.resto.MarkReady(ctx, id))
+	must(bn.t, bn.resto.Ready(ctx, id))
 	_, err := carrier.WaitOrder(ctx, id, func(s *crdt.OrderState) bool { return s.Status == crdt.StatusReady })
 	must(bn.t, err)
 	must(bn.t, carrier.Pickup(ctx, id))
@@ -341,9 +341,9 @@ func runTrafficBench(b *testing.B) {
 		rec.wait(b, "job", rec.jobFor(id, true))
 		cl := call[claimResult](b, "Claim", m.Claim, req(map[string]any{"order": id.String()}))
 		call[claimResult](b, "AwaitClaim", m.AwaitClaim, req(map[string]any{"order": id.String(), "claim": cl.Claim}))
-		must(b, bn.resto.MarkReady(ctx, id))
+		must(b, bn.resto.Ready(ctx, id))
 		rec.wait(b, "ready", rec.orderIs(id, "ready"))
-		call[actionResult](b, "PickUp", m.PickUp, req(map[string]any{"order": id.String()}))
+		call[actionResult](b, "Pickup", m.Pickup, req(map[string]any{"order": id.String()}))
 		call[actionResult](b, "Deliver", m.Deliver, req(map[string]any{"order": id.String(), "proof": map[string]any{"recipient": "Léa"}}))
 		_, err := bn.admin.WaitOrder(ctx, id, func(s *crdt.OrderState) bool { return s.Status == crdt.StatusDelivered })
 		must(b, err)
@@ -425,9 +425,9 @@ func runTrafficBench(b *testing.B) {
 		bn.finishBy(bn.couriers[i%2], id)
 	}
 	for _, id := range held {
-		must(b, bn.resto.MarkReady(ctx, id))
+		must(b, bn.resto.Ready(ctx, id))
 		rec.wait(b, "ready", rec.orderIs(id, "ready"))
-		call[actionResult](b, "PickUp", m.PickUp, req(map[string]any{"order": id.String()}))
+		call[actionResult](b, "Pickup", m.Pickup, req(map[string]any{"order": id.String()}))
 		call[actionResult](b, "Deliver", m.Deliver, req(map[string]any{"order": id.String(), "proof": map[string]any{"recipient": "Léa"}}))
 	}
 
@@ -550,7 +550,7 @@ func measureRSS(b *testing.B, bn *benchNet) rssReport {
 		if s.Holder != k {
 			b.Fatalf("order %d went to another courier", i)
 		}
-		must(b, bn.resto.MarkReady(bn.ctx, id))
+		must(b, bn.resto.Ready(bn.ctx, id))
 		_, err = bn.admin.WaitOrder(bn.ctx, id, func(s *crdt.OrderState) bool { return s.Status == crdt.StatusDelivered })
 		must(b, err)
 	}

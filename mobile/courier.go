@@ -306,8 +306,8 @@ func (m *Node) StartTask(requestJSON string) (string, error) {
 	})
 }
 
-// PickUp marks the order collected. Request: {"order":"..."}.
-func (m *Node) PickUp(requestJSON string) (string, error) {
+// Pickup marks the order collected. Request: {"order":"..."}.
+func (m *Node) Pickup(requestJSON string) (string, error) {
 	return m.call(func(ctx context.Context) (any, error) {
 		var req orderRequest
 		if err := decode(requestJSON, &req); err != nil {
@@ -386,9 +386,9 @@ type failRequest struct {
 	Note   string `json:"note"`
 }
 
-// ReportFailure records a failed pickup or drop-off. Request:
+// Fail records a failed pickup or drop-off. Request:
 // {"order":"...","task":"dropoff","reason":"no_answer","note":"rang twice"}.
-func (m *Node) ReportFailure(requestJSON string) (string, error) {
+func (m *Node) Fail(requestJSON string) (string, error) {
 	return m.call(func(ctx context.Context) (any, error) {
 		var req failRequest
 		if err := decode(requestJSON, &req); err != nil {
@@ -417,9 +417,9 @@ type releaseRequest struct {
 	Reason string `json:"reason"`
 }
 
-// Release gives an order back so another courier can claim it. Request:
+// Unassign gives an order back so another courier can claim it. Request:
 // {"order":"...","reason":"flat tyre"}.
-func (m *Node) Release(requestJSON string) (string, error) {
+func (m *Node) Unassign(requestJSON string) (string, error) {
 	return m.call(func(ctx context.Context) (any, error) {
 		var req releaseRequest
 		if err := decode(requestJSON, &req); err != nil {

@@ -110,11 +110,11 @@ func TestCourierFlow(t *testing.T) {
 	}
 
 	call[actionResult](t, "StartTask", m.StartTask, req(map[string]any{"order": id.String(), "task": "pickup"}))
-	must(t, f.resto.MarkReady(ctx, id))
+	must(t, f.resto.Ready(ctx, id))
 	rec.wait(t, "order ready", rec.orderIs(id, "ready"))
-	pu := call[actionResult](t, "PickUp", m.PickUp, ord)
+	pu := call[actionResult](t, "Pickup", m.Pickup, ord)
 	if pu.Order.Status != "picked_up" || !pu.Published || pu.Order.MyRole != "courier" {
-		t.Fatalf("PickUp: %+v", pu)
+		t.Fatalf("Pickup: %+v", pu)
 	}
 	call[actionResult](t, "StartTask", m.StartTask, req(map[string]any{"order": id.String(), "task": "dropoff"}))
 	photo := strings.Repeat("ab", 32)
@@ -155,11 +155,11 @@ func TestCourierFlow(t *testing.T) {
 		}
 		return false
 	})
-	callErr(t, "ReportFailure without reason", m.ReportFailure, req(map[string]any{"order": id2.String(), "task": "pickup"}), codeBadArgument)
-	fl := call[actionResult](t, "ReportFailure", m.ReportFailure,
+	callErr(t, "Fail without reason", m.Fail, req(map[string]any{"order": id2.String(), "task": "pickup"}), codeBadArgument)
+	fl := call[actionResult](t, "Fail", m.Fail,
 		req(map[string]any{"order": id2.String(), "task": "pickup", "reason": "closed", "note": "shutters down"}))
 	if fl.Order.Status != "failed" || fl.Order.PickupTask.Status != "failed" {
-		t.Fatalf("ReportFailure: %+v", fl)
+		t.Fatalf("Fail: %+v", fl)
 	}
 	f.everywhere(id2, crdt.StatusFailed)
 
@@ -221,7 +221,7 @@ func TestCourierFlow(t *testing.T) {
 	rec.mu.Unlock()
 
 	// a customer action on a courier node is refused before anything is signed
-	callErr(t, "PlaceOrder on a courier node", m.PlaceOrder, "{}", codeWrongRole)
+	callErr(t, "Checkout on a courier node", m.Checkout, "{}", codeWrongRole)
 }
 
 // orderWhere is a recorder condition: an order update for id satisfying ok.

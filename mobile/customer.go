@@ -209,7 +209,7 @@ func (m *Node) Slots(requestJSON string) (string, error) {
 	})
 }
 
-// cartRequest is a cart (PriceCart, and the start of PlaceOrder).
+// cartRequest is a cart (Quote, and the start of Checkout).
 type cartRequest struct {
 	Restaurant string            `json:"restaurant"`
 	Fulfilment string            `json:"fulfilment"` // "delivery" (default) or "collection"
@@ -308,13 +308,13 @@ func quoteOf(q *market.Quote) quoteView {
 	return v
 }
 
-// PriceCart checks and prices a cart with the coop's published rules, as
+// Quote checks and prices a cart with the coop's published rules, as
 // the node will when the order is placed (node.Quote): the delivery fee
 // from the rules, taxes, the split and how the fee was derived. A cart
 // the rules refuse fails with "<code>: <detail>" (API.md,
 // "Refusals"). Request:
 // {"restaurant":"...","fulfilment":"delivery","items":[{"product":"wrap","quantity":2,"options":["feta"]}],"tip_cents":200,"dropoff":{...}}.
-func (m *Node) PriceCart(requestJSON string) (string, error) {
+func (m *Node) Quote(requestJSON string) (string, error) {
 	return m.call(func(ctx context.Context) (any, error) {
 		var req cartRequest
 		if err := decode(requestJSON, &req); err != nil {
@@ -365,14 +365,14 @@ type placeResult struct {
 // maxPersonalText bounds each personal data field.
 const maxPersonalText = 500
 
-// PlaceOrder checks and prices the cart as PriceCart does, then places
+// Checkout checks and prices the cart as Quote does, then places
 // the order (node.Checkout): the published order carries the coarse
 // drop-off area only; the customer's name, phone, exact address and
 // instructions travel sealed to the restaurant, which re-seals them for
 // the courier it confirms. Placing needs the network: offline, or with no
 // peer connected, it fails with "offline" and nothing is signed. Request:
-// a PriceCart request plus {"personal_data":{...},"pin":"4821"}.
-func (m *Node) PlaceOrder(requestJSON string) (string, error) {
+// a Quote request plus {"personal_data":{...},"pin":"4821"}.
+func (m *Node) Checkout(requestJSON string) (string, error) {
 	return m.call(func(ctx context.Context) (any, error) {
 		if err := m.requireRole(node.RoleCustomer); err != nil {
 			return nil, err
@@ -425,9 +425,9 @@ type cancelRequest struct {
 	Reason string `json:"reason"` // a customer may only give "customer" (the default)
 }
 
-// CancelOrder cancels an order the restaurant has not accepted yet.
+// Cancel cancels an order the restaurant has not accepted yet.
 // Request: {"order":"..."}.
-func (m *Node) CancelOrder(requestJSON string) (string, error) {
+func (m *Node) Cancel(requestJSON string) (string, error) {
 	return m.call(func(ctx context.Context) (any, error) {
 		var req cancelRequest
 		if err := decode(requestJSON, &req); err != nil {

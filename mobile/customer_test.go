@@ -60,7 +60,7 @@ func TestCustomerFlow(t *testing.T) {
 		{"product": "wrap", "quantity": 2, "options": []string{"feta"}},
 		{"product": "soup", "quantity": 1},
 	}, "tip_cents": 200, "dropoff": homePos}
-	pr := call[quoteView](t, "PriceCart", m.PriceCart, req(cart))
+	pr := call[quoteView](t, "Quote", m.Quote, req(cart))
 	want := crdt.Totals{ItemsCents: 2400, DeliveryCents: 350, TipCents: 200, TaxCents: 218, TotalCents: 2950}
 	if pr.Totals != want || pr.Slot != nil || len(pr.Items) != 2 || pr.Items[0].UnitCents != 750 || pr.Items[0].OptionNames[0] != "Feta" ||
 		pr.RulesVersion != 1 || pr.Fulfilment != "delivery" || pr.DropoffArea == nil || *pr.DropoffArea != market.Coarse(homePos) ||
@@ -68,7 +68,7 @@ func TestCustomerFlow(t *testing.T) {
 		pr.PlatformFeeCents != 360 || pr.RestaurantNetCents != 2040 || pr.CourierPay == nil || pr.CourierPay.TipCents != 200 ||
 		pr.Delivery == nil || pr.Delivery.FeeCents != 350 || !strings.Contains(pr.Explanation, "standard") ||
 		pr.DistanceM < 900 || pr.DistanceM > 1200 || len(pr.DropoffZones) != 1 || pr.ReadyBy <= pr.PricedAt {
-		t.Fatalf("PriceCart: %+v", pr)
+		t.Fatalf("Quote: %+v", pr)
 	}
 
 	// carts the rules refuse: "<code>: <detail>", then the refusal as JSON
@@ -91,16 +91,16 @@ func TestCustomerFlow(t *testing.T) {
 		{"a slot that is not one", req(map[string]any{"restaurant": r.Key, "items": []map[string]any{{"product": "soup", "quantity": 1}},
 			"dropoff": homePos, "slot": crdt.TimeSlot{Start: 1, End: 2}}), "slot_unavailable", 0},
 	} {
-		v := refusalOf(t, callErr(t, tc.name, m.PriceCart, tc.req, tc.code))
+		v := refusalOf(t, callErr(t, tc.name, m.Quote, tc.req, tc.code))
 		if v.Code != tc.code || v.Line != tc.line || v.Detail == "" {
 			t.Errorf("%s: %+v, want code %s line %d", tc.name, v, tc.code, tc.line)
 		}
 	}
-	callErr(t, "unknown restaurant", m.PriceCart, req(map[string]any{"restaurant": strings.Repeat("f", 64),
+	callErr(t, "unknown restaurant", m.Quote, req(map[string]any{"restaurant": strings.Repeat("f", 64),
 		"items": []map[string]any{{"product": "soup", "quantity": 1}}}), codeNotFound)
-	callErr(t, "unknown fulfilment", m.PriceCart, req(map[string]any{"restaurant": r.Key, "fulfilment": "drone",
+	callErr(t, "unknown fulfilment", m.Quote, req(map[string]any{"restaurant": r.Key, "fulfilment": "drone",
 		"items": []map[string]any{{"product": "soup", "quantity": 1}}}), codeBadArgument)
-	coll := call[quoteView](t, "PriceCart", m.PriceCart, req(map[string]any{"restaurant": r.Key, "fulfilment": "collection",
+	coll := call[quoteView](t, "Quote", m.Quote, req(map[string]any{"restaurant": r.Key, "fulfilment": "collection",
 		"items": []map[string]any{{"product": "soup", "quantity": 1}}}))
 	if coll.Totals.DeliveryCents != 0 || coll.Totals.TotalCents != 900 || coll.CourierPay != nil || coll.DropoffArea != nil ||
 		coll.Delivery != nil || coll.PlatformFeeCents != 72 {
@@ -113,7 +113,7 @@ func TestCustomerFlow(t *testing.T) {
 		"address": "3 rue Kervégan, 44000 Nantes", "instructions": "door code 1234"}
 	published := m.n.Stats(ctx).Published
 	must(t, m.SetConnectivity(`{"network":"offline"}`))
-	callErr(t, "PlaceOrder offline", m.PlaceOrder, req(cart), codeOffline)
+	callErr(t, "Checkout offline", m.Checkout, req(cart), codeOffline)
 	if got := m.n.Stats(ctx).Published; got != published {
 		t.Fatalf("an order was signed offline (%d events)", got-published)
 	}
@@ -124,23 +124,23 @@ func TestCustomerFlow(t *testing.T) {
 		noAddr[k] = v
 	}
 	noAddr["personal_data"] = map[string]any{"name": "Léa"}
-	callErr(t, "delivery without an address", m.PlaceOrder, req(noAddr), codeBadArgument)
+	callErr(t, "delivery without an address", m.Checkout, req(noAddr), codeBadArgument)
 	small := map[string]any{}
 	for k, v := range cart {
 		small[k] = v
 	}
 	small["items"] = []map[string]any{{"product": "wrap", "quantity": 1}}
-	if v := refusalOf(t, callErr(t, "PlaceOrder of a refused cart", m.PlaceOrder, req(small), "below_minimum")); v.Code != "below_minimum" {
-		t.Fatalf("PlaceOrder below the minimum: %+v", v)
+	if v := refusalOf(t, callErr(t, "Checkout of a refused cart", m.Checkout, req(small), "below_minimum")); v.Code != "below_minimum" {
+		t.Fatalf("Checkout below the minimum: %+v", v)
 	}
 	if got := m.n.Stats(ctx).Published; got != published {
 		t.Fatalf("refused orders were signed (%d events)", got-published)
 	}
 
 	// check out with sealed personal data and a PIN, and follow the order to the door
-	placed := call[placeResult](t, "PlaceOrder", m.PlaceOrder, req(cart))
+	placed := call[placeResult](t, "Checkout", m.Checkout, req(cart))
 	if !placed.Published || placed.Status != "placed" || placed.Quote.Totals != want || placed.Quote.RulesVersion != 1 {
-		t.Fatalf("PlaceOrder: %+v", placed)
+		t.Fatalf("Checkout: %+v", placed)
 	}
 	id, err := crdt.ParseID(placed.Order)
 	must(t, err)
@@ -206,7 +206,7 @@ func TestCustomerFlow(t *testing.T) {
 		tr.ETA.Basis != "courier position" || tr.ETA.DeliveryAt <= time.Now().UnixMilli() || tr.Order.MyRole != "customer" {
 		t.Fatalf("FollowOrder with a courier position: %+v", tr)
 	}
-	must(t, f.resto.MarkReady(ctx, id))
+	must(t, f.resto.Ready(ctx, id))
 	if _, err := courier.WaitOrder(ctx, id, func(s *crdt.OrderState) bool { return s.Status == crdt.StatusReady }); err != nil {
 		t.Fatal(err)
 	}
@@ -240,25 +240,25 @@ func TestCustomerFlow(t *testing.T) {
 
 	// cancel before acceptance; refused after (an order for a slot)
 	cart["pin"] = ""
-	second := call[placeResult](t, "PlaceOrder", m.PlaceOrder, req(cart))
+	second := call[placeResult](t, "Checkout", m.Checkout, req(cart))
 	id2, _ := crdt.ParseID(second.Order)
 	f.everywhere(id2, crdt.StatusPlaced)
 	callErr(t, "Rate before delivery", m.Rate, req(map[string]any{"order": second.Order, "restaurant_stars": 3}), "invalid_transition")
-	cn := call[actionResult](t, "CancelOrder", m.CancelOrder, req(map[string]any{"order": second.Order}))
+	cn := call[actionResult](t, "Cancel", m.Cancel, req(map[string]any{"order": second.Order}))
 	if cn.Order.Status != "cancelled" {
-		t.Fatalf("CancelOrder: %+v", cn)
+		t.Fatalf("Cancel: %+v", cn)
 	}
 	f.everywhere(id2, crdt.StatusCancelled)
 	cart["slot"] = slots.Slots[len(slots.Slots)-1]
-	third := call[placeResult](t, "PlaceOrder", m.PlaceOrder, req(cart))
+	third := call[placeResult](t, "Checkout", m.Checkout, req(cart))
 	if third.Quote.Slot == nil || *third.Quote.Slot != slots.Slots[len(slots.Slots)-1] || third.Quote.ReadyBy != third.Quote.Slot.Start {
-		t.Fatalf("PlaceOrder for a slot: %+v", third.Quote)
+		t.Fatalf("Checkout for a slot: %+v", third.Quote)
 	}
 	id3, _ := crdt.ParseID(third.Order)
 	f.everywhere(id3, crdt.StatusPlaced)
 	must(t, f.resto.Accept(ctx, id3, 5))
 	rec.wait(t, "third accepted", rec.orderIs(id3, "accepted"))
-	callErr(t, "CancelOrder after acceptance", m.CancelOrder, req(map[string]any{"order": third.Order}), "customer_cancel_after_accept")
+	callErr(t, "Cancel after acceptance", m.Cancel, req(map[string]any{"order": third.Order}), "customer_cancel_after_accept")
 
 	mine := call[ordersResult](t, "MyOrders", m.MyOrders, "{}")
 	open := call[ordersResult](t, "MyOrders", m.MyOrders, req(map[string]any{"open_only": true}))
@@ -282,12 +282,12 @@ func TestNoRules(t *testing.T) {
 		return len(rs.Restaurants) == 1 && rs.Restaurants[0].HasMenu
 	})
 	key := f.resto.Key().String()
-	v := refusalOf(t, callErr(t, "PriceCart of a delivery", m.PriceCart, req(map[string]any{"restaurant": key,
+	v := refusalOf(t, callErr(t, "Quote of a delivery", m.Quote, req(map[string]any{"restaurant": key,
 		"items": []map[string]any{{"product": "soup", "quantity": 1}}, "dropoff": homePos}), "no_rules"))
 	if v.Code != "no_rules" {
 		t.Fatalf("delivery without rules: %+v", v)
 	}
-	coll := call[quoteView](t, "PriceCart", m.PriceCart, req(map[string]any{"restaurant": key, "fulfilment": "collection",
+	coll := call[quoteView](t, "Quote", m.Quote, req(map[string]any{"restaurant": key, "fulfilment": "collection",
 		"items": []map[string]any{{"product": "soup", "quantity": 1}}}))
 	if coll.Totals.TotalCents != 900 || coll.RulesVersion != 0 || coll.PlatformFeeCents != 0 {
 		t.Fatalf("collection without rules: %+v", coll)
@@ -302,9 +302,9 @@ func TestNoRules(t *testing.T) {
 	rec.wait(t, "job", rec.jobFor(id, true))
 	cl := call[claimResult](t, "Claim", c.Claim, req(map[string]any{"order": id.String()}))
 	call[claimResult](t, "AwaitClaim", c.AwaitClaim, req(map[string]any{"order": id.String(), "claim": cl.Claim}))
-	must(t, f.resto.MarkReady(ctx, id))
+	must(t, f.resto.Ready(ctx, id))
 	rec.wait(t, "ready", rec.orderIs(id, "ready"))
-	call[actionResult](t, "PickUp", c.PickUp, req(map[string]any{"order": id.String()}))
+	call[actionResult](t, "Pickup", c.Pickup, req(map[string]any{"order": id.String()}))
 	mid := call[earningsResult](t, "Earnings", c.Earnings, "{}")
 	if mid.Jobs != 1 || mid.PayCents != 400 || mid.Orders[0].Status != "picked_up" || mid.Orders[0].TipCents != 0 {
 		t.Fatalf("Earnings while carrying (fee only, the tip once delivered): %+v", mid)

@@ -213,7 +213,7 @@ func (f *fixture) place(cust *node.Node, pin string) crdt.ID {
 		h := crdt.PINHash(cust.Key(), pin)
 		p.PINHash = h[:]
 	}
-	id, err := cust.PlaceOrder(f.ctx, p)
+	id, err := cust.PlaceUnpriced(f.ctx, p)
 	must(f.t, err)
 	if _, err := f.resto.WaitOrder(f.ctx, id, func(*crdt.OrderState) bool { return true }); err != nil {
 		f.t.Fatalf("order never reached the restaurant: %v", err)

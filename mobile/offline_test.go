@@ -24,9 +24,9 @@ func TestOfflineDelivery(t *testing.T) {
 	rec.wait(t, "job", rec.jobFor(id, true))
 	cl := call[claimResult](t, "Claim", m.Claim, req(map[string]any{"order": id.String()}))
 	call[claimResult](t, "AwaitClaim", m.AwaitClaim, req(map[string]any{"order": id.String(), "claim": cl.Claim}))
-	must(t, f.resto.MarkReady(ctx, id))
+	must(t, f.resto.Ready(ctx, id))
 	rec.wait(t, "ready", rec.orderIs(id, "ready"))
-	call[actionResult](t, "PickUp", m.PickUp, req(map[string]any{"order": id.String()}))
+	call[actionResult](t, "Pickup", m.Pickup, req(map[string]any{"order": id.String()}))
 	f.everywhere(id, crdt.StatusPickedUp)
 
 	// the tunnel

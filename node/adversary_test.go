@@ -104,7 +104,7 @@ func TestAdversaries(t *testing.T) {
 	})
 
 	// the honest order, placed before and completed during the attacks
-	honest, err := cust.PlaceOrder(ctx, samplePlace(resto.Key()))
+	honest, err := cust.PlaceUnpriced(ctx, samplePlace(resto.Key()))
 	must(t, err)
 	c.eventually("honest order placed", c.has(honest))
 	must(t, resto.Accept(ctx, honest, 5))
@@ -216,7 +216,7 @@ func TestAdversaries(t *testing.T) {
 			sent++
 		}
 	}()
-	must(t, resto.MarkReady(ctx, honest))
+	must(t, resto.Ready(ctx, honest))
 	c.eventually("honest order ready at the courier", func(*Node) bool { s, err := c1.Order(ctx, honest); return err == nil && s.Status == crdt.StatusReady })
 	must(t, c1.Pickup(ctx, honest))
 	must(t, c1.Deliver(ctx, honest, crdt.Proof{Recipient: "Ana"}))

@@ -158,8 +158,8 @@ func (n *Node) StartPreparing(ctx context.Context, order crdt.ID) error {
 	return n.orderAct(ctx, order, &crdt.OrderStartPreparing{})
 }
 
-// MarkReady marks the order ready for pickup or collection.
-func (n *Node) MarkReady(ctx context.Context, order crdt.ID) error {
+// Ready marks the order ready for pickup or collection.
+func (n *Node) Ready(ctx context.Context, order crdt.ID) error {
 	return n.orderAct(ctx, order, &crdt.OrderReady{})
 }
 
@@ -181,8 +181,11 @@ func (n *Node) Assign(ctx context.Context, order crdt.ID, courier crdt.PubKey) e
 
 // ---- customer ----
 
-// PlaceOrder signs and publishes an order; its ID is the order ID.
-func (n *Node) PlaceOrder(ctx context.Context, p crdt.OrderPlace) (crdt.ID, error) {
+// PlaceUnpriced signs and publishes an order exactly as given, with no
+// pricing or checks beyond the fold's; its ID is the order ID. It serves
+// tests, tools and POST /v1/orders. Apps use Checkout, which checks and
+// prices a cart first.
+func (n *Node) PlaceUnpriced(ctx context.Context, p crdt.OrderPlace) (crdt.ID, error) {
 	return n.act(ctx, crdt.KindOrderPlace, crdt.ID{}, &p)
 }
 

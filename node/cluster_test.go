@@ -231,7 +231,7 @@ func TestLifecycleSixNodes(t *testing.T) {
 		rs, err := n.Restaurants(ctx)
 		return err == nil && len(rs) == 1 && rs[0].Profile != nil && rs[0].Profile.Name == "Soupe Populaire"
 	})
-	id, err := cust.PlaceOrder(ctx, samplePlace(resto.Key()))
+	id, err := cust.PlaceUnpriced(ctx, samplePlace(resto.Key()))
 	must(t, err)
 	c.eventually("placed", c.has(id))
 	must(t, resto.Accept(ctx, id, 10))
@@ -249,7 +249,7 @@ func TestLifecycleSixNodes(t *testing.T) {
 	if !res.Won || !res.Confirmed {
 		t.Fatalf("claim result %+v", res)
 	}
-	must(t, resto.MarkReady(ctx, id))
+	must(t, resto.Ready(ctx, id))
 	c.eventually("ready at the courier", func(n *Node) bool {
 		s, err := c1.Order(ctx, id)
 		return err == nil && s.Status == crdt.StatusReady

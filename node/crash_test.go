@@ -138,7 +138,7 @@ func TestCrashRestart(t *testing.T) {
 	resto, cust := c.nodes["resto"], c.nodes["cust"]
 	courierKey := crdt.PubKey(nodeKey("crash-courier").Public().(ed25519.PublicKey))
 	must(t, c.admin.Admit(ctx, courierKey, crdt.RoleCourier, "crash courier"))
-	order, err := cust.PlaceOrder(ctx, samplePlace(resto.Key()))
+	order, err := cust.PlaceUnpriced(ctx, samplePlace(resto.Key()))
 	must(t, err)
 	c.eventually("placed", c.has(order))
 	must(t, resto.Accept(ctx, order, 10))
@@ -179,7 +179,7 @@ func TestCrashRestart(t *testing.T) {
 	for i := 0; i < 15; i++ {
 		p := samplePlace(resto.Key())
 		p.Note = fmt.Sprint("while down ", i)
-		id, err := cust.PlaceOrder(ctx, p)
+		id, err := cust.PlaceUnpriced(ctx, p)
 		must(t, err)
 		c.eventually("placed", func(n *Node) bool { _, err := resto.Order(ctx, id); return err == nil })
 		must(t, resto.Accept(ctx, id, 0))

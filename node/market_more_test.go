@@ -48,7 +48,7 @@ func TestMarketplaceFlows(t *testing.T) {
 	c.eventually("collection accepted", c.orderIs(collID, crdt.StatusAccepted))
 	must(t, resto.Delay(ctx, collID, 10))
 	must(t, resto.StartPreparing(ctx, collID))
-	must(t, resto.MarkReady(ctx, collID))
+	must(t, resto.Ready(ctx, collID))
 	must(t, resto.Fulfil(ctx, collID))
 	c.eventually("collected", c.orderIs(collID, crdt.StatusFulfilled))
 	if s, _ := cust.Order(ctx, collID); s.DelayMinutes != 10 {

@@ -191,7 +191,7 @@ func TestMarketplaceAndPrivacy(t *testing.T) {
 	}))
 
 	// through to delivery with the PIN, then a rating, a re-pricing and exports
-	must(t, resto.MarkReady(ctx, id))
+	must(t, resto.Ready(ctx, id))
 	c.eventually("ready at c1", func(*Node) bool { s, err := c1.Order(ctx, id); return err == nil && s.Status == crdt.StatusReady })
 	must(t, c1.Pickup(ctx, id))
 	if err := c1.Deliver(ctx, id, crdt.Proof{Recipient: "Léa", PIN: "0000"}); !errors.Is(err, ErrRefused) {

@@ -110,7 +110,7 @@ func TestPartitionClaims(t *testing.T) {
 	mc := newMockCluster(t, map[string]Role{"resto": RoleRestaurant, "c1": RoleCourier, "c2": RoleCourier, "cust": RoleCustomer})
 	ctx := mc.ctx
 	resto, c1, c2, cust := mc.nodes["resto"], mc.nodes["c1"], mc.nodes["c2"], mc.nodes["cust"]
-	id, err := cust.PlaceOrder(ctx, samplePlace(resto.Key()))
+	id, err := cust.PlaceUnpriced(ctx, samplePlace(resto.Key()))
 	must(t, err)
 	mc.eventually("placed", mc.has(id))
 	must(t, resto.Accept(ctx, id, 5))
@@ -168,7 +168,7 @@ func TestLateJoiner(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		p := samplePlace(resto.Key())
 		p.Note = itoa(i)
-		id, err := cust.PlaceOrder(ctx, p)
+		id, err := cust.PlaceUnpriced(ctx, p)
 		must(t, err)
 		ids = append(ids, id)
 	}
@@ -219,7 +219,7 @@ func TestStaleJobBoardHeals(t *testing.T) {
 	mc := newMockCluster(t, map[string]Role{"resto": RoleRestaurant, "c1": RoleCourier, "c2": RoleCourier, "c3": RoleCourier, "cust": RoleCustomer})
 	ctx := mc.ctx
 	resto, c1, c2, c3, cust := mc.nodes["resto"], mc.nodes["c1"], mc.nodes["c2"], mc.nodes["c3"], mc.nodes["cust"]
-	id, err := cust.PlaceOrder(ctx, samplePlace(resto.Key()))
+	id, err := cust.PlaceUnpriced(ctx, samplePlace(resto.Key()))
 	must(t, err)
 	mc.eventually("placed", mc.has(id))
 	must(t, resto.Accept(ctx, id, 5))

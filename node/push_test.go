@@ -37,7 +37,7 @@ func TestPartyPush(t *testing.T) {
 		t.Fatalf("courier follows %+v, %v; want the orders topic", f, err)
 	}
 
-	id, err := cust.PlaceOrder(ctx, samplePlace(resto.Key()))
+	id, err := cust.PlaceUnpriced(ctx, samplePlace(resto.Key()))
 	must(t, err)
 	c.eventually("placed", c.orderIs(id, crdt.StatusPlaced))
 	must(t, resto.Accept(ctx, id, 5))
@@ -47,7 +47,7 @@ func TestPartyPush(t *testing.T) {
 	if r, err := courier.AwaitClaim(ctx, id, claim); err != nil || !r.Won || !r.Confirmed {
 		t.Fatalf("claim: %+v %v", r, err) // the restaurant confirmed: it saw the claim by push
 	}
-	must(t, resto.MarkReady(ctx, id))
+	must(t, resto.Ready(ctx, id))
 	must(t, courier.Pickup(ctx, id))
 	must(t, courier.Deliver(ctx, id, crdt.Proof{Recipient: "Jo", PhotoHash: make([]byte, 32)}))
 	c.eventually("delivered", c.orderIs(id, crdt.StatusDelivered))

@@ -30,7 +30,7 @@ func TestRelayOnColdMesh(t *testing.T) {
 	c.connect(cust, b)
 	c.eventually("members", func(n *Node) bool { cs, err := n.CoopState(ctx); return err == nil && len(cs.Members) == 2 })
 	start := time.Now()
-	order, err := cust.PlaceOrder(ctx, samplePlace(b.Key()))
+	order, err := cust.PlaceUnpriced(ctx, samplePlace(b.Key()))
 	must(t, err)
 	c.eventually("placed, relayed by B", c.has(order))
 	must(t, b.Accept(ctx, order, 1))

@@ -172,7 +172,7 @@ func sortedIDs(ids []crdt.ID) []crdt.ID {
 // deliverOrder runs an order from placement to delivery by c1.
 func deliverOrder(t *testing.T, ctx context.Context, cust, resto, c1 *Node) crdt.ID {
 	t.Helper()
-	id, err := cust.PlaceOrder(ctx, samplePlace(resto.Key()))
+	id, err := cust.PlaceUnpriced(ctx, samplePlace(resto.Key()))
 	must(t, err)
 	waitFor(t, "placed at the restaurant", func() bool { _, err := resto.Order(ctx, id); return err == nil })
 	must(t, resto.Accept(ctx, id, 5))
@@ -211,7 +211,7 @@ func TestSyncResponderPushes(t *testing.T) {
 	ctx := mc.ctx
 	resto, c1, cust := mc.nodes["resto"], mc.nodes["c1"], mc.nodes["cust"]
 	done := deliverOrder(t, ctx, cust, resto, c1)
-	open, err := cust.PlaceOrder(ctx, samplePlace(resto.Key()))
+	open, err := cust.PlaceUnpriced(ctx, samplePlace(resto.Key()))
 	must(t, err)
 	waitFor(t, "both orders at c1", func() bool {
 		a, errA := c1.Order(ctx, done)
@@ -308,7 +308,7 @@ func TestSyncCatchUpJobBoard(t *testing.T) {
 	mc := newMockCluster(t, map[string]Role{"resto": RoleRestaurant, "c1": RoleCourier, "c2": RoleCourier, "c3": RoleCourier, "cust": RoleCustomer})
 	ctx := mc.ctx
 	resto, c1, c2, c3, cust := mc.nodes["resto"], mc.nodes["c1"], mc.nodes["c2"], mc.nodes["c3"], mc.nodes["cust"]
-	seen, err := cust.PlaceOrder(ctx, samplePlace(resto.Key()))
+	seen, err := cust.PlaceUnpriced(ctx, samplePlace(resto.Key()))
 	must(t, err)
 	waitFor(t, "placed at the restaurant", func() bool { _, err := resto.Order(ctx, seen); return err == nil })
 	must(t, resto.Accept(ctx, seen, 5))
@@ -325,7 +325,7 @@ func TestSyncCatchUpJobBoard(t *testing.T) {
 	must(t, c1.Pickup(ctx, seen))
 	must(t, c1.Deliver(ctx, seen, crdt.Proof{Recipient: "x"}))
 	unseen := deliverOrder(t, ctx, cust, resto, c1)
-	open, err := cust.PlaceOrder(ctx, samplePlace(resto.Key()))
+	open, err := cust.PlaceUnpriced(ctx, samplePlace(resto.Key()))
 	must(t, err)
 	waitFor(t, "c3 up to date", func() bool {
 		a, errA := c3.Order(ctx, seen)

@@ -200,7 +200,7 @@ func (r *coopRun) runOrder(no int, rng *rand.Rand) (err error) {
 	r.mu.Lock()
 	place := placeFor(rng, cust, resto, resto.menu, pin, no)
 	r.mu.Unlock()
-	id, err := cust.n.PlaceOrder(ctx, place)
+	id, err := cust.n.PlaceUnpriced(ctx, place)
 	if err != nil {
 		return err
 	}
@@ -233,7 +233,7 @@ func (r *coopRun) runOrder(no int, rng *rand.Rand) (err error) {
 			kitchen <- err
 			return
 		}
-		kitchen <- resto.n.MarkReady(ctx, id)
+		kitchen <- resto.n.Ready(ctx, id)
 	}()
 	defer func() {
 		if kerr := <-kitchen; err == nil && kerr != nil {

@@ -143,7 +143,7 @@ func (r *run) runOrder(pl *orderPlan) (err error) {
 	pinHash := crdt.PINHash(cust.n.Key(), pin)
 	place := crdt.OrderPlace{Restaurant: crdt.PubKey(resto.pubKey()), Fulfilment: crdt.FulfilDelivery, Items: c.Items, Totals: totals,
 		Pickup: prof.Position, DropoffArea: coarse(cust.pos), DistanceM: uint32(dist), PINHash: pinHash[:], Note: pl.note}
-	id, err := cust.n.PlaceOrder(ctx, place)
+	id, err := cust.n.PlaceUnpriced(ctx, place)
 	if err != nil {
 		return err
 	}
@@ -238,7 +238,7 @@ func (r *run) kitchen(pl *orderPlan, id crdt.ID) error {
 	if err := pause(ctx, pl.pace[2]); err != nil {
 		return err
 	}
-	if err := resto.n.MarkReady(ctx, id); err != nil {
+	if err := resto.n.Ready(ctx, id); err != nil {
 		return fmt.Errorf("demo: order #%d: mark ready: %w", pl.no, err)
 	}
 	r.tl.say(resto.name, "order %s is ready for pickup", id.Short())

@@ -35,3 +35,30 @@ func TestEveryCodeOverHTTP(t *testing.T) {
 		}
 	}
 }
+
+// TestActionsHaveRoutes (issue 11.2): every action of node's vocabulary
+// with an HTTP route is served there (a request may be refused, but never
+// as no_route or method_not_allowed).
+func TestActionsHaveRoutes(t *testing.T) {
+	f := newFixture(t)
+	n := 0
+	for _, a := range node.Actions {
+		if a.HTTP == "" {
+			continue
+		}
+		n++
+		method, path, _ := strings.Cut(a.HTTP, " ")
+		path = strings.NewReplacer("{id}", strings.Repeat("ab", 32), "{key}", strings.Repeat("cd", 32), "{file}", "orders.csv").Replace(path)
+		body := ""
+		if method != "GET" {
+			body = "{}"
+		}
+		code, m, raw := f.do(method, path, body, f.token)
+		if c, _ := m["code"].(string); c == "no_route" || c == "method_not_allowed" || code == 0 {
+			t.Errorf("%s (%s): %d %s", a.Name, a.HTTP, code, raw)
+		}
+	}
+	if n < 30 {
+		t.Fatalf("only %d HTTP actions in the vocabulary", n)
+	}
+}

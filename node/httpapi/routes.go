@@ -287,7 +287,7 @@ func (s *Server) place(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := ctxOf(r)
 	defer cancel()
-	id, err := s.n.PlaceOrder(ctx, p)
+	id, err := s.n.PlaceUnpriced(ctx, p)
 	if err != nil {
 		fail(w, err)
 		return
@@ -352,7 +352,7 @@ func (s *Server) orderAction(w http.ResponseWriter, r *http.Request) {
 	case "start-preparing":
 		err = n.StartPreparing(ctx, id)
 	case "ready":
-		err = n.MarkReady(ctx, id)
+		err = n.Ready(ctx, id)
 	case "fulfil":
 		err = n.Fulfil(ctx, id)
 	case "cancel":

@@ -57,7 +57,7 @@ func (b *bot) OnOrderUpdate(p []byte) {
 	if json.Unmarshal(p, &u) != nil || u.Order.MyRole != "courier" || u.Order.Status != "ready" {
 		return
 	}
-	if _, err := b.m.PickUp(`{"order":"` + u.Order.ID + `"}`); err != nil {
+	if _, err := b.m.Pickup(`{"order":"` + u.Order.ID + `"}`); err != nil {
 		return
 	}
 	if _, err := b.m.Deliver(`{"order":"` + u.Order.ID + `","proof":{"recipient":"door"}}`); err == nil {
