@@ -54,6 +54,11 @@ type Limits struct {
 	MaxOrderEvents int // events in one order's log
 	MaxCoopEvents  int // events in one coop's log
 	MaxPending     int // events waiting for a parent, over all scopes
+	// CheckDocument, if set, judges the body of a catalogue document
+	// (catalog.profile, catalog.menu) before it is folded: one it refuses
+	// is Rejected with ReasonBadField (SPEC.md §16.5). Nodes set it to
+	// market.ValidateDocument, the rules checkout applies; it must be pure.
+	CheckDocument func(Payload) error
 }
 
 // DefaultLimits are the SPEC.md §9 values.
@@ -242,6 +247,9 @@ func (r *Replica) Precheck(e *Event) (Status, Reason) {
 	}
 	if rs := structural(e); rs != ReasonOK {
 		return Rejected, rs
+	}
+	if e.Kind.Class() == ScopeCatalog && r.limits.CheckDocument != nil && r.limits.CheckDocument(e.Body) != nil {
+		return Rejected, ReasonBadField
 	}
 	if deps := r.missing(e); len(deps) > 0 {
 		return Pending, ReasonOK

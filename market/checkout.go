@@ -268,7 +268,7 @@ func priceLine(n int, it CartItem, menu *crdt.CatalogMenu) (Line, error) {
 		return Line{}, refuseLine(n, ErrUnavailableItem, "%q is sold out", p.Name)
 	case it.Quantity == 0 || it.Quantity > MaxQuantity:
 		return Line{}, refuseLine(n, ErrBadQuantity, "quantity %d is not in 1..%d", it.Quantity, MaxQuantity)
-	case p.PriceCents < 0 || p.PriceCents > MaxCents:
+	case !validPrice(p.PriceCents):
 		return Line{}, refuseLine(n, ErrBadMenu, "%q has price %s", p.Name, Cents(p.PriceCents))
 	case len(it.Options) > MaxOptions:
 		return Line{}, refuseLine(n, ErrBadOptionCount, "%d options chosen, at most %d", len(it.Options), MaxOptions)
@@ -308,7 +308,7 @@ func priceLine(n int, it CartItem, menu *crdt.CatalogMenu) (Line, error) {
 			if !v.Enabled {
 				return Line{}, refuseLine(n, ErrUnavailableItem, "%q: %q is not available", o.Name, v.Name)
 			}
-			if v.PriceCents < 0 || v.PriceCents > MaxCents {
+			if !validPrice(v.PriceCents) {
 				return Line{}, refuseLine(n, ErrBadMenu, "%q: %q has price %s", o.Name, v.Name, Cents(v.PriceCents))
 			}
 			count++

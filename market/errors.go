@@ -55,8 +55,14 @@ var (
 	ErrBadHours = errors.New("market: bad opening hours")
 	// ErrBadTimezone: an unknown IANA time zone.
 	ErrBadTimezone = errors.New("market: bad time zone")
-	// ErrBadMenu: a menu price out of range.
+	// ErrBadMenu: a menu that checkout cannot use: a price out of range,
+	// a product or option without an ID or with another's, an option whose
+	// min is above its max or its values (ValidateMenu).
 	ErrBadMenu = errors.New("market: bad menu")
+	// ErrBadProfile: a profile setting out of range (ValidateProfile).
+	ErrBadProfile = errors.New("market: bad profile")
+	// ErrBadPIN: a handover PIN that is too long or not text.
+	ErrBadPIN = errors.New("market: bad PIN")
 	// ErrAmountRange: an amount beyond MaxCents, or arithmetic overflow.
 	ErrAmountRange = errors.New("market: amount out of range")
 	// ErrBadParcel: a parcel request that is not well formed.
@@ -79,6 +85,7 @@ var codes = []struct {
 	{ErrBadOptionCount, "bad_option_count"}, {ErrBelowMinimum, "below_minimum"}, {ErrBadTip, "bad_tip"},
 	{ErrNoRuleMatched, "no_rule_matched"}, {ErrNoRules, "no_rules"}, {ErrUnknownRulesVersion, "unknown_rules_version"},
 	{ErrBadRules, "bad_rules"}, {ErrBadHours, "bad_hours"}, {ErrBadTimezone, "bad_timezone"}, {ErrBadMenu, "bad_menu"},
+	{ErrBadProfile, "bad_profile"}, {ErrBadPIN, "bad_pin"},
 	{ErrAmountRange, "amount_range"}, {ErrBadParcel, "bad_parcel"}, {ErrPriceMismatch, "price_mismatch"}, {ErrBadFilter, "bad_filter"},
 }
 

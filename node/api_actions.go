@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/coopnode/coopnode/crdt"
+	"github.com/coopnode/coopnode/market"
 )
 
 // The role APIs (SPEC.md §12.4). Each action runs on the loop, is checked
@@ -117,7 +118,20 @@ func (n *Node) memberScope() (crdt.ID, error) {
 	return crdt.ID(m.Key), nil
 }
 
+// newReplica is the node's replica: the SPEC.md §9 limits, and catalogue
+// documents judged by market.ValidateDocument, so the gate refuses from
+// other nodes what publishDoc refuses here (SPEC.md §16.5).
+func newReplica() *crdt.Replica {
+	return crdt.NewReplica(crdt.Limits{CheckDocument: market.ValidateDocument})
+}
+
+// publishDoc publishes a catalogue document of this node's member, after
+// checking it with the rules checkout applies (market.ValidateDocument):
+// a document checkout would refuse is a *RefusedError naming the field.
 func (n *Node) publishDoc(ctx context.Context, body crdt.Payload) error {
+	if err := market.ValidateDocument(body); err != nil {
+		return refusal(body.Kind().String(), err)
+	}
 	return n.do(ctx, func() error {
 		scope, err := n.memberScope()
 		if err != nil {

@@ -127,9 +127,12 @@ func refusal(action string, err error) error {
 // Checkout prices a cart and, if it is valid, places the order: the exact
 // address and contact details are sealed to the restaurant, the published
 // order carries only a coarse dropoff area. pin, if set, is the handover
-// code the customer will tell the courier. An invalid cart is refused with
-// its reason and nothing is published.
+// code the customer will tell the courier (market.ValidatePIN). An invalid
+// cart or PIN is refused with its reason and nothing is published.
 func (n *Node) Checkout(ctx context.Context, cart market.Cart, pd PersonalData, pin string) (crdt.ID, *market.Quote, error) {
+	if err := market.ValidatePIN(pin); err != nil {
+		return crdt.ID{}, nil, refusal("checkout", err)
+	}
 	var id crdt.ID
 	var q *market.Quote
 	err := n.do(ctx, func() error {

@@ -226,7 +226,8 @@ func TestLifecycleSixNodes(t *testing.T) {
 	c := newCluster(t, map[string]Role{"resto": RoleRestaurant, "c1": RoleCourier, "c2": RoleCourier, "cust": RoleCustomer, "relay": RoleRelay})
 	ctx := c.ctx
 	resto, c1, cust := c.nodes["resto"], c.nodes["c1"], c.nodes["cust"]
-	must(t, resto.PublishProfile(ctx, crdt.CatalogProfile{Name: "Soupe Populaire", Enabled: true, Fulfilment: crdt.FulfilDelivery}))
+	must(t, resto.PublishProfile(ctx, crdt.CatalogProfile{Name: "Soupe Populaire", Enabled: true, Fulfilment: crdt.FulfilDelivery,
+		Position: crdt.Position{LatE6: 47_218_000, LonE6: -1_553_000}}))
 	c.eventually("catalogue everywhere", func(n *Node) bool {
 		rs, err := n.Restaurants(ctx)
 		return err == nil && len(rs) == 1 && rs[0].Profile != nil && rs[0].Profile.Name == "Soupe Populaire"

@@ -276,7 +276,7 @@ func New(ctx context.Context, opts ...Option) (*Node, error) {
 		log:       cfg.logger,
 		key:       cfg.key,
 		self:      protocol.PubKeyOf(cfg.key),
-		replica:   crdt.NewReplica(crdt.Limits{}),
+		replica:   newReplica(),
 		reqs:      make(chan func()),
 		gapCheck:  make(chan gapReq, 256),
 		outbox:    make(chan outMsg, 1024),

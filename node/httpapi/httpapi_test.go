@@ -271,3 +271,46 @@ func TestAPIErrorsAreJSON(t *testing.T) {
 		t.Fatal("a refused request changed state")
 	}
 }
+
+// TestAPIRefusesBadDocuments (issue 12.7): a profile, menu or PIN that
+// checkout would refuse is refused at publication, with the code and the
+// field, and nothing is published.
+func TestAPIRefusesBadDocuments(t *testing.T) {
+	f := newFixture(t)
+	if code, m, _ := f.do("POST", "/v1/coop/found", `{"name":"API Coop"}`, f.token); code != http.StatusCreated {
+		t.Fatalf("found: %d %v", code, m)
+	}
+	before := f.hashes()
+	profile := func(extra string) string {
+		return `{"name":"Chez Mia","timezone":"Europe/Paris","fulfilment":3,"enabled":true,"position":{"lat_e6":47218000,"lon_e6":-1553000}` + extra + `}`
+	}
+	menu := func(products string) string { return `{"sections":[{"name":"Mains","products":[` + products + `]}]}` }
+	for _, tc := range []struct {
+		name, path, body, code, field string
+	}{
+		{"time zone Mars/Olympus", "/v1/catalog/profile", profile(`,"timezone":"Mars/Olympus"`), "bad_timezone", "timezone"},
+		{"hours 25:99-xx", "/v1/catalog/profile", profile(`,"hours":["Mo-Fr 11:00-14:00","25:99-xx"]`), "bad_hours", "hours[1]"},
+		{"latitude 200°", "/v1/catalog/profile", profile(`,"position":{"lat_e6":200000000,"lon_e6":0}`), "bad_position", "position"},
+		{"negative minimum order", "/v1/catalog/profile", profile(`,"min_order_cents":-500`), "bad_profile", "min_order_cents"},
+		{"prep time 4294967295", "/v1/catalog/profile", profile(`,"prep_minutes":4294967295`), "bad_profile", "prep_minutes"},
+		{"negative price", "/v1/catalog/menu", menu(`{"id":"soup","name":"Soup","price_cents":-1,"enabled":true}`), "bad_menu", "sections[0].products[0].price_cents"},
+		{"option min above max", "/v1/catalog/menu", menu(`{"id":"wrap","name":"Wrap","price_cents":900,"enabled":true,"options":[{"id":"x","name":"X","min":3,"max":1,"values":[{"id":"a","enabled":true}]}]}`),
+			"bad_menu", "sections[0].products[0].options[0].min"},
+		{"duplicate product IDs", "/v1/catalog/menu", menu(`{"id":"soup","name":"Soup","price_cents":100,"enabled":true},{"id":"soup","name":"Soup 2","price_cents":200,"enabled":true}`),
+			"bad_menu", "sections[0].products[1].id"},
+		{"100 KB PIN", "/v1/checkout", `{"cart":{"restaurant":"` + strings.Repeat("ab", 32) + `","fulfilment":2,"items":[{"product":"soup","quantity":1}]},"pin":"` + strings.Repeat("7", 100<<10) + `"}`,
+			"bad_pin", "pin"},
+	} {
+		method := "PUT"
+		if tc.path == "/v1/checkout" {
+			method = "POST"
+		}
+		code, m, raw := f.do(method, tc.path, tc.body, f.token)
+		if code != http.StatusConflict || m["code"] != tc.code || m["field"] != tc.field || !strings.Contains(m["error"].(string), tc.field) {
+			t.Errorf("%s: got %d %s, want 409 %s on %s", tc.name, code, bytes.TrimSpace(raw[:min(len(raw), 300)]), tc.code, tc.field)
+		}
+	}
+	if after := f.hashes(); after != before {
+		t.Fatal("a refused document was published")
+	}
+}
