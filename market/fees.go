@@ -7,7 +7,7 @@ import (
 	"github.com/coopnode/coopnode/crdt"
 )
 
-// The platform fee, courier pay and taxes (SPEC.md §16.3.6–§3.8).
+// The platform fee, courier pay and taxes (SPEC.md §16.3.6–§16.3.8).
 
 // PlatformFee is what the cooperative keeps from a restaurant's order:
 // the items total at the delivery or collection rate, rounded half up, plus

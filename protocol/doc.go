@@ -7,8 +7,8 @@
 // node must agree byte for byte on which events exist. That agreement rests
 // on three things kept here and nowhere else:
 //
-//   - one encoding per event. Bodies are deterministic CBOR (RFC 8949
-//     §4.2.1) with integer keys and omitted zero values, and Decode accepts
+//   - one encoding per event. Bodies are deterministic CBOR
+//     (RFC 8949 §4.2.1) with integer keys and omitted zero values, and Decode accepts
 //     only bytes that re-encode to themselves, so an event's ID (the SHA-256
 //     of its body, SPEC.md §3.2) cannot be changed by re-encoding it;
 //   - one signature rule: Ed25519 over a domain-separated ID (SPEC.md §3.3),
