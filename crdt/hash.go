@@ -83,7 +83,7 @@ func (s *OrderState) Hash() [32]byte {
 	for _, st := range s.Steps {
 		h.id(st.Event)
 	}
-	// Marketplace sections (SPEC.md §16.7.4, §8): only when
+	// Marketplace sections (SPEC.md §16.7.4, §16.8): only when
 	// present, so food orders without a rating keep the SPEC.md §6.5 hash.
 	if len(s.Stops) > 0 {
 		h.str("stops/v1")

@@ -3,7 +3,7 @@ package crdt
 import "crypto/sha256"
 
 // Parcel deliveries and ratings in the order fold (SPEC.md §16.7,
-// §8). A parcel delivery is an order.place with Parcel set: a shop asks the
+// §16.8). A parcel delivery is an order.place with Parcel set: a shop asks the
 // coop's couriers to carry packages from its pickup to one or more dropoffs.
 // It reuses the food order's machine (claims, assign, pickup) and replaces
 // the single dropoff task by one task per dropoff, its stops.

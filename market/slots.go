@@ -6,7 +6,7 @@ import (
 	"github.com/coopnode/coopnode/crdt"
 )
 
-// Ordering times (SPEC.md §16.5.2–§5.4): ASAP orders, time slots,
+// Ordering times (SPEC.md §16.5.2–§16.5.4): ASAP orders, time slots,
 // pre-ordering, preparation time with rush mode, and the order limit per
 // time window.
 

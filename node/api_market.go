@@ -12,7 +12,7 @@ import (
 	"github.com/coopnode/coopnode/protocol/seal"
 )
 
-// The marketplace API (issue 4; SPEC.md §17): pricing rules, quotes and
+// The marketplace API (issue 4; SPEC.md §16): pricing rules, quotes and
 // checkout, slots, parcel deliveries, ratings, re-pricing and exports. The
 // logic is in package market; this file finds its inputs in the replica and
 // signs the results.
