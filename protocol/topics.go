@@ -26,9 +26,12 @@ const (
 	// second-preimage search (and gains nothing: receivers still check
 	// every event's coop).
 	TopicCoopHexLen = 16
-	// SyncProtocolID is the libp2p stream protocol for pulling events
-	// (SPEC.md §10.3).
-	SyncProtocolID = "/coopnode/sync/1"
+	// SyncProtocolID is the libp2p stream protocol of catch-up sync
+	// sessions (SPEC.md §8.6, §10.3). Version 2: the session format of
+	// version 1 changed incompatibly (responder push, Want after Done,
+	// order keys in the Hello), so by the versioning rule of SPEC.md §10.3
+	// it has a new ID.
+	SyncProtocolID = "/coopnode/sync/2"
 	// PushProtocolID is the libp2p stream protocol of party push: a node
 	// that stores an order event sends it to the order's parties it is
 	// connected to that do not follow the orders topic (SPEC.md §10.4).

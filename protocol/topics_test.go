@@ -26,7 +26,9 @@ func TestTopics(t *testing.T) {
 	if PushProtocolID != "/coopnode/push/1" {
 		t.Errorf("PushProtocolID = %q", PushProtocolID)
 	}
-	if SyncProtocolID != "/coopnode/sync/1" {
+	// sync/1 named an earlier, incompatible session format (SPEC.md §10.3
+	// versioning rule): the session of SPEC.md §8.6 is sync/2.
+	if SyncProtocolID != "/coopnode/sync/2" {
 		t.Errorf("SyncProtocolID = %q", SyncProtocolID)
 	}
 	for _, k := range crdt.AllKinds() {
