@@ -192,3 +192,25 @@ func TestIndexListsEveryFile(t *testing.T) {
 		}
 	}
 }
+
+// TestEverySectionKept: every section number of the specification as it
+// was before the split (testdata/sections-v1.txt) is still a heading, in
+// SPEC.md, spec/ or docs/: numbers are never removed or reused, so old
+// citations stay valid.
+func TestEverySectionKept(t *testing.T) {
+	hs := headings(t)
+	b, err := os.ReadFile(filepath.Join("testdata", "sections-v1.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, sec := range strings.Fields(string(b)) {
+		n++
+		if len(hs[sec]) == 0 {
+			t.Errorf("§%s is no longer a heading of SPEC.md, spec/ or docs/", sec)
+		}
+	}
+	if n < 100 {
+		t.Fatalf("testdata/sections-v1.txt lists only %d sections", n)
+	}
+}
