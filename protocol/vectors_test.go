@@ -243,8 +243,18 @@ func TestVectors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Contains(spec, []byte("## 11. Test vectors")) {
+	// The §11 section is the rendered vectors, byte for byte: from its
+	// heading to the next top-level heading or the end of the file.
+	start := bytes.Index(spec, []byte("## 11. Test vectors\n"))
+	if start < 0 {
 		t.Fatalf("%s has no §11 Test vectors section", specPath)
+	}
+	section := spec[start:]
+	if end := bytes.Index(section[1:], []byte("\n## ")); end >= 0 {
+		section = section[:end+2]
+	}
+	if string(section) != string(want) {
+		t.Errorf("%s §11 differs from %s: paste the file into the section", specPath, vectorsPath)
 	}
 	for _, v := range vs {
 		_, sig, _ := splitEnvelope(v.wire)
