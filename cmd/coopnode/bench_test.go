@@ -20,7 +20,7 @@ func TestBenchBadFlags(t *testing.T) {
 		{[]string{"bench", "-orders-per-min", "-5"}, "orders per minute"},
 		{[]string{"bench", "-D", "9", "-Dlo", "1", "-Dhi", "4"}, "gossip degrees"},
 		{[]string{"bench", "-log-level", "loud"}, "-log-level"},
-		{[]string{"bench", "extra"}, "want 0 argument"},
+		{[]string{"bench", "extra"}, "unexpected argument \"extra\""},
 	} {
 		var out, errb bytes.Buffer
 		code := realMain(tc.args, &out, &errb)

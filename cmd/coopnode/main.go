@@ -5,7 +5,8 @@
 //	coopnode run  -data DIR               run a node with its HTTP API
 //	coopnode status|orders|place|accept|claim|pickup|deliver|... -data DIR
 //
-// This file only parses the command line; the work is in package node.
+// This package only parses the command line, talks to a node's HTTP API and
+// formats the answers; the work is in package node.
 package main
 
 import (
@@ -22,26 +23,44 @@ import (
 	"syscall"
 )
 
-// errUsage marks command-line mistakes: exit status 2, with usage.
+// errUsage marks command-line mistakes: exit status 2.
 var errUsage = errors.New("usage")
+
+// usageError is a command-line mistake whose message says what to fix.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string        { return e.msg }
+func (e usageError) Is(target error) bool { return target == errUsage }
+
+// usagef reports a command-line mistake (exit status 2).
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Sprintf(format, args...)}
+}
 
 type command struct {
 	summary string
-	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+	// synopsis follows "coopnode NAME" in the command's -h: its required
+	// flags and positional arguments.
+	synopsis string
+	run      func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
 var commands map[string]command
 
 func init() {
 	commands = map[string]command{
-		"demo": {"run a small cooperative on this machine and print its timeline", cmdDemo},
-		"init": {"create a node's data folder: identity key, access token, config", cmdInit},
-		"run":  {"run a node: libp2p, gossip, sync, and the HTTP API on 127.0.0.1", cmdRun},
-		"version": {"print the protocol version", func(context.Context, []string, io.Writer, io.Writer) error {
-			fmt.Println("coopnode protocol v1 (SPEC.md)")
+		"demo": {"run a small cooperative on this machine and print its timeline", "[flags]", cmdDemo},
+		"init": {"create a node's data folder: identity key, access token, config", "-data DIR [-role ROLE] [flags]", cmdInit},
+		"run":  {"run a node: libp2p, gossip, sync, and the HTTP API on 127.0.0.1", "-data DIR [flags]", cmdRun},
+		"version": {"print the protocol version", "", func(_ context.Context, args []string, stdout, stderr io.Writer) error {
+			fs := newFlags("version", stderr)
+			if _, err := parse(fs, args, 0); err != nil {
+				return err
+			}
+			fmt.Fprintln(stdout, "coopnode protocol v1 (SPEC.md)")
 			return nil
 		}},
-		"bench": {"simulate a city-scale coop on mocknet, side by side with plain gossipsub", cmdBench},
+		"bench": {"simulate a city-scale coop on mocknet, side by side with plain gossipsub", "[flags]", cmdBench},
 	}
 }
 
@@ -66,7 +85,8 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-16s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, "\nRun 'coopnode <command> -h' for a command's flags.")
+	fmt.Fprintln(w, "\nRun 'coopnode <command> -h' for a command's flags. Client commands print")
+	fmt.Fprintln(w, "readable text; -json prints the node's JSON answer, -field NAME one field of it.")
 }
 
 func main() {
@@ -83,8 +103,7 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	}
 	c, ok := allCommands()[args[0]]
 	if !ok {
-		fmt.Fprintf(stderr, "coopnode: unknown command %q\n\n", args[0])
-		usage(stderr)
+		fmt.Fprintf(stderr, "coopnode: unknown command %q (run 'coopnode help' for the list)\n", args[0])
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -96,40 +115,24 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.Is(err, errUsage):
-		fmt.Fprintf(stderr, "coopnode %s: %v\n", args[0], err)
+		msg := strings.TrimPrefix(err.Error(), "usage: ")
+		fmt.Fprintf(stderr, "coopnode %s: %s (see 'coopnode %s -h')\n", args[0], oneLine(msg), args[0])
 		return 2
 	default:
-		fmt.Fprintf(stderr, "coopnode %s: %v\n", args[0], err)
+		fmt.Fprintf(stderr, "coopnode %s: %s\n", args[0], oneLine(err.Error()))
 		return 1
 	}
 }
 
-// newFlags returns a flag set that reports errors instead of exiting.
-func newFlags(name string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("coopnode "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	return fs
-}
-
-// parse parses flags and rejects stray arguments beyond want.
-func parse(fs *flag.FlagSet, args []string, want int) ([]string, error) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, err
-		}
-		return nil, fmt.Errorf("%w: %v", errUsage, err)
-	}
-	rest := fs.Args()
-	if len(rest) != want {
-		return nil, fmt.Errorf("%w: want %d argument(s), got %d: %s", errUsage, want, len(rest), strings.Join(rest, " "))
-	}
-	return rest, nil
+// oneLine keeps an error message on one line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
 }
 
 func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("%w: -log-level %q (want debug, info, warn or error)", errUsage, level)
+		return nil, usagef("-log-level %q: want debug, info, warn or error", level)
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
 }

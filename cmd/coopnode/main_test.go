@@ -13,39 +13,6 @@ import (
 	"time"
 )
 
-// TestBadCommandLines: mistakes get exit status 2 and a clear message.
-func TestBadCommandLines(t *testing.T) {
-	dir := t.TempDir()
-	for _, tc := range []struct {
-		args []string
-		want string
-	}{
-		{nil, "usage"},
-		{[]string{"fly"}, `unknown command "fly"`},
-		{[]string{"init"}, "-data is required"},
-		{[]string{"init", "-data", dir, "-role", "pilot"}, "unknown role"},
-		{[]string{"init", "-data", dir, "-api", "0.0.0.0:80"}, "non-loopback"},
-		{[]string{"init", "-data", dir, "-invite", "garbage"}, "-invite"},
-		{[]string{"init", "-data", dir, "-bogus"}, "flag provided but not defined"},
-		{[]string{"init", "-data", dir, "extra"}, "want 0 argument"},
-		{[]string{"run", "-data", dir, "-log-level", "loud"}, "-log-level"},
-		{[]string{"demo", "-orders", "0"}, "outside 1..200"},
-		{[]string{"accept", "-data", dir}, "want 1 argument"},
-		{[]string{"accept", "-data", dir, "nothex"}, "64 hex"},
-		{[]string{"fail", "-data", dir}, "want 1 argument"},
-	} {
-		var out, errb bytes.Buffer
-		code := realMain(tc.args, &out, &errb)
-		if code != 2 || !strings.Contains(errb.String(), tc.want) {
-			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, code, errb.String(), tc.want)
-		}
-	}
-	var out, errb bytes.Buffer
-	if code := realMain([]string{"status", "-data", dir}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "coopnode init") {
-		t.Errorf("status without a node: %d %q", code, errb.String())
-	}
-}
-
 // The child process runs realMain with the arguments in COOPNODE_ARGS.
 func TestMain(m *testing.M) {
 	if args := os.Getenv("COOPNODE_ARGS"); args != "" {
@@ -82,6 +49,9 @@ func (c *cli) start(args ...string) *exec.Cmd {
 // run runs a client command in-process and decodes its JSON output.
 func (c *cli) run(args ...string) map[string]any {
 	c.t.Helper()
+	if _, ok := clientCommands[args[0]]; ok {
+		args = append(args, "-json")
+	}
 	var out, errb bytes.Buffer
 	if code := realMain(args, &out, &errb); code != 0 {
 		c.t.Fatalf("coopnode %v: exit %d: %s", args, code, errb.String())
@@ -157,7 +127,7 @@ func TestThreeNodesByHand(t *testing.T) {
 	var quote map[string]any
 	waitFor(t, func() bool {
 		var out, errb bytes.Buffer
-		if realMain([]string{"quote", "-data", dirs["customer"], "-file", "../../examples/checkout.json", "-restaurant", me}, &out, &errb) != 0 {
+		if realMain([]string{"quote", "-data", dirs["customer"], "-file", "../../examples/checkout.json", "-restaurant", me, "-json"}, &out, &errb) != 0 {
 			return false
 		}
 		return json.Unmarshal(out.Bytes(), &quote) == nil
@@ -180,7 +150,7 @@ func TestThreeNodesByHand(t *testing.T) {
 	step("accepted")
 	waitFor(t, func() bool {
 		var out, errb bytes.Buffer
-		return realMain([]string{"claim", "-data", dirs["courier"], id}, &out, &errb) == 0 && strings.Contains(out.String(), `"won": true`)
+		return realMain([]string{"claim", "-data", dirs["courier"], id, "-json"}, &out, &errb) == 0 && strings.Contains(out.String(), `"won": true`)
 	})
 	step("claimed")
 	c.run("ready", "-data", dirs["restaurant"], id)
@@ -191,7 +161,7 @@ func TestThreeNodesByHand(t *testing.T) {
 	var final string
 	waitFor(t, func() bool {
 		var out, errb bytes.Buffer
-		realMain([]string{"order", "-data", dirs["customer"], id}, &out, &errb)
+		realMain([]string{"order", "-data", dirs["customer"], id, "-json"}, &out, &errb)
 		final = out.String()
 		return strings.Contains(final, `"status": "delivered"`)
 	})

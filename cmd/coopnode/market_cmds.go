@@ -1,144 +1,193 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"net/url"
+	"time"
 )
 
-// Marketplace subcommands (SPEC.md §13.5): they drive a running node's HTTP
+// Marketplace commands (SPEC.md §13.5): they drive a running node's HTTP
 // API like the other client commands.
 func init() {
-	for name, c := range map[string]command{
-		"rules":    fileCommand("publish the coop's pricing rules from a JSON file (admins)", "PUT", "/v1/coop/rules"),
-		"quote":    cartCommand("price a cart without ordering: -file cart.json [-restaurant KEY]", "/v1/quote", false),
-		"checkout": cartCommand("price and place an order: -file checkout.json ({cart, personal, pin}) [-restaurant KEY]", "/v1/checkout", true),
-		"parcel":   fileCommand("request a parcel delivery (shops) from a JSON file", "POST", "/v1/deliveries"),
-		"slots": {"list a restaurant's time slots: -restaurant KEY", func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-			cf := newClientFlags("slots", stderr)
-			k := cf.fs.String("restaurant", "", "the restaurant's key, hex (required)")
-			c, _, err := cf.client(args, 0)
+	fileCommand("rules", "publish the coop's pricing rules from a JSON file (admins)", "PUT", "/v1/coop/rules")
+	cartCommand("quote", "price a cart without ordering", "/v1/quote", false)
+	cartCommand("checkout", "price and place an order ({cart, personal, pin} in the file)", "/v1/checkout", true)
+	addClient("parcel", "request a parcel delivery (shops) from a JSON file", "-file PARCEL.json", 0, func(fs *flagSet) clientAction {
+		file := fs.String("file", "", "JSON file holding one object (required)")
+		return func(iv *invocation) error {
+			body, err := readJSONObject(*file)
 			if err != nil {
 				return err
 			}
-			if len(*k) != 64 {
-				return fmt.Errorf("%w: -restaurant must be 64 hex characters", errUsage)
+			return iv.call("POST", "/v1/deliveries", body, fmtPlaced)
+		}
+	})
+	addClient("slots", "list a restaurant's time slots", "-restaurant KEY", 0, func(fs *flagSet) clientAction {
+		k := fs.String("restaurant", "", "the restaurant's key, hex or unambiguous prefix (required)")
+		return func(iv *invocation) error {
+			if *k == "" {
+				return usagef("-restaurant is required: the restaurant's key ('coopnode restaurants' lists them)")
 			}
-			return c.call(ctx, "GET", "/v1/restaurants/"+*k+"/slots", nil, stdout)
-		}},
-		"price": {"show how an order's price was derived: coopnode price -data DIR ORDER", func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-			cf := newClientFlags("price", stderr)
-			c, rest, err := cf.client(args, 1)
+			key, err := iv.member("restaurant", *k)
 			if err != nil {
 				return err
 			}
-			return c.call(ctx, "GET", "/v1/orders/"+rest[0]+"/price", nil, stdout)
-		}},
-		"personal": {"show an order's sealed personal data, if this node may read it", func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-			cf := newClientFlags("personal", stderr)
-			c, rest, err := cf.client(args, 1)
-			if err != nil {
-				return err
-			}
-			return c.call(ctx, "GET", "/v1/orders/"+rest[0]+"/personal", nil, stdout)
-		}},
-		"position": {"share the courier's position with its orders' parties: -lat 47.21 -lon -1.55", func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-			cf := newClientFlags("position", stderr)
-			lat := cf.fs.Float64("lat", 0, "latitude in degrees")
-			lon := cf.fs.Float64("lon", 0, "longitude in degrees")
-			c, _, err := cf.client(args, 0)
-			if err != nil {
-				return err
-			}
-			pos := map[string]any{"lat_e6": int64(*lat * 1e6), "lon_e6": int64(*lon * 1e6)}
-			return c.call(ctx, "POST", "/v1/position", map[string]any{"position": pos}, stdout)
-		}},
-		"track": {"follow an order's courier: position and ETA (its customer and restaurant)", func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-			cf := newClientFlags("track", stderr)
-			c, rest, err := cf.client(args, 1)
-			if err != nil {
-				return err
-			}
-			return c.call(ctx, "GET", "/v1/orders/"+rest[0]+"/tracking", nil, stdout)
-		}},
-		"rate": orderAction("rate a delivered order (its customer): -restaurant 1-5 -courier 1-5 ORDER", "rate", func(fs *flag.FlagSet) func() (map[string]any, error) {
-			rs := fs.Uint("restaurant", 0, "stars for the restaurant, 1-5 (0: none)")
-			cs := fs.Uint("courier", 0, "stars for the courier, 1-5 (0: none)")
-			cm := fs.String("comment", "", "a comment")
-			return func() (map[string]any, error) {
-				if *rs > 5 || *cs > 5 {
-					return nil, fmt.Errorf("%w: stars go from 1 to 5", errUsage)
+			return iv.call("GET", "/v1/restaurants/"+key+"/slots", nil, fmtSlots)
+		}
+	})
+	orderGet := func(name, summary, path string, human func(io.Writer, []byte) error) {
+		addClient(name, summary, "ORDER", 1, func(fs *flagSet) clientAction {
+			return func(iv *invocation) error {
+				id, err := iv.order(0)
+				if err != nil {
+					return err
 				}
-				return map[string]any{"restaurant_stars": *rs, "courier_stars": *cs, "comment": *cm}, nil
+				return iv.call("GET", "/v1/orders/"+id+path, nil, human)
 			}
-		}),
-		"export": {"write a CSV export: -kind orders|deliveries|pay|pay-summary [-day YYYY-MM-DD] [-courier KEY] [-restaurant KEY]", func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-			cf := newClientFlags("export", stderr)
-			kind := cf.fs.String("kind", "orders", "orders, deliveries, pay or pay-summary")
-			day := cf.fs.String("day", "", "a local date, YYYY-MM-DD")
-			courier := cf.fs.String("courier", "", "only this courier's orders (key, hex)")
-			resto := cf.fs.String("restaurant", "", "only this restaurant's orders (key, hex)")
-			c, _, err := cf.client(args, 0)
+		})
+	}
+	orderGet("price", "show how an order's price was derived, recomputed from its rules", "/price", fmtGeneric)
+	orderGet("personal", "show an order's sealed personal data, if this node may read it", "/personal", fmtGeneric)
+	orderGet("track", "follow an order's courier: position and ETA (its customer and restaurant)", "/tracking", fmtGeneric)
+	addClient("position", "share the courier's position with its orders' parties", "-lat DEG -lon DEG", 0, func(fs *flagSet) clientAction {
+		lat := fs.Float64("lat", 0, "latitude in degrees (required)")
+		lon := fs.Float64("lon", 0, "longitude in degrees (required)")
+		return func(iv *invocation) error {
+			if !fs.isSet("lat") || !fs.isSet("lon") {
+				return usagef("-lat and -lon are required: where the courier is, in degrees")
+			}
+			la, lo, err := position(*lat, *lon)
 			if err != nil {
 				return err
 			}
+			pos := map[string]any{"lat_e6": la, "lon_e6": lo}
+			return iv.call("POST", "/v1/position", map[string]any{"position": pos}, fmtGeneric)
+		}
+	})
+	addClient("rate", "rate a delivered order (its customer)", "[-restaurant 1-5] [-courier 1-5] [-comment TEXT] ORDER", 1, func(fs *flagSet) clientAction {
+		rs := fs.Uint("restaurant", 0, "stars for the restaurant, 1-5 (0: none)")
+		cs := fs.Uint("courier", 0, "stars for the courier, 1-5 (0: none)")
+		cm := fs.String("comment", "", "a comment")
+		return func(iv *invocation) error {
+			if err := checkHexPrefix("order ID", iv.args[0]); err != nil {
+				return err
+			}
+			if *rs > 5 || *cs > 5 {
+				return usagef("stars go from 1 to 5 (0: no rating)")
+			}
+			if *rs == 0 && *cs == 0 && *cm == "" {
+				return usagef("give -restaurant, -courier or -comment")
+			}
+			id, err := iv.order(0)
+			if err != nil {
+				return err
+			}
+			return iv.call("POST", "/v1/orders/"+id+"/rate", map[string]any{"restaurant_stars": *rs, "courier_stars": *cs, "comment": *cm}, fmtOrder)
+		}
+	})
+	addClient("export", "write a CSV export for the coop's books", "-kind orders|deliveries|pay|pay-summary [-day YYYY-MM-DD] [-courier KEY] [-restaurant KEY]", 0, func(fs *flagSet) clientAction {
+		kind := fs.String("kind", "orders", "orders, deliveries, pay or pay-summary")
+		day := fs.String("day", "", "a local date, YYYY-MM-DD")
+		courier := fs.String("courier", "", "only this courier's orders (key, hex or unambiguous prefix)")
+		resto := fs.String("restaurant", "", "only this restaurant's orders (key, hex or unambiguous prefix)")
+		return func(iv *invocation) error {
 			switch *kind {
 			case "orders", "deliveries", "pay", "pay-summary":
 			default:
-				return fmt.Errorf("%w: -kind %q", errUsage, *kind)
+				return usagef("-kind %q: want orders, deliveries, pay or pay-summary", *kind)
+			}
+			if *day != "" {
+				if _, err := time.Parse("2006-01-02", *day); err != nil {
+					return usagef("-day %q: want a date as YYYY-MM-DD", *day)
+				}
 			}
 			q := url.Values{}
-			for k, v := range map[string]string{"day": *day, "courier": *courier, "restaurant": *resto} {
-				if v != "" {
-					q.Set(k, v)
+			if *day != "" {
+				q.Set("day", *day)
+			}
+			for name, v := range map[string]string{"courier": *courier, "restaurant": *resto} {
+				k, err := iv.member(name, v)
+				if err != nil {
+					return err
+				}
+				if k != "" {
+					q.Set(name, k)
 				}
 			}
-			return c.call(ctx, "GET", "/v1/exports/"+*kind+".csv?"+q.Encode(), nil, stdout)
-		}},
-	} {
-		clientCommands[name] = c
-	}
+			c, err := iv.client()
+			if err != nil {
+				return err
+			}
+			b, err := c.do(iv.ctx, "GET", "/v1/exports/"+*kind+".csv?"+q.Encode(), nil)
+			if err != nil {
+				return err
+			}
+			_, err = iv.out.Write(b) // CSV whatever the output mode
+			return err
+		}
+	})
 }
 
-// cartCommand posts a cart (quote) or a checkout request, with the cart's
-// restaurant optionally set by -restaurant, so example files need no key.
-func cartCommand(summary, path string, wrapped bool) command {
-	return command{summary, func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-		cf := newClientFlags("", stderr)
-		file := cf.fs.String("file", "", "JSON file (required)")
-		resto := cf.fs.String("restaurant", "", "the restaurant's key, hex (overrides the file's)")
-		c, _, err := cf.client(args, 0)
-		if err != nil {
-			return err
-		}
-		raw, err := readJSONFile(*file)
-		if err != nil {
-			return err
-		}
-		var body map[string]any
-		if err := json.Unmarshal(raw, &body); err != nil {
-			return fmt.Errorf("%s: %w", *file, err)
-		}
-		if inner, ok := body["cart"].(map[string]any); ok && !wrapped {
-			body = inner // a quote of a checkout file's cart
-		}
-		if *resto != "" {
-			if len(*resto) != 64 {
-				return fmt.Errorf("%w: -restaurant must be 64 hex characters", errUsage)
+// cartCommand posts a cart (quote) or a checkout request ({cart, personal,
+// pin}), with the cart's restaurant set by -restaurant or in the file, so
+// example files need no key.
+func cartCommand(name, summary, path string, wrapped bool) {
+	file := "CART.json"
+	if wrapped {
+		file = "CHECKOUT.json"
+	}
+	addClient(name, summary, "-file "+file+" -restaurant KEY", 0, func(fs *flagSet) clientAction {
+		fileName := fs.String("file", "", "JSON file (required): a cart, or a checkout's {cart, personal, pin}")
+		resto := fs.String("restaurant", "", "the restaurant's key, hex or unambiguous prefix (required unless the cart names it)")
+		return func(iv *invocation) error {
+			body, err := readJSONObject(*fileName)
+			if err != nil {
+				return err
 			}
 			cart := body
-			if wrapped {
-				inner, _ := body["cart"].(map[string]any)
-				if inner == nil {
-					return fmt.Errorf("%s: no \"cart\" object", *file)
+			if inner, ok := body["cart"]; ok {
+				if cart, ok = inner.(map[string]any); !ok {
+					return fmt.Errorf("%s: \"cart\" must be a JSON object", *fileName)
 				}
-				cart = inner
+				if !wrapped {
+					body = cart // a quote of a checkout file's cart
+				}
+			} else if wrapped {
+				return fmt.Errorf("%s: no \"cart\" object (a checkout file holds {\"cart\": {...}, \"personal\": {...}, \"pin\": \"...\"})", *fileName)
 			}
-			cart["restaurant"] = *resto
+			if *resto != "" {
+				k, err := iv.member("restaurant", *resto)
+				if err != nil {
+					return err
+				}
+				cart["restaurant"] = k
+			}
+			if r, _ := cart["restaurant"].(string); r == "" {
+				return usagef("-restaurant is required: the restaurant's key ('coopnode restaurants' lists them), or \"restaurant\" in the cart")
+			}
+			human := fmtQuote
+			if wrapped {
+				human = fmtPlaced
+			}
+			return iv.call("POST", path, body, human)
 		}
-		return c.call(ctx, "POST", path, body, stdout)
-	}}
+	})
+}
+
+func fmtSlots(w io.Writer, b []byte) error {
+	l, err := asList(b)
+	if err != nil {
+		return err
+	}
+	if len(l) == 0 {
+		_, err := fmt.Fprintln(w, "no slots")
+		return err
+	}
+	for _, s := range l {
+		st, _ := time.Parse(time.RFC3339Nano, str(s, "start"))
+		en, _ := time.Parse(time.RFC3339Nano, str(s, "end"))
+		fmt.Fprintf(w, "%s – %s\n", st.Local().Format("Mon 2006-01-02 15:04"), en.Local().Format("15:04"))
+	}
+	return nil
 }

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"crypto/ed25519"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/coopnode/coopnode/crdt"
+)
+
+// The cooperative's commands: the node, the coop, its members and devices,
+// and the restaurants' catalogues (SPEC.md §13).
+func init() {
+	getter := func(name, summary, path string, human func(io.Writer, []byte) error) {
+		addClient(name, summary, "", 0, func(fs *flagSet) clientAction {
+			return func(iv *invocation) error { return iv.call("GET", path, nil, human) }
+		})
+	}
+	getter("status", "show the running node: peer, key, coop, counters", "/v1/status", fmtStatus)
+	getter("invite", "print the invite string of the node's cooperative", "/v1/invite", fmtInvite)
+	getter("coop", "show the cooperative's members and roles", "/v1/coop", fmtCoop)
+	getter("restaurants", "list restaurants with their profiles and menus", "/v1/restaurants", fmtRestaurants)
+
+	addClient("found", "found a cooperative (this node becomes its first admin)", "-name NAME [flags]", 0, func(fs *flagSet) clientAction {
+		name := fs.String("name", "", "cooperative name (required)")
+		city := fs.String("city", "", "city")
+		cur := fs.String("currency", "EUR", "currency")
+		tz := fs.String("timezone", "Europe/Paris", "timezone")
+		return func(iv *invocation) error {
+			if *name == "" {
+				return usagef("-name is required: the cooperative's name")
+			}
+			return iv.call("POST", "/v1/coop/found", map[string]any{"name": *name, "city": *city, "currency": *cur, "timezone": *tz}, fmtFound)
+		}
+	})
+	addClient("join", "join a cooperative with an invite string", "-invite INVITE", 0, func(fs *flagSet) clientAction {
+		inv := fs.String("invite", "", "invite string (required)")
+		return func(iv *invocation) error {
+			if *inv == "" {
+				return usagef("-invite is required: the string 'coopnode invite' prints on a member's node")
+			}
+			return iv.call("POST", "/v1/coop/join", map[string]any{"invite": *inv}, func(w io.Writer, b []byte) error {
+				m, err := asObj(b)
+				if err == nil {
+					_, err = fmt.Fprintf(w, "following cooperative %s\n", str(m, "coop"))
+				}
+				return err
+			})
+		}
+	})
+	addClient("admit", "admit a member or change its roles (admins)", "-member KEY -roles ROLE,... [-name NAME]", 0, func(fs *flagSet) clientAction {
+		m := fs.String("member", "", "the member's key, hex or an unambiguous prefix of a known member (required)")
+		roles := fs.String("roles", "", "comma-separated: courier, dispatcher, admin, restaurant, shop (required)")
+		name := fs.String("name", "", "display name")
+		return func(iv *invocation) error {
+			if *m == "" {
+				return usagef("-member is required: the key 'coopnode status' prints on the new member's node")
+			}
+			rs, err := parseRoles(*roles)
+			if err != nil {
+				return err
+			}
+			key, err := memberOrNew(iv, "member", *m)
+			if err != nil {
+				return err
+			}
+			return iv.call("POST", "/v1/coop/members", map[string]any{"member": key, "roles": rs, "name": *name}, fmtDone)
+		}
+	})
+	addClient("revoke", "revoke a member (admins): its keys stop acting for the coop", "-member KEY [-reason WHY]", 0, func(fs *flagSet) clientAction {
+		m := fs.String("member", "", "the member's key, hex or unambiguous prefix (required)")
+		reason := fs.String("reason", "", "why, recorded in the coop's log")
+		return func(iv *invocation) error {
+			if *m == "" {
+				return usagef("-member is required: the key of the member to revoke")
+			}
+			key, err := iv.member("member", *m)
+			if err != nil {
+				return err
+			}
+			return iv.call("POST", "/v1/coop/members/revoke", map[string]any{"member": key, "reason": *reason}, fmtDone)
+		}
+	})
+	addClient("link-device", "link a device key to a member, so the device acts for it", "-member KEY -device KEY [-label LABEL]", 0, func(fs *flagSet) clientAction {
+		m := fs.String("member", "", "the member's key, hex or unambiguous prefix (required)")
+		d := fs.String("device", "", "the device's key, 64 hex characters (required)")
+		label := fs.String("label", "", "a name for the device, such as 'phone'")
+		return func(iv *invocation) error {
+			if *m == "" || *d == "" {
+				return usagef("-member and -device are required")
+			}
+			if err := checkKey("-device", *d); err != nil {
+				return err
+			}
+			key, err := iv.member("member", *m)
+			if err != nil {
+				return err
+			}
+			return iv.call("POST", "/v1/coop/devices", map[string]any{"member": key, "device": strings.ToLower(*d), "label": *label}, fmtDone)
+		}
+	})
+	addClient("revoke-device", "revoke a member's linked device key (a lost phone)", "-member KEY -device KEY", 0, func(fs *flagSet) clientAction {
+		m := fs.String("member", "", "the member's key, hex or unambiguous prefix (required)")
+		d := fs.String("device", "", "the device's key, 64 hex characters (required)")
+		return func(iv *invocation) error {
+			if *m == "" || *d == "" {
+				return usagef("-member and -device are required")
+			}
+			if err := checkKey("-device", *d); err != nil {
+				return err
+			}
+			key, err := iv.member("member", *m)
+			if err != nil {
+				return err
+			}
+			return iv.call("POST", "/v1/coop/devices/revoke", map[string]any{"member": key, "device": strings.ToLower(*d)}, fmtDone)
+		}
+	})
+	fileCommand("profile", "publish this restaurant's profile from a JSON file", "PUT", "/v1/catalog/profile")
+	fileCommand("menu", "publish this restaurant's menu from a JSON file", "PUT", "/v1/catalog/menu")
+}
+
+// memberOrNew takes a full key as it is (admitting a new member, who is
+// not in the member list yet) and resolves a prefix of a known one.
+func memberOrNew(iv *invocation, flagName, v string) (string, error) {
+	if len(v) == 64 {
+		return v, checkKey("-"+flagName, v)
+	}
+	return iv.member(flagName, v)
+}
+
+func checkKey(what, s string) error {
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != ed25519.PublicKeySize {
+		return usagef("%s %q: want a key of 64 hex characters", what, s)
+	}
+	return nil
+}
+
+func parseRoles(s string) ([]string, error) {
+	rs := splitList(s)
+	if len(rs) == 0 {
+		return nil, usagef("-roles is required: comma-separated courier, dispatcher, admin, restaurant, shop")
+	}
+	for _, r := range rs {
+		if _, ok := crdt.ParseRole(r); !ok {
+			return nil, usagef("-roles: unknown role %q (want courier, dispatcher, admin, restaurant or shop)", r)
+		}
+	}
+	return rs, nil
+}
+
+// fileCommand publishes a JSON object read from -file.
+func fileCommand(name, summary, method, path string) {
+	addClient(name, summary, "-file FILE.json", 0, func(fs *flagSet) clientAction {
+		file := fs.String("file", "", "JSON file holding one object (required)")
+		return func(iv *invocation) error {
+			body, err := readJSONObject(*file)
+			if err != nil {
+				return err
+			}
+			return iv.call(method, path, body, fmtGeneric)
+		}
+	})
+}
