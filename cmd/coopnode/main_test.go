@@ -225,3 +225,25 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(50 * time.Millisecond) // polling a condition with a deadline
 	}
 }
+
+// TestRunTwice: a second "coopnode run" on a folder in use says so,
+// instead of the store's lock error (issue 12.8).
+func TestRunTwice(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns processes")
+	}
+	c := &cli{t: t}
+	dir := filepath.Join(t.TempDir(), "node")
+	c.run("init", "-data", dir, "-listen", "/ip4/127.0.0.1/tcp/0", "-mdns=false")
+	first := c.start("run", "-data", dir, "-log-level", "warn")
+	waitFile(t, filepath.Join(dir, apiFile))
+	var out, errb bytes.Buffer
+	code := realMain([]string{"run", "-data", dir, "-log-level", "warn"}, &out, &errb)
+	if code != 1 || !strings.Contains(errb.String(), "a node is already running on "+dir) || strings.Count(errb.String(), "\n") != 1 {
+		t.Fatalf("second run: exit %d, %q", code, errb.String())
+	}
+	// the first node is unharmed and still answers
+	c.run("status", "-data", dir)
+	must(t, first.Process.Signal(syscall.SIGTERM))
+	must(t, first.Wait())
+}

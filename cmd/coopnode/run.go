@@ -142,6 +142,11 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	unlock, err := lockData(*dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if *role != "" {
 		cfg.Role = *role
 	}
