@@ -118,8 +118,8 @@ func init() {
 			return iv.call("POST", "/v1/coop/devices/revoke", map[string]any{"member": key, "device": strings.ToLower(*d)}, fmtDone)
 		}
 	})
-	fileCommand("profile", "publish this restaurant's profile from a JSON file", "PUT", "/v1/catalog/profile")
-	fileCommand("menu", "publish this restaurant's menu from a JSON file", "PUT", "/v1/catalog/menu")
+	fileCommand("profile", "publish this restaurant's profile from a JSON file", "PUT", "/v1/catalog/profile", published("profile"))
+	fileCommand("menu", "publish this restaurant's menu from a JSON file", "PUT", "/v1/catalog/menu", published("menu"))
 }
 
 // memberOrNew takes a full key as it is (admitting a new member, who is
@@ -134,7 +134,7 @@ func memberOrNew(iv *invocation, flagName, v string) (string, error) {
 func checkKey(what, s string) error {
 	b, err := hex.DecodeString(s)
 	if err != nil || len(b) != ed25519.PublicKeySize {
-		return usagef("%s %q: want a key of 64 hex characters", what, s)
+		return usagef("%s %q: want 64 hex characters", what, s)
 	}
 	return nil
 }
@@ -152,8 +152,23 @@ func parseRoles(s string) ([]string, error) {
 	return rs, nil
 }
 
-// fileCommand publishes a JSON object read from -file.
-func fileCommand(name, summary, method, path string) {
+// published is the text answer of a publication.
+func published(what string) func(io.Writer, []byte) error {
+	return func(w io.Writer, b []byte) error {
+		m, err := asObj(b)
+		if err != nil {
+			return err
+		}
+		if v, ok := m["version"]; ok {
+			what += fmt.Sprintf(" version %v", v)
+		}
+		_, err = fmt.Fprintf(w, "published the %s\n", what)
+		return err
+	}
+}
+
+// fileCommand sends a JSON object read from -file.
+func fileCommand(name, summary, method, path string, human func(io.Writer, []byte) error) {
 	addClient(name, summary, "-file FILE.json", 0, func(fs *flagSet) clientAction {
 		file := fs.String("file", "", "JSON file holding one object (required)")
 		return func(iv *invocation) error {
@@ -161,7 +176,7 @@ func fileCommand(name, summary, method, path string) {
 			if err != nil {
 				return err
 			}
-			return iv.call(method, path, body, fmtGeneric)
+			return iv.call(method, path, body, human)
 		}
 	})
 }

@@ -10,7 +10,7 @@ import (
 // Marketplace commands (SPEC.md §13.5): they drive a running node's HTTP
 // API like the other client commands.
 func init() {
-	fileCommand("rules", "publish the coop's pricing rules from a JSON file (admins)", "PUT", "/v1/coop/rules")
+	fileCommand("rules", "publish the coop's pricing rules from a JSON file (admins)", "PUT", "/v1/coop/rules", published("pricing rules"))
 	cartCommand("quote", "price a cart without ordering", "/v1/quote", false)
 	cartCommand("checkout", "price and place an order ({cart, personal, pin} in the file)", "/v1/checkout", true)
 	addClient("parcel", "request a parcel delivery (shops) from a JSON file", "-file PARCEL.json", 0, func(fs *flagSet) clientAction {

@@ -103,11 +103,10 @@ func init() {
 						return err
 					}
 				}
-				human := fmtOrder
 				if name == "claim" {
-					human = fmtClaim
+					return claim(iv, id, b)
 				}
-				return iv.call("POST", "/v1/orders/"+id+"/"+name, b, human)
+				return iv.call("POST", "/v1/orders/"+id+"/"+name, b, fmtOrder)
 			}
 		})
 	}
@@ -296,4 +295,30 @@ func streamEvents(iv *invocation, count int) error {
 		return nil
 	}
 	return sc.Err()
+}
+
+// claim claims an order and, when it waited for the outcome, fails if
+// another courier won, so a script stops there.
+func claim(iv *invocation, id string, body map[string]any) error {
+	c, err := iv.client()
+	if err != nil {
+		return err
+	}
+	b, err := c.do(iv.ctx, "POST", "/v1/orders/"+id+"/claim", body)
+	if err != nil {
+		return err
+	}
+	if err := iv.show(b, fmtClaim); err != nil {
+		return err
+	}
+	var out struct {
+		Result *struct {
+			Outcome string `json:"outcome"`
+			Winner  string `json:"winner"`
+		} `json:"result"`
+	}
+	if json.Unmarshal(b, &out) == nil && out.Result != nil && out.Result.Outcome == "lost" {
+		return fmt.Errorf("claim lost: courier %s holds order %s", short(out.Result.Winner), short(id))
+	}
+	return nil
 }
