@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -350,4 +351,31 @@ func takesOrder(c command) int {
 		}
 	}
 	return n
+}
+
+// TestFormatsSurviveOddAnswers: the text formats never panic, whatever
+// JSON a node (of another version, say) answers.
+func TestFormatsSurviveOddAnswers(t *testing.T) {
+	formats := map[string]func(io.Writer, []byte) error{
+		"status": fmtStatus, "invite": fmtInvite, "found": fmtFound, "coop": fmtCoop, "restaurants": fmtRestaurants,
+		"orders": fmtOrders, "order": fmtOrder, "jobs": fmtJobs, "claim": fmtClaim, "quote": fmtQuote,
+		"placed": fmtPlaced, "generic": fmtGeneric, "slots": fmtSlots, "done": fmtDone, "published": published("menu"),
+	}
+	answers := []string{``, `null`, `[]`, `{}`, `"x"`, `7`, `[null, 1, "a", {}]`, `not json`,
+		`{"members": [1], "stats": "x", "place": 5, "pickup": [], "proof": {"pin": 1}, "result": {"won": "yes"}, "lines": {"a": 1}, "roles": "admin"}`,
+		`[{"order": null, "profile": [], "menu": {"sections": [{"items": "many"}]}, "id": 5, "start": "never"}]`,
+		`{"members": {"k": null, "j": {"roles": -1, "devices": []}}, "quote": [], "delivery": {"summary": 3}, "ready_by": 5, "holder": "0000"}`,
+	}
+	for name, f := range formats {
+		for _, a := range answers {
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						t.Errorf("%s format of %q panicked: %v", name, a, r)
+					}
+				}()
+				_ = f(io.Discard, []byte(a))
+			}()
+		}
+	}
 }
