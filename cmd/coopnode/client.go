@@ -46,16 +46,22 @@ type apiError struct {
 	Status int
 	Msg    string `json:"error"`
 	Code   string `json:"code"`
+	Field  string `json:"field"`
 	Detail string `json:"detail"`
 }
 
+// Error reads "code: message", the code first as on every surface (the
+// HTTP API's "code", package mobile's errors).
 func (e *apiError) Error() string {
 	msg := e.Msg
+	if e.Field != "" && !strings.Contains(msg, e.Field) {
+		msg = e.Field + ": " + msg
+	}
 	if e.Detail != "" && !strings.Contains(msg, e.Detail) {
 		msg += ": " + e.Detail
 	}
 	if e.Code != "" {
-		return fmt.Sprintf("%s [%s]", msg, e.Code)
+		return e.Code + ": " + msg
 	}
 	return msg
 }

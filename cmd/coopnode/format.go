@@ -190,7 +190,16 @@ func fmtCoop(w io.Writer, b []byte) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "%s (%s), %s, %s\n", str(m, "name"), str(m, "city"), str(m, "currency"), str(m, "timezone"))
+	head := str(m, "name")
+	if c := str(m, "city"); c != "" {
+		head += " (" + c + ")"
+	}
+	for _, k := range []string{"currency", "timezone"} {
+		if v := str(m, k); v != "" {
+			head += ", " + v
+		}
+	}
+	fmt.Fprintln(w, head)
 	fmt.Fprintf(w, "id: %s\n\n", str(m, "id"))
 	members := sub(m, "members")
 	keys := make([]string, 0, len(members))

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"bytes"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestReadableOutput: client commands print text by default (role names,
+// task statuses in words, local times, amounts) and the node's JSON with
+// -json or one field with -field (issue 12.8).
+func TestReadableOutput(t *testing.T) {
+	placed := time.Date(2026, 12, 1, 19, 30, 0, 0, time.Local)
+	answers := map[string]string{
+		"/v1/coop": `{"id": "` + orderC + `", "name": "Vélo Coop", "city": "Nantes", "members": {"` + memberM + `": {"key": "` + memberM + `", "name": "Zoé", "roles": 5, "admitted_at": ` + ms(placed) + `}}}`,
+		"/v1/orders": `[{"id": "` + orderC + `", "status": "accepted", "placed_at": ` + ms(placed) + `, "restaurant": "` + memberR + `", "customer": "` + memberN + `", "pickup": {"status": "TODO"}}]`,
+		"/v1/orders/" + orderC: `{"id": "` + orderC + `", "status": "accepted", "placed_at": ` + ms(placed) + `, "place": {"fulfilment": 1}, "pickup": {"status": "TODO"}, "dropoff": {"status": "DOING", "started_at": ` + ms(placed) + `}}`,
+		"/v1/quote": `{"fulfilment": 1, "lines": [{"name": "Falafel wrap", "quantity": 2, "option_names": ["Harissa"], "total_cents": 1400}], "items_cents": 1400, "delivery_cents": 350, "tip_cents": 200, "total_cents": 1950, "tax_cents": 127}`,
+	}
+	dir := fakeData(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a, ok := answers[r.URL.Path]; ok {
+			w.Write([]byte(a))
+			return
+		}
+		w.WriteHeader(http.StatusConflict)
+		w.Write([]byte(`{"error": "task.deliver refused: the PIN does not match", "code": "pin_mismatch", "field": "proof.pin"}`))
+	}))
+	cart := t.TempDir() + "/cart.json"
+	must(t, writeFile(cart, `{"items": [{"product": "wrap", "quantity": 2}], "restaurant": "`+memberR+`"}`))
+	for _, tc := range []struct {
+		args      []string
+		want, not []string
+	}{
+		{[]string{"coop"}, []string{"Vélo Coop (Nantes)", "11110000", "Zoé", "courier,admin", placed.Format("2006-01-02 15:04:05")}, []string{`"roles"`, memberM}},
+		{[]string{"orders"}, []string{"5eed0001", "accepted", placed.Format("2006-01-02 15:04:05")}, []string{"placed_at", "TODO"}},
+		{[]string{"order", "5eed"}, []string{"order      " + orderC, "kind       delivery", "pickup     to do", "dropoff    in progress since " + placed.Format("2006-01-02 15:04:05")}, []string{"TODO", "DOING", ms(placed)}},
+		{[]string{"quote", "-file", cart}, []string{"2 × Falafel wrap (Harissa)  14.00", "delivery   3.50", "total  19.50"}, []string{"_cents"}},
+		{[]string{"coop", "-json"}, []string{`"roles": 5`, `"admitted_at": ` + ms(placed)}, nil},
+		{[]string{"order", orderC[:8], "--json"}, []string{`"status": "TODO"`}, nil},
+		{[]string{"order", orderC[:8], "-field", "dropoff.status"}, []string{"DOING\n"}, []string{"{"}},
+		{[]string{"quote", "-file", cart, "-field", "total_cents"}, []string{"1950\n"}, nil},
+	} {
+		var out, errb bytes.Buffer
+		args := append([]string{tc.args[0], "-data", dir}, tc.args[1:]...)
+		if code := realMain(args, &out, &errb); code != 0 {
+			t.Errorf("%v: exit %d: %s", tc.args, code, errb.String())
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(out.String(), w) {
+				t.Errorf("%v: output lacks %q:\n%s", tc.args, w, out.String())
+			}
+		}
+		for _, n := range tc.not {
+			if strings.Contains(out.String(), n) {
+				t.Errorf("%v: output has %q:\n%s", tc.args, n, out.String())
+			}
+		}
+	}
+	// a refusal reads "code: message" on one line, exit 1
+	var out, errb bytes.Buffer
+	code := realMain([]string{"deliver", "-data", dir, "-pin", "1111", "5eed"}, &out, &errb)
+	if want := "coopnode deliver: pin_mismatch: proof.pin: task.deliver refused: the PIN does not match\n"; code != 1 || errb.String() != want {
+		t.Errorf("refusal: exit %d, %q; want 1, %q", code, errb.String(), want)
+	}
+}
+
+func ms(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
+
+func writeFile(name, content string) error { return os.WriteFile(name, []byte(content), 0o600) }
