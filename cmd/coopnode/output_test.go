@@ -16,10 +16,10 @@ import (
 func TestReadableOutput(t *testing.T) {
 	placed := time.Date(2026, 12, 1, 19, 30, 0, 0, time.Local)
 	answers := map[string]string{
-		"/v1/coop": `{"id": "` + orderC + `", "name": "Vélo Coop", "city": "Nantes", "members": {"` + memberM + `": {"key": "` + memberM + `", "name": "Zoé", "roles": 5, "admitted_at": ` + ms(placed) + `}}}`,
-		"/v1/orders": `[{"id": "` + orderC + `", "status": "accepted", "placed_at": ` + ms(placed) + `, "restaurant": "` + memberR + `", "customer": "` + memberN + `", "pickup": {"status": "TODO"}}]`,
+		"/v1/coop":             `{"id": "` + orderC + `", "name": "Vélo Coop", "city": "Nantes", "members": {"` + memberM + `": {"key": "` + memberM + `", "name": "Zoé", "roles": 5, "admitted_at": ` + ms(placed) + `}}}`,
+		"/v1/orders":           `[{"id": "` + orderC + `", "status": "accepted", "placed_at": ` + ms(placed) + `, "restaurant": "` + memberR + `", "customer": "` + memberN + `", "pickup": {"status": "TODO"}}]`,
 		"/v1/orders/" + orderC: `{"id": "` + orderC + `", "status": "accepted", "placed_at": ` + ms(placed) + `, "place": {"fulfilment": 1}, "pickup": {"status": "TODO"}, "dropoff": {"status": "DOING", "started_at": ` + ms(placed) + `}}`,
-		"/v1/quote": `{"fulfilment": 1, "lines": [{"name": "Falafel wrap", "quantity": 2, "option_names": ["Harissa"], "total_cents": 1400}], "items_cents": 1400, "delivery_cents": 350, "tip_cents": 200, "total_cents": 1950, "tax_cents": 127}`,
+		"/v1/quote":            `{"fulfilment": 1, "lines": [{"name": "Falafel wrap", "quantity": 2, "option_names": ["Harissa"], "total_cents": 1400}], "items_cents": 1400, "delivery_cents": 350, "tip_cents": 200, "total_cents": 1950, "tax_cents": 127}`,
 	}
 	dir := fakeData(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if a, ok := answers[r.URL.Path]; ok {
