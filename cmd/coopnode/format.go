@@ -244,7 +244,7 @@ func fmtRestaurants(w io.Writer, b []byte) error {
 		}
 		items := 0
 		for _, s := range listOf(sub(r, "menu"), "sections") {
-			items += len(listOf(s, "items"))
+			items += len(listOf(s, "products"))
 		}
 		rows = append(rows, []string{short(str(r, "key")), str(p, "name"), open, fmt.Sprint(items), str(p, "address")})
 	}

@@ -62,7 +62,13 @@ func init() {
 				return err
 			}
 			pos := map[string]any{"lat_e6": la, "lon_e6": lo}
-			return iv.call("POST", "/v1/position", map[string]any{"position": pos}, fmtGeneric)
+			return iv.call("POST", "/v1/position", map[string]any{"position": pos}, func(w io.Writer, b []byte) error {
+				m, err := asObj(b)
+				if err == nil {
+					_, err = fmt.Fprintf(w, "position sent for %v order(s) you hold\n", num(m, "orders_told"))
+				}
+				return err
+			})
 		}
 	})
 	addClient("rate", "rate a delivered order (its customer)", "[-restaurant 1-5] [-courier 1-5] [-comment TEXT] ORDER", 1, func(fs *flagSet) clientAction {
