@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/multiformats/go-multiaddr"
 )
 
 // flagSet is a command's flags. Its errors come back as one-line usage
@@ -79,4 +81,18 @@ func parse(fs *flagSet, args []string, want int) ([]string, error) {
 		}
 	}
 	return pos, nil
+}
+
+// checkListen checks a -listen flag: comma-separated multiaddrs.
+func checkListen(list string) error {
+	addrs := splitList(list)
+	if len(addrs) == 0 {
+		return usagef("-listen is empty: give multiaddrs such as /ip4/0.0.0.0/tcp/4001")
+	}
+	for _, a := range addrs {
+		if _, err := multiaddr.NewMultiaddr(a); err != nil {
+			return usagef("-listen %q is not a multiaddr (such as /ip4/0.0.0.0/tcp/4001): %v", a, err)
+		}
+	}
+	return nil
 }

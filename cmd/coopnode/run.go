@@ -54,6 +54,9 @@ func cmdInit(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if _, err := node.ParseRole(*role); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
+	if err := checkListen(*listen); err != nil {
+		return err
+	}
 	if err := httpapi.CheckLoopback(*api); err != nil {
 		return fmt.Errorf("%w: -api: %v", errUsage, err)
 	}
@@ -151,6 +154,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		cfg.Role = *role
 	}
 	if *listen != "" {
+		if err := checkListen(*listen); err != nil {
+			return err
+		}
 		cfg.Listen = splitList(*listen)
 	}
 	if *api != "" {
