@@ -72,3 +72,27 @@ func TestReadableOutput(t *testing.T) {
 func ms(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
 
 func writeFile(name, content string) error { return os.WriteFile(name, []byte(content), 0o600) }
+
+// TestEventsStream: events prints one readable line per change, or each
+// change's JSON with -json, and -n stops it.
+func TestEventsStream(t *testing.T) {
+	dir := fakeData(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		for _, k := range []string{"order.accept", "task.pickup", "task.deliver"} {
+			w.Write([]byte("event: order\ndata: {\"scope\": \"order\", \"id\": \"" + orderC + "\", \"kind\": \"" + k + "\", \"local\": true, \"order\": {\"status\": \"accepted\"}}\n\n"))
+		}
+		w.(http.Flusher).Flush()
+		<-r.Context().Done() // a stream stays open
+	}))
+	var out, errb bytes.Buffer
+	if code := realMain([]string{"events", "-data", dir, "-n", "2"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if want := "order    5eed0001 order.accept → accepted (this node)\norder    5eed0001 task.pickup → accepted (this node)\n"; out.String() != want {
+		t.Errorf("events: %q, want %q", out.String(), want)
+	}
+	out.Reset()
+	if code := realMain([]string{"events", "-data", dir, "-n", "1", "-field", "kind"}, &out, &errb); code != 0 || out.String() != "order.accept\n" {
+		t.Errorf("events -field kind: exit %d, %q", code, out.String())
+	}
+}
