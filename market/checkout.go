@@ -102,9 +102,9 @@ type Quote struct {
 // Checkout validates a cart and prices it (SPEC.md §16.6.1). It checks,
 // in this order, and refuses with the first failure as a *Refusal:
 //
-//  1. profile published and enabled (ErrClosed);
+//  1. profile published and enabled (ErrRestaurantClosed);
 //  2. fulfilment offered (ErrFulfilmentNotOffered);
-//  3. time: ASAP open now, or the slot (ErrClosed, ErrSlotUnavailable);
+//  3. time: ASAP open now, or the slot (ErrRestaurantClosed, ErrSlotUnavailable);
 //  4. the order limit of the time window (ErrTooManyOrders);
 //  5. delivery: rules published (ErrNoRules), positions (ErrBadPosition),
 //     the dropoff in the service zone (ErrOutsideZone);
@@ -123,7 +123,7 @@ func Checkout(cart Cart, ctx Context) (*Quote, error) {
 // record for the restaurant (VerifyOrder).
 func checkout(cart Cart, ctx Context, dropoff func(q *Quote) error) (*Quote, error) {
 	if ctx.Profile == nil {
-		return nil, refuse(ErrClosed, "the restaurant has published no profile")
+		return nil, refuse(ErrRestaurantClosed, "the restaurant has published no profile")
 	}
 	k, err := NewKitchen(cart.Restaurant, ctx.Profile, ctx.CoopTimezone)
 	if err != nil {
@@ -131,7 +131,7 @@ func checkout(cart Cart, ctx Context, dropoff func(q *Quote) error) (*Quote, err
 	}
 	p := ctx.Profile
 	if !p.Enabled {
-		return nil, refuse(ErrClosed, "the restaurant is not taking orders")
+		return nil, refuse(ErrRestaurantClosed, "the restaurant is not taking orders")
 	}
 	switch {
 	case cart.Fulfilment != crdt.FulfilDelivery && cart.Fulfilment != crdt.FulfilCollection:

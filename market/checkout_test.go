@@ -119,12 +119,12 @@ func TestCheckoutRefusals(t *testing.T) {
 		want error
 		text string
 	}{
-		{name: "no profile", ctx: func(x *Context) { x.Profile = nil }, want: ErrClosed},
-		{name: "disabled", ctx: func(x *Context) { x.Profile.Enabled = false }, want: ErrClosed, text: "not taking orders"},
-		{name: "closed hours", now: at(2026, 3, 10, 16, 0), want: ErrClosed, text: "opens Tue 10 Mar 18:30"},
+		{name: "no profile", ctx: func(x *Context) { x.Profile = nil }, want: ErrRestaurantClosed},
+		{name: "disabled", ctx: func(x *Context) { x.Profile.Enabled = false }, want: ErrRestaurantClosed, text: "not taking orders"},
+		{name: "closed hours", now: at(2026, 3, 10, 16, 0), want: ErrRestaurantClosed, text: "opens Tue 10 Mar 18:30"},
 		{name: "closing period", ctx: func(x *Context) {
 			x.Profile.Closings = []crdt.Closing{{Start: noon.Add(-time.Hour).UnixMilli(), End: noon.Add(48 * time.Hour).UnixMilli(), Reason: "holidays"}}
-		}, want: ErrClosed, text: "holidays"},
+		}, want: ErrRestaurantClosed, text: "holidays"},
 		{name: "bad hours", ctx: func(x *Context) { x.Profile.Hours = []string{"Mo-Fr 9-17"} }, want: ErrBadHours},
 		{name: "bad timezone", ctx: func(x *Context) { x.Profile.Timezone = "Mars/Olympus" }, want: ErrBadTimezone},
 		{name: "collection not offered", cart: func(c *Cart) { c.Fulfilment = crdt.FulfilCollection }, ctx: func(x *Context) { x.Profile.Fulfilment = crdt.FulfilDelivery }, want: ErrFulfilmentNotOffered},
@@ -137,7 +137,7 @@ func TestCheckoutRefusals(t *testing.T) {
 		{name: "slot too soon", cart: func(c *Cart) { c.Slot = slotAt(noon.Add(10 * time.Minute)) }, want: ErrSlotUnavailable, text: "notice"},
 		{name: "slot beyond horizon", cart: func(c *Cart) { c.Slot = slotAt(at(2026, 3, 14, 12, 0)) }, want: ErrSlotUnavailable, text: "horizon"},
 		{name: "pre-order off", cart: func(c *Cart) { c.Slot = slotAt(at(2026, 3, 10, 19, 0)) }, ctx: func(x *Context) { x.Profile.PreOrder = false }, want: ErrSlotUnavailable, text: "pre-ordering"},
-		{name: "slot when closed", cart: func(c *Cart) { c.Slot = slotAt(at(2026, 3, 10, 16, 0)) }, want: ErrClosed},
+		{name: "slot when closed", cart: func(c *Cart) { c.Slot = slotAt(at(2026, 3, 10, 16, 0)) }, want: ErrRestaurantClosed},
 		{name: "too many orders", ctx: func(x *Context) { x.Orders = busy() }, want: ErrTooManyOrders, text: "limit 2"},
 		{name: "no rules", ctx: func(x *Context) { x.Rules = nil }, want: ErrNoRules},
 		{name: "no dropoff", cart: func(c *Cart) { c.Dropoff = crdt.Position{} }, want: ErrBadPosition},
@@ -208,7 +208,7 @@ func TestCheckoutRefusals(t *testing.T) {
 			seen[tc.want] = true
 		})
 	}
-	for _, e := range []error{ErrClosed, ErrOutsideZone, ErrBelowMinimum, ErrUnavailableItem, ErrBadOptionCount, ErrUnknownProduct,
+	for _, e := range []error{ErrRestaurantClosed, ErrOutsideZone, ErrBelowMinimum, ErrUnavailableItem, ErrBadOptionCount, ErrUnknownProduct,
 		ErrSlotUnavailable, ErrNoRuleMatched, ErrFulfilmentNotOffered, ErrTooManyOrders, ErrBadTip, ErrUnknownOption, ErrBadQuantity} {
 		if !seen[e] {
 			t.Errorf("no case refused with %v", e)

@@ -9,9 +9,10 @@ import (
 // Refusal reasons (SPEC.md §16.6). Every error of the package wraps one
 // of these, so callers test with errors.Is and show Code(err).
 var (
-	// ErrClosed: the restaurant is disabled, closed at the requested time,
-	// or in a closing period.
-	ErrClosed = errors.New("market: closed")
+	// ErrRestaurantClosed (code "closed"): the restaurant or shop is
+	// disabled, closed at the requested time, or in a closing period. (A
+	// stopped node is node.ErrClosed, code "stopped".)
+	ErrRestaurantClosed = errors.New("market: restaurant closed")
 	// ErrFulfilmentNotOffered: delivery or collection not offered.
 	ErrFulfilmentNotOffered = errors.New("market: fulfilment not offered")
 	// ErrSlotUnavailable: the slot is misaligned, too soon, too far ahead,
@@ -78,7 +79,7 @@ var codes = []struct {
 	err  error
 	code string
 }{
-	{ErrClosed, "closed"}, {ErrFulfilmentNotOffered, "fulfilment_not_offered"}, {ErrSlotUnavailable, "slot_unavailable"},
+	{ErrRestaurantClosed, "closed"}, {ErrFulfilmentNotOffered, "fulfilment_not_offered"}, {ErrSlotUnavailable, "slot_unavailable"},
 	{ErrTooManyOrders, "too_many_orders"}, {ErrOutsideZone, "outside_zone"}, {ErrBadPosition, "bad_position"},
 	{ErrEmptyCart, "empty_cart"}, {ErrCartTooLarge, "cart_too_large"}, {ErrUnknownProduct, "unknown_product"},
 	{ErrUnavailableItem, "unavailable_item"}, {ErrBadQuantity, "bad_quantity"}, {ErrUnknownOption, "unknown_option"},
@@ -122,7 +123,7 @@ func Code(err error) string {
 }
 
 // Refusal is a checkout refusal: a sentinel with its detail, and what an
-// app needs to explain it. errors.Is(r, ErrClosed) and friends work on it.
+// app needs to explain it. errors.Is(r, ErrRestaurantClosed) and friends work on it.
 type Refusal struct {
 	Err    error  // the sentinel
 	Detail string // human-readable, precise
@@ -131,7 +132,7 @@ type Refusal struct {
 	Field string
 	// Line is the 1-based cart line concerned, or 0.
 	Line int
-	// NextOpen is when the restaurant opens next (ErrClosed), if known.
+	// NextOpen is when the restaurant opens next (ErrRestaurantClosed), if known.
 	NextOpen time.Time
 	// Explanation is the pricing trace (ErrNoRuleMatched).
 	Explanation *Explanation

@@ -58,13 +58,13 @@ type ParcelQuote struct {
 }
 
 // QuoteParcel checks and prices a parcel request, in this order: profile
-// enabled (ErrClosed); rules (ErrNoRules); 1..MaxDropoffs dropoffs
+// enabled (ErrRestaurantClosed); rules (ErrNoRules); 1..MaxDropoffs dropoffs
 // (ErrBadParcel); positions (ErrBadPosition); the pickup window; each
 // dropoff: packages ≥ 1, window, PIN hash (ErrBadParcel), service zone
 // (ErrOutsideZone); then the fee (ErrNoRuleMatched).
 func QuoteParcel(req ParcelRequest, ctx ParcelContext) (*ParcelQuote, error) {
 	if ctx.Profile != nil && !ctx.Profile.Enabled {
-		return nil, refuse(ErrClosed, "the shop is not enabled")
+		return nil, refuse(ErrRestaurantClosed, "the shop is not enabled")
 	}
 	r := ctx.Rules
 	if r == nil {

@@ -91,7 +91,7 @@ func TestQuoteParcelRefusals(t *testing.T) {
 		ctx  func(x *ParcelContext)
 		want error
 	}{
-		{"disabled shop", nil, func(x *ParcelContext) { x.Profile.Enabled = false }, ErrClosed},
+		{"disabled shop", nil, func(x *ParcelContext) { x.Profile.Enabled = false }, ErrRestaurantClosed},
 		{"no rules", nil, func(x *ParcelContext) { x.Rules = nil }, ErrNoRules},
 		{"no dropoffs", func(r *ParcelRequest) { r.Dropoffs = nil }, nil, ErrBadParcel},
 		{"too many dropoffs", func(r *ParcelRequest) { r.Dropoffs = make([]ParcelDropoff, crdt.MaxDropoffs+1) }, nil, ErrBadParcel},

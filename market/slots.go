@@ -45,7 +45,7 @@ type Kitchen struct {
 // used when the profile names none.
 func NewKitchen(key crdt.PubKey, p *crdt.CatalogProfile, fallbackTZ string) (*Kitchen, error) {
 	if p == nil {
-		return nil, refuse(ErrClosed, "the restaurant has published no profile")
+		return nil, refuse(ErrRestaurantClosed, "the restaurant has published no profile")
 	}
 	s, err := NewSchedule(p, fallbackTZ)
 	if err != nil {
@@ -129,7 +129,7 @@ func (k *Kitchen) openThrough(from, to time.Time) bool {
 // enabled and open now.
 func (k *Kitchen) CheckASAP(now time.Time) error {
 	if !k.Profile.Enabled {
-		return refuse(ErrClosed, "the restaurant is not taking orders")
+		return refuse(ErrRestaurantClosed, "the restaurant is not taking orders")
 	}
 	if !k.Schedule.IsOpen(now) {
 		return k.closedAt(now, "closed now")
@@ -142,7 +142,7 @@ func (k *Kitchen) closedAt(t time.Time, what string) *Refusal {
 	if c, ok := k.Schedule.Closing(t); ok && c.Reason != "" {
 		detail += " (" + c.Reason + ")"
 	}
-	r := refuse(ErrClosed, "%s", detail)
+	r := refuse(ErrRestaurantClosed, "%s", detail)
 	if next, ok := k.Schedule.NextOpen(t); ok {
 		r.NextOpen = next
 		r.Detail += "; opens " + next.In(k.Schedule.Loc).Format("Mon 2 Jan 15:04 MST")
@@ -151,11 +151,11 @@ func (k *Kitchen) closedAt(t time.Time, what string) *Refusal {
 }
 
 // CheckSlot checks a requested slot at now (SPEC.md §16.5.3), in this
-// order: enabled (ErrClosed); length and alignment, lead time, pre-ordering
-// and horizon (ErrSlotUnavailable); open through the slot (ErrClosed).
+// order: enabled (ErrRestaurantClosed); length and alignment, lead time, pre-ordering
+// and horizon (ErrSlotUnavailable); open through the slot (ErrRestaurantClosed).
 func (k *Kitchen) CheckSlot(slot crdt.TimeSlot, now time.Time) error {
 	if !k.Profile.Enabled {
-		return refuse(ErrClosed, "the restaurant is not taking orders")
+		return refuse(ErrRestaurantClosed, "the restaurant is not taking orders")
 	}
 	start, end := time.UnixMilli(slot.Start), time.UnixMilli(slot.End)
 	loc := k.Schedule.Loc

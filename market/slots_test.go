@@ -104,8 +104,8 @@ func TestCheckSlotErrors(t *testing.T) {
 		{"past", slot(at(2026, 3, 10, 11, 0), 10*time.Minute), ErrSlotUnavailable},
 		{"too soon", slot(at(2026, 3, 10, 12, 20), 10*time.Minute), ErrSlotUnavailable},
 		{"horizon", slot(at(2026, 3, 13, 12, 10), 10*time.Minute), ErrSlotUnavailable},
-		{"straddles closing time", slot(at(2026, 3, 10, 14, 30), 10*time.Minute), ErrClosed},
-		{"afternoon", slot(at(2026, 3, 10, 16, 0), 10*time.Minute), ErrClosed},
+		{"straddles closing time", slot(at(2026, 3, 10, 14, 30), 10*time.Minute), ErrRestaurantClosed},
+		{"afternoon", slot(at(2026, 3, 10, 16, 0), 10*time.Minute), ErrRestaurantClosed},
 	} {
 		if err := k.CheckSlot(c.s, now); !errors.Is(err, c.want) || (c.want == nil) != (err == nil) {
 			t.Errorf("%s: %v, want %v", c.name, err, c.want)

@@ -52,7 +52,7 @@ func TestVerifyOrder(t *testing.T) {
 		{"newer rules", func(_ *crdt.OrderState, x *Context) { x.Rules.Set.Version = 4 }, ErrPriceMismatch},
 		{"outside the zone", func(s *crdt.OrderState, _ *Context) { s.Place.DropoffZones = []string{"centre"} }, ErrOutsideZone},
 		{"sold out since", func(_ *crdt.OrderState, x *Context) { x.Menu.Sections[1].Products[0].SoldOut = true }, ErrUnavailableItem},
-		{"placed while closed", func(s *crdt.OrderState, _ *Context) { s.PlacedAt = at(2026, 3, 10, 16, 0).UnixMilli() }, ErrClosed},
+		{"placed while closed", func(s *crdt.OrderState, _ *Context) { s.PlacedAt = at(2026, 3, 10, 16, 0).UnixMilli() }, ErrRestaurantClosed},
 		{"third order in the window", func(s *crdt.OrderState, x *Context) {
 			x.Orders = []*crdt.OrderState{
 				{ID: crdt.ID{1}, Restaurant: s.Restaurant, Status: crdt.StatusAccepted, PlacedAt: s.PlacedAt - 60_000},

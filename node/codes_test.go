@@ -72,7 +72,7 @@ func TestCodeTable(t *testing.T) {
 	if Code(context.Canceled) != Code(ErrClosed) || Code(ErrGossipClosed) != Code(ErrClosed) {
 		t.Error("a cancelled call and a closed gossip layer must read as a stopped node")
 	}
-	if Code(ErrClosed) == market.Code(market.ErrClosed) {
+	if Code(ErrClosed) == market.Code(market.ErrRestaurantClosed) {
 		t.Error("a stopped node and a closed restaurant share a code")
 	}
 }

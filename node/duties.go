@@ -45,7 +45,7 @@ func (n *Node) autoAccept(s *crdt.OrderState) {
 		n.autoRefuse(s, crdt.ReasonSoldOut)
 	case errors.Is(verr, market.ErrTooManyOrders):
 		n.autoRefuse(s, crdt.ReasonRushHour)
-	case errors.Is(verr, market.ErrClosed):
+	case errors.Is(verr, market.ErrRestaurantClosed):
 		n.autoRefuse(s, crdt.ReasonClosing)
 	default:
 		n.log.Info("auto-accept left an order to the staff", "order", s.ID.Short(), "why", market.Code(verr))

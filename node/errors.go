@@ -35,7 +35,7 @@ var (
 	ErrTimeout = errors.New("node: timed out waiting")
 	// ErrClosed: the node was stopped. Every call after Close returns it,
 	// from the loop, the store, gossip or a sync session alike; it has no
-	// other meaning (a restaurant that is closed is market.ErrClosed).
+	// other meaning (a restaurant that is closed is market.ErrRestaurantClosed).
 	ErrClosed = errors.New("node: stopped")
 
 	// The surfaces' own vocabulary: what the HTTP API, package mobile and
