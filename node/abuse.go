@@ -11,30 +11,6 @@ import (
 	"github.com/multiformats/go-multiaddr"
 )
 
-// Abuse limits (SPEC.md §15.2). A node with no server to call must defend
-// itself: every author key and every forwarding peer gets a token bucket,
-// and a peer whose gossip score falls below the graylist threshold is
-// disconnected and refused for a while.
-const (
-	// KeyRate and KeyBurst bound the events one author key may have
-	// accepted by gossip: a busy restaurant at lunch signs a few events a
-	// second; a script flooding orders gets its first KeyBurst through.
-	KeyRate  = 5.0
-	KeyBurst = 60
-	// PeerRate and PeerBurst bound what one forwarding peer may send: a
-	// relay forwards everyone's events, so this is far above KeyRate.
-	PeerRate  = 300.0
-	PeerBurst = 3000
-	// maxBuckets bounds the limiter's memory; the least recently used
-	// bucket is forgotten first.
-	maxBuckets = 20_000
-	// BlockFor is how long a peer stays refused after falling below the
-	// graylist score.
-	BlockFor = 10 * time.Minute
-	// watchEvery is how often peer scores are reviewed.
-	watchEvery = 2 * time.Second
-)
-
 // limiter is a set of token buckets keyed by strings.
 type limiter struct {
 	mu    sync.Mutex
@@ -139,13 +115,13 @@ func (b *blocklist) InterceptUpgraded(network.Conn) (bool, control.DisconnectRea
 // the graylist threshold (SPEC.md §15.2). It runs until the node closes.
 func (n *Node) watchScores() {
 	defer n.wg.Done()
-	t := time.NewTicker(watchEvery)
+	t := n.cfg.clock.NewTicker(watchEvery)
 	defer t.Stop()
 	for {
 		select {
 		case <-n.ctx.Done():
 			return
-		case <-t.C:
+		case <-t.C():
 			n.reviewScores()
 		}
 	}

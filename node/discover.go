@@ -23,32 +23,6 @@ import (
 // authenticate the peer it reaches.
 var ErrBadBootstrap = errors.New("node: bad bootstrap address")
 
-// clock is the time source of discovery's backoff, injected so tests can
-// drive retries without sleeping.
-type clock interface {
-	Now() time.Time
-	After(d time.Duration) <-chan time.Time
-}
-
-// realClock is the wall clock.
-type realClock struct{}
-
-func (realClock) Now() time.Time                         { return time.Now() }
-func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
-
-// Backoff defaults. Couriers ride through tunnels and dead zones all day;
-// the first retries are quick so a blip heals in seconds, and the cap keeps
-// a phone whose bootstrap is gone for good from waking the radio more than
-// every few minutes.
-const (
-	defaultMinBackoff  = time.Second
-	defaultMaxBackoff  = 5 * time.Minute
-	defaultDialTimeout = 15 * time.Second
-	// mdnsQueue bounds mDNS results waiting to be dialed; more are dropped
-	// (the next mDNS round finds them again).
-	mdnsQueue = 16
-)
-
 // discoveryConfig configures newDiscovery.
 type discoveryConfig struct {
 	// Coop names the mDNS service ("coopnode-<first 8 hex of the ID>"), so
@@ -61,10 +35,10 @@ type discoveryConfig struct {
 	// interface.
 	MDNS   bool
 	Logger *slog.Logger
-	// Clock and Rand drive backoff timing and jitter; nil means realClock
-	// and a fixed 0.5. Rand may be a method of a *math/rand.Rand: calls are
+	// Clock and Rand drive backoff timing and jitter; nil means the wall
+	// clock and a fixed 0.5. Rand may be a method of a *math/rand.Rand: calls are
 	// serialised here.
-	Clock clock
+	Clock Clock
 	Rand  func() float64
 	// MinBackoff, MaxBackoff and DialTimeout override the defaults.
 	MinBackoff, MaxBackoff, DialTimeout time.Duration
@@ -106,7 +80,7 @@ func newDiscovery(ctx context.Context, h host.Host, cfg discoveryConfig) (*disco
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Clock == nil {
-		cfg.Clock = realClock{}
+		cfg.Clock = systemClock{}
 	}
 	if cfg.Rand == nil {
 		cfg.Rand = func() float64 { return 0.5 }
@@ -282,9 +256,11 @@ func (d *discovery) keep(ai peer.AddrInfo, wake <-chan struct{}) {
 		wait := d.backoff(attempt)
 		attempt++
 		d.log.Debug("bootstrap dial failed", "peer", ai.ID, "attempt", attempt, "retry_in", wait, "err", err)
+		t := d.cfg.Clock.NewTimer(wait)
 		select {
-		case <-d.cfg.Clock.After(wait):
+		case <-t.C():
 		case <-d.ctx.Done():
+			t.Stop()
 			return
 		}
 	}

@@ -17,24 +17,6 @@ import (
 	"github.com/multiformats/go-multiaddr"
 )
 
-// fakeClock hands every After request to the test, which fires it.
-type fakeClock struct{ timers chan fakeTimer }
-
-type fakeTimer struct {
-	d time.Duration
-	c chan time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{timers: make(chan fakeTimer, 64)} }
-
-func (f *fakeClock) Now() time.Time { return time.Unix(1_700_000_000, 0) }
-
-func (f *fakeClock) After(d time.Duration) <-chan time.Time {
-	c := make(chan time.Time, 1)
-	f.timers <- fakeTimer{d, c}
-	return c
-}
-
 func p2pAddrs(t testing.TB, h host.Host) []multiaddr.Multiaddr {
 	t.Helper()
 	out, err := peer.AddrInfoToP2pAddrs(&peer.AddrInfo{ID: h.ID(), Addrs: h.Addrs()})
@@ -98,15 +80,11 @@ func TestDiscoverBackoffSchedule(t *testing.T) {
 	// With jitter fixed at 0.5 each wait is 3/4 of min·2^n, capped.
 	want := []time.Duration{750 * time.Millisecond, 1500 * time.Millisecond, 3 * time.Second, 6 * time.Second, 6 * time.Second}
 	for i, w := range want {
-		select {
-		case tm := <-clk.timers:
-			if tm.d != w {
-				t.Fatalf("wait %d = %v, want %v", i, tm.d, w)
-			}
-			tm.c <- clk.Now()
-		case <-time.After(5 * time.Second):
-			t.Fatalf("no retry %d", i)
+		// the keeper waits on the injected clock: exactly one timer
+		if got := clk.waitNewTimer(t, 0, 5*time.Second); got != w {
+			t.Fatalf("wait %d = %v, want %v", i, got, w)
 		}
+		clk.advance(w)
 	}
 	d.close()
 	d.close() // idempotent

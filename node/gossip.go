@@ -34,9 +34,10 @@ type gossipMsg struct {
 	Data  []byte
 }
 
-// gossipConfig tunes the gossipsub router. Zero values mean the defaults
-// (gossipsub's D=6, Dlo=5, Dhi=12, 1 s heartbeat), which suit a coop of a
-// few hundred devices; benchmarks and tests override them.
+// gossipConfig tunes the gossipsub router. Zero values mean coopnode's
+// defaults (defaults.go: D=4, Dlo=3, Dhi=6, gossipsub's 1 s heartbeat),
+// which suit a coop of a few hundred devices; benchmarks and tests
+// override them.
 type gossipConfig struct {
 	D, Dlo, Dhi int
 	Heartbeat   time.Duration
@@ -58,13 +59,12 @@ type gossipConfig struct {
 	// battery; leave it off on nodes that are plugged in.
 	Leaf bool
 	// ScoreInspectPeriod is how often peer scores are snapshotted for
-	// peerScore; zero means 1 s.
+	// peerScore; zero means defaultScoreInspect.
 	ScoreInspectPeriod time.Duration
 	// MaxMessageSize caps a pubsub message; zero keeps pubsub's 1 MiB.
 	MaxMessageSize int
-	// SubBuffer is each subscription's queue length; zero means 128. When
-	// the node falls that far behind, pubsub drops messages for us (sync
-	// recovers them) rather than stalling the mesh.
+	// SubBuffer is each subscription's queue length; zero means
+	// defaultSubBuffer.
 	SubBuffer int
 	// AppScore, if set, adds an application score (weight 1) per peer, for
 	// example a bonus for devices of known members.
@@ -254,11 +254,11 @@ func newGossip(ctx context.Context, h host.Host, cfg gossipConfig,
 	}
 	inspect := cfg.ScoreInspectPeriod
 	if inspect <= 0 {
-		inspect = time.Second
+		inspect = defaultScoreInspect
 	}
 	subBuf := cfg.SubBuffer
 	if subBuf <= 0 {
-		subBuf = 128
+		subBuf = defaultSubBuffer
 	}
 
 	gctx, cancel := context.WithCancel(ctx)
@@ -304,21 +304,6 @@ func newGossip(ctx context.Context, h host.Host, cfg gossipConfig,
 	g.ps = ps
 	return g, nil
 }
-
-// coopnode's gossipsub degrees (SPEC.md §10.1, measured in §10.5). Only
-// the nodes that need every open order follow the orders topic, so its
-// mesh is small (couriers and relays); with gossipsub's D = 6 each of them
-// received about five copies of every event. D = 4 halves the duplicate
-// bytes without losing latency. IHAVE announces a message once
-// (history_gossip 1 instead of 3) but to every non-mesh peer (gossip
-// factor 1): a phone with two links that both pruned it from their
-// catalogue mesh must still hear of every menu.
-const (
-	defaultD, defaultDlo, defaultDhi = 4, 3, 6
-	defaultDlazy                     = 3
-	defaultHistoryGossip             = 1
-	defaultGossipFactor              = 1.0
-)
 
 // gossipSubParams applies coopnode's defaults and cfg's overrides to
 // gossipsub's defaults, keeping the derived degrees (Dout, Dscore)

@@ -19,49 +19,6 @@ import (
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
 )
 
-// Default listen addresses. Production nodes listen on every interface so
-// that couriers on the same Wi-Fi (and the coop's always-on nodes) can reach
-// them; tests always pass 127.0.0.1 addresses explicitly.
-var defaultListenAddrs = []string{
-	"/ip4/0.0.0.0/tcp/0",
-	"/ip4/0.0.0.0/udp/0/quic-v1",
-}
-
-// Connection-manager watermarks for a phone-sized node. A coop has tens to a
-// few hundred devices and a gossipsub mesh needs only D≈6 peers per topic, so
-// 32 connections is plenty; above 64 the manager trims the least useful ones
-// (bootstrap peers are protected by discovery).
-const (
-	defaultLowWater    = 32
-	defaultHighWater   = 64
-	defaultGracePeriod = 20 * time.Second
-)
-
-// Resource-manager budget. libp2p's stock limits assume a server (they scale
-// with 1/8 of system RAM and half the file descriptors). A courier's phone
-// runs coopnode next to a map and a camera, so we pin the budget explicitly
-// instead of auto-scaling: 64 MiB of buffers and 256 file descriptors
-// for the whole stack, with system-wide connection limits derived from the
-// connection manager's high watermark (see resourceLimits).
-const (
-	rcmgrMemory = 64 << 20
-	rcmgrFDs    = 256
-)
-
-// Per-subnet connection limits. libp2p allows 8 connections per IPv4
-// address by default, which assumes one machine per address. A coop's
-// always-on node sees many couriers' phones arrive from one carrier-grade
-// NAT address, so we allow 32 per IPv4 address and per IPv6 /56 (a
-// customer site), and 128 per IPv6 /48; the system-wide limits still bound
-// the total. Loopback stays unlimited (libp2p's default prefix rule).
-var (
-	ipv4SubnetLimits = []rcmgr.ConnLimitPerSubnet{{PrefixLength: 32, ConnCount: 32}}
-	ipv6SubnetLimits = []rcmgr.ConnLimitPerSubnet{
-		{PrefixLength: 56, ConnCount: 32},
-		{PrefixLength: 48, ConnCount: 128},
-	}
-)
-
 // hostConfig configures newHost. The zero value of every field except Key
 // picks a sensible default.
 type hostConfig struct {

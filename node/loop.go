@@ -13,10 +13,6 @@ import (
 	"github.com/coopnode/coopnode/protocol"
 )
 
-// gapWait is how long an event may wait for its parents before the node
-// asks the sender for them by sync (two gossip heartbeats).
-const gapWait = 2 * time.Second
-
 type gapReq struct {
 	id   crdt.ID
 	from peer.ID
@@ -53,9 +49,9 @@ func (n *Node) loop() {
 	defer n.wg.Done()
 	var tick <-chan time.Time
 	if n.cfg.syncInterval > 0 {
-		t := time.NewTicker(n.cfg.syncInterval)
+		t := n.cfg.clock.NewTicker(n.cfg.syncInterval)
 		defer t.Stop()
-		tick = t.C
+		tick = t.C()
 	}
 	for {
 		select {
@@ -222,7 +218,7 @@ func (n *Node) ingestEventGap(raw []byte, e *crdt.Event, mode protocol.Mode, fro
 		// gossip often delivers a parent a moment later: only if the event
 		// still waits after two heartbeats is a sync session worth it
 		id := e.ID
-		time.AfterFunc(gap, func() {
+		n.cfg.clock.AfterFunc(gap, func() {
 			select {
 			case n.gapCheck <- gapReq{id: id, from: from}:
 			default:

@@ -53,12 +53,6 @@ func ParseRole(s string) (Role, error) {
 	return "", fmt.Errorf("%w: %q (want customer, restaurant, courier, admin or relay)", ErrBadRole, s)
 }
 
-// Clock gives the time; tests and benchmarks inject their own.
-type Clock interface{ Now() time.Time }
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
 
 type config struct {
 	key          ed25519.PrivateKey
@@ -140,7 +134,8 @@ func WithMDNS(on bool) Option { return func(c *config) error { c.mdns = on; retu
 // WithLogger sets the logger (default: discard).
 func WithLogger(l *slog.Logger) Option { return func(c *config) error { c.logger = l; return nil } }
 
-// WithClock injects time.
+// WithClock injects time: the clock stamps events and drives every timer
+// of the node (see Clock).
 func WithClock(cl Clock) Option { return func(c *config) error { c.clock = cl; return nil } }
 
 // WithRand injects randomness (peer choice for anti-entropy, jitter).
@@ -150,7 +145,8 @@ func WithRand(r *rand.Rand) Option { return func(c *config) error { c.rng = r; r
 // The node closes it on Close.
 func WithHost(h host.Host) Option { return func(c *config) error { c.host = h; return nil } }
 
-// WithSyncInterval sets the anti-entropy period (default 30 s; 0 keeps the
+// WithSyncInterval sets the anti-entropy period (default
+// defaultSyncInterval, 30 s; 0 keeps the
 // default, negative disables periodic sync).
 func WithSyncInterval(d time.Duration) Option {
 	return func(c *config) error { c.syncInterval = d; return nil }
@@ -253,7 +249,7 @@ type Stats struct {
 // host and gossip, joins the coop's topics, and starts discovery, sync and
 // the event loop.
 func New(ctx context.Context, opts ...Option) (*Node, error) {
-	cfg := config{role: RoleCustomer, clock: systemClock{}, syncInterval: 30 * time.Second}
+	cfg := config{role: RoleCustomer, clock: systemClock{}, syncInterval: defaultSyncInterval}
 	for _, o := range opts {
 		if err := o(&cfg); err != nil {
 			return nil, err
@@ -329,7 +325,7 @@ func (n *Node) start(ctx context.Context) error {
 		}
 		listen := n.cfg.listen
 		if len(listen) == 0 {
-			listen = []string{"/ip4/0.0.0.0/tcp/0", "/ip4/0.0.0.0/udp/0/quic-v1"}
+			listen = defaultListenAddrs
 		}
 		if n.host, err = newHost(hostConfig{Key: lk, ListenAddrs: listen, Logger: n.log, Gater: n.blocks}); err != nil {
 			return err
@@ -355,7 +351,7 @@ func (n *Node) start(ctx context.Context) error {
 	go n.watchScores()
 	n.disc, err = newDiscovery(n.ctx, n.host, discoveryConfig{
 		Bootstrap: n.cfg.bootstrap, MDNS: n.cfg.mdns, Coop: n.cfg.coop, Logger: n.log,
-		Clock: realClock{}, Rand: func() float64 { n.rngMu.Lock(); defer n.rngMu.Unlock(); return n.cfg.rng.Float64() },
+		Clock: n.cfg.clock, Rand: func() float64 { n.rngMu.Lock(); defer n.rngMu.Unlock(); return n.cfg.rng.Float64() },
 	})
 	if err != nil {
 		return err
@@ -364,11 +360,6 @@ func (n *Node) start(ctx context.Context) error {
 	go n.watchPeers()
 	return nil
 }
-
-// replayChunk is how many stored events replay decodes and verifies at
-// once: signatures are checked in batches (protocol.DecodeBatch), which
-// costs about half as much per event as checking them one by one.
-const replayChunk = 256
 
 // replay loads every stored event into the replica. Authority depends on
 // the coop log, so events are applied coop log first, then catalogues, then
@@ -464,7 +455,7 @@ func (n *Node) graftSync(p peer.ID) {
 	now := n.cfg.clock.Now()
 	n.graftMu.Lock()
 	last, ok := n.graftLast[p]
-	if ok && now.Sub(last) < time.Minute {
+	if ok && now.Sub(last) < graftSyncEvery {
 		n.graftMu.Unlock()
 		return
 	}

@@ -44,26 +44,6 @@ import (
 // Nothing is acknowledged: a frame lost with a broken stream or a full
 // queue is repaired by sync, as a lost gossip message is.
 
-const (
-	// pushQueueLen is how many frames may wait for one peer. Beyond that
-	// frames are dropped and sync repairs (the peer is slow or gone).
-	pushQueueLen = 256
-	// pushJobQueueLen bounds the jobs waiting for the pusher goroutine.
-	pushJobQueueLen = 1024
-	// pushOpenTimeout bounds opening a push stream.
-	pushOpenTimeout = 10 * time.Second
-	// pushWriteTimeout bounds one write: a peer that stops reading loses
-	// its stream rather than holding a goroutine.
-	pushWriteTimeout = 10 * time.Second
-	// pushIdle closes a push stream that carried nothing for this long.
-	pushIdle = 5 * time.Minute
-	// pushGapWait replaces gapWait for a pushed event that waits for its
-	// parents: one sender pushes an order's events in order, so a gap
-	// means a lost frame (a stream that broke with churn), not a parent
-	// still on its way through the mesh (SPEC.md §10.4).
-	pushGapWait = 300 * time.Millisecond
-)
-
 // pushJob is one stored order event for the pusher: the bytes, the device
 // keys of the order's parties, and whom not to send it to.
 type pushJob struct {
@@ -189,7 +169,7 @@ func (n *Node) runPushWriter(p peer.ID, w *pushWriter) {
 		n.log.Debug("push: open stream", "peer", p, "err", err)
 		return
 	}
-	idle := time.NewTimer(pushIdle)
+	idle := n.cfg.clock.NewTimer(pushIdle)
 	defer idle.Stop()
 	var buf []byte
 	for {
@@ -197,7 +177,7 @@ func (n *Node) runPushWriter(p peer.ID, w *pushWriter) {
 		case <-n.ctx.Done():
 			_ = s.Reset()
 			return
-		case <-idle.C:
+		case <-idle.C():
 			_ = s.Close()
 			return
 		case raw := <-w.q:

@@ -16,8 +16,6 @@ type verifiedCache struct {
 	m  map[[32]byte]*crdt.Event
 }
 
-const verifiedCacheMax = 4096
-
 func (c *verifiedCache) put(raw []byte, e *crdt.Event) {
 	k := sha256.Sum256(raw)
 	c.mu.Lock()
