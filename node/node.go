@@ -62,6 +62,7 @@ type config struct {
 	store        *Store
 	listen       []string
 	bootstrap    []multiaddr.Multiaddr
+	inviteBoot   []multiaddr.Multiaddr // saved in the store (joined.go)
 	mdns         bool
 	logger       *slog.Logger
 	clock        Clock
@@ -120,10 +121,12 @@ func WithBootstrap(addrs ...multiaddr.Multiaddr) Option {
 }
 
 // WithInvite joins the invite's coop and bootstraps from its addresses.
+// Both are saved in the store: later starts on the same store need no
+// invite (joined.go).
 func WithInvite(inv Invite) Option {
 	return func(c *config) error {
 		c.coop = inv.Coop
-		c.bootstrap = append(c.bootstrap, inv.Bootstrap...)
+		c.inviteBoot = append(c.inviteBoot, inv.Bootstrap...)
 		return nil
 	}
 }
@@ -310,8 +313,8 @@ func (n *Node) start(ctx context.Context) error {
 	if err := n.replay(ctx); err != nil {
 		return err
 	}
-	if b, err := n.store.GetMeta(ctx, "coop"); err == nil && len(b) == 32 && n.cfg.coop.IsZero() {
-		copy(n.cfg.coop[:], b)
+	if err := n.restoreJoin(ctx); err != nil {
+		return err
 	}
 	if b, err := n.store.GetMeta(ctx, "last_synced"); err == nil && len(b) == 8 {
 		n.lastSynced = int64(binary.BigEndian.Uint64(b))

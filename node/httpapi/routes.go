@@ -116,12 +116,11 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 			fail(w, err)
 			return
 		}
-		coop = inv.Coop
-		for _, a := range inv.Bootstrap {
-			if err := s.n.ConnectAddr(ctx, a); err != nil {
-				s.log.Warn("bootstrap from invite", "addr", a, "err", err)
-			}
+		if err := s.n.JoinInvite(ctx, inv); err != nil { // saves the coop and its bootstrap peers
+			fail(w, err)
+			return
 		}
+		coop = inv.Coop
 	case req.Coop != nil:
 		coop = *req.Coop
 	default:
