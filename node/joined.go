@@ -25,10 +25,6 @@ const (
 	maxSavedBootstrap = 2 * maxInviteAddrs
 )
 
-// ErrOtherCoop is returned by New when the data directory belongs to
-// another cooperative than the one the options name.
-var ErrOtherCoop = errors.New("node: the store belongs to another cooperative")
-
 // restoreJoin runs in New after replay: it takes the saved coop when the
 // options name none, saves the coop the options name when none was saved,
 // and adds the saved bootstrap addresses to cfg.bootstrap after saving the
@@ -50,7 +46,8 @@ func (n *Node) restoreJoin(ctx context.Context) error {
 			return fmt.Errorf("node: save coop: %w", err)
 		}
 	case saved != n.cfg.coop:
-		return fmt.Errorf("%w: store holds coop %s, asked to follow %s", ErrOtherCoop, saved.Short(), n.cfg.coop.Short())
+		// one store holds one coop's events
+		return fmt.Errorf("%w: the store belongs to coop %s, asked to follow %s", ErrBadArgument, saved.Short(), n.cfg.coop.Short())
 	}
 	boot, err := n.savedBootstrap(ctx)
 	if err != nil {

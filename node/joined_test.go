@@ -57,11 +57,11 @@ func TestInviteSurvivesRestart(t *testing.T) {
 		// the store belongs to this coop: another coop's invite is refused
 		other := c.admin.Invite()
 		other.Coop = crdt.ID{7}
-		if n, err := start(WithInvite(other)); !errors.Is(err, ErrOtherCoop) {
+		if n, err := start(WithInvite(other)); !errors.Is(err, ErrBadArgument) {
 			if n != nil {
 				_ = n.Close()
 			}
-			t.Fatalf("%s: start on another coop's store: %v, want ErrOtherCoop", how, err)
+			t.Fatalf("%s: start on another coop's store: %v, want ErrBadArgument", how, err)
 		}
 	}
 }
