@@ -53,7 +53,6 @@ func ParseRole(s string) (Role, error) {
 	return "", fmt.Errorf("%w: %q (want customer, restaurant, courier, admin or relay)", ErrBadRole, s)
 }
 
-
 type config struct {
 	key          ed25519.PrivateKey
 	role         Role
