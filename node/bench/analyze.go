@@ -2,9 +2,10 @@ package bench
 
 import (
 	"cmp"
-	"math"
 	"slices"
 	"time"
+
+	"github.com/coopnode/coopnode/node/sim"
 )
 
 // interval is a time a node spent offline; to is zero if it never came
@@ -194,9 +195,9 @@ func analyze(o *observation) analysis {
 			a.m.PropagationIncomplete++
 		case used > 0:
 			a.samples = append(a.samples, worst)
-			sl := Slow{Kind: kindOr(r.kind), Author: label(r.author), Last: label(last), Ms: ms(worst), Via: "sync"}
+			sl := Slow{Kind: kindOr(r.kind), Author: label(r.author), Last: label(last), Ms: sim.Ms(worst), Via: "sync"}
 			if gossiped(i, last) {
-				sl.Via, sl.GossipMs = "gossip", ms(snaps[last].msgs[r.msgID].first.Sub(r.pub))
+				sl.Via, sl.GossipMs = "gossip", sim.Ms(snaps[last].msgs[r.msgID].first.Sub(r.pub))
 			}
 			slow = append(slow, sl)
 		}
@@ -206,9 +207,9 @@ func analyze(o *observation) analysis {
 	slices.Sort(a.samples)
 	a.m.Events = len(o.recs)
 	a.m.PropagationSamples = len(a.samples)
-	a.m.PropagationP50Ms = percentileMs(a.samples, 50)
-	a.m.PropagationP99Ms = percentileMs(a.samples, 99)
-	a.m.PropagationMaxMs = percentileMs(a.samples, 100)
+	a.m.PropagationP50Ms = sim.PercentileMs(a.samples, 50)
+	a.m.PropagationP99Ms = sim.PercentileMs(a.samples, 99)
+	a.m.PropagationMaxMs = sim.PercentileMs(a.samples, 100)
 	a.m.DeliveriesNeeded, a.m.DeliveriesMissing = needed, needed-got
 	if needed > 0 {
 		a.m.DeliveryRatio = float64(got) / float64(needed)
@@ -335,7 +336,7 @@ func analyze(o *observation) analysis {
 		}
 	}
 	slices.Sort(regraft)
-	a.m.RegraftP50Ms, a.m.RegraftMaxMs = percentileMs(regraft, 50), percentileMs(regraft, 100)
+	a.m.RegraftP50Ms, a.m.RegraftMaxMs = sim.PercentileMs(regraft, 50), sim.PercentileMs(regraft, 100)
 	return a
 }
 
@@ -345,16 +346,3 @@ func kindOr(k string) string {
 	}
 	return k
 }
-
-// percentileMs returns the p-th percentile (nearest rank) of sorted
-// samples in milliseconds; 0 for none.
-func percentileMs(sorted []time.Duration, p float64) float64 {
-	if len(sorted) == 0 {
-		return 0
-	}
-	rank := int(math.Ceil(p / 100 * float64(len(sorted))))
-	rank = min(max(rank, 1), len(sorted))
-	return ms(sorted[rank-1])
-}
-
-func ms(d time.Duration) float64 { return math.Round(float64(d.Microseconds())/10) / 100 }

@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math/rand"
 	"slices"
@@ -13,6 +12,8 @@ import (
 
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	"github.com/libp2p/go-libp2p/core/host"
+
+	"github.com/coopnode/coopnode/node/sim"
 )
 
 // The baseline: plain gossipsub with default parameters (and so the
@@ -135,7 +136,7 @@ func runBaseline(ctx context.Context, cfg Config, plan basePlan) (all, needed *o
 			return nil, nil, cpuShare, mesh, err
 		}
 	}
-	if err := waitFor(ctx, setupWait, "baseline meshes", func() bool {
+	if err := sim.Poll(ctx, setupWait, pollEvery, "baseline meshes", func() bool {
 		for _, t := range b.trs {
 			if t.meshSize(plan.topic) < 1 {
 				return false
@@ -168,7 +169,7 @@ func runBaseline(ctx context.Context, cfg Config, plan basePlan) (all, needed *o
 	go func() { defer churn.Done(); b.churn(ctx, t0) }()
 	data := rand.New(rand.NewSource(cfg.Seed ^ 0x5eed))
 	for k, m := range plan.msgs {
-		if err := sleepCtx(ctx, t0.Add(m.at).Sub(cfg.Now())); err != nil {
+		if err := sim.Pause(ctx, t0.Add(m.at).Sub(cfg.Now())); err != nil {
 			return nil, nil, cpuShare, mesh, err
 		}
 		payload := make([]byte, m.size)
@@ -184,7 +185,7 @@ func runBaseline(ctx context.Context, cfg Config, plan basePlan) (all, needed *o
 	churn.Wait()
 	// drain: until nothing arrived for two seconds (nodes that were away
 	// never get what they missed: plain gossipsub has no repair)
-	_ = waitFor(ctx, cfg.Drain, "baseline quiet", func() bool {
+	_ = sim.Poll(ctx, cfg.Drain, pollEvery, "baseline quiet", func() bool {
 		b.mu.Lock()
 		defer b.mu.Unlock()
 		return cfg.Now().Sub(b.last) > 2*time.Second
@@ -261,7 +262,7 @@ func (b *baseRun) churn(ctx context.Context, t0 time.Time) {
 	}
 	slices.SortStableFunc(steps, func(a, c step) int { return int(a.at - c.at) })
 	for _, s := range steps {
-		if sleepCtx(ctx, t0.Add(s.at).Sub(b.cfg.Now())) != nil {
+		if sim.Pause(ctx, t0.Add(s.at).Sub(b.cfg.Now())) != nil {
 			return
 		}
 		now := b.cfg.Now()
@@ -289,46 +290,5 @@ func (b *baseRun) churn(ctx context.Context, t0 time.Time) {
 			ivs[len(ivs)-1].to = now
 		}
 		b.mu.Unlock()
-	}
-}
-
-// sleepCtx paces a schedule.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// waitFor polls cond until it holds or d passes.
-func waitFor(ctx context.Context, d time.Duration, what string, cond func() bool) error {
-	return waitForEvery(ctx, d, pollEvery, what, cond)
-}
-
-// waitForEvery is waitFor with a given polling period.
-func waitForEvery(ctx context.Context, d, every time.Duration, what string, cond func() bool) error {
-	ctx, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		if cond() {
-			return nil
-		}
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return fmt.Errorf("bench: timed out after %v waiting for %s", d, what)
-			}
-			return ctx.Err()
-		}
 	}
 }

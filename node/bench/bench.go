@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/coopnode/coopnode/protocol"
+
+	"github.com/coopnode/coopnode/node/sim"
 )
 
 // Run simulates the coop described by cfg, measures it, then (if
@@ -26,7 +28,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	start := cfg.Now()
 	res := &Result{
 		Transport: "mocknet", Nodes: cfg.Nodes, Relays: 1, Restaurants: cfg.Restaurants, Couriers: cfg.Couriers,
-		Customers: cfg.Customers, LinkLatencyMs: ms(cfg.Latency), BandwidthBytesPerS: cfg.Bandwidth,
+		Customers: cfg.Customers, LinkLatencyMs: sim.Ms(cfg.Latency), BandwidthBytesPerS: cfg.Bandwidth,
 		Hops: HopFloor(cfg.Nodes), OrdersPerMin: cfg.OrdersPerMin, DurationS: cfg.Duration.Seconds(),
 		Churn: cfg.Churn, Seed: cfg.Seed, Machine: machine(), Date: start.Format("2006-01-02"),
 	}
@@ -108,13 +110,13 @@ func (r *coopRun) fill(res *Result, o *observation, a analysis, repair int) {
 	waits := slices.Clone(r.claimWaits)
 	slices.Sort(waits)
 	res.Claims = len(waits)
-	res.ClaimResolutionP50Ms, res.ClaimResolutionP99Ms = percentileMs(waits, 50), percentileMs(waits, 99)
+	res.ClaimResolutionP50Ms, res.ClaimResolutionP99Ms = sim.PercentileMs(waits, 50), sim.PercentileMs(waits, 99)
 	for _, c := range r.churned {
 		if c {
 			res.ChurnedNodes++
 		}
 	}
-	res.ChurnRepairP50Ms, res.ChurnRepairMaxMs = percentileMs(a.repair, 50), percentileMs(a.repair, 100)
+	res.ChurnRepairP50Ms, res.ChurnRepairMaxMs = sim.PercentileMs(a.repair, 50), sim.PercentileMs(a.repair, 100)
 	res.ChurnRepairIncomplete = a.repairMissed
 	res.RepairSyncBytes = repair
 	if len(o.recs) > 0 {
@@ -152,7 +154,7 @@ func (r *coopRun) fill(res *Result, o *observation, a analysis, repair int) {
 func msSlice(ds []time.Duration) []float64 {
 	out := make([]float64, len(ds))
 	for i, d := range ds {
-		out[i] = ms(d)
+		out[i] = sim.Ms(d)
 	}
 	return out
 }

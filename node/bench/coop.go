@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"crypto/ed25519"
-	"errors"
 	"fmt"
 	"math/rand"
 	"slices"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/coopnode/coopnode/crdt"
 	"github.com/coopnode/coopnode/node"
+	"github.com/coopnode/coopnode/node/sim"
 	"github.com/coopnode/coopnode/protocol"
 )
 
@@ -112,19 +112,15 @@ func newCoopRun(ctx context.Context, cfg Config) *coopRun {
 
 func (r *coopRun) now() time.Time { return r.cfg.Now() }
 
-// fail stops the run with the first error.
+// fail stops the run with the first error; err is why it stopped (nil
+// while it runs).
 func (r *coopRun) fail(err error) {
 	if err != nil {
 		r.cancel(err)
 	}
 }
 
-func (r *coopRun) err() error {
-	if c := context.Cause(r.ctx); c != nil {
-		return c
-	}
-	return nil
-}
+func (r *coopRun) err() error { return context.Cause(r.ctx) }
 
 func (r *coopRun) logf(format string, a ...any) {
 	fmt.Fprintf(r.cfg.Log, "bench: "+format+"\n", a...)
@@ -262,15 +258,10 @@ func (r *coopRun) poll(d time.Duration, what string, cond func() bool) error {
 	return r.pollEvery(d, pollEvery, what, cond)
 }
 
-// pollEvery is poll with a given period.
+// pollEvery is poll with a given period. When the run fails meanwhile, it
+// returns why.
 func (r *coopRun) pollEvery(d, every time.Duration, what string, cond func() bool) error {
-	err := waitForEvery(r.ctx, d, every, what, cond)
-	if err != nil {
-		if cause := r.err(); cause != nil { // the run failed: say why
-			return cause
-		}
-	}
-	return err
+	return sim.Poll(r.ctx, d, every, what, cond)
 }
 
 // setup starts every node, founds the coop, connects the graph, admits the
@@ -287,14 +278,7 @@ func (r *coopRun) setup() error {
 		return fmt.Errorf("bench: found: %w", err)
 	}
 	r.coop = id
-	errs := make([]error, len(r.ms))
-	var wg sync.WaitGroup
-	for _, m := range r.ms[1:] {
-		wg.Add(1)
-		go func() { defer wg.Done(); errs[m.i] = r.start(m) }()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err := sim.Parallel(len(r.ms)-1, func(i int) error { return r.start(r.ms[1+i]) }); err != nil {
 		return err
 	}
 	for _, e := range r.g.edges() {
@@ -321,67 +305,39 @@ func (r *coopRun) setup() error {
 		}
 	}
 	members := 1 + len(r.restaurants) + len(r.couriers)
-	if err := r.poll(setupWait, "every node to know every member", func() bool {
-		for _, m := range r.ms {
-			cs, err := m.n.CoopState(ctx)
-			if err != nil || len(cs.Members) != members {
-				return false
-			}
-		}
-		return true
-	}); err != nil {
+	if err := sim.WaitMembers(ctx, setupWait, pollEvery, r.nodes(), members); err != nil {
 		return err
 	}
-	for _, m := range r.restaurants {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := m.n.PublishProfile(ctx, profileFor(m)); err != nil {
-				errs[m.i] = err
-				return
-			}
-			errs[m.i] = m.n.PublishMenu(ctx, m.menu)
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err := sim.Parallel(len(r.restaurants), func(i int) error {
+		m := r.restaurants[i]
+		if err := m.n.PublishProfile(ctx, profileFor(m)); err != nil {
+			return err
+		}
+		return m.n.PublishMenu(ctx, m.menu)
+	}); err != nil {
 		return fmt.Errorf("bench: catalogue: %w", err)
 	}
-	if err := r.poll(setupWait, "the catalogue on every node", func() bool {
-		for _, m := range r.ms {
-			rs, err := m.n.Restaurants(ctx)
-			if err != nil || len(rs) != len(r.restaurants) {
-				return false
-			}
-			for _, x := range rs {
-				if x.Profile == nil || x.Menu == nil {
-					return false
-				}
-			}
-		}
-		return true
-	}); err != nil {
+	if err := sim.WaitCatalogue(ctx, setupWait, pollEvery, r.nodes(), len(r.restaurants)); err != nil {
 		return err
 	}
 	r.logf("coop founded, %d members admitted, catalogue of %d restaurants everywhere", members, len(r.restaurants))
 	return nil
 }
 
+// nodes lists every member's node.
+func (r *coopRun) nodes() []*node.Node {
+	return sim.Nodes(r.ms, func(m *member) *node.Node { return m.n })
+}
+
 // shutdown closes every node in parallel, then the network.
 func (r *coopRun) shutdown() {
-	var wg sync.WaitGroup
-	for _, m := range r.ms {
-		if m.n == nil {
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	_ = sim.Parallel(len(r.ms), func(i int) error {
+		if m := r.ms[i]; m.n != nil {
 			_ = m.n.Close()
 			<-m.done
-		}()
-	}
-	wg.Wait()
+		}
+		return nil
+	})
 	if r.fab != nil {
 		r.fab.close()
 	}

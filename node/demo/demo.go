@@ -16,7 +16,8 @@
 //
 // Run prints that story as a timeline and returns a Summary with the
 // numbers: deliveries, claim conflicts, convergence, propagation latency
-// (to the last node, per event) and the cost of the offline catch-up.
+// (per event, until the last node that needs it has it) and the cost of the
+// offline catch-up.
 package demo
 
 import (
@@ -37,6 +38,7 @@ import (
 
 	"github.com/coopnode/coopnode/crdt"
 	"github.com/coopnode/coopnode/node"
+	"github.com/coopnode/coopnode/node/sim"
 )
 
 // Config sizes the demo. Zero values take the defaults.
@@ -74,7 +76,8 @@ type Summary struct {
 	OfflineCatchUp    node.SyncReport `json:"offline_catch_up"` // the returning courier's sync session
 
 	// Propagation details: the worst event, how many events were measured,
-	// and how many some running node never announced (see Run).
+	// and how many some running node that needs them never applied (the
+	// nodes that need an event: sim.Needs).
 	PropagationMaxMs      float64 `json:"propagation_max_ms"`
 	PropagationSamples    int     `json:"propagation_samples"`
 	PropagationIncomplete int     `json:"propagation_incomplete"`
@@ -93,13 +96,16 @@ type Summary struct {
 	// every node held identical hashes.
 	Scopes        int   `json:"scopes"`
 	ConvergenceMs int64 `json:"convergence_ms"`
-	// The offline courier: who, for how long, how many events were signed
-	// meanwhile, and every event its restarted node received by sync
-	// (its own session plus the relay's push of finished orders).
+	// The offline courier: who (the seed's choice), for how long, how many
+	// events were signed meanwhile, the events its restarted node received
+	// by sync until it held everything it missed (its own session plus the
+	// sessions peers opened to it; later anti-entropy is not counted), and
+	// how long after restarting it held everything it missed.
 	OfflineCourier      string `json:"offline_courier"`
 	OfflineMs           int64  `json:"offline_ms"`
 	OfflineMissedEvents int    `json:"offline_missed_events"`
 	OfflineSyncEventsIn int    `json:"offline_sync_events_in"`
+	OfflineCaughtUpMs   int64  `json:"offline_caught_up_ms"`
 
 	EventsByKind   map[string]int `json:"events_by_kind"`
 	DroppedChanges int            `json:"dropped_changes"` // subscriber buffers overflowed (all nodes)
@@ -184,8 +190,6 @@ type run struct {
 	mu         sync.Mutex
 	claimWaits []time.Duration
 	claims     int
-	wins       map[*participant]int // orders won, per courier
-	contested  map[*participant]int // contested orders won, per courier
 	lastDeliv  time.Time
 }
 
@@ -205,7 +209,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	defer cleanup()
 
 	r := &run{cfg: cfg, seed: cfg.Seed, rng: rand.New(rand.NewSource(cfg.Seed)), log: cfg.Logger,
-		track: newTracker(), t0: time.Now(), wins: map[*participant]int{}, contested: map[*participant]int{}}
+		track: newTracker(), t0: time.Now()}
 	r.cast(base)
 	r.custBase = r.rng.Intn(len(r.customers))
 	if err := checkDirs(r.all); err != nil {
@@ -337,51 +341,36 @@ func (r *run) start(p *participant, extra ...node.Option) error {
 	return nil
 }
 
-// fail records the first error of a goroutine and stops the run.
+// fail records the first error of a goroutine and stops the run; err is
+// why it stopped (nil while it runs).
 func (r *run) fail(err error) {
 	if err != nil {
 		r.cancel(err)
 	}
 }
 
-func (r *run) err() error {
-	if c := context.Cause(r.ctx); c != nil {
-		return c
-	}
-	return nil
-}
+func (r *run) err() error { return context.Cause(r.ctx) }
 
 // pause simulates a person's time (cooking, riding), not a network wait.
-func pause(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	}
-}
+var pause = sim.Pause
 
 // poll waits until cond holds, checking every pollEvery, for at most d.
 func poll(ctx context.Context, d time.Duration, what string, cond func() bool) error {
-	ctx, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
-	t := time.NewTicker(pollEvery)
-	defer t.Stop()
-	for {
-		if cond() {
-			return nil
-		}
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			if c := context.Cause(ctx); c != nil && !errors.Is(c, context.DeadlineExceeded) {
-				return c
-			}
-			return fmt.Errorf("demo: timed out after %s waiting for %s", d, what)
-		}
+	return timedOut(sim.Poll(ctx, d, pollEvery, what, cond))
+}
+
+// timedOut names the demo in a wait's timeout; any other error (the run's
+// cause) passes unchanged.
+func timedOut(err error) error {
+	if errors.Is(err, sim.ErrTimedOut) {
+		return fmt.Errorf("demo: %w", err)
 	}
+	return err
+}
+
+// nodes lists every participant's running node.
+func (r *run) nodes() []*node.Node {
+	return sim.Nodes(r.all, func(p *participant) *node.Node { return p.n })
 }
 
 // waitOrder waits until the order's state on n satisfies cond.
@@ -417,18 +406,24 @@ func (r *run) play() (Summary, error) {
 		return r.plan(no, online, force, late)
 	}
 
+	// Who goes offline is the seed's choice alone, made before any claim
+	// race; that courier races for the first order.
+	away := r.chooseOffline()
 	var first []*orderPlan
-	for range p1 {
-		first = append(first, next(r.couriers, nil, false))
+	for i := range p1 {
+		force := away
+		if i > 0 {
+			force = nil
+		}
+		first = append(first, next(r.couriers, force, false))
 	}
 	if err := r.launchAndWait(first); err != nil {
 		return sum, err
 	}
 
-	// A courier who delivered goes offline; the city carries on.
-	away := r.chooseOffline()
+	// The courier goes offline; the city carries on.
 	sum.OfflineCourier = away.name
-	wentAt, err := r.goOffline(away)
+	wentAt, old, err := r.goOffline(away)
 	if err != nil {
 		return sum, err
 	}
@@ -466,12 +461,13 @@ func (r *run) play() (Summary, error) {
 	}
 
 	// The courier comes back and catches up.
-	rep, backAt, err := r.comeBack(away, wentAt, online)
+	back, err := r.comeBack(away, old, wentAt, online)
 	if err != nil {
 		return sum, r.stop(err)
 	}
-	sum.OfflineCatchUp = rep
-	sum.OfflineMs = backAt.Sub(wentAt).Milliseconds()
+	backAt := back.at
+	sum.OfflineCatchUp, sum.OfflineSyncEventsIn = back.session, back.syncEventsIn
+	sum.OfflineMs, sum.OfflineCaughtUpMs = backAt.Sub(wentAt).Milliseconds(), back.took.Milliseconds()
 	for _, pl := range parked {
 		cl := []*participant{away}
 		if len(online) > 0 && r.rng.Intn(3) > 0 {
@@ -498,7 +494,7 @@ func (r *run) play() (Summary, error) {
 	// Every node must now hold the same state.
 	conv, scopes, took := r.converge()
 	sum.ReplicasConverged, sum.Scopes, sum.ConvergenceMs = conv, scopes, took.Milliseconds()
-	return sum, r.collect(&sum, away, wentAt, backAt)
+	return sum, r.collect(&sum, wentAt, backAt)
 }
 
 // stop cancels the run with err and waits for the order goroutines.

@@ -9,11 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/coopnode/coopnode/crdt"
 	"github.com/coopnode/coopnode/internal/leaktest"
+	"github.com/coopnode/coopnode/node"
 )
 
 // TestRunSmallCoop plays a small demo end to end on real nodes.
@@ -49,6 +51,14 @@ func TestRunSmallCoop(t *testing.T) {
 	}
 	if sum.PropagationP50Ms <= 0 || sum.PropagationP99Ms < sum.PropagationP50Ms || sum.PropagationSamples == 0 {
 		t.Errorf("propagation p50 %.2f p99 %.2f over %d", sum.PropagationP50Ms, sum.PropagationP99Ms, sum.PropagationSamples)
+	}
+	// issue 12.6: order events reach the nodes that need them, not every
+	// node, so they are measured, and none is left unmeasured
+	if sum.PropagationIncomplete != 0 || sum.PropagationOrdersP50Ms <= 0 || sum.PropagationOrdersP99Ms < sum.PropagationOrdersP50Ms {
+		t.Errorf("propagation: %d incomplete, order events p50 %.2f p99 %.2f", sum.PropagationIncomplete, sum.PropagationOrdersP50Ms, sum.PropagationOrdersP99Ms)
+	}
+	if sum.OfflineSyncEventsIn < sum.OfflineCatchUp.EventsIn || sum.OfflineCaughtUpMs < 0 {
+		t.Errorf("catch-up: %d events by sync, session %d, caught up after %d ms", sum.OfflineSyncEventsIn, sum.OfflineCatchUp.EventsIn, sum.OfflineCaughtUpMs)
 	}
 	if sum.Nodes != 1+1+2+2 {
 		t.Errorf("nodes = %d", sum.Nodes)
@@ -259,15 +269,102 @@ func abs(v int32) int32 {
 	return v
 }
 
-func TestPercentile(t *testing.T) {
-	var s []time.Duration
-	for i := 1; i <= 100; i++ {
-		s = append(s, time.Duration(i)*time.Millisecond)
+// TestPropagationCountsWhoNeedsIt (issue 12.6): an order's events travel
+// to the couriers, the relay and the order's parties only (audience
+// routing), so an order event is complete when those have it; before, it
+// waited for every node and no order event was ever measured.
+func TestPropagationCountsWhoNeedsIt(t *testing.T) {
+	tr := newTracker()
+	key := func(b byte) crdt.PubKey { return crdt.PubKey{b} }
+	relay := tr.add("relay", node.RoleRelay, key(1))
+	resto := tr.add("resto", node.RoleRestaurant, key(2))
+	courier := tr.add("courier", node.RoleCourier, key(3))
+	alice := tr.add("alice", node.RoleCustomer, key(4))
+	bob := tr.add("bob", node.RoleCustomer, key(5)) // no order of his
+	order, menu, lost := crdt.ID{0xaa}, crdt.ID{0xbb}, crdt.ID{0xcc}
+	t0 := time.Now().Add(time.Second)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	change := func(scope string, id, ev crdt.ID, local bool) node.Change {
+		return node.Change{Scope: scope, ID: id, Event: ev, Kind: scope + ".x", Local: local}
 	}
-	if percentile(s, 50) != 50 || percentile(s, 99) != 99 || percentile(s, 100) != 100 || percentile(nil, 50) != 0 {
-		t.Errorf("percentile: %v %v %v", percentile(s, 50), percentile(s, 99), percentile(s, 100))
+	// Alice's order: the restaurant, the courier and the relay apply it.
+	tr.record(alice, change("order", order, order, true), at(0))
+	tr.record(relay, change("order", order, order, false), at(3))
+	tr.record(courier, change("order", order, order, false), at(5))
+	tr.record(resto, change("order", order, order, false), at(9))
+	// A menu: every node needs it, Bob included.
+	tr.record(resto, change("catalog", crdt.ID{2}, menu, true), at(10))
+	for i, in := range []*instance{relay, courier, alice, bob} {
+		tr.record(in, change("catalog", crdt.ID{2}, menu, false), at(11+i))
 	}
-	if percentile(s[:1], 99) != 1 {
-		t.Error("percentile of one sample")
+	// An order event the courier never got: incomplete, whoever else has it.
+	tr.record(alice, change("order", order, lost, true), at(20))
+	tr.record(resto, change("order", order, lost, false), at(21))
+
+	party := func(id crdt.ID, k crdt.PubKey) bool { return id == order && (k == alice.key || k == resto.key) }
+	ps := tr.stats(party)
+	if ps.Authored != 3 || len(ps.Samples) != 2 || len(ps.Orders) != 1 || ps.Incomplete != 1 {
+		t.Fatalf("authored %d, samples %v, orders %v, incomplete %d; want 3, 2, 1, 1", ps.Authored, ps.Samples, ps.Orders, ps.Incomplete)
+	}
+	if ps.Orders[0] != 9*time.Millisecond {
+		t.Errorf("order event: %v to its last node, want 9ms (the restaurant)", ps.Orders[0])
+	}
+	if ps.Samples[0] != 4*time.Millisecond || ps.Samples[1] != 9*time.Millisecond {
+		t.Errorf("samples %v, want [4ms 9ms]", ps.Samples)
+	}
+}
+
+// TestOfflineCourierIsTheSeeds (issue 12.6): the same seed sends the same
+// courier offline whoever wins the claim races.
+func TestOfflineCourierIsTheSeeds(t *testing.T) {
+	pick := func(seed int64) string {
+		r := &run{cfg: Config{Restaurants: 1, Couriers: 5, Customers: 1}, seed: seed, rng: rand.New(rand.NewSource(seed))}
+		r.cast(t.TempDir())
+		return r.chooseOffline().slug
+	}
+	seen := map[string]bool{}
+	for seed := int64(1); seed <= 20; seed++ {
+		a := pick(seed)
+		for range 3 {
+			if b := pick(seed); b != a {
+				t.Fatalf("seed %d sent %s, then %s offline", seed, a, b)
+			}
+		}
+		seen[a] = true
+	}
+	if len(seen) < 2 {
+		t.Errorf("20 seeds all chose %v", seen)
+	}
+}
+
+// TestCatchUpFigure (issue 12.6): the catch-up's sync figure is read when
+// the returning node holds everything it missed, not at the end of the
+// run (its node's lifetime total, which includes later anti-entropy).
+func TestCatchUpFigure(t *testing.T) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	r := &run{ctx: ctx, track: newTracker()}
+	old := r.track.add("courier", node.RoleCourier, crdt.PubKey{3})
+	relay := r.track.add("relay", node.RoleRelay, crdt.PubKey{1})
+	went := time.Now()
+	had, missed := crdt.ID{1}, crdt.ID{2}
+	ch := func(ev crdt.ID, local bool) node.Change {
+		return node.Change{Scope: "order", ID: crdt.ID{9}, Event: ev, Local: local}
+	}
+	r.track.record(relay, ch(had, true), went.Add(time.Millisecond))
+	r.track.record(old, ch(had, false), went.Add(2*time.Millisecond)) // arrived before it closed
+	r.track.record(relay, ch(missed, true), went.Add(3*time.Millisecond))
+	back := went.Add(10 * time.Millisecond)
+	cur := r.track.add("courier", node.RoleCourier, crdt.PubKey{3})
+	var syncIn atomic.Int64
+	syncIn.Store(4)
+	go func() {
+		syncIn.Store(7)
+		r.track.record(cur, ch(missed, false), time.Now())
+	}()
+	took, n, err := r.awaitCatchUp(old, cur, went, back, func() int { return int(syncIn.Load()) })
+	syncIn.Store(30) // later anti-entropy sessions
+	if err != nil || n != 7 || took <= 0 {
+		t.Fatalf("catch-up: %d sync events after %v, %v; want 7", n, took, err)
 	}
 }

@@ -344,10 +344,6 @@ func (r *run) claimRace(pl *orderPlan, id crdt.ID, claimants []*participant) (*p
 	for _, res := range results {
 		r.claimWaits = append(r.claimWaits, res.took)
 	}
-	r.wins[winner]++
-	if len(claimants) > 1 {
-		r.contested[winner]++
-	}
 	r.mu.Unlock()
 	return winner, nil
 }

@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/coopnode/coopnode/crdt"
 	"github.com/coopnode/coopnode/node"
+	"github.com/coopnode/coopnode/node/sim"
 )
 
 // ---- the end ----
@@ -73,19 +73,14 @@ func (r *run) differ(ref, hs []crdt.ScopeHash, n *node.Node) int {
 	return diff
 }
 
-// needs reports whether n is meant to hold scope ref (SPEC.md §10.4).
+// needs reports whether n is meant to hold scope ref (sim.Needs; an order
+// the relay does not know counts as needed).
 func (r *run) needs(n *node.Node, ref crdt.ScopeRef) bool {
 	if ref.Class != crdt.ScopeOrder {
 		return true
 	}
-	if role := n.Role(); role != node.RoleCustomer && role != node.RoleRestaurant {
-		return true
-	}
 	s, err := r.relay.n.Order(r.ctx, ref.ID)
-	if err != nil {
-		return true
-	}
-	return s.IsParty(n.Key())
+	return sim.Needs(n.Role(), "order", err != nil || s.IsParty(n.Key()))
 }
 
 // divergence describes which nodes differ from the relay.
@@ -112,14 +107,16 @@ func (r *run) divergence() string {
 }
 
 // collect fills the summary from the replicated state and the tracker.
-func (r *run) collect(sum *Summary, away *participant, wentAt, backAt time.Time) error {
+func (r *run) collect(sum *Summary, wentAt, backAt time.Time) error {
 	ctx := r.ctx
 	orders, err := r.relay.n.Orders(ctx, node.OrderFilter{})
 	if err != nil {
 		return err
 	}
 	sum.OrdersPlaced = len(orders)
+	byID := map[crdt.ID]*crdt.OrderState{}
 	for _, s := range orders {
+		byID[s.ID] = s
 		if s.Status == crdt.StatusDelivered {
 			sum.OrdersDelivered++
 		}
@@ -131,19 +128,18 @@ func (r *run) collect(sum *Summary, away *participant, wentAt, backAt time.Time)
 			sum.ClaimConflicts++
 		}
 	}
-	sum.OfflineSyncEventsIn = away.n.Stats(ctx).SyncEventsIn
 	for _, p := range r.all {
 		sum.DroppedChanges += p.n.Stats(ctx).DroppedChanges
 	}
 
 	r.track.detachAll()
-	ps := r.track.stats()
+	ps := r.track.stats(func(id crdt.ID, k crdt.PubKey) bool { s := byID[id]; return s != nil && s.IsParty(k) })
 	sum.Events, sum.EventsByKind = ps.Authored, ps.ByKind
 	sum.PropagationSamples, sum.PropagationIncomplete = len(ps.Samples), ps.Incomplete
-	sum.PropagationP50Ms, sum.PropagationP99Ms = percentile(ps.Samples, 50), percentile(ps.Samples, 99)
-	sum.PropagationMaxMs = percentile(ps.Samples, 100)
+	sum.PropagationP50Ms, sum.PropagationP99Ms = sim.PercentileMs(ps.Samples, 50), sim.PercentileMs(ps.Samples, 99)
+	sum.PropagationMaxMs = sim.PercentileMs(ps.Samples, 100)
 	sum.OfflineMissedEvents = ps.AuthoredBetween(wentAt, backAt)
-	sum.PropagationOrdersP50Ms, sum.PropagationOrdersP99Ms = percentile(ps.Orders, 50), percentile(ps.Orders, 99)
+	sum.PropagationOrdersP50Ms, sum.PropagationOrdersP99Ms = sim.PercentileMs(ps.Orders, 50), sim.PercentileMs(ps.Orders, 99)
 	for i, e := range ps.Slowest {
 		if i == 0 {
 			sum.PropagationSlowest = SlowEvent{Kind: e.Kind, By: e.By, Last: e.Last,
@@ -157,7 +153,7 @@ func (r *run) collect(sum *Summary, away *participant, wentAt, backAt time.Time)
 	sum.Claims = r.claims
 	r.mu.Unlock()
 	slices.Sort(waits)
-	sum.ClaimResolutionP50Ms, sum.ClaimResolutionMaxMs = percentile(waits, 50), percentile(waits, 100)
+	sum.ClaimResolutionP50Ms, sum.ClaimResolutionMaxMs = sim.PercentileMs(waits, 50), sim.PercentileMs(waits, 100)
 	return nil
 }
 
@@ -178,20 +174,14 @@ func (r *run) coldNote(atMs int64) string {
 func (r *run) shutdown() {
 	r.wg.Wait()
 	r.track.detachAll()
-	var wg sync.WaitGroup
-	for _, p := range r.all {
-		if p.n == nil {
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	_ = sim.Parallel(len(r.all), func(i int) error {
+		if p := r.all[i]; p.n != nil {
 			if err := p.n.Close(); err != nil {
 				r.log.Warn("close node", "node", p.name, "err", err)
 			}
-		}()
-	}
-	wg.Wait()
+		}
+		return nil
+	})
 }
 
 func (r *run) printSummary(s *Summary) {
@@ -207,7 +197,7 @@ func (r *run) printSummary(s *Summary) {
 		{"claim conflicts", fmt.Sprintf("%s raced by 2+ couriers (%s); each courier knew the outcome in %.0f ms (p50), %.0f ms (max)",
 			plural(s.ClaimConflicts, "order"), plural(s.Claims, "claim"), s.ClaimResolutionP50Ms, s.ClaimResolutionMaxMs)},
 		{"replicas", conv},
-		{"propagation", fmt.Sprintf("p50 %.1f ms, p99 %.1f ms until the last node applied an event (%d events measured, %d not)",
+		{"propagation", fmt.Sprintf("p50 %.1f ms, p99 %.1f ms until every node that needs an event has it (%d events measured, %d never reached one)",
 			s.PropagationP50Ms, s.PropagationP99Ms, s.PropagationSamples, s.PropagationIncomplete)},
 		{"", fmt.Sprintf("order events alone: p50 %.1f ms, p99 %.1f ms", s.PropagationOrdersP50Ms, s.PropagationOrdersP99Ms)},
 		{"", fmt.Sprintf("slowest: %s by %s, %.0f ms to reach %s (signed at +%.1f s%s)", s.PropagationSlowest.Kind, s.PropagationSlowest.By,
@@ -216,6 +206,7 @@ func (r *run) printSummary(s *Summary) {
 			s.OfflineCourier, float64(s.OfflineMs)/1000, plural(s.OfflineMissedEvents, "event"), plural(s.OfflineCatchUp.EventsIn, "event"),
 			s.OfflineCatchUp.EventsOut, plural(s.OfflineCatchUp.RoundTrips, "round trip"),
 			humanBytes(s.OfflineCatchUp.BytesIn+s.OfflineCatchUp.BytesOut), humanBytes(s.OfflineCatchUp.EventBytes))},
+		{"", fmt.Sprintf("held all it missed %d ms after restarting, %s received by sync until then", s.OfflineCaughtUpMs, plural(s.OfflineSyncEventsIn, "event"))},
 		{"events", fmt.Sprintf("%d signed events, %d claims, %d deliveries", s.Events, s.EventsByKind[crdt.KindCourierClaim.String()], s.EventsByKind[crdt.KindTaskDeliver.String()])},
 		{"took", fmt.Sprintf("%.1f s", float64(s.DurationMs)/1000)},
 	}

@@ -1,11 +1,9 @@
 package demo
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/coopnode/coopnode/crdt"
 	"github.com/coopnode/coopnode/node"
+	"github.com/coopnode/coopnode/node/sim"
 )
 
 // ---- setup ----
@@ -63,17 +62,7 @@ func (r *run) setup() error {
 
 	// Everybody else starts at once, each a real node joining by the invite.
 	others := r.all[1:]
-	errs := make([]error, len(others))
-	var wg sync.WaitGroup
-	for i, p := range others {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = r.start(p, node.WithInvite(inv))
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err := sim.Parallel(len(others), func(i int) error { return r.start(others[i], node.WithInvite(inv)) }); err != nil {
 		return err
 	}
 	for _, p := range others {
@@ -113,17 +102,8 @@ func (r *run) setup() error {
 		}
 	}
 	members := 1 + len(r.restaurants) + len(r.couriers)
-	err = poll(ctx, stepTimeout, "every node to know every member", func() bool {
-		for _, p := range r.all {
-			cs, err := p.n.CoopState(ctx)
-			if err != nil || len(cs.Members) != members {
-				return false
-			}
-		}
-		return true
-	})
-	if err != nil {
-		return err
+	if err := sim.WaitMembers(ctx, stepTimeout, pollEvery, r.nodes(), members); err != nil {
+		return timedOut(err)
 	}
 	// gossipsub grafts meshes on heartbeats: wait for every node to have a
 	// mesh peer on every topic, so events spread by gossip from the start
@@ -144,51 +124,30 @@ func (p *participant) pubKey() [32]byte {
 
 func (r *run) publishCatalogue() error {
 	ctx := r.ctx
-	errs := make([]error, len(r.restaurants))
-	var wg sync.WaitGroup
-	for i, p := range r.restaurants {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			prof := crdt.CatalogProfile{
-				Name: p.name, Description: p.cuisine.Descr, Address: p.spec.Address, Position: p.pos, Phone: p.spec.Phone,
-				Tags: []string{p.cuisine.Tag}, Timezone: "Europe/Paris", Fulfilment: crdt.FulfilDelivery | crdt.FulfilCollection,
-				Hours: []string{"Mo-Su 11:00-23:00"}, MinOrderCents: 800, PrepMinutes: p.cuisine.Prep, Enabled: true,
-			}
-			if err := p.n.PublishProfile(ctx, prof); err != nil {
-				errs[i] = fmt.Errorf("demo: %s profile: %w", p.name, err)
-				return
-			}
-			r.tl.say(p.name, "published profile: %s, %s, open Mo-Su 11:00-23:00", p.cuisine.Tag, p.spec.Address)
-			if err := p.n.PublishMenu(ctx, p.menu); err != nil {
-				errs[i] = fmt.Errorf("demo: %s menu: %w", p.name, err)
-				return
-			}
-			secs, prods := menuCounts(&p.menu)
-			r.tl.say(p.name, "published menu: %d sections, %d products, prices in cents, allergens, options", secs, prods)
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return err
-	}
-	start := time.Now()
-	err := poll(ctx, stepTimeout, "the catalogue on every node", func() bool {
-		for _, p := range r.all {
-			rs, err := p.n.Restaurants(ctx)
-			if err != nil || len(rs) != len(r.restaurants) {
-				return false
-			}
-			for _, x := range rs {
-				if x.Profile == nil || x.Menu == nil {
-					return false
-				}
-			}
+	err := sim.Parallel(len(r.restaurants), func(i int) error {
+		p := r.restaurants[i]
+		prof := crdt.CatalogProfile{
+			Name: p.name, Description: p.cuisine.Descr, Address: p.spec.Address, Position: p.pos, Phone: p.spec.Phone,
+			Tags: []string{p.cuisine.Tag}, Timezone: "Europe/Paris", Fulfilment: crdt.FulfilDelivery | crdt.FulfilCollection,
+			Hours: []string{"Mo-Su 11:00-23:00"}, MinOrderCents: 800, PrepMinutes: p.cuisine.Prep, Enabled: true,
 		}
-		return true
+		if err := p.n.PublishProfile(ctx, prof); err != nil {
+			return fmt.Errorf("demo: %s profile: %w", p.name, err)
+		}
+		r.tl.say(p.name, "published profile: %s, %s, open Mo-Su 11:00-23:00", p.cuisine.Tag, p.spec.Address)
+		if err := p.n.PublishMenu(ctx, p.menu); err != nil {
+			return fmt.Errorf("demo: %s menu: %w", p.name, err)
+		}
+		secs, prods := menuCounts(&p.menu)
+		r.tl.say(p.name, "published menu: %d sections, %d products, prices in cents, allergens, options", secs, prods)
+		return nil
 	})
 	if err != nil {
 		return err
+	}
+	start := time.Now()
+	if err := sim.WaitCatalogue(ctx, stepTimeout, pollEvery, r.nodes(), len(r.restaurants)); err != nil {
+		return timedOut(err)
 	}
 	took := time.Since(start)
 	note := ""
