@@ -3,6 +3,7 @@ module github.com/coopnode/coopnode
 go 1.26.8
 
 require (
+	filippo.io/edwards25519 v1.0.0
 	github.com/cockroachdb/pebble/v2 v2.1.7
 	github.com/fxamacker/cbor/v2 v2.9.0
 	github.com/hdevalence/ed25519consensus v0.2.0
@@ -17,7 +18,6 @@ require (
 
 require (
 	filippo.io/bigmod v0.1.1-0.20260103110540-f8a47775ebe5 // indirect
-	filippo.io/edwards25519 v1.0.0 // indirect
 	filippo.io/keygen v1.0.0 // indirect
 	github.com/DataDog/zstd v1.5.7 // indirect
 	github.com/RaduBerinde/axisds v0.1.0 // indirect
