@@ -133,11 +133,13 @@ func VerifyProof(secured []byte) (*Proof, error) {
 	if !ok {
 		return nil, refuse(ErrMalformed, "the document is not a JSON object")
 	}
-	return verifyProof(doc)
+	return verifyProof(doc, "")
 }
 
-// verifyProof verifies doc's proof without changing doc.
-func verifyProof(doc map[string]any) (*Proof, error) {
+// verifyProof verifies doc's proof without changing doc. If signer is not
+// empty, a verification method of another DID is ErrIssuerMismatch,
+// checked before the signature.
+func verifyProof(doc map[string]any, signer string) (*Proof, error) {
 	raw, ok := doc["proof"]
 	if !ok {
 		return nil, refuse(ErrNoProof, "the document has no \"proof\" member")
@@ -206,6 +208,9 @@ func verifyProof(doc map[string]any) (*Proof, error) {
 	out.DID, out.PublicKey, err = ParseVerificationMethod(vm)
 	if err != nil {
 		return nil, err
+	}
+	if signer != "" && out.DID != signer {
+		return nil, refuse(ErrIssuerMismatch, "signed by %s, issuer is %s", out.DID, signer)
 	}
 
 	// Steps 1-2: the document without its proof, the options without the

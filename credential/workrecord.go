@@ -207,9 +207,10 @@ func (c WorkCredential) document() map[string]any {
 // one I-JSON document shaped as a VC 2.0 work record, that its
 // eddsa-jcs-2022 proof verifies under the issuer's own did:key with
 // purpose assertionMethod, that its claims are in range, and that now is
-// within validFrom..validUntil. A refusal wraps one of the ErrX sentinels;
-// the signature is checked before the claims and dates, so a changed
-// credential is ErrTampered whatever else is wrong with it.
+// within validFrom..validUntil. A refusal wraps one of the ErrX sentinels.
+// The shape, the issuer's key form and the proof's form come first; then
+// the signature, before the claims and dates, so that a changed claim or
+// date is ErrTampered whatever else is wrong with it.
 //
 // Verify says who issued the credential (Verified.Issuer); whether that
 // did:key is a coop the caller trusts is the caller's decision.
@@ -232,12 +233,9 @@ func Verify(raw []byte, now time.Time) (*Verified, error) {
 	if _, ok := doc["proof"]; !ok {
 		return nil, refuse(ErrNoProof, "the credential has no \"proof\" member")
 	}
-	proof, err := verifyProof(doc)
+	proof, err := verifyProof(doc, c.Issuer)
 	if err != nil {
 		return nil, err
-	}
-	if proof.DID != c.Issuer {
-		return nil, refuse(ErrIssuerMismatch, "signed by %s, issuer is %s", proof.DID, c.Issuer)
 	}
 	if proof.Purpose != PurposeAssertion {
 		return nil, refuse(ErrProofPurpose, "proof.proofPurpose is %.40q", proof.Purpose)
