@@ -61,6 +61,8 @@ func init() {
 			return nil
 		}},
 		"bench": {"simulate a city-scale coop on mocknet, side by side with plain gossipsub", "[flags]", cmdBench},
+		"credential": {
+			"verify a courier's work record credential offline", "verify [-at TIME] [-json] FILE", cmdCredential},
 	}
 }
 

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestCredentialVerify: the published work record vector verifies from
+// the command line; a tampered copy, an expired one and bad command lines
+// are refused with their reasons and exit statuses.
+func TestCredentialVerify(t *testing.T) {
+	b, err := os.ReadFile("../../credential/testdata/work-record-vector.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vec struct {
+		Signed json.RawMessage `json:"signed"`
+	}
+	if err := json.Unmarshal(b, &vec); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.json")
+	bad := filepath.Join(dir, "tampered.json")
+	if err := os.WriteFile(good, vec.Signed, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, bytes.Replace(vec.Signed, []byte(`"deliveries": 412`), []byte(`"deliveries": 912`), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args      []string
+		code      int
+		wantOut   string
+		wantError string
+	}{
+		{[]string{"credential", "verify", "-at", "2026-08-01T00:00:00Z", good}, 0, "412 deliveries (93.7% on time)", ""},
+		{[]string{"credential", "verify", "-json", "-at", "2026-08-01T00:00:00Z", good}, 0, `"Deliveries": 412`, ""},
+		{[]string{"credential", "verify", "-at", "2026-08-01T00:00:00Z", bad}, 1, "", "refused (tampered)"},
+		{[]string{"credential", "verify", "-at", "2028-01-01T00:00:00Z", good}, 1, "", "refused (expired)"},
+		{[]string{"credential", "verify", "-at", "2026-01-01T00:00:00Z", good}, 1, "", "refused (not_yet_valid)"},
+		{[]string{"credential", "verify", filepath.Join(dir, "missing.json")}, 1, "", "no such file"},
+		{[]string{"credential", "verify", "-at", "tomorrow", good}, 2, "", "RFC 3339"},
+		{[]string{"credential", "verify"}, 2, "", "credential"},
+		{[]string{"credential", "issue", good}, 2, "", "want the subcommand verify"},
+		{[]string{"credential", "verify", good, "-at", "2026-08-01T00:00:00Z"}, 0, "412 deliveries", ""},
+		{[]string{"credential", "-h"}, 0, "", "usage: coopnode credential verify [-at TIME] [-json] FILE"},
+	} {
+		var out, errb bytes.Buffer
+		code := realMain(tc.args, &out, &errb)
+		if code != tc.code || !strings.Contains(out.String(), tc.wantOut) || !strings.Contains(errb.String(), tc.wantError) {
+			t.Errorf("%v: exit %d\nstdout %q\nstderr %q", tc.args, code, out.String(), errb.String())
+		}
+	}
+}
