@@ -166,6 +166,10 @@ func TestVerifyVectorSignedDocument(t *testing.T) {
 	if p.DID != did || p.Purpose != PurposeAssertion || p.Created.Format(time.RFC3339) != "2023-02-24T23:36:38Z" {
 		t.Fatalf("proof = %+v", p)
 	}
+	// A valid proof does not make it a work record.
+	if _, err := Verify(signed, day("2024-01-01")); !errors.Is(err, ErrNotWorkRecord) {
+		t.Fatalf("Verify(alumni credential) = %v, want ErrNotWorkRecord", err)
+	}
 	for _, c := range []struct {
 		name, old, new string
 		want           error

@@ -178,6 +178,8 @@ func TestVerifyRefusals(t *testing.T) {
 		{"not a work record", reissue(func(d map[string]any) { d["type"] = []any{TypeCredential} }, coopKey, ProofOptions{}), later, ErrNotWorkRecord},
 		{"VC 1.1 context", reissue(func(d map[string]any) { d["@context"] = []any{"https://www.w3.org/2018/credentials/v1"} }, coopKey, ProofOptions{}), later, ErrNotWorkRecord},
 		{"two subjects", reissue(func(d map[string]any) { d["credentialSubject"] = []any{subject(d), subject(d)} }, coopKey, ProofOptions{}), later, ErrNotWorkRecord},
+		{"types not strings", reissue(func(d map[string]any) { d["type"] = []any{map[string]any{}, []any{}, TypeWorkRecord} }, coopKey, ProofOptions{}), later, ErrNotWorkRecord},
+		{"context not strings", reissue(func(d map[string]any) { d["@context"] = []any{map[string]any{"@vocab": "x"}} }, coopKey, ProofOptions{}), later, ErrNotWorkRecord},
 		{"deliveries as text", reissue(func(d map[string]any) { subject(d)["deliveries"] = "412" }, coopKey, ProofOptions{}), later, ErrNotWorkRecord},
 		{"not JSON", func(*testing.T) []byte { return []byte(raw[:len(raw)/2]) }, later, ErrMalformed},
 		{"JSON list", func(*testing.T) []byte { return []byte(`[` + raw + `]`) }, later, ErrMalformed},
@@ -223,6 +225,25 @@ func TestVerifyRefusals(t *testing.T) {
 				t.Fatalf("a refusal returned %+v with code %q", v, Code(err))
 			}
 		})
+	}
+}
+
+// TestVerifyWithoutValidUntil: validUntil is optional in VC 2.0; a
+// credential without one never expires.
+func TestVerifyWithoutValidUntil(t *testing.T) {
+	c := testCredential(t)
+	c.Issuer = DIDKey(pubOf(coopKey))
+	doc := c.document()
+	delete(doc, "validUntil")
+	proof, err := createProof(doc, coopKey, ProofOptions{Created: issuedAt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc["proof"] = proof
+	b, _ := Canonicalize(doc)
+	v, err := Verify(b, day("2099-01-01"))
+	if err != nil || !v.ValidUntil.IsZero() {
+		t.Fatalf("Verify = %+v, %v", v, err)
 	}
 }
 
