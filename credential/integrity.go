@@ -74,6 +74,9 @@ func createProof(doc map[string]any, key ed25519.PrivateKey, opts ProofOptions) 
 		return nil, refuse(ErrBadIssueKey, "%d bytes, not an Ed25519 private key", len(key))
 	}
 	pub := key.Public().(ed25519.PublicKey)
+	if !pub.Equal(ed25519.NewKeyFromSeed(key.Seed()).Public()) {
+		return nil, refuse(ErrBadIssueKey, "the private key's public half does not match its seed")
+	}
 	proof := map[string]any{
 		"type":               ProofType,
 		"cryptosuite":        Cryptosuite,

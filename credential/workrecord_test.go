@@ -256,6 +256,7 @@ func TestIssueRefusals(t *testing.T) {
 		want   error
 	}{
 		{"short key", func(*WorkCredential) {}, coopKey[:32], ErrBadIssueKey},
+		{"mismatched key halves", func(*WorkCredential) {}, append(append(ed25519.PrivateKey{}, coopKey[:32]...), pubOf(courierKey)...), ErrBadIssueKey},
 		{"subject not did:key", func(c *WorkCredential) { c.Subject = "did:web:ada.example" }, coopKey, ErrBadSubject},
 		{"subject X25519", func(c *WorkCredential) { c.Subject = "did:key:z6LShs9GGnqk85isEBzzshkuVWrVKsRp24GnDuHk8QWkARMW" }, coopKey, ErrBadSubject},
 		{"no validUntil", func(c *WorkCredential) { c.ValidUntil = time.Time{} }, coopKey, ErrBadDates},
