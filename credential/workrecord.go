@@ -223,7 +223,7 @@ func Verify(raw []byte, now time.Time) (*Verified, error) {
 	if !ok {
 		return nil, refuse(ErrMalformed, "the credential is not a JSON object")
 	}
-	c, err := readShape(doc)
+	c, claims, err := readShape(doc)
 	if err != nil {
 		return nil, err
 	}
@@ -242,6 +242,9 @@ func Verify(raw []byte, now time.Time) (*Verified, error) {
 	}
 	if _, err := ParseDIDKey(c.Subject); err != nil {
 		return nil, refuse(ErrBadSubject, "subject %.60q: %v", c.Subject, err)
+	}
+	if claims != nil {
+		return nil, claims
 	}
 	if err := c.Record.check(); err != nil {
 		return nil, err
@@ -272,20 +275,20 @@ func sentinel(err error) error {
 }
 
 // readShape reads the credential's members (not the proof), refusing a
-// document that is not a work record.
-func readShape(doc map[string]any) (WorkCredential, error) {
-	var c WorkCredential
+// document that is not a work record. A number that is not a count is
+// returned as claims, for Verify to report after the signature check.
+func readShape(doc map[string]any) (c WorkCredential, claims, err error) {
 	ctx, ok := doc["@context"].([]any)
 	if !ok || len(ctx) == 0 || ctx[0] != ContextV2 {
-		return c, refuse(ErrNotWorkRecord, "@context must be a list starting with %q", ContextV2)
+		return c, nil, refuse(ErrNotWorkRecord, "@context must be a list starting with %q", ContextV2)
 	}
 	types, ok := doc["type"].([]any)
 	if !ok || !slices.Contains(types, any(TypeCredential)) || !slices.Contains(types, any(TypeWorkRecord)) {
-		return c, refuse(ErrNotWorkRecord, "type must list %q and %q", TypeCredential, TypeWorkRecord)
+		return c, nil, refuse(ErrNotWorkRecord, "type must list %q and %q", TypeCredential, TypeWorkRecord)
 	}
 	if id, has := doc["id"]; has {
 		if c.ID, ok = id.(string); !ok {
-			return c, refuse(ErrNotWorkRecord, "id is not a string")
+			return c, nil, refuse(ErrNotWorkRecord, "id is not a string")
 		}
 	}
 	switch iss := doc["issuer"].(type) {
@@ -293,36 +296,35 @@ func readShape(doc map[string]any) (WorkCredential, error) {
 		c.Issuer = iss
 	case map[string]any:
 		if c.Issuer, ok = iss["id"].(string); !ok {
-			return c, refuse(ErrNotWorkRecord, "issuer.id is missing or not a string")
+			return c, nil, refuse(ErrNotWorkRecord, "issuer.id is missing or not a string")
 		}
 		if name, has := iss["name"]; has {
 			if c.IssuerName, ok = name.(string); !ok {
-				return c, refuse(ErrNotWorkRecord, "issuer.name is not a string")
+				return c, nil, refuse(ErrNotWorkRecord, "issuer.name is not a string")
 			}
 		}
 	default:
-		return c, refuse(ErrNotWorkRecord, "issuer is missing, or neither a string nor an object")
+		return c, nil, refuse(ErrNotWorkRecord, "issuer is missing, or neither a string nor an object")
 	}
-	var err error
 	if c.ValidFrom, err = readTime(doc, "validFrom", true); err != nil {
-		return c, err
+		return c, nil, err
 	}
 	if c.ValidUntil, err = readTime(doc, "validUntil", false); err != nil {
-		return c, err
+		return c, nil, err
 	}
 	subj, ok := doc["credentialSubject"].(map[string]any)
 	if !ok {
-		return c, refuse(ErrNotWorkRecord, "credentialSubject is missing or not one object")
+		return c, nil, refuse(ErrNotWorkRecord, "credentialSubject is missing or not one object")
 	}
 	if c.Subject, ok = subj["id"].(string); !ok {
-		return c, refuse(ErrNotWorkRecord, "credentialSubject.id is missing or not a string")
+		return c, nil, refuse(ErrNotWorkRecord, "credentialSubject.id is missing or not a string")
 	}
 	r := &c.Record
 	if r.PeriodStart, err = readTime(subj, "periodStart", true); err != nil {
-		return c, err
+		return c, nil, err
 	}
 	if r.PeriodEnd, err = readTime(subj, "periodEnd", true); err != nil {
-		return c, err
+		return c, nil, err
 	}
 	for _, f := range []struct {
 		name string
@@ -330,10 +332,13 @@ func readShape(doc map[string]any) (WorkCredential, error) {
 	}{{"deliveries", &r.Deliveries}, {"ratings", &r.Ratings}, {"shiftsWorked", &r.ShiftsWorked}} {
 		n, ok := subj[f.name].(float64)
 		if !ok {
-			return c, refuse(ErrNotWorkRecord, "credentialSubject.%s is missing or not a number", f.name)
+			return c, nil, refuse(ErrNotWorkRecord, "credentialSubject.%s is missing or not a number", f.name)
 		}
 		if n != math.Trunc(n) || n < 0 || n > maxCount {
-			return c, refuse(ErrBadClaims, "credentialSubject.%s %v is not a count in 0..%d", f.name, n, maxCount)
+			if claims == nil {
+				claims = refuse(ErrBadClaims, "credentialSubject.%s %v is not a count in 0..%d", f.name, n, maxCount)
+			}
+			continue
 		}
 		*f.dst = int(n)
 	}
@@ -342,10 +347,10 @@ func readShape(doc map[string]any) (WorkCredential, error) {
 		dst  *float64
 	}{{"onTimeShare", &r.OnTimeShare}, {"meanRating", &r.MeanRating}} {
 		if *f.dst, ok = subj[f.name].(float64); !ok {
-			return c, refuse(ErrNotWorkRecord, "credentialSubject.%s is missing or not a number", f.name)
+			return c, nil, refuse(ErrNotWorkRecord, "credentialSubject.%s is missing or not a number", f.name)
 		}
 	}
-	return c, nil
+	return c, claims, nil
 }
 
 // readTime reads a date-time member of obj.

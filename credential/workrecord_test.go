@@ -136,6 +136,8 @@ func TestVerifyRefusals(t *testing.T) {
 		want error
 	}{
 		{"deliveries raised", replace(`"deliveries": 412`, `"deliveries": 999`), later, ErrTampered},
+		{"deliveries made negative", replace(`"deliveries": 412`, `"deliveries": -412`), later, ErrTampered},
+		{"deliveries made fractional", replace(`"deliveries": 412`, `"deliveries": 412.5`), later, ErrTampered},
 		{"mean rating raised", replace(`"meanRating": 4.71`, `"meanRating": 4.99`), later, ErrTampered},
 		{"on-time share raised", replace(`"onTimeShare": 0.937`, `"onTimeShare": 0.999`), later, ErrTampered},
 		{"shifts raised", replace(`"shiftsWorked": 52`, `"shiftsWorked": 53`), later, ErrTampered},
