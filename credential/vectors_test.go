@@ -276,3 +276,21 @@ func TestDIDKeyVectors(t *testing.T) {
 	}
 	t.Logf("%d did:key vectors", len(vectors))
 }
+
+// TestOtherSuitesRefused: the W3C vectors for the other EdDSA suites are
+// refused with their reasons, not misread as eddsa-jcs-2022.
+func TestOtherSuitesRefused(t *testing.T) {
+	root := vectorDir(t, "vc-di-eddsa/TestVectors")
+	for _, c := range []struct {
+		file string
+		want error
+	}{
+		{"eddsa-rdfc-2022/signedDataInt.json", ErrWrongCryptosuite},
+		{"Ed25519Signature2020/signedEdSig.json", ErrProofType},
+		{"proof-set-chain/signedProofSet2.json", ErrBadProof},
+	} {
+		if _, err := VerifyProof(readVector(t, root, c.file)); !errors.Is(err, c.want) {
+			t.Errorf("%s: err = %v, want %v", c.file, err, c.want)
+		}
+	}
+}
