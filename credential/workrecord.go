@@ -119,7 +119,7 @@ type WorkCredential struct {
 	Issuer     string    // the coop key's did:key (Issue sets it from the key)
 	IssuerName string    // optional: the coop's name
 	Subject    string    // the courier's did:key
-	ValidFrom  time.Time // required
+	ValidFrom  time.Time // required; written in UTC to the second
 	ValidUntil time.Time // required when issuing; zero if a verified credential has none
 	Record     WorkRecord
 }
@@ -148,6 +148,11 @@ func Issue(c WorkCredential, coopKey ed25519.PrivateKey, created time.Time) ([]b
 	}
 	if c.ValidFrom.IsZero() || c.ValidUntil.IsZero() || c.ValidUntil.Before(c.ValidFrom) {
 		return nil, refuse(ErrBadDates, "validity %s to %s", formatTime(c.ValidFrom), formatTime(c.ValidUntil))
+	}
+	for _, t := range []time.Time{c.ValidFrom, c.ValidUntil, c.Record.PeriodStart, c.Record.PeriodEnd, created} {
+		if y := t.UTC().Year(); y < 1 || y > 9999 {
+			return nil, refuse(ErrBadDates, "year %d cannot be written as an RFC 3339 date-time", y)
+		}
 	}
 	if len(c.ID) > maxText || len(c.IssuerName) > maxText {
 		return nil, refuse(ErrNotWorkRecord, "id or issuer name longer than %d bytes", maxText)

@@ -263,6 +263,7 @@ func TestIssueRefusals(t *testing.T) {
 		{"subject X25519", func(c *WorkCredential) { c.Subject = "did:key:z6LShs9GGnqk85isEBzzshkuVWrVKsRp24GnDuHk8QWkARMW" }, coopKey, ErrBadSubject},
 		{"no validUntil", func(c *WorkCredential) { c.ValidUntil = time.Time{} }, coopKey, ErrBadDates},
 		{"validity inverted", func(c *WorkCredential) { c.ValidUntil = c.ValidFrom.Add(-time.Second) }, coopKey, ErrBadDates},
+		{"year 10000", func(c *WorkCredential) { c.ValidUntil = day("9999-12-31").AddDate(0, 0, 1) }, coopKey, ErrBadDates},
 		{"no period", func(c *WorkCredential) { c.Record.PeriodStart = time.Time{} }, coopKey, ErrBadDates},
 		{"negative shifts", func(c *WorkCredential) { c.Record.ShiftsWorked = -1 }, coopKey, ErrBadClaims},
 		{"rating with no ratings", func(c *WorkCredential) { c.Record.Ratings = 0 }, coopKey, ErrBadClaims},
