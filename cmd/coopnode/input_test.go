@@ -236,6 +236,10 @@ func TestEveryCommandRefusesBadInput(t *testing.T) {
 		{"unexpected argument \"now\"", "demo", "now"},
 		{"flag provided but not defined: -bogus", "bench", "-bogus"},
 		{"unexpected argument \"now\"", "bench", "now"},
+		{"want the subcommand verify", "credential", "issue"},
+		{"-at \"tomorrow\" is not an RFC 3339 time", "credential", "verify", "-at", "tomorrow", "x.json"},
+		{"no such file", "credential", "verify", filepath.Join(t.TempDir(), "missing.json")},
+		{"refused (not_work_record)", "credential", "verify", filepath.Join(dir, configFile)},
 	} {
 		add(more[0], more[1:]...)
 		if len(more) > 1 {
