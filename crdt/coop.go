@@ -1,6 +1,9 @@
 package crdt
 
-import "sort"
+import (
+	"slices"
+	"sort"
+)
 
 // Member is a cooperative member as the coop log defines it.
 type Member struct {
@@ -151,12 +154,15 @@ func (c *CoopState) apply(e *Event) Reason {
 }
 
 func (c *CoopState) step(e *Event) Reason {
+	if e.Author.SmallOrder() || slices.ContainsFunc(AdmittedKeys(e.Body), PubKey.SmallOrder) {
+		return ReasonSmallOrderKey // also refused at the gate (structural)
+	}
 	switch b := e.Body.(type) {
 	case *CoopGenesis:
 		if e.ID != c.ID {
 			return ReasonDuplicateGenesis
 		}
-		if b.Name == "" || len(b.Admins) == 0 {
+		if b.Name == "" || len(b.Admins) == 0 || slices.ContainsFunc(b.Admins, PubKey.IsZero) {
 			return ReasonBadField
 		}
 		found := false

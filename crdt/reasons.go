@@ -18,6 +18,10 @@ const (
 	// ReasonDuplicate: the very same event (same ID) is already held. An
 	// identical order placed twice in one millisecond is one order.
 	ReasonDuplicate Reason = "duplicate_event"
+	// ReasonSmallOrderKey: the author, or a key the payload admits (a
+	// genesis admin, an admitted member, a linked device), is a small-order
+	// point, which signs anything under ZIP-215 (SPEC.md §3.3).
+	ReasonSmallOrderKey Reason = "small_order_key"
 )
 
 // Authority reasons: the author may never do this here (SPEC.md §6.3).

@@ -1,6 +1,9 @@
 package crdt
 
-import "sort"
+import (
+	"slices"
+	"sort"
+)
 
 // Status says what Apply did with an event.
 type Status uint8
@@ -297,7 +300,27 @@ func structural(e *Event) Reason {
 			return ReasonBadField
 		}
 	}
+	if e.Author.SmallOrder() || slices.ContainsFunc(AdmittedKeys(e.Body), PubKey.SmallOrder) {
+		return ReasonSmallOrderKey
+	}
 	return ReasonOK
+}
+
+// AdmittedKeys lists the keys a payload admits to sign events later: a
+// genesis's admins, an admitted member, a linked device (SPEC.md §3.3).
+// A zero key is left out: it encodes an absent field, which the fold
+// refuses as bad_field, and it can never author (SPEC.md §3.4 step 7).
+func AdmittedKeys(p Payload) []PubKey {
+	var ks []PubKey
+	switch b := p.(type) {
+	case *CoopGenesis:
+		ks = b.Admins
+	case *MemberAdmit:
+		ks = []PubKey{b.Member}
+	case *DeviceLink:
+		ks = []PubKey{b.Device}
+	}
+	return slices.DeleteFunc(slices.Clone(ks), PubKey.IsZero)
 }
 
 // scopesExist checks that the coop and scope an event names are stored

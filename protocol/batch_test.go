@@ -3,12 +3,15 @@ package protocol
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/sha512"
 	"encoding/hex"
 	"errors"
 	"math/rand"
 	"reflect"
 	"slices"
 	"testing"
+
+	"filippo.io/edwards25519"
 
 	"github.com/coopnode/coopnode/crdt"
 )
@@ -63,11 +66,10 @@ func checkBatch(t *testing.T, raws [][]byte) {
 }
 
 // smallOrderEvent returns an event whose author key is a point of order 8
-// and whose signature is R = identity, s = 0. ZIP-215's cofactored check
-// accepts it for any message; crypto/ed25519's cofactorless check rejects
-// it for 7 messages in 8: exactly the case where a batching node and a
-// stdlib node would split.
-func smallOrderEvent(t testing.TB, lamport uint64) (raw []byte, stdlibAccepts bool) {
+// and whose signature is R = identity, s = 0: ZIP-215's cofactored check
+// accepts it for any message. Decode refuses its author before checking
+// the signature (SPEC.md §3.3), and DecodeBatch must say the same.
+func smallOrderEvent(t testing.TB, lamport uint64) []byte {
 	t.Helper()
 	author, err := hex.DecodeString("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a")
 	if err != nil {
@@ -82,20 +84,64 @@ func smallOrderEvent(t testing.TB, lamport uint64) (raw []byte, stdlibAccepts bo
 	}
 	sig := make([]byte, SignatureSize)
 	sig[0] = 1 // the identity point; s = 0
-	ok := ed25519.Verify(ed25519.PublicKey(author), signingMessage(EventID(body)), sig)
-	return buildEnvelope(body, sig), ok
+	return buildEnvelope(body, sig)
 }
 
-// TestZIP215SmallOrderKey: an edge case the two rules judge differently is
-// accepted by Decode and by DecodeBatch alike, alone and among valid events.
-func TestZIP215SmallOrderKey(t *testing.T) {
-	var raw []byte
-	for l := uint64(1); ; l++ {
-		r, stdlib := smallOrderEvent(t, l)
-		if !stdlib {
-			raw = r
-			break
-		}
+// mixedOrderEvent returns an event by an ordinary key whose signature's R
+// has a small-order component: R = [r]B + T with T of order 8, and
+// S = r + k·a with k = SHA-512(R || A || message). The cofactored equation
+// holds ([8]T vanishes), the cofactorless one never does (it is off by T):
+// exactly the case where a batching node and a crypto/ed25519 node would
+// split, so ZIP-215 fixes the answer (SPEC.md §3.3).
+func mixedOrderEvent(t testing.TB, lamport uint64) (raw []byte, stdlibAccepts bool) {
+	t.Helper()
+	priv := testKey("mixed order")
+	_, unsigned := mustSeal(t, priv, Draft{Kind: crdt.KindCourierClaim, Coop: testID("coop"),
+		Scope: testID("scope"), Parents: []crdt.ID{testID("p")}, Lamport: lamport, Wall: testWall, Body: &crdt.CourierClaim{}})
+	body := bodyOf(t, unsigned)
+	msg := signingMessage(EventID(body))
+	h := sha512.Sum512(priv.Seed())
+	a, err := edwards25519.NewScalar().SetBytesWithClamping(h[:32])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wide [64]byte
+	wide[0] = byte(lamport) // any fixed nonce will do for a test
+	wide[1] = 7
+	r, err := edwards25519.NewScalar().SetUniformBytes(wide[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	order8, err := hex.DecodeString("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	torsion, err := new(edwards25519.Point).SetBytes(order8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	R := new(edwards25519.Point).Add(new(edwards25519.Point).ScalarBaseMult(r), torsion)
+	pub := PubKeyOf(priv)
+	kh := sha512.New()
+	kh.Write(R.Bytes())
+	kh.Write(pub[:])
+	kh.Write(msg)
+	k, err := edwards25519.NewScalar().SetUniformBytes(kh.Sum(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	S := edwards25519.NewScalar().MultiplyAdd(k, a, r)
+	sig := append(R.Bytes(), S.Bytes()...)
+	return buildEnvelope(body, sig), ed25519.Verify(ed25519.PublicKey(pub[:]), msg, sig)
+}
+
+// TestZIP215SmallOrderComponent: a signature the two equations judge
+// differently is accepted by Decode and by DecodeBatch alike, alone and
+// among valid events.
+func TestZIP215SmallOrderComponent(t *testing.T) {
+	raw, stdlib := mixedOrderEvent(t, 1)
+	if stdlib {
+		t.Fatal("crypto/ed25519 accepts the mixed-order signature: the fixture is wrong")
 	}
 	if _, err := Decode(raw); err != nil {
 		t.Fatalf("Decode rejects a ZIP-215-valid signature: %v", err)
@@ -106,6 +152,22 @@ func TestZIP215SmallOrderKey(t *testing.T) {
 		if errs[i] != nil || events[i] == nil {
 			t.Fatalf("element %d: %v", i, errs[i])
 		}
+	}
+	checkBatch(t, batch)
+}
+
+// TestZIP215SmallOrderKey: an event authored by a small-order key, with a
+// signature that verifies under ZIP-215 for any body, is refused
+// (small_order_key) by Decode and by DecodeBatch alike.
+func TestZIP215SmallOrderKey(t *testing.T) {
+	raw := smallOrderEvent(t, 1)
+	if _, err := Decode(raw); !errors.Is(err, ErrSmallOrderKey) {
+		t.Fatalf("Decode: %v, want %v", err, ErrSmallOrderKey)
+	}
+	batch := append([][]byte{raw}, seedEvents(t)[:5]...)
+	_, errs := DecodeBatch(batch)
+	if !errors.Is(errs[0], ErrSmallOrderKey) {
+		t.Fatalf("DecodeBatch: %v", errs[0])
 	}
 	checkBatch(t, batch)
 }
@@ -153,7 +215,10 @@ func mutators(t *testing.T, pool [][]byte) map[string]mutator {
 		},
 		"nil": func(*rand.Rand, []byte) []byte { return nil },
 		"small-order key": func(rng *rand.Rand, _ []byte) []byte {
-			raw, _ := smallOrderEvent(t, 1+uint64(rng.Intn(16)))
+			return smallOrderEvent(t, 1+uint64(rng.Intn(16)))
+		},
+		"small-order R component": func(rng *rand.Rand, _ []byte) []byte {
+			raw, _ := mixedOrderEvent(t, 1+uint64(rng.Intn(16)))
 			return raw
 		},
 	}
@@ -210,7 +275,7 @@ func TestDecodeBatchMatchesDecode(t *testing.T) {
 			checkBatch(t, raws)
 			_, errs := DecodeBatch(raws)
 			for i, err := range errs {
-				valid := i != 7 || name == "valid" || name == "small-order key"
+				valid := i != 7 || name == "valid" || name == "small-order R component"
 				if (err == nil) != valid {
 					t.Fatalf("element %d: error %v, want valid = %v", i, err, valid)
 				}

@@ -305,6 +305,9 @@ func decodeBody(b []byte, wireLen int) (*crdt.Event, error) {
 	if e.Author.IsZero() {
 		return nil, fmt.Errorf("%w: zero author key", ErrMalformed)
 	}
+	if e.Author.SmallOrder() {
+		return nil, fmt.Errorf("%w: author %s", ErrSmallOrderKey, e.Author)
+	}
 	if len(w.Parents) > 0 {
 		e.Parents = make([]crdt.ID, len(w.Parents))
 		for i, p := range w.Parents {
@@ -326,6 +329,11 @@ func decodeBody(b []byte, wireLen int) (*crdt.Event, error) {
 	}
 	if e.Body, err = unmarshalPayload(k, w.Payload); err != nil {
 		return nil, err
+	}
+	for _, a := range crdt.AdmittedKeys(e.Body) {
+		if a.SmallOrder() {
+			return nil, fmt.Errorf("%w: %s admits %s", ErrSmallOrderKey, k, a)
+		}
 	}
 	again, err := marshalBody(e)
 	if err != nil {

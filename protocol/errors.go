@@ -45,6 +45,12 @@ var (
 	// Reason "bad_signature".
 	ErrBadSignature = errors.New("protocol: bad signature")
 
+	// ErrSmallOrderKey: the author, or a key the payload admits (a genesis
+	// admin, an admitted member, a linked device), is one of the 14
+	// encodings of the 8 small-order points, which sign anything under
+	// ZIP-215 (SPEC.md §3.3). Reason "small_order_key".
+	ErrSmallOrderKey = errors.New("protocol: small-order key")
+
 	// ErrClockSkew: the event's wall clock is further ahead of ours than
 	// MaxClockSkew. Reason "clock_skew".
 	ErrClockSkew = errors.New("protocol: event from the future")

@@ -34,7 +34,7 @@ func seedEvents(t testing.TB) [][]byte {
 
 // sentinels are the errors every failure must wrap.
 var sentinels = []error{ErrOversized, ErrMalformed, ErrNonCanonical, ErrUnknownKind, ErrTooManyParents,
-	ErrBadSignature, ErrClockSkew, ErrStale, ErrDuplicate, ErrDenied, ErrInternal, ErrWrongBody}
+	ErrBadSignature, ErrSmallOrderKey, ErrClockSkew, ErrStale, ErrDuplicate, ErrDenied, ErrInternal, ErrWrongBody}
 
 func checkSentinel(t *testing.T, err error) {
 	t.Helper()

@@ -90,6 +90,9 @@ func OpenTrack(raw []byte) (*Track, error) {
 	if t.Order.IsZero() || t.Courier.IsZero() || len(t.Boxes) == 0 || len(t.Boxes) > MaxTrackBoxes {
 		return nil, fmt.Errorf("%w: missing fields", ErrBadTrack)
 	}
+	if t.Courier.SmallOrder() { // signs anything under ZIP-215 (SPEC.md §3.3)
+		return nil, fmt.Errorf("%w: %w", ErrBadTrack, ErrSmallOrderKey)
+	}
 	h := sha256.Sum256(parts[0])
 	// ZIP-215 rules, as for events (SPEC.md §3.3): every node must judge a
 	// signature alike, and one rule for everything signed keeps it simple.

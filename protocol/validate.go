@@ -62,6 +62,7 @@ const (
 	ReasonNonCanonical   Reason = "non_canonical"
 	ReasonOversized      Reason = "oversized"
 	ReasonBadSignature   Reason = "bad_signature"
+	ReasonSmallOrderKey  Reason = Reason(crdt.ReasonSmallOrderKey)
 	ReasonUnknownKind    Reason = "unknown_kind"
 	ReasonTooManyParents Reason = "too_many_parents"
 	ReasonClockSkew      Reason = "clock_skew"
@@ -90,6 +91,8 @@ func ReasonOf(err error) Reason {
 		return ReasonNonCanonical
 	case errors.Is(err, ErrBadSignature):
 		return ReasonBadSignature
+	case errors.Is(err, ErrSmallOrderKey):
+		return ReasonSmallOrderKey
 	case errors.Is(err, ErrClockSkew):
 		return ReasonClockSkew
 	case errors.Is(err, ErrStale):
