@@ -57,6 +57,10 @@ const (
 	ReasonUnknownDevice  Reason = "unknown_device"
 	ReasonDeviceTaken    Reason = "device_taken"
 	ReasonBadReason      Reason = "bad_reason"
+	// ReasonTooManyClaims: the claiming courier (a member, whichever of
+	// its keys signs) already has MaxClaimsPerCourier claims stored on the
+	// order (SPEC.md §9, §15.3).
+	ReasonTooManyClaims Reason = "too_many_claims"
 	// ReasonStaleVersion: a rules.set whose version is not above every
 	// version applied before it (SPEC.md §16.2.3).
 	ReasonStaleVersion Reason = "stale_version"

@@ -64,6 +64,11 @@ type Limits struct {
 	CheckDocument func(Payload) error
 }
 
+// MaxClaimsPerCourier bounds the claims one courier (a member, whichever of
+// its keys signs) may have stored on one order (SPEC.md §9): claims beyond
+// it are refused with too_many_claims.
+const MaxClaimsPerCourier = 8
+
 // DefaultLimits are the SPEC.md §9 values.
 var DefaultLimits = Limits{MaxOrderEvents: 256, MaxCoopEvents: 100_000, MaxPending: 10_000}
 
@@ -266,6 +271,9 @@ func (r *Replica) Precheck(e *Event) (Status, Reason) {
 	if rs := r.authorize(e); rs != ReasonOK {
 		return Rejected, rs
 	}
+	if rs := r.claimCap(e); rs != ReasonOK {
+		return Rejected, rs
+	}
 	if e.Kind.Class() == ScopeCatalog {
 		if cur, ok := r.docs[DocKey{Coop: e.Coop, Owner: PubKey(e.Scope), Kind: e.Kind}]; ok && !cur.Before(e) {
 			return Stale, ReasonOK
@@ -408,6 +416,37 @@ func (r *Replica) authorize(e *Event) Reason {
 			return checkPlace(e, p, c)
 		}
 		return r.orders[e.Scope].state.Authorize(e, c)
+	}
+	return ReasonOK
+}
+
+// claimCap refuses a claim when its courier (the member its author acts
+// for) already has MaxClaimsPerCourier claims stored on the order, so that
+// no courier can fill an order's log with claims up to MaxOrderEvents
+// (SPEC.md §9, §15.3). An honest courier, which claims again only after
+// losing or releasing, never meets the cap. Which of a courier's claims
+// beyond it a node holds depends on arrival order: only a courier breaking
+// the cap can make nodes hold different claims of an order.
+func (r *Replica) claimCap(e *Event) Reason {
+	if e.Kind != KindCourierClaim {
+		return ReasonOK
+	}
+	coop := r.coops[e.Coop].state
+	member, ok := coop.MemberKey(e.Author, e.Wall)
+	if !ok {
+		return ReasonOK // authorize has refused it already
+	}
+	n := 0
+	for _, x := range r.orders[e.Scope].events {
+		if x.Kind != KindCourierClaim {
+			continue
+		}
+		if k, ok := coop.MemberKey(x.Author, x.Wall); ok && k == member {
+			n++
+		}
+	}
+	if n >= MaxClaimsPerCourier {
+		return ReasonTooManyClaims
 	}
 	return ReasonOK
 }
