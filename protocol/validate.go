@@ -149,6 +149,9 @@ type Result struct {
 	Reason  Reason
 	Event   *crdt.Event
 	Err     error
+	// Lag: the verdict is Ignore because the view says our coop log may
+	// lag the sender's (LagView); see Retry.
+	Lag bool
 }
 
 // String gives "verdict[ reason][ kind id-short][: error]", for logs.
@@ -177,9 +180,11 @@ func (r Result) String() string {
 //   - wall > now+MaxClockSkew: Reject, clock_skew (every mode);
 //   - ModeGossip and wall < now-MaxGossipAge: Ignore, stale;
 //   - view.Precheck (skipped if view is nil): Duplicate is Ignore duplicate,
-//     Stale is Ignore stale, Rejected is Reject with the crdt reason,
-//     Pending is Accept pending, Stored is Accept. A view that panics or
-//     answers an unknown status gives Ignore internal.
+//     Stale is Ignore stale, Rejected is Reject with the crdt reason (but
+//     Ignore with it, and Lag set, when a LagView says our coop log may
+//     lag, and Ignore for too_many_claims, which depends on arrival
+//     order), Pending is Accept pending, Stored is Accept. A view that
+//     panics or answers an unknown status gives Ignore internal.
 func Validate(raw []byte, now int64, mode Mode, view View) Result {
 	e, err := Decode(raw)
 	return ValidateDecoded(e, err, now, mode, view)
@@ -238,6 +243,9 @@ func Check(e *crdt.Event, now int64, mode Mode, view View) Result {
 		if rs == crdt.ReasonOK { // a rejection must say why: silence is the view's fault
 			return Result{Verdict: Ignore, Reason: ReasonInternal, Event: e,
 				Err: fmt.Errorf("%w: rejected without a reason", ErrInternal)}
+		}
+		if lag := mayLag(view, e, rs); lag || arrivalOrder[Reason(rs)] {
+			return Result{Verdict: Ignore, Reason: Reason(rs), Event: e, Lag: lag, Err: fmt.Errorf("%w: %s", ErrNotYet, rs)}
 		}
 		return Result{Verdict: Reject, Reason: Reason(rs), Event: e, Err: fmt.Errorf("%w: %s", ErrDenied, rs)}
 	}
