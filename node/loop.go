@@ -91,6 +91,14 @@ func (v loopView) Precheck(e *crdt.Event) (crdt.Status, crdt.Reason) {
 	return st, r
 }
 
+// MayLag lets the validator tell a refusal that may be our own lag from a
+// final one (protocol.LagView), asking the loop like Precheck.
+func (v loopView) MayLag(e *crdt.Event, r crdt.Reason) bool {
+	lag := false
+	_ = v.n.do(v.ctx, func() error { lag = v.n.replica.MayLag(e, r); return nil })
+	return lag
+}
+
 // validate is the gossipsub topic validator (SPEC.md §10.2): Reject counts
 // against the forwarding peer's score, Ignore drops silently.
 func (n *Node) validate(ctx context.Context, from peer.ID, data []byte) pubsub.ValidationResult {
@@ -119,6 +127,7 @@ func (n *Node) validate(ctx context.Context, from peer.ID, data []byte) pubsub.V
 		return pubsub.ValidationReject
 	default:
 		n.countGossip(protocol.Ignore)
+		n.keepLaggingFromGossip(data, res, from)
 		return pubsub.ValidationIgnore
 	}
 }
@@ -190,6 +199,7 @@ func (n *Node) ingestEventGap(raw []byte, e *crdt.Event, mode protocol.Mode, fro
 		if mode == protocol.ModeGossip && res.Verdict == protocol.Reject {
 			n.stats.GossipRejected++
 		}
+		n.keepLagging(raw, res, mode, from)
 		return res, crdt.Outcome{Status: crdt.Rejected, Reason: crdt.Reason(res.Reason)}
 	}
 	e = res.Event
@@ -236,6 +246,7 @@ func (n *Node) ingestEventGap(raw []byte, e *crdt.Event, mode protocol.Mode, fro
 			}
 		}
 		n.automate(out)
+		n.retryLagging(out)
 	}
 	return res, out
 }

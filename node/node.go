@@ -221,6 +221,12 @@ type Node struct {
 	trackSent map[crdt.ID]int64
 	trackSeen map[string]int64
 	trackSeq  uint64
+	// events refused on our own lag, kept for a retry (lagging.go)
+	lagged   lagQueue
+	retrying bool
+	// IDs refused for good, which sync no longer fetches (lagging.go); it
+	// has its own lock
+	rejected rejectMemory
 }
 
 // Stats are counters for demos, benchmarks and health checks.

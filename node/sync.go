@@ -199,6 +199,13 @@ func (n *Node) syncItems(in interest) []recon.Item {
 		}
 		items = append(items, recon.Item{Time: uint64(max(e.Wall, 0)), ID: recon.ID(e.ID)})
 	})
+	// events refused for good count as held, so no session offers them
+	// again (SPEC.md §15.3)
+	for _, it := range n.rejected.items(in, orders, func(id crdt.ID) bool { _, ok := n.replica.OrderView(id); return ok }) {
+		if !n.replica.Known(crdt.ID(it.ID)) {
+			items = append(items, it)
+		}
+	}
 	return items
 }
 
@@ -499,9 +506,12 @@ func (n *Node) receiveEvents(ctx context.Context, f *frameRW, body []byte, from 
 	if err != nil {
 		return 0, nil, err
 	}
+	total := len(raws)
 	for _, r := range raws {
 		f.evBytes += len(r)
 	}
+	// events refused for good are not checked again (SPEC.md §15.3)
+	raws = slices.DeleteFunc(raws, func(raw []byte) bool { id, err := protocol.ID(raw); return err == nil && n.rejected.has(id) })
 	type item struct {
 		e   *crdt.Event
 		raw []byte
@@ -539,7 +549,8 @@ func (n *Node) receiveEvents(ctx context.Context, f *frameRW, body []byte, from 
 		n.batchPersisted = true
 		now := n.nowMs()
 		for _, e := range evs {
-			_, out := n.ingestEvent(byID[e.ID], e, protocol.ModeSync, from)
+			res, out := n.ingestEvent(byID[e.ID], e, protocol.ModeSync, from)
+			n.rejected.remember(res)
 			// an event still young enough for gossip (an offline courier's
 			// delivery, say) is passed on, so it does not wait for every
 			// other node's next sync session (SPEC.md §8.6)
@@ -551,8 +562,8 @@ func (n *Node) receiveEvents(ctx context.Context, f *frameRW, body []byte, from 
 			}
 		}
 		n.batchPersisted = false
-		n.stats.SyncEventsIn += len(raws)
+		n.stats.SyncEventsIn += total
 		return nil
 	})
-	return len(raws), ritems, err
+	return total, ritems, err
 }

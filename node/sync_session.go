@@ -138,6 +138,7 @@ func (n *Node) syncWith(ctx context.Context, p peer.ID) (rep SyncReport, err err
 		}
 	}
 	have, need := toIDs(ini.Have()), toIDs(ini.Need())
+	need = slices.DeleteFunc(need, n.rejected.has) // refused for good: not wanted again
 	rep.Wanted = len(need)
 	// only what the responder needs: it declared no interest (SPEC.md
 	// §8.6.2), so order events go to followers of the orders topic and to

@@ -1,0 +1,137 @@
+package node
+
+import (
+	"crypto/ed25519"
+	"testing"
+	"time"
+
+	"github.com/coopnode/coopnode/crdt"
+	"github.com/coopnode/coopnode/protocol"
+)
+
+// lagFixture is a coop on a cluster's nodes with a restaurant and a
+// courier that run no node (their keys sign here), and an order placed by
+// a customer key.
+type lagFixture struct {
+	c                    *cluster
+	resto, courier, cust ed25519.PrivateKey
+	place                []byte
+	placeID              crdt.ID
+}
+
+func newLagFixture(t *testing.T, members map[string]Role) *lagFixture {
+	f := &lagFixture{c: newCluster(t, members), resto: nodeKey("lag resto"), courier: nodeKey("lag courier"), cust: nodeKey("lag customer")}
+	must(t, f.c.admin.Admit(f.c.ctx, protocol.PubKeyOf(f.resto), crdt.RoleRestaurant, "resto"))
+	p := samplePlace(protocol.PubKeyOf(f.resto))
+	f.place = f.seal(t, f.cust, protocol.Draft{Kind: crdt.KindOrderPlace, Lamport: 1, Body: &p})
+	f.placeID, _ = protocol.ID(f.place)
+	return f
+}
+
+func (f *lagFixture) seal(t *testing.T, k ed25519.PrivateKey, d protocol.Draft) []byte {
+	t.Helper()
+	d.Coop = f.c.coop
+	if d.Wall == 0 {
+		d.Wall = time.Now().UnixMilli()
+	}
+	_, raw, err := protocol.Seal(k, d)
+	must(t, err)
+	return raw
+}
+
+// claim is a claim by the courier key on the order, the i-th of siblings.
+func (f *lagFixture) claim(t *testing.T, i int) []byte {
+	return f.seal(t, f.courier, protocol.Draft{Kind: crdt.KindCourierClaim, Scope: f.placeID, Parents: []crdt.ID{f.placeID},
+		Lamport: 2, Wall: time.Now().UnixMilli() + int64(i), Body: &crdt.CourierClaim{}})
+}
+
+func holds(t *testing.T, n *Node, id crdt.ID) bool {
+	var ok bool
+	must(t, n.do(n.ctx, func() error { ok = n.replica.Has(id); return nil }))
+	return ok
+}
+
+// TestLaggingClaimRetried: a claim by a courier whose admission has not
+// reached the node yet is ignored, not rejected (no penalty for whoever
+// forwarded it), kept, and stored as soon as the admission arrives —
+// without any sync (SPEC.md §10.2, §15.3). Before the fix it was rejected
+// and lost until a sync session brought it again.
+func TestLaggingClaimRetried(t *testing.T) {
+	f := newLagFixture(t, map[string]Role{})
+	n := f.c.admin
+	if res, _, err := n.submit(f.c.ctx, f.place, protocol.ModeGossip); err != nil || res.Verdict != protocol.Accept {
+		t.Fatalf("place: %s %v", res, err)
+	}
+	claim := f.claim(t, 0)
+	claimID, _ := protocol.ID(claim)
+	res, _, err := n.submit(f.c.ctx, claim, protocol.ModeGossip)
+	must(t, err)
+	if res.Verdict != protocol.Ignore || res.Reason != protocol.Reason(crdt.ReasonNotCourier) || !res.Retry() {
+		t.Fatalf("claim before the admission: %s (retry %v), want ignore not_courier with retry", res, res.Retry())
+	}
+	rejected := n.Stats(f.c.ctx).GossipRejected
+	if holds(t, n, claimID) {
+		t.Fatal("stored before the admission")
+	}
+	must(t, n.Admit(f.c.ctx, protocol.PubKeyOf(f.courier), crdt.RoleCourier, "late courier"))
+	if !holds(t, n, claimID) {
+		t.Fatal("the admission arrived, the kept claim was not retried")
+	}
+	if st := n.Stats(f.c.ctx); st.GossipRejected != rejected || rejected != 0 {
+		t.Fatalf("gossip rejections %d then %d: the lagging claim counted as a Reject", rejected, st.GossipRejected)
+	}
+}
+
+// TestRejectedNotRetransferred: two nodes that each hold claims the other
+// refuses for good (a courier over the claim cap: which claims a node holds
+// depends on arrival order) exchange them once; later sessions transfer
+// nothing (SPEC.md §15.3 "perpetual re-transfer"). Before the fix every
+// session carried them again.
+func TestRejectedNotRetransferred(t *testing.T) {
+	f := newLagFixture(t, map[string]Role{"relay": RoleRelay})
+	a, b := f.c.admin, f.c.nodes["relay"]
+	must(t, a.Admit(f.c.ctx, protocol.PubKeyOf(f.courier), crdt.RoleCourier, "greedy courier"))
+	courier := protocol.PubKeyOf(f.courier)
+	f.c.eventually("courier admitted everywhere", func(n *Node) bool {
+		cs, err := n.CoopState(f.c.ctx)
+		return err == nil && cs.Members[courier] != nil
+	})
+	claims := make([][]byte, crdt.MaxClaimsPerCourier+1)
+	for i := range claims {
+		claims[i] = f.claim(t, i)
+	}
+	// a holds claims 0..7, b holds 1..8: each refuses the other's extra one
+	for who, set := range map[*Node][][]byte{a: claims[:crdt.MaxClaimsPerCourier], b: claims[1:]} {
+		for _, raw := range append([][]byte{f.place}, set...) {
+			if res, _, err := who.submit(f.c.ctx, raw, protocol.ModeSync); err != nil || (res.Verdict != protocol.Accept && res.Reason != protocol.ReasonDuplicate) {
+				t.Fatalf("submit: %s %v", res, err)
+			}
+		}
+	}
+	first, err := a.Sync(f.c.ctx, b.ID())
+	must(t, err)
+	if first.EventsIn+first.EventsOut == 0 {
+		t.Fatalf("the first session carried nothing: %+v", first)
+	}
+	for i, pair := range [][2]*Node{{a, b}, {b, a}, {a, b}} {
+		rep, err := pair[0].Sync(f.c.ctx, pair[1].ID())
+		must(t, err)
+		if rep.EventsIn != 0 || rep.EventsOut != 0 || rep.Wanted != 0 {
+			t.Fatalf("session %d after the first carried events again: %+v", i+2, rep)
+		}
+	}
+	for _, n := range []*Node{a, b} {
+		var stored int
+		must(t, n.do(f.c.ctx, func() error {
+			for _, e := range n.replica.ScopeEvents(crdt.ScopeOrder, f.c.coop, f.placeID) {
+				if e.Kind == crdt.KindCourierClaim {
+					stored++
+				}
+			}
+			return nil
+		}))
+		if stored != crdt.MaxClaimsPerCourier {
+			t.Fatalf("a node holds %d claims of one courier, want %d", stored, crdt.MaxClaimsPerCourier)
+		}
+	}
+}
