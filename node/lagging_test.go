@@ -1,7 +1,9 @@
 package node
 
 import (
+	"context"
 	"crypto/ed25519"
+	"slices"
 	"testing"
 	"time"
 
@@ -19,8 +21,18 @@ type lagFixture struct {
 	placeID              crdt.ID
 }
 
-func newLagFixture(t *testing.T, members map[string]Role) *lagFixture {
-	f := &lagFixture{c: newCluster(t, members), resto: nodeKey("lag resto"), courier: nodeKey("lag courier"), cust: nodeKey("lag customer")}
+// newLagFixture founds the coop on an admin node that starts no sync
+// session by itself, so that tests decide which events each node holds.
+func newLagFixture(t *testing.T) *lagFixture {
+	t.Cleanup(leakCheck(t))
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	c := &cluster{t: t, ctx: ctx, nodes: map[string]*Node{}}
+	c.admin = c.startNode("admin", RoleAdmin, WithSyncOnConnect(false))
+	id, err := c.admin.Found(ctx, crdt.CoopGenesis{Name: "Lag Coop", City: "Nantes", Currency: "EUR"})
+	must(t, err)
+	c.coop = id
+	f := &lagFixture{c: c, resto: nodeKey("lag resto"), courier: nodeKey("lag courier"), cust: nodeKey("lag customer")}
 	must(t, f.c.admin.Admit(f.c.ctx, protocol.PubKeyOf(f.resto), crdt.RoleRestaurant, "resto"))
 	p := samplePlace(protocol.PubKeyOf(f.resto))
 	f.place = f.seal(t, f.cust, protocol.Draft{Kind: crdt.KindOrderPlace, Lamport: 1, Body: &p})
@@ -57,7 +69,7 @@ func holds(t *testing.T, n *Node, id crdt.ID) bool {
 // without any sync (SPEC.md §10.2, §15.3). Before the fix it was rejected
 // and lost until a sync session brought it again.
 func TestLaggingClaimRetried(t *testing.T) {
-	f := newLagFixture(t, map[string]Role{})
+	f := newLagFixture(t)
 	n := f.c.admin
 	if res, _, err := n.submit(f.c.ctx, f.place, protocol.ModeGossip); err != nil || res.Verdict != protocol.Accept {
 		t.Fatalf("place: %s %v", res, err)
@@ -88,14 +100,28 @@ func TestLaggingClaimRetried(t *testing.T) {
 // nothing (SPEC.md §15.3 "perpetual re-transfer"). Before the fix every
 // session carried them again.
 func TestRejectedNotRetransferred(t *testing.T) {
-	f := newLagFixture(t, map[string]Role{"relay": RoleRelay})
-	a, b := f.c.admin, f.c.nodes["relay"]
+	f := newLagFixture(t)
+	a := f.c.admin
 	must(t, a.Admit(f.c.ctx, protocol.PubKeyOf(f.courier), crdt.RoleCourier, "greedy courier"))
-	courier := protocol.PubKeyOf(f.courier)
-	f.c.eventually("courier admitted everywhere", func(n *Node) bool {
-		cs, err := n.CoopState(f.c.ctx)
-		return err == nil && cs.Members[courier] != nil
-	})
+	// b is not connected yet: it gets a's coop log by hand, then its own
+	// claims, so that nothing but the sessions below moves events
+	b := f.c.startNode("relay", RoleRelay, WithSyncOnConnect(false))
+	var coopLog [][]byte
+	must(t, a.do(f.c.ctx, func() error {
+		for _, e := range a.replica.ScopeEvents(crdt.ScopeCoop, f.c.coop, f.c.coop) {
+			raw, err := a.store.GetEvent(f.c.ctx, e.ID)
+			if err != nil {
+				return err
+			}
+			coopLog = append(coopLog, raw)
+		}
+		return nil
+	}))
+	for _, raw := range coopLog {
+		if res, _, err := b.submit(f.c.ctx, raw, protocol.ModeSync); err != nil || res.Verdict != protocol.Accept {
+			t.Fatalf("coop log on b: %s %v", res, err)
+		}
+	}
 	claims := make([][]byte, crdt.MaxClaimsPerCourier+1)
 	for i := range claims {
 		claims[i] = f.claim(t, i)
@@ -108,10 +134,17 @@ func TestRejectedNotRetransferred(t *testing.T) {
 			}
 		}
 	}
+	f.c.connect(b, a)
+	// a sends order events only to a follower of the orders topic
+	waitFor(t, "a sees b follow the orders topic", func() bool {
+		return slices.Contains(a.gossip.topicPeers(protocol.TopicOrders(f.c.coop)), b.ID())
+	})
 	first, err := a.Sync(f.c.ctx, b.ID())
 	must(t, err)
-	if first.EventsIn+first.EventsOut == 0 {
-		t.Fatalf("the first session carried nothing: %+v", first)
+	id0, _ := protocol.ID(claims[0])
+	id8, _ := protocol.ID(claims[crdt.MaxClaimsPerCourier])
+	if first.EventsIn != 1 || first.EventsOut != 1 || !a.rejected.has(id8) || !b.rejected.has(id0) {
+		t.Fatalf("the first session did not exchange the two extra claims: %+v", first)
 	}
 	for i, pair := range [][2]*Node{{a, b}, {b, a}, {a, b}} {
 		rep, err := pair[0].Sync(f.c.ctx, pair[1].ID())
