@@ -8,8 +8,8 @@ import (
 	"filippo.io/edwards25519"
 )
 
-// did:key for Ed25519 (W3C CCG did:key method; Multikey in Controlled
-// Identifiers v1.0 §2.2.2): "did:key:" + multibase base58btc of the
+// did:key for Ed25519 (SPEC.md §18.1; the W3C CCG did:key method; Multikey in Controlled
+// Identifiers v1.0, section 2.2.2): "did:key:" + multibase base58btc of the
 // multicodec header 0xed 0x01 (ed25519-pub, varint 0xed) and the 32-byte
 // public key, so every such DID starts "did:key:z6Mk". The DID is its own
 // DID document: the one verification method is the DID, '#', and the same
@@ -95,7 +95,7 @@ func ParseVerificationMethod(vm string) (did string, pub ed25519.PublicKey, err 
 // canonical encoding of a curve point, or that is one of the eight
 // small-order points. crypto/ed25519 verifies per RFC 8032 (strongly
 // unforgeable); refusing small-order keys also makes a signature bind to
-// one key and one message (Data Integrity EdDSA §4.1.2, "Taming the many
+// one key and one message (Data Integrity EdDSA, section 4.1.2, "Taming the many
 // EdDSAs" algorithm 2).
 func checkPublicKey(pub ed25519.PublicKey) error {
 	p, err := new(edwards25519.Point).SetBytes(pub)

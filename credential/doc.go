@@ -30,6 +30,9 @@
 //   - eddsa-jcs-2022 proofs on any JSON document (AddProof, VerifyProof);
 //   - the courier work record credential (Tally, Issue, Verify).
 //
+// The format, the proof and the order of the checks are specified in
+// SPEC.md §18 (spec/credentials.md), with a test vector (§18.5).
+//
 // Every refusal wraps one of the ErrX sentinels (Code names it), and no
 // input makes the package panic. It is pure: the standard library plus a
 // curve library for the key checks; no goroutines, clocks, randomness,

@@ -5,7 +5,7 @@ import (
 	"fmt"
 )
 
-// Refusal reasons. Every error the package returns wraps exactly one of
+// Refusal reasons (SPEC.md §18.4). Every error the package returns wraps exactly one of
 // these, so callers test with errors.Is and show Code(err); the Refusal
 // around it says what to fix.
 var (
@@ -52,7 +52,7 @@ var (
 	// other than the credential's issuer.
 	ErrIssuerMismatch = errors.New("credential: proof not made by the issuer")
 	// ErrContextMismatch: the proof's @context is not a prefix of the
-	// document's @context (Data Integrity EdDSA §3.3.2 step 4).
+	// document's @context (Data Integrity EdDSA, section 3.3.2, step 4).
 	ErrContextMismatch = errors.New("credential: proof @context does not match the document")
 	// ErrTampered: the signature does not verify: the document or its
 	// proof options changed after signing, or another key signed it.

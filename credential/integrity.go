@@ -7,13 +7,13 @@ import (
 )
 
 // The Data Integrity eddsa-jcs-2022 cryptosuite (W3C Data Integrity EdDSA
-// Cryptosuites v1.0 §3.3): the document without its proof and the proof
+// Cryptosuites v1.0, section 3.3): the document without its proof and the proof
 // options (with the document's @context) are each canonicalised with JCS
 // and hashed with SHA-256; the Ed25519 signature covers
 // proofConfigHash || documentHash and is written as base58btc multibase.
 
 const (
-	// ProofType is the only proof type accepted (§2.2.1).
+	// ProofType is the only proof type accepted (Data Integrity EdDSA, section 2.2.1).
 	ProofType = "DataIntegrityProof"
 	// Cryptosuite is the only cryptosuite accepted.
 	Cryptosuite = "eddsa-jcs-2022"
@@ -67,7 +67,7 @@ func AddProof(unsigned []byte, key ed25519.PrivateKey, opts ProofOptions) ([]byt
 	return Canonicalize(doc)
 }
 
-// createProof is Create Proof (eddsa-jcs-2022) §3.3.1 over a parsed
+// createProof is Create Proof (eddsa-jcs-2022, section 3.3.1) over a parsed
 // document without a proof; it returns the proof object.
 func createProof(doc map[string]any, key ed25519.PrivateKey, opts ProofOptions) (map[string]any, error) {
 	if len(key) != ed25519.PrivateKeySize {
@@ -104,8 +104,8 @@ func createProof(doc map[string]any, key ed25519.PrivateKey, opts ProofOptions) 
 	return proof, nil
 }
 
-// hashData is Transformation, Proof Configuration and Hashing (§3.3.3 to
-// §3.3.5): SHA-256 of the canonical proof options, then SHA-256 of the
+// hashData is Transformation, Proof Configuration and Hashing (sections
+// 3.3.3 to 3.3.5): SHA-256 of the canonical proof options, then SHA-256 of the
 // canonical document. doc must not hold the proof, nor options the
 // proofValue.
 func hashData(doc, options map[string]any) ([]byte, error) {
@@ -122,7 +122,7 @@ func hashData(doc, options map[string]any) ([]byte, error) {
 }
 
 // VerifyProof verifies the eddsa-jcs-2022 proof of a secured JSON document
-// whose verification method is an Ed25519 did:key (Verify Proof §3.3.2).
+// whose verification method is an Ed25519 did:key (Verify Proof, section 3.3.2).
 // It checks the proof alone: what the document says, who issued it and
 // when it is valid are for the caller (Verify does all of that for a work
 // record). Expiry of the proof itself is not checked here either: see

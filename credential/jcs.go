@@ -445,7 +445,7 @@ func appendString(b []byte, s string) ([]byte, error) {
 }
 
 // compareUTF16 orders member names by their UTF-16 code units (RFC 8785
-// §3.2.3), which differs from UTF-8 byte order above U+FFFF.
+// section 3.2.3), which differs from UTF-8 byte order above U+FFFF.
 func compareUTF16(a, b string) int {
 	return slices.Compare(utf16.Encode([]rune(a)), utf16.Encode([]rune(b)))
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // A courier's work record as a W3C Verifiable Credential 2.0, issued by a
-// coop key and secured with eddsa-jcs-2022:
+// coop key and secured with eddsa-jcs-2022 (SPEC.md §18.2, §18.3):
 //
 //	{
 //	  "@context": ["https://www.w3.org/ns/credentials/v2"],
@@ -212,7 +212,8 @@ func (c WorkCredential) document() map[string]any {
 // one I-JSON document shaped as a VC 2.0 work record, that its
 // eddsa-jcs-2022 proof verifies under the issuer's own did:key with
 // purpose assertionMethod, that its claims are in range, and that now is
-// within validFrom..validUntil. A refusal wraps one of the ErrX sentinels.
+// within validFrom..validUntil. A refusal wraps one of the ErrX sentinels,
+// in the order of SPEC.md §18.4.
 // The shape, the issuer's key form and the proof's form come first; then
 // the signature, before the claims and dates, so that a changed claim or
 // date is ErrTampered whatever else is wrong with it.
