@@ -7,7 +7,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/libp2p/go-libp2p"
 	"github.com/libp2p/go-libp2p/core/connmgr"
 	"github.com/libp2p/go-libp2p/core/control"
 	"github.com/libp2p/go-libp2p/core/crypto"
@@ -16,17 +15,16 @@ import (
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
-	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
-	bconnmgr "github.com/libp2p/go-libp2p/p2p/net/connmgr"
-	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
-	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
 	ma "github.com/multiformats/go-multiaddr"
 	manet "github.com/multiformats/go-multiaddr/net"
+
+	"github.com/coopnode/coopnode/node"
 )
 
-// The phone's libp2p host. package node builds hosts for servers and
-// laptops; a phone needs three more things, so the façade builds its own
-// host and hands it to node.New (node.WithHost):
+// The phone's libp2p host. package node builds every node's host
+// (node.NewHost: transports, budgets, and the gater that refuses the peers
+// the node blocks); a phone needs three more things, so the façade builds
+// its host there with them and hands it to node.New (node.WithHost):
 //
 //   - a connection gater that the app's connectivity and power state
 //     drive: offline it refuses every dial and every inbound connection
@@ -239,48 +237,29 @@ func (t *traffic) view() trafficView {
 	return trafficView{BytesIn: t.in.Load(), BytesOut: t.out.Load()}
 }
 
-// newPhoneHost builds the host described at the top of this file.
+// newPhoneHost builds the host described at the top of this file with
+// node.NewHost, the construction every node shares (so the phone's host
+// refuses the peers its node blocks, like any node's), adding the phone's
+// gater, address factory, traffic counter and smaller budget.
 func newPhoneHost(key ed25519.PrivateKey, cfg *config, g *gater, t *traffic) (host.Host, error) {
 	sk, err := crypto.UnmarshalEd25519PrivateKey(key)
 	if err != nil {
 		return nil, errorf(errInternal, "device key: %v", err)
 	}
-	high := cfg.MaxPeers + max(4, cfg.MaxPeers/2)
-	cm, err := bconnmgr.NewConnManager(cfg.MaxPeers, high, bconnmgr.WithGracePeriod(20*time.Second))
+	h, err := node.NewHost(node.HostConfig{
+		Key:          sk,
+		ListenAddrs:  append([]string{}, cfg.Listen...), // none: dial only
+		LowWater:     cfg.MaxPeers,
+		HighWater:    cfg.MaxPeers + max(4, cfg.MaxPeers/2),
+		Memory:       phoneMemory,
+		FDs:          phoneFDs,
+		Gater:        g,
+		AddrsFactory: g.addrsFactory,
+		Reporter:     t,
+		UserAgent:    "coopnode-mobile",
+	})
 	if err != nil {
-		return nil, errorf(errInternal, "connection manager: %v", err)
-	}
-	scaling := rcmgr.DefaultLimits
-	libp2p.SetDefaultServiceLimits(&scaling)
-	limits := scaling.Scale(phoneMemory, phoneFDs)
-	rm, err := rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(limits))
-	if err != nil {
-		_ = cm.Close()
-		return nil, errorf(errInternal, "resource manager: %v", err)
-	}
-	opts := []libp2p.Option{
-		libp2p.Identity(sk),
-		libp2p.Transport(tcp.NewTCPTransport),
-		libp2p.Transport(quic.NewTransport),
-		libp2p.ConnectionManager(cm),
-		libp2p.ResourceManager(rm),
-		libp2p.ConnectionGater(g),
-		libp2p.BandwidthReporter(t),
-		libp2p.AddrsFactory(g.addrsFactory),
-		libp2p.UserAgent("coopnode-mobile"),
-		libp2p.DisableMetrics(),
-		libp2p.DisableRelay(),
-	}
-	if len(cfg.Listen) == 0 {
-		opts = append(opts, libp2p.NoListenAddrs)
-	} else {
-		opts = append(opts, libp2p.ListenAddrStrings(cfg.Listen...))
-	}
-	h, err := libp2p.New(opts...)
-	if err != nil {
-		_ = rm.Close()
-		_ = cm.Close()
-		return nil, errorf(errInternal, "libp2p host: %v", err)
+		return nil, errorf(errInternal, "%v", err)
 	}
 	g.h.Store(&h)
 	return h, nil

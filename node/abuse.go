@@ -5,10 +5,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/libp2p/go-libp2p/core/control"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
-	"github.com/multiformats/go-multiaddr"
 )
 
 // limiter is a set of token buckets keyed by strings.
@@ -99,18 +97,6 @@ func (b *blocklist) blocked(p peer.ID) bool {
 	return true
 }
 
-// The connmgr.ConnectionGater methods.
-
-func (b *blocklist) InterceptPeerDial(p peer.ID) bool                        { return !b.blocked(p) }
-func (b *blocklist) InterceptAddrDial(p peer.ID, _ multiaddr.Multiaddr) bool { return !b.blocked(p) }
-func (b *blocklist) InterceptAccept(network.ConnMultiaddrs) bool             { return true }
-func (b *blocklist) InterceptSecured(_ network.Direction, p peer.ID, _ network.ConnMultiaddrs) bool {
-	return !b.blocked(p)
-}
-func (b *blocklist) InterceptUpgraded(network.Conn) (bool, control.DisconnectReason) {
-	return true, 0
-}
-
 // watchScores disconnects and blocks peers whose gossip score fell below
 // the graylist threshold (SPEC.md §15.2). It runs until the node closes.
 func (n *Node) watchScores() {
@@ -138,4 +124,21 @@ func (n *Node) reviewScores() {
 		n.log.Warn("disconnected a peer below the graylist score", "peer", p, "score", s)
 		_ = n.do(context.Background(), func() error { n.stats.PeersBlocked++; return nil })
 	}
+}
+
+// guardHost makes the host refuse the peers on the node's blocklist. A
+// host built by NewHost (by New itself, or by package mobile and passed
+// WithHost) carries a blockGate, which refuses them before any
+// handshake; any other host (a mocknet peer, say) gets the same effect a
+// moment later: a blocked peer's connection is closed as soon as it opens.
+func (n *Node) guardHost() {
+	if gh, ok := n.host.(*gatedHost); ok {
+		gh.gate.blocks.Store(n.blocks)
+	}
+	n.blockNotifee = &network.NotifyBundle{ConnectedF: func(_ network.Network, c network.Conn) {
+		if n.blocks.blocked(c.RemotePeer()) {
+			go c.Close() // not from inside the swarm's notification
+		}
+	}}
+	n.host.Network().Notify(n.blockNotifee)
 }

@@ -116,7 +116,7 @@ func TestDiscoverBackoffJitter(t *testing.T) {
 func TestDiscoverReconnectAfterRestart(t *testing.T) {
 	t.Cleanup(leakCheck(t))
 	bKey := testKey(t)
-	b, err := newHost(hostConfig{Key: bKey, ListenAddrs: []string{tcpLoopback}})
+	b, err := NewHost(HostConfig{Key: bKey, ListenAddrs: []string{tcpLoopback}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func TestDiscoverReconnectAfterRestart(t *testing.T) {
 		return a.Network().Connectedness(b.ID()) != network.Connected
 	})
 	// b comes back on the same address with the same key; a redials.
-	b2, err := newHost(hostConfig{Key: bKey, ListenAddrs: listen})
+	b2, err := NewHost(HostConfig{Key: bKey, ListenAddrs: listen})
 	if err != nil {
 		t.Fatal(err)
 	}

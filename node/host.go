@@ -5,23 +5,28 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/coopnode/coopnode/crdt"
 	"github.com/libp2p/go-libp2p"
 	coreconnmgr "github.com/libp2p/go-libp2p/core/connmgr"
+	"github.com/libp2p/go-libp2p/core/control"
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/metrics"
+	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
 	"github.com/libp2p/go-libp2p/p2p/net/connmgr"
 	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
+	"github.com/multiformats/go-multiaddr"
 )
 
-// hostConfig configures newHost. The zero value of every field except Key
+// HostConfig configures NewHost. The zero value of every field except Key
 // picks a sensible default.
-type hostConfig struct {
+type HostConfig struct {
 	// Key is the node's Ed25519 device key; its public half is the peer ID
 	// and the crdt.PubKey other nodes see (see pubKeyFromPeer).
 	Key crypto.PrivKey
@@ -33,6 +38,10 @@ type hostConfig struct {
 	LowWater, HighWater int
 	// GracePeriod protects new connections from trimming; zero means 20 s.
 	GracePeriod time.Duration
+	// Memory and FDs are the resource manager's budget; zero means
+	// rcmgrMemory and rcmgrFDs (a phone passes less).
+	Memory int64
+	FDs    int
 	// EnableRelay enables the circuit-relay v2 client transport and hole
 	// punching, so a node behind NAT can be reached through a relay. Off by
 	// default: without a configured relay it only costs goroutines.
@@ -44,9 +53,15 @@ type hostConfig struct {
 	// NATPortMap asks the home router for a port mapping (UPnP/NAT-PMP).
 	// Never set it in tests: it talks to the LAN gateway.
 	NATPortMap bool
-	// Gater, if set, vets every connection (the node's blocklist of peers
-	// that fell below the graylist score).
+	// Gater, if set, vets every connection after the node's blocklist
+	// (which every host NewHost builds carries; see blockGate).
 	Gater coreconnmgr.ConnectionGater
+	// AddrsFactory, if set, rewrites the addresses the host advertises.
+	AddrsFactory func([]multiaddr.Multiaddr) []multiaddr.Multiaddr
+	// Reporter, if set, counts the host's stream bytes.
+	Reporter metrics.Reporter
+	// UserAgent is sent by identify; empty means "coopnode".
+	UserAgent string
 }
 
 // ErrNotEd25519 is returned when a key or peer ID is not Ed25519: coopnode
@@ -54,11 +69,14 @@ type hostConfig struct {
 // onto them.
 var ErrNotEd25519 = errors.New("node: not an Ed25519 key")
 
-// newHost builds the libp2p host: TCP and QUIC transports, the default
-// security (TLS and Noise) and muxer (yamux), a connection manager, and a
-// resource manager with explicit limits. No metrics are registered, so many
-// hosts can live in one process (tests, simulations).
-func newHost(cfg hostConfig) (host.Host, error) {
+// NewHost builds the libp2p host every coopnode node runs on, its own
+// (New without WithHost) or one built for it (package mobile builds a
+// phone's host here and passes it WithHost): TCP and QUIC transports, the
+// default security (TLS and Noise) and muxer (yamux), a connection
+// manager, a resource manager with explicit limits, and a connection gater
+// that refuses the peers the node blocks (see blockGate). No metrics are
+// registered, so many hosts can live in one process (tests, simulations).
+func NewHost(cfg HostConfig) (host.Host, error) {
 	if cfg.Key == nil {
 		return nil, fmt.Errorf("node: host: missing key: %w", ErrNotEd25519)
 	}
@@ -83,36 +101,56 @@ func newHost(cfg hostConfig) (host.Host, error) {
 	if grace <= 0 {
 		grace = defaultGracePeriod
 	}
+	memory, fds := cfg.Memory, cfg.FDs
+	if memory <= 0 {
+		memory = rcmgrMemory
+	}
+	if fds <= 0 {
+		fds = rcmgrFDs
+	}
 	listen := cfg.ListenAddrs
 	if listen == nil {
 		listen = defaultListenAddrs
+	}
+	agent := cfg.UserAgent
+	if agent == "" {
+		agent = "coopnode"
 	}
 
 	cm, err := connmgr.NewConnManager(low, high, connmgr.WithGracePeriod(grace))
 	if err != nil {
 		return nil, fmt.Errorf("node: connection manager: %w", err)
 	}
-	rm, err := rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(resourceLimits(high)),
+	rm, err := rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(resourceLimits(high, memory, fds)),
 		rcmgr.WithLimitPerSubnet(ipv4SubnetLimits, ipv6SubnetLimits))
 	if err != nil {
 		_ = cm.Close()
 		return nil, fmt.Errorf("node: resource manager: %w", err)
 	}
 
+	gate := &blockGate{next: cfg.Gater}
 	opts := []libp2p.Option{
 		libp2p.Identity(cfg.Key),
-		libp2p.ListenAddrStrings(listen...),
 		libp2p.Transport(tcp.NewTCPTransport),
 		libp2p.Transport(quic.NewTransport),
 		libp2p.ConnectionManager(cm),
 		libp2p.ResourceManager(rm),
-		libp2p.UserAgent("coopnode"),
+		libp2p.ConnectionGater(gate),
+		libp2p.UserAgent(agent),
 		// Prometheus registration is process-global; the node exports its
 		// own metrics if it ever wants any.
 		libp2p.DisableMetrics(),
 	}
-	if cfg.Gater != nil {
-		opts = append(opts, libp2p.ConnectionGater(cfg.Gater))
+	if len(listen) == 0 {
+		opts = append(opts, libp2p.NoListenAddrs)
+	} else {
+		opts = append(opts, libp2p.ListenAddrStrings(listen...))
+	}
+	if cfg.AddrsFactory != nil {
+		opts = append(opts, libp2p.AddrsFactory(cfg.AddrsFactory))
+	}
+	if cfg.Reporter != nil {
+		opts = append(opts, libp2p.BandwidthReporter(cfg.Reporter))
 	}
 	if cfg.EnableRelay || cfg.RelayService {
 		opts = append(opts, libp2p.EnableRelay(), libp2p.EnableHolePunching())
@@ -134,7 +172,56 @@ func newHost(cfg hostConfig) (host.Host, error) {
 		return nil, fmt.Errorf("node: libp2p host: %w", err)
 	}
 	log.Info("libp2p host up", "peer", h.ID(), "addrs", h.Addrs())
-	return h, nil
+	return &gatedHost{Host: h, gate: gate}, nil
+}
+
+// gatedHost is a host built by NewHost: New finds its blockGate there and
+// hands it the node's blocklist, whether the node built the host itself
+// or was given it WithHost.
+type gatedHost struct {
+	host.Host
+	gate *blockGate
+}
+
+// blockGate is the connection gater of every host NewHost builds: it
+// refuses peers on the node's blocklist (set once the node starts; until
+// then it blocks nobody), then asks the builder's own gater, if any.
+type blockGate struct {
+	blocks atomic.Pointer[blocklist]
+	next   coreconnmgr.ConnectionGater
+}
+
+var _ coreconnmgr.ConnectionGater = (*blockGate)(nil)
+
+func (g *blockGate) blocked(p peer.ID) bool {
+	b := g.blocks.Load()
+	return b != nil && b.blocked(p)
+}
+
+func (g *blockGate) InterceptPeerDial(p peer.ID) bool {
+	return !g.blocked(p) && (g.next == nil || g.next.InterceptPeerDial(p))
+}
+
+func (g *blockGate) InterceptAddrDial(p peer.ID, a multiaddr.Multiaddr) bool {
+	return !g.blocked(p) && (g.next == nil || g.next.InterceptAddrDial(p, a))
+}
+
+func (g *blockGate) InterceptAccept(c network.ConnMultiaddrs) bool {
+	return g.next == nil || g.next.InterceptAccept(c)
+}
+
+func (g *blockGate) InterceptSecured(d network.Direction, p peer.ID, c network.ConnMultiaddrs) bool {
+	return !g.blocked(p) && (g.next == nil || g.next.InterceptSecured(d, p, c))
+}
+
+func (g *blockGate) InterceptUpgraded(c network.Conn) (bool, control.DisconnectReason) {
+	if g.blocked(c.RemotePeer()) {
+		return false, 0
+	}
+	if g.next == nil {
+		return true, 0
+	}
+	return g.next.InterceptUpgraded(c)
 }
 
 // resourceLimits returns the resource manager's limits: libp2p's base
@@ -150,27 +237,27 @@ func newHost(cfg hostConfig) (host.Host, error) {
 // Resulting budget for high=64: system 128 connections (64 inbound),
 // 64 MiB, 256 FDs; transient (not yet attached to a peer) 32 connections
 // and 16 MiB; per peer libp2p's defaults (8 connections, 512 streams).
-func resourceLimits(high int) rcmgr.ConcreteLimitConfig {
+func resourceLimits(high int, memory int64, fds int) rcmgr.ConcreteLimitConfig {
 	scaling := rcmgr.DefaultLimits
 	libp2p.SetDefaultServiceLimits(&scaling)
 	// Below 128 MiB Scale uses the base limits, which are the ones meant
 	// for a minimal node.
-	base := scaling.Scale(rcmgrMemory, rcmgrFDs)
+	base := scaling.Scale(memory, fds)
 	conns := 2 * high
 	partial := rcmgr.PartialLimitConfig{
 		System: rcmgr.ResourceLimits{
 			Conns:         rcmgr.LimitVal(conns),
 			ConnsInbound:  rcmgr.LimitVal(max(conns/2, 1)),
 			ConnsOutbound: rcmgr.LimitVal(conns),
-			Memory:        rcmgr.LimitVal64(rcmgrMemory),
-			FD:            rcmgr.LimitVal(rcmgrFDs),
+			Memory:        rcmgr.LimitVal64(memory),
+			FD:            rcmgr.LimitVal(fds),
 		},
 		Transient: rcmgr.ResourceLimits{
 			Conns:         rcmgr.LimitVal(max(conns/4, 4)),
 			ConnsInbound:  rcmgr.LimitVal(max(conns/8, 2)),
 			ConnsOutbound: rcmgr.LimitVal(max(conns/4, 4)),
-			Memory:        rcmgr.LimitVal64(rcmgrMemory / 4),
-			FD:            rcmgr.LimitVal(rcmgrFDs / 4),
+			Memory:        rcmgr.LimitVal64(memory / 4),
+			FD:            rcmgr.LimitVal(fds / 4),
 		},
 	}
 	return partial.Build(base)

@@ -46,7 +46,7 @@ func newTestHost(t testing.TB, key crypto.PrivKey, listen ...string) host.Host {
 	if len(listen) == 0 {
 		listen = []string{tcpLoopback}
 	}
-	h, err := newHost(hostConfig{Key: key, ListenAddrs: listen})
+	h, err := NewHost(HostConfig{Key: key, ListenAddrs: listen})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,17 +125,17 @@ func TestHostRejectsBadConfig(t *testing.T) {
 	t.Cleanup(leakCheck(t))
 	// A failed start must not leave the resource or connection manager's
 	// goroutines behind.
-	if _, err := newHost(hostConfig{Key: testKey(t), ListenAddrs: []string{"not a multiaddr"}}); err == nil {
+	if _, err := NewHost(HostConfig{Key: testKey(t), ListenAddrs: []string{"not a multiaddr"}}); err == nil {
 		t.Fatal("bad listen address accepted")
 	}
-	if _, err := newHost(hostConfig{}); !errors.Is(err, ErrNotEd25519) {
+	if _, err := NewHost(HostConfig{}); !errors.Is(err, ErrNotEd25519) {
 		t.Fatalf("nil key: got %v, want ErrNotEd25519", err)
 	}
 	sk, _, err := crypto.GenerateSecp256k1Key(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := newHost(hostConfig{Key: sk, ListenAddrs: []string{tcpLoopback}}); !errors.Is(err, ErrNotEd25519) {
+	if _, err := NewHost(HostConfig{Key: sk, ListenAddrs: []string{tcpLoopback}}); !errors.Is(err, ErrNotEd25519) {
 		t.Fatalf("secp256k1 key: got %v, want ErrNotEd25519", err)
 	}
 	if _, err := libp2pKey(ed25519.PrivateKey{1, 2, 3}); !errors.Is(err, ErrNotEd25519) {
@@ -180,7 +180,7 @@ func TestHostKeyRoundTrip(t *testing.T) {
 }
 
 func TestHostResourceLimits(t *testing.T) {
-	l := resourceLimits(64).ToPartialLimitConfig()
+	l := resourceLimits(64, rcmgrMemory, rcmgrFDs).ToPartialLimitConfig()
 	if got := int(l.System.Conns); got != 128 {
 		t.Errorf("system conns = %d, want 128", got)
 	}
@@ -195,7 +195,7 @@ func TestHostResourceLimits(t *testing.T) {
 	}
 	// The connection manager must be able to act before the resource
 	// manager refuses connections.
-	rm, err := rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(resourceLimits(defaultHighWater)))
+	rm, err := rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(resourceLimits(defaultHighWater, rcmgrMemory, rcmgrFDs)))
 	if err != nil {
 		t.Fatal(err)
 	}

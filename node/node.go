@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/multiformats/go-multiaddr"
 
@@ -201,8 +202,10 @@ type Node struct {
 	keyLimit  *limiter
 	peerLimit *limiter
 	blocks    *blocklist
-	subMu     sync.Mutex
-	subs      map[*Subscription]struct{}
+	// blockNotifee closes blocked peers' connections (guardHost)
+	blockNotifee network.Notifiee
+	subMu        sync.Mutex
+	subs         map[*Subscription]struct{}
 
 	closeOnce sync.Once
 	closeErr  error
@@ -335,10 +338,11 @@ func (n *Node) start(ctx context.Context) error {
 		if len(listen) == 0 {
 			listen = defaultListenAddrs
 		}
-		if n.host, err = newHost(hostConfig{Key: lk, ListenAddrs: listen, Logger: n.log, Gater: n.blocks}); err != nil {
+		if n.host, err = NewHost(HostConfig{Key: lk, ListenAddrs: listen, Logger: n.log}); err != nil {
 			return err
 		}
 	}
+	n.guardHost()
 	n.host.SetStreamHandler(protocol.SyncProtocolID, n.handleSync)
 	n.host.SetStreamHandler(protocol.PushProtocolID, n.handlePush)
 	gcfg := n.cfg.gossip
@@ -546,6 +550,9 @@ func (n *Node) Close() error {
 		if n.host != nil {
 			n.host.RemoveStreamHandler(protocol.SyncProtocolID)
 			n.host.RemoveStreamHandler(protocol.PushProtocolID)
+			if n.blockNotifee != nil {
+				n.host.Network().StopNotify(n.blockNotifee)
+			}
 			if err := n.host.Close(); err != nil {
 				n.closeErr = err
 			}
