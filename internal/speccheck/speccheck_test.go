@@ -214,3 +214,30 @@ func TestEverySectionKept(t *testing.T) {
 		t.Fatalf("testdata/sections-v1.txt lists only %d sections", n)
 	}
 }
+
+// TestIndexContents: the Contents of SPEC.md list every numbered section
+// of level 2 or 3 (## and ###) of spec/ and docs/, linked to its file, so
+// the index finds every section without opening the files.
+func TestIndexContents(t *testing.T) {
+	index, err := os.ReadFile(filepath.Join(root, "SPEC.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range specFiles(t) {
+		if f == "SPEC.md" {
+			continue
+		}
+		forEachLine(t, f, func(n int, line string) {
+			m := headingRE.FindStringSubmatch(line)
+			if m == nil || strings.HasPrefix(line, "####") {
+				return
+			}
+			for _, l := range strings.Split(string(index), "\n") {
+				if strings.Contains(l, "- ["+m[1]+" ") && strings.Contains(l, "]("+f+"#") {
+					return
+				}
+			}
+			t.Errorf("SPEC.md's Contents lack a link to §%s in %s (line %d)", m[1], f, n)
+		})
+	}
+}
