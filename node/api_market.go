@@ -155,7 +155,7 @@ func (n *Node) Checkout(ctx context.Context, cart market.Cart, pd PersonalData, 
 		if x.Sealed, err = seal.Seal(rand.Reader, cart.Restaurant, plain, sealContext(n.self, cart.Restaurant)); err != nil {
 			return fmt.Errorf("%w: %w", ErrBadArgument, err)
 		}
-		e, err := n.emitAt(crdt.KindOrderPlace, crdt.ID{}, q.OrderPlace(x), q.PricedAt)
+		e, err := n.author(draft{kind: crdt.KindOrderPlace, body: q.OrderPlace(x), wall: q.PricedAt})
 		if err != nil {
 			return err
 		}
@@ -204,7 +204,7 @@ func (n *Node) RequestDelivery(ctx context.Context, req market.ParcelRequest) (c
 		if q, err = market.QuoteParcel(req, market.ParcelContext{Profile: mc.Profile, Rules: mc.Rules, Now: mc.Now}); err != nil {
 			return refusal("delivery", err)
 		}
-		e, err := n.emitAt(crdt.KindOrderPlace, crdt.ID{}, q.OrderPlace(market.PlaceExtras{}), q.PricedAt)
+		e, err := n.author(draft{kind: crdt.KindOrderPlace, body: q.OrderPlace(market.PlaceExtras{}), wall: q.PricedAt})
 		if err != nil {
 			return err
 		}

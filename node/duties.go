@@ -3,59 +3,228 @@ package node
 import (
 	"crypto/rand"
 	"encoding/json"
-	"errors"
+	"fmt"
 
 	"github.com/coopnode/coopnode/crdt"
 	"github.com/coopnode/coopnode/market"
 	"github.com/coopnode/coopnode/protocol/seal"
 )
 
-// A restaurant node's standing duties besides confirming claims (SPEC.md
-// §7.2, §15.4, §17): accepting orders on its own when its profile asks for
-// auto-accept, and handing the customer's sealed personal data to the
-// courier it confirmed. They run on the loop.
+// A restaurant node's standing duties (SPEC.md §7.2, §15.4, §16.6.4):
+// accepting or refusing a placed order by itself when its profile asks for
+// auto-accept, confirming the courier who holds one of its orders, and
+// re-sealing the customer's personal data to that courier's device.
+//
+// Why decisions on state: a duty is owed whenever the fold shows it is
+// owed, however the node got there — an event just received, a catch-up
+// sync, or a restart after a crash between persisting a claim and
+// answering it. So each duty is a pure decision on an order's state that
+// returns a draft (or nothing), with no memory of what was done: once the
+// draft is applied the state shows it, and the decision returns nothing.
+// fulfil carries the drafts out. It runs after every ingested batch for
+// the orders that changed, and for all of the node's open orders on start
+// and after every catch-up sync.
 
-// autoAccept accepts (or refuses, with a SPEC reason) a placed order when
-// the restaurant's profile has AutoAccept. Orders whose price does not match
-// or whose dropoff is outside the zone are left to the staff.
-func (n *Node) autoAccept(s *crdt.OrderState) {
+// draft is an event this node means to author: what an API call or a duty
+// asks for, before it is sealed (seal).
+type draft struct {
+	kind  crdt.Kind
+	scope crdt.ID
+	body  crdt.Payload
+	// wall is the event's wall clock in ms (0: now). An order priced at a
+	// quote's time is signed with that time, because time-of-day pricing
+	// reads the wall (SPEC.md §5.4).
+	wall int64
+	duty string // the duty that asks for it, for the log ("" for an API call)
+}
+
+// maxDutyRounds bounds fulfil: a duty whose draft, once applied, still
+// does not satisfy it is a bug, and must not spin the loop.
+const maxDutyRounds = 8
+
+// fulfil authors the drafts that the duties of the given orders call for,
+// then the drafts that those events' changes call for, until none is
+// left. A draft the fold refuses is logged and dropped; the decision is
+// made again on the order's next change. It runs on the loop.
+func (n *Node) fulfil(orders []crdt.ID) {
+	for round := 0; len(orders) > 0; round++ {
+		if round == maxDutyRounds {
+			n.log.Error("duties did not settle", "orders", len(orders))
+			return
+		}
+		var next []crdt.ID
+		for _, d := range n.duties(orders) {
+			if err := n.completeDraft(&d); err != nil {
+				n.log.Warn(d.duty, "order", d.scope.Short(), "err", err)
+				continue
+			}
+			in, err := n.seal(d)
+			if err == nil {
+				var results []ingested
+				var changed []crdt.ID
+				results, changed = n.step([]incoming{in})
+				err = notStored(d.kind, results[0])
+				next = append(next, changed...)
+			}
+			if err != nil {
+				n.log.Warn(d.duty, "order", d.scope.Short(), "err", err)
+			}
+		}
+		orders = next
+	}
+}
+
+// duties decides what this node owes the given orders: at most one draft
+// per order, the first of auto-accept, re-seal and confirm that applies
+// (the next is decided on the state the first leaves). It changes nothing.
+func (n *Node) duties(orders []crdt.ID) []draft {
+	me, ok := n.replica.CoopView(n.cfg.coop).MemberKey(n.self, n.nowMs())
+	if !ok {
+		return nil
+	}
+	var out []draft
+	seen := map[crdt.ID]bool{}
+	for _, id := range orders {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		s, ok := n.replica.Order(id)
+		if !ok || s.Restaurant != me {
+			continue
+		}
+		for _, duty := range []func(*crdt.OrderState) (draft, bool){n.acceptDuty, n.shareDuty, n.confirmDuty} {
+			if d, ok := duty(s); ok {
+				out = append(out, d)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// ownOrders lists this node's member's open orders as a restaurant, for a
+// full round of its duties. It runs on the loop.
+func (n *Node) ownOrders() []crdt.ID {
+	me, ok := n.replica.CoopView(n.cfg.coop).MemberKey(n.self, n.nowMs())
+	if !ok {
+		return nil
+	}
+	var ids []crdt.ID
+	for _, id := range n.replica.OrderIDs(n.cfg.coop) {
+		if s, ok := n.replica.OrderView(id); ok && s.Restaurant == me && s.Status.Open() {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// acceptDuty: a placed food order, when the restaurant's profile has
+// AutoAccept, is accepted or refused as market.AutoAcceptOrder decides.
+func (n *Node) acceptDuty(s *crdt.OrderState) (draft, bool) {
 	if s.Status != crdt.StatusPlaced || s.Place.Parcel {
-		return
+		return draft{}, false
 	}
 	mc, err := n.marketContext(s.Restaurant)
 	if err != nil || mc.Profile == nil || !mc.Profile.AutoAccept {
-		return
+		return draft{}, false
 	}
 	var exact *crdt.Position
 	if pd, err := n.openPlace(s); err == nil && !pd.Dropoff.IsZero() {
 		exact = &pd.Dropoff
 	}
-	mc.Orders = nil // the order itself is among them; capacity was checked at checkout
-	_, verr := market.VerifyOrder(s, mc, exact)
-	switch {
-	case verr == nil:
-		prep := uint32(0)
-		if k, err := market.NewKitchen(s.Restaurant, mc.Profile, mc.CoopTimezone); err == nil {
-			prep = uint32(k.PrepTime().Minutes())
-		}
-		if _, err := n.emit(crdt.KindOrderAccept, s.ID, &crdt.OrderAccept{PrepMinutes: prep}); err != nil {
-			n.log.Warn("auto-accept", "order", s.ID.Short(), "err", err)
-		}
-	case errors.Is(verr, market.ErrUnavailableItem):
-		n.autoRefuse(s, crdt.ReasonSoldOut)
-	case errors.Is(verr, market.ErrTooManyOrders):
-		n.autoRefuse(s, crdt.ReasonRushHour)
-	case errors.Is(verr, market.ErrRestaurantClosed):
-		n.autoRefuse(s, crdt.ReasonClosing)
+	switch dec := market.AutoAcceptOrder(s, mc, exact); dec.Action {
+	case market.AutoAccept:
+		return draft{kind: crdt.KindOrderAccept, scope: s.ID, body: &crdt.OrderAccept{PrepMinutes: dec.PrepMinutes}, duty: "auto-accept"}, true
+	case market.AutoRefuse:
+		return draft{kind: crdt.KindOrderRefuse, scope: s.ID, body: &crdt.OrderRefuse{Reason: dec.Reason}, duty: "auto-refuse"}, true
 	default:
-		n.log.Info("auto-accept left an order to the staff", "order", s.ID.Short(), "why", market.Code(verr))
+		if dec.Reason != "" {
+			n.log.Info("auto-accept left an order to the staff", "order", s.ID.Short(), "why", dec.Reason)
+		}
+		return draft{}, false
 	}
 }
 
-func (n *Node) autoRefuse(s *crdt.OrderState, reason string) {
-	if _, err := n.emit(crdt.KindOrderRefuse, s.ID, &crdt.OrderRefuse{Reason: reason}); err != nil {
-		n.log.Warn("auto-refuse", "order", s.ID.Short(), "err", err)
+// confirmDuty: when auto-confirm is on and the fold shows a holder that is
+// not confirmed, a courier.assign names that holder and its provisional
+// claim (SPEC.md §7.2) — at most once per (order, holder): not when an
+// assign in the order's log already names that claim.
+func (n *Node) confirmDuty(s *crdt.OrderState) (draft, bool) {
+	if !n.cfg.autoConfirm || !s.HasHolder() || s.HolderConfirmed {
+		return draft{}, false
 	}
+	var claim crdt.ID
+	for _, c := range s.Claims {
+		if c.Courier == s.Holder && c.Outcome == crdt.ClaimProvisional {
+			claim = c.Event
+		}
+	}
+	for _, st := range s.Steps {
+		if st.Kind != crdt.KindCourierAssign {
+			continue
+		}
+		if e, ok := n.replica.Event(st.Event); ok {
+			if a, ok := e.Body.(*crdt.CourierAssign); ok && a.Courier == s.Holder && a.Claim == claim {
+				return draft{}, false
+			}
+		}
+	}
+	return draft{kind: crdt.KindCourierAssign, scope: s.ID, body: &crdt.CourierAssign{Courier: s.Holder, Claim: claim}, duty: "auto-confirm"}, true
+}
+
+// shareDuty: once a courier holds the order confirmed and the food is not
+// yet delivered, the customer's personal data is re-sealed for the
+// holder's device, once per device (SPEC.md §15.4). The device is the one
+// that signed the winning claim, else the holder's member key. The draft
+// names the recipient; its box is sealed by completeDraft, because sealing
+// draws randomness.
+func (n *Node) shareDuty(s *crdt.OrderState) (draft, bool) {
+	if !s.HasHolder() || !s.HolderConfirmed || len(s.Place.Sealed) == 0 {
+		return draft{}, false
+	}
+	switch s.Status {
+	case crdt.StatusAccepted, crdt.StatusPreparing, crdt.StatusReady, crdt.StatusPickedUp:
+	default:
+		return draft{}, false
+	}
+	device := s.Holder
+	for _, c := range s.Claims {
+		if c.Courier == s.Holder && c.Outcome == crdt.ClaimWon {
+			if e, ok := n.replica.Event(c.Event); ok {
+				device = e.Author
+			}
+		}
+	}
+	for _, sh := range s.Shares {
+		if sh.Recipient == device {
+			return draft{}, false
+		}
+	}
+	return draft{kind: crdt.KindOrderShare, scope: s.ID, body: &crdt.OrderShare{Recipient: device}, duty: "share personal data with the courier"}, true
+}
+
+// completeDraft fills in what a decision leaves out: the sealed box of a
+// share.
+func (n *Node) completeDraft(d *draft) error {
+	sh, ok := d.body.(*crdt.OrderShare)
+	if !ok || sh.Sealed != nil {
+		return nil
+	}
+	s, ok := n.replica.OrderView(d.scope)
+	if !ok {
+		return fmt.Errorf("%w: order %s", ErrUnknown, d.scope.Short())
+	}
+	plain, err := seal.Open(n.key, s.Place.Sealed, sealContext(s.Customer, s.Restaurant))
+	if err != nil {
+		return fmt.Errorf("cannot open the order's personal data: %w", err)
+	}
+	box, err := seal.Seal(rand.Reader, sh.Recipient, plain, shareContext(s.ID, sh.Recipient))
+	if err != nil {
+		return err
+	}
+	d.body = &crdt.OrderShare{Recipient: sh.Recipient, Sealed: box}
+	return nil
 }
 
 // openPlace opens the personal data the customer sealed to this restaurant.
@@ -69,43 +238,4 @@ func (n *Node) openPlace(s *crdt.OrderState) (PersonalData, error) {
 		return pd, err
 	}
 	return pd, json.Unmarshal(plain, &pd)
-}
-
-// shareWithHolder re-seals the customer's personal data for the confirmed
-// holder's device, once per device (SPEC.md §15.4). The device is the one
-// that signed the winning claim, else the holder's member key.
-func (n *Node) shareWithHolder(s *crdt.OrderState) {
-	if !s.HasHolder() || !s.HolderConfirmed || len(s.Place.Sealed) == 0 {
-		return
-	}
-	switch s.Status {
-	case crdt.StatusAccepted, crdt.StatusPreparing, crdt.StatusReady, crdt.StatusPickedUp:
-	default:
-		return
-	}
-	device := s.Holder
-	for _, c := range s.Claims {
-		if c.Courier == s.Holder && c.Outcome == crdt.ClaimWon {
-			if e, ok := n.replica.Event(c.Event); ok {
-				device = e.Author
-			}
-		}
-	}
-	for _, sh := range s.Shares {
-		if sh.Recipient == device {
-			return
-		}
-	}
-	plain, err := seal.Open(n.key, s.Place.Sealed, sealContext(s.Customer, s.Restaurant))
-	if err != nil {
-		n.log.Warn("cannot open an order's personal data", "order", s.ID.Short(), "err", err)
-		return
-	}
-	box, err := seal.Seal(rand.Reader, device, plain, shareContext(s.ID, device))
-	if err != nil {
-		return
-	}
-	if _, err := n.emit(crdt.KindOrderShare, s.ID, &crdt.OrderShare{Recipient: device, Sealed: box}); err != nil {
-		n.log.Warn("share personal data with the courier", "order", s.ID.Short(), "err", err)
-	}
 }

@@ -38,7 +38,7 @@ const (
 type laggedEvent struct {
 	raw  []byte
 	e    *crdt.Event
-	mode protocol.Mode
+	src  source
 	from peer.ID
 	at   int64 // our wall ms when it was kept
 }
@@ -78,9 +78,9 @@ func (q *lagQueue) len() int { return len(q.order) }
 
 // keepLagging keeps an event whose refusal may be our own lag. It runs on
 // the loop.
-func (n *Node) keepLagging(raw []byte, res protocol.Result, mode protocol.Mode, from peer.ID) {
+func (n *Node) keepLagging(in incoming, res protocol.Result) {
 	if res.Retry() {
-		n.lagged.add(laggedEvent{raw: raw, e: res.Event, mode: mode, from: from, at: n.nowMs()})
+		n.lagged.add(laggedEvent{raw: in.raw, e: res.Event, src: in.src, from: in.from, at: n.nowMs()})
 	}
 }
 
@@ -91,55 +91,44 @@ func (n *Node) keepLaggingFromGossip(raw []byte, res protocol.Result, from peer.
 		return
 	}
 	select {
-	case n.reqs <- func() { n.keepLagging(raw, res, protocol.ModeGossip, from) }:
+	case n.reqs <- func() { n.keepLagging(incoming{raw: raw, src: srcGossip, from: from}, res) }:
 	default:
 	}
 }
 
-// retryLagging checks the kept events again after a change to our coop log:
-// each goes through ingest as it first arrived, and one the change let in
-// is passed on by gossip if it is still young (it was ignored, so not
-// forwarded). An admission let in may let in the events of the member it
-// admits, so it repeats while events get in. It runs on the loop.
-func (n *Node) retryLagging(out crdt.Outcome) {
-	if n.retrying || n.lagged.len() == 0 || !touchesCoop(out) {
-		return
+// retryLagging checks the kept events again after a change to our coop log
+// (step calls it): they go through step again as one batch, with their
+// source, and one the change let in is passed on by gossip if it is still
+// young (it was ignored, so not forwarded: effectsOf). An admission let in
+// may let in the events of the member it admits, so it repeats while
+// events get in. It returns the orders that changed. It runs on the loop.
+func (n *Node) retryLagging() []crdt.ID {
+	if n.retrying || n.lagged.len() == 0 {
+		return nil
 	}
-	// a retried event was not in the batch the caller persisted, if any
-	persisted := n.batchPersisted
-	n.retrying, n.batchPersisted = true, false
-	defer func() { n.retrying, n.batchPersisted = false, persisted }()
+	n.retrying = true
+	defer func() { n.retrying = false }()
+	var changed []crdt.ID
 	for progress := true; progress && n.lagged.len() > 0; {
 		progress = false
 		now := n.nowMs()
+		var batch []incoming
 		for _, x := range n.lagged.take() {
 			if now-x.at > lagHold.Milliseconds() {
 				continue // dropped: sync brings it if it is still wanted
 			}
-			// ingest keeps it again if it still lags
-			res, got := n.ingestEvent(x.raw, x.e, x.mode, x.from)
-			if res.Verdict != protocol.Accept || (got.Status != crdt.Stored && got.Status != crdt.Pending) {
-				continue
-			}
-			progress = true
-			if now-x.e.Wall < protocol.MaxGossipAge {
-				select {
-				case n.outbox <- outMsg{topic: protocol.TopicFor(x.e), raw: x.raw}:
-				default:
-				}
+			batch = append(batch, incoming{raw: x.raw, e: x.e, src: x.src, from: x.from, retried: true})
+		}
+		// step keeps again what still lags
+		results, orders := n.step(batch)
+		changed = append(changed, orders...)
+		for _, r := range results {
+			if r.res.Verdict == protocol.Accept && (r.out.Status == crdt.Stored || r.out.Status == crdt.Pending) {
+				progress = true
 			}
 		}
 	}
-}
-
-// touchesCoop reports whether an outcome changed a coop log.
-func touchesCoop(out crdt.Outcome) bool {
-	for _, ch := range out.Changed {
-		if ch.Class == crdt.ScopeCoop {
-			return true
-		}
-	}
-	return false
+	return changed
 }
 
 // rejectMemory is a bounded FIFO of the IDs of events refused for good,

@@ -213,12 +213,8 @@ type Node struct {
 	closing   bool
 
 	// loop-owned
-	confirmed  map[crdt.ID]bool // claims this restaurant node confirmed
 	stats      Stats
 	lastSynced int64 // wall ms of the last successful sync session
-	// batchPersisted is set while ingesting a batch the caller already
-	// wrote with one fsync (sync frames).
-	batchPersisted bool
 	// live tracking (tracking.go)
 	tracks    map[crdt.ID]Tracking
 	trackSent map[crdt.ID]int64
@@ -290,7 +286,6 @@ func New(ctx context.Context, opts ...Option) (*Node, error) {
 		pushJobs:  make(chan pushJob, pushJobQueueLen),
 		syncReq:   make(chan peer.ID, 64),
 		subs:      map[*Subscription]struct{}{},
-		confirmed: map[crdt.ID]bool{},
 		tracks:    map[crdt.ID]Tracking{},
 		trackSent: map[crdt.ID]int64{},
 		trackSeen: map[string]int64{},

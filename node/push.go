@@ -29,8 +29,8 @@ import (
 //
 // Who does what, and on which goroutine:
 //
-//   - the loop, when it stores an order event (ingestEvent), resolves the
-//     order's parties to device keys and queues a pushJob (offerPush); it
+//   - the loop, when it stores an order event (advance), resolves the
+//     order's parties to device keys (pushJobFor) and queues a pushJob; it
 //     never talks to pubsub or the network;
 //   - the pusher goroutine turns jobs into frames for connected peers that
 //     are parties and do not follow the orders topic, one pushWriter per
@@ -47,6 +47,7 @@ import (
 // pushJob is one stored order event for the pusher: the bytes, the device
 // keys of the order's parties, and whom not to send it to.
 type pushJob struct {
+	id      crdt.ID
 	raw     []byte
 	orders  string        // the coop's orders topic: its followers get gossip instead
 	targets []crdt.PubKey // device keys (member keys and linked devices) of the parties
@@ -54,16 +55,17 @@ type pushJob struct {
 	author  crdt.PubKey
 }
 
-// offerPush queues e for the order's parties that do not follow the
-// orders topic (SPEC.md §10.4). It runs on the loop, for every order event
-// the node stores, whatever way it arrived.
-func (n *Node) offerPush(e *crdt.Event, raw []byte, from peer.ID) {
+// pushJobFor resolves e's order to the device keys of its parties that the
+// pusher offers it to (SPEC.md §10.4). It runs on the loop, for every order
+// event the node stores, whatever way it arrived, and changes nothing; a
+// nil raw is read from the store when the job is queued.
+func (n *Node) pushJobFor(e *crdt.Event, raw []byte, from peer.ID) (pushJob, bool) {
 	if n.pushJobs == nil || e.Kind.Class() != crdt.ScopeOrder || n.cfg.coop.IsZero() {
-		return
+		return pushJob{}, false
 	}
-	s, ok := n.replica.Order(e.ScopeID())
+	s, ok := n.replica.OrderView(e.ScopeID())
 	if !ok {
-		return
+		return pushJob{}, false
 	}
 	coop := n.replica.CoopView(n.cfg.coop)
 	var targets []crdt.PubKey
@@ -81,12 +83,7 @@ func (n *Node) offerPush(e *crdt.Event, raw []byte, from peer.ID) {
 			}
 		}
 	}
-	job := pushJob{raw: raw, orders: protocol.TopicOrders(n.cfg.coop), targets: targets, from: from, author: e.Author}
-	select {
-	case n.pushJobs <- job:
-	default:
-		n.stats.PushDropped++
-	}
+	return pushJob{id: e.ID, raw: raw, orders: protocol.TopicOrders(n.cfg.coop), targets: targets, from: from, author: e.Author}, true
 }
 
 // pushWriter is one outbound push stream's queue; done closes when its
@@ -259,7 +256,7 @@ func (n *Node) ingestPushed(raw []byte, from peer.ID) {
 		n.log.Debug("push: refused", "from", from, "verdict", res.Verdict, "reason", res.Reason)
 		return
 	}
-	if r, _ := n.ingestEventGap(raw, res.Event, protocol.ModeSync, from, pushGapWait); r.Verdict == protocol.Accept {
+	if r := n.ingest(incoming{raw: raw, e: res.Event, src: srcPush, from: from}); r[0].res.Verdict == protocol.Accept {
 		n.stats.PushAccepted++
 	}
 }

@@ -64,16 +64,25 @@ func (s *Subscription) closeLocked() {
 	})
 }
 
-// announce tells subscribers what an applied event changed. It runs on the
-// loop and never blocks.
-func (n *Node) announce(e *crdt.Event, out crdt.Outcome, local bool) {
+// changesOf builds the changes an applied event made, one per scope, with
+// an order's state as of the event. It runs on the loop.
+func (n *Node) changesOf(e *crdt.Event, refs []crdt.ScopeRef, local bool) []Change {
 	var changes []Change
-	for _, ref := range out.Changed {
+	for _, ref := range refs {
 		ch := Change{Scope: ref.Class.String(), Coop: ref.Coop, ID: ref.ID, Event: e.ID, Kind: e.Kind.String(), Local: local}
 		if ref.Class == crdt.ScopeOrder {
 			ch.Order, _ = n.replica.Order(ref.ID)
 		}
 		changes = append(changes, ch)
+	}
+	return changes
+}
+
+// announce delivers changes to subscribers. It never blocks: a change that
+// does not fit a subscriber's buffer is dropped for it and counted.
+func (n *Node) announce(changes []Change) {
+	if len(changes) == 0 {
+		return
 	}
 	n.subMu.Lock()
 	defer n.subMu.Unlock()

@@ -497,9 +497,8 @@ func (p *pusher) send(f *frameRW, ids []recon.ID) (int, error) {
 	return b.sent, b.flush()
 }
 
-// receiveEvents ingests one Events frame on the loop: the batch is sorted
-// so that coop events come first (SPEC.md §8.6), checked, written with one
-// fsync, then applied. It returns the number of events in the frame and
+// receiveEvents ingests one Events frame on the loop as one batch, sorted
+// so that coop events come first (SPEC.md §8.6). It returns the number of events in the frame and
 // the reconciliation items of those that decode.
 func (n *Node) receiveEvents(ctx context.Context, f *frameRW, body []byte, from peer.ID) (int, []recon.Item, error) {
 	raws, err := decodeEvents(body)
@@ -532,36 +531,14 @@ func (n *Node) receiveEvents(ctx context.Context, f *frameRW, body []byte, from 
 		ritems[i] = recon.Item{Time: uint64(max(it.e.Wall, 0)), ID: recon.ID(it.e.ID)}
 	}
 	sortForApply(evs)
+	batch := make([]incoming, len(evs))
+	for i, e := range evs {
+		batch[i] = incoming{raw: byID[e.ID], e: e, src: srcSync, from: from}
+	}
 	err = n.do(ctx, func() error {
-		// one durable batch for everything new, then ingest (whose own
-		// put of the same bytes is then cheap to skip)
-		var batch []StoredEvent
-		for _, e := range evs {
-			if !n.replica.Known(e.ID) {
-				batch = append(batch, StoredEvent{ID: e.ID, Raw: byID[e.ID]})
-			}
+		for _, r := range n.ingest(batch...) { // one durable write per round of admission (ingest.go)
+			n.rejected.remember(r.res)
 		}
-		if len(batch) > 0 {
-			if err := n.store.PutEvents(n.ctx, batch); err != nil {
-				return err
-			}
-		}
-		n.batchPersisted = true
-		now := n.nowMs()
-		for _, e := range evs {
-			res, out := n.ingestEvent(byID[e.ID], e, protocol.ModeSync, from)
-			n.rejected.remember(res)
-			// an event still young enough for gossip (an offline courier's
-			// delivery, say) is passed on, so it does not wait for every
-			// other node's next sync session (SPEC.md §8.6)
-			if (out.Status == crdt.Stored || out.Status == crdt.Pending) && now-e.Wall < protocol.MaxGossipAge {
-				select {
-				case n.outbox <- outMsg{topic: protocol.TopicFor(e), raw: byID[e.ID]}:
-				default:
-				}
-			}
-		}
-		n.batchPersisted = false
 		n.stats.SyncEventsIn += total
 		return nil
 	})

@@ -89,6 +89,7 @@ func (n *Node) syncWith(ctx context.Context, p peer.ID) (rep SyncReport, err err
 				var b [8]byte
 				binary.BigEndian.PutUint64(b[:], uint64(n.lastSynced))
 				_ = n.store.PutMeta(n.ctx, "last_synced", b[:])
+				n.fulfil(n.ownOrders()) // a duty missed before is owed still (SPEC.md §7.3)
 			}
 			return nil
 		})
@@ -202,7 +203,8 @@ func (n *Node) handleSync(s network.Stream) {
 	defer context.AfterFunc(ctx, func() { _ = s.Reset() })()
 	from := s.Conn().RemotePeer()
 	f := &frameRW{r: bufio.NewReader(s), w: s}
-	if err := n.respond(ctx, f, from); err != nil {
+	err := n.respond(ctx, f, from)
+	if err != nil {
 		n.log.Debug("sync responder", "peer", from, "err", err)
 		// the Error frame, then a close that delivers it (a reset may
 		// discard it on the way)
@@ -212,6 +214,9 @@ func (n *Node) handleSync(s network.Stream) {
 	_ = n.do(context.Background(), func() error {
 		n.stats.SyncBytesIn += f.in
 		n.stats.SyncBytesOut += f.out
+		if err == nil {
+			n.fulfil(n.ownOrders()) // a duty missed before is owed still (SPEC.md §7.3)
+		}
 		return nil
 	})
 }
