@@ -310,6 +310,20 @@ func (n *Node) effectsOf(in incoming, e *crdt.Event, out crdt.Outcome, fx *effec
 	}
 }
 
+// changesOf builds the changes an applied event made, one per scope, with
+// an order's state as of the event. It runs on the loop.
+func (n *Node) changesOf(e *crdt.Event, refs []crdt.ScopeRef, local bool) []Change {
+	var changes []Change
+	for _, ref := range refs {
+		ch := Change{Scope: ref.Class.String(), Coop: ref.Coop, ID: ref.ID, Event: e.ID, Kind: e.Kind.String(), Local: local}
+		if ref.Class == crdt.ScopeOrder {
+			ch.Order, _ = n.replica.Order(ref.ID)
+		}
+		changes = append(changes, ch)
+	}
+	return changes
+}
+
 // author seals one of our own events and carries it through the path,
 // then runs the duties it calls for. It runs on the loop.
 func (n *Node) author(d draft) (*crdt.Event, error) {

@@ -64,20 +64,6 @@ func (s *Subscription) closeLocked() {
 	})
 }
 
-// changesOf builds the changes an applied event made, one per scope, with
-// an order's state as of the event. It runs on the loop.
-func (n *Node) changesOf(e *crdt.Event, refs []crdt.ScopeRef, local bool) []Change {
-	var changes []Change
-	for _, ref := range refs {
-		ch := Change{Scope: ref.Class.String(), Coop: ref.Coop, ID: ref.ID, Event: e.ID, Kind: e.Kind.String(), Local: local}
-		if ref.Class == crdt.ScopeOrder {
-			ch.Order, _ = n.replica.Order(ref.ID)
-		}
-		changes = append(changes, ch)
-	}
-	return changes
-}
-
 // announce delivers changes to subscribers. It never blocks: a change that
 // does not fit a subscriber's buffer is dropped for it and counted.
 func (n *Node) announce(changes []Change) {
