@@ -37,6 +37,17 @@ func sealContext(customer, restaurant crdt.PubKey) []byte {
 // marketContext gathers what a cart at restaurant r is judged against. It
 // runs on the loop.
 func (n *Node) marketContext(r crdt.PubKey) (market.Context, error) {
+	ctx, err := n.catalogContext(r)
+	if err != nil {
+		return ctx, err
+	}
+	ctx.Orders = n.replica.Orders(n.cfg.coop, func(s *crdt.OrderState) bool { return s.Restaurant == r })
+	return ctx, nil
+}
+
+// catalogContext is marketContext without the restaurant's orders, which
+// are costly to gather and which auto-accept does not count.
+func (n *Node) catalogContext(r crdt.PubKey) (market.Context, error) {
 	coop := n.replica.CoopView(n.cfg.coop)
 	if coop == nil {
 		return market.Context{}, ErrNoCoop
@@ -56,7 +67,6 @@ func (n *Node) marketContext(r crdt.PubKey) (market.Context, error) {
 	default:
 		return ctx, err
 	}
-	ctx.Orders = n.replica.Orders(n.cfg.coop, func(s *crdt.OrderState) bool { return s.Restaurant == r })
 	return ctx, nil
 }
 

@@ -89,7 +89,7 @@ func (n *Node) duties(orders []crdt.ID) []draft {
 			continue
 		}
 		seen[id] = true
-		s, ok := n.replica.Order(id)
+		s, ok := n.replica.OrderView(id) // read only
 		if !ok || s.Restaurant != me {
 			continue
 		}
@@ -125,7 +125,7 @@ func (n *Node) acceptDuty(s *crdt.OrderState) (draft, bool) {
 	if s.Status != crdt.StatusPlaced || s.Place.Parcel {
 		return draft{}, false
 	}
-	mc, err := n.marketContext(s.Restaurant)
+	mc, err := n.catalogContext(s.Restaurant)
 	if err != nil || mc.Profile == nil || !mc.Profile.AutoAccept {
 		return draft{}, false
 	}
