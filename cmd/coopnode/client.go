@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/coopnode/coopnode/node"
 )
 
 // Client subcommands drive a running node through its HTTP API
@@ -37,8 +39,10 @@ func newClient(dir string) (*apiClient, error) {
 	return &apiClient{dir: dir, base: "http://" + strings.TrimSpace(string(addr)), token: cfg.Token, http: &http.Client{Timeout: 40 * time.Second}}, nil
 }
 
+// errNoNode: nothing answers for dir, whether no node ever ran there or
+// its api.addr outlived it (a crash, kill -9). Code "stopped".
 func errNoNode(dir string) error {
-	return fmt.Errorf("no running node for %s: start it with 'coopnode run -data %s'", dir, dir)
+	return cliErrorf(node.ErrClosed, "no running node for %s: start it with 'coopnode run -data %s'", dir, dir)
 }
 
 // apiError is an error answer of the node's API.
@@ -50,8 +54,8 @@ type apiError struct {
 	Detail string `json:"detail"`
 }
 
-// Error reads "code: message", the code first as on every surface (the
-// HTTP API's "code", package mobile's errors).
+// Error is the message, with the field at fault; realMain prints the code
+// before it.
 func (e *apiError) Error() string {
 	msg := e.Msg
 	if e.Field != "" && !strings.Contains(msg, e.Field) {
@@ -59,9 +63,6 @@ func (e *apiError) Error() string {
 	}
 	if e.Detail != "" && !strings.Contains(msg, e.Detail) {
 		msg += ": " + e.Detail
-	}
-	if e.Code != "" {
-		return e.Code + ": " + msg
 	}
 	return msg
 }
@@ -184,11 +185,11 @@ func pickPrefix(what, prefix string, all []string) (string, error) {
 	case 1:
 		return hits[0], nil
 	case 0:
-		return "", fmt.Errorf("no %s starting with %s on this node", what, prefix)
+		return "", cliErrorf(node.ErrUnknown, "no %s starting with %s on this node", what, prefix)
 	}
 	short := make([]string, 0, 3)
 	for _, h := range hits[:min(3, len(hits))] {
 		short = append(short, h[:min(len(h), len(prefix)+4)])
 	}
-	return "", fmt.Errorf("%s %s is ambiguous: %d %ss start with it (%s…); give more characters", what, prefix, len(hits), what, strings.Join(short, ", "))
+	return "", cliErrorf(node.ErrBadArgument, "%s %s is ambiguous: %d %ss start with it (%s…); give more characters", what, prefix, len(hits), what, strings.Join(short, ", "))
 }

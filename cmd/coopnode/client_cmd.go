@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/coopnode/coopnode/node"
 )
 
 // clientCommands are the commands that drive a running node. Files add
@@ -133,7 +135,7 @@ func printJSON(w io.Writer, b []byte) error {
 func printField(w io.Writer, b []byte, path string) error {
 	var v any
 	if err := json.Unmarshal(b, &v); err != nil {
-		return fmt.Errorf("-field %s: the answer is not JSON", path)
+		return usagef("-field %s: the answer is not JSON", path)
 	}
 	for _, part := range strings.Split(path, ".") {
 		m, ok := v.(map[string]any)
@@ -160,20 +162,20 @@ func readJSONObject(name string) (map[string]any, error) {
 	}
 	b, err := os.ReadFile(name)
 	if err != nil {
-		return nil, fmt.Errorf("-file: %w", err)
+		return nil, cliErrorf(node.ErrBadArgument, "-file: %v", err)
 	}
 	var v any
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber() // keep integers exact
 	if err := dec.Decode(&v); err != nil {
-		return nil, fmt.Errorf("%s is not valid JSON: %v", name, err)
+		return nil, cliErrorf(node.ErrBadJSON, "%s is not valid JSON: %v", name, err)
 	}
 	if dec.More() {
-		return nil, fmt.Errorf("%s holds more than one JSON value", name)
+		return nil, cliErrorf(node.ErrBadJSON, "%s holds more than one JSON value", name)
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("%s must hold a JSON object {...}, not %s", name, jsonKind(v))
+		return nil, cliErrorf(node.ErrBadJSON, "%s must hold a JSON object {...}, not %s", name, jsonKind(v))
 	}
 	return m, nil
 }

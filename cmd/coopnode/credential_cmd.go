@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/coopnode/coopnode/credential"
+	"github.com/coopnode/coopnode/node"
 )
 
 // cmdCredential checks a courier's work record credential offline:
@@ -42,7 +43,7 @@ func cmdCredential(_ context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	f, err := os.Open(rest[0])
 	if err != nil {
-		return err
+		return cliErrorf(node.ErrBadArgument, "%v", err)
 	}
 	defer f.Close()
 	raw, err := io.ReadAll(io.LimitReader(f, credential.MaxSize+1))
@@ -51,7 +52,7 @@ func cmdCredential(_ context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	v, err := credential.Verify(raw, now)
 	if err != nil {
-		return fmt.Errorf("%s: refused (%s): %w", rest[0], credential.Code(err), err)
+		return cliErrorf(node.ErrRefused, "%s: %s: %v", rest[0], credential.Code(err), err)
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)

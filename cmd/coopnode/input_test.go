@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/coopnode/coopnode/node"
 )
 
 // fakeNode is a stand-in for a running node's API: it knows a few orders
@@ -239,7 +241,7 @@ func TestEveryCommandRefusesBadInput(t *testing.T) {
 		{"want the subcommand verify", "credential", "issue"},
 		{"-at \"tomorrow\" is not an RFC 3339 time", "credential", "verify", "-at", "tomorrow", "x.json"},
 		{"no such file", "credential", "verify", filepath.Join(t.TempDir(), "missing.json")},
-		{"refused (not_work_record)", "credential", "verify", filepath.Join(dir, configFile)},
+		{"config.json: not_work_record: credential: not a courier work record", "credential", "verify", filepath.Join(dir, configFile)},
 	} {
 		add(more[0], more[1:]...)
 		if len(more) > 1 {
@@ -257,6 +259,14 @@ func TestEveryCommandRefusesBadInput(t *testing.T) {
 		msg := errb.String()
 		if code == 0 || strings.Count(msg, "\n") != 1 || !strings.HasSuffix(msg, "\n") || !strings.Contains(msg, c.want) || out.Len() != 0 {
 			t.Errorf("coopnode %q:\n exit %d, stdout %q\n stderr %q\n want a non-zero exit and one line with %q", c.args, code, out.String(), msg, c.want)
+		}
+		// "coopnode NAME: CODE: message", CODE from node's table
+		if len(c.args) > 0 && allCommands()[c.args[0]].run != nil {
+			_, rest, _ := strings.Cut(msg, ": ")
+			errCode, _, _ := strings.Cut(rest, ": ")
+			if node.Describe(errCode) == "" || errCode == node.CodeInternal {
+				t.Errorf("coopnode %q: %q has no code of node's table", c.args, msg)
+			}
 		}
 	}
 	var out, errb bytes.Buffer

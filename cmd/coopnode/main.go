@@ -21,20 +21,53 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/coopnode/coopnode/node"
 )
 
-// errUsage marks command-line mistakes: exit status 2.
-var errUsage = errors.New("usage")
+// Errors print as "coopnode COMMAND: CODE: message" on one line, CODE
+// from node's one table of codes (node.Code): the node API's own code for
+// what the node refused, and the same table for what the CLI refuses
+// itself (bad_argument, bad_json, ...), as the HTTP API and package mobile
+// do.
+
+// cliError is an error of the CLI itself: its message, and the sentinel of
+// package node that gives its code.
+type cliError struct {
+	msg  string
+	kind error
+}
+
+func (e cliError) Error() string { return e.msg }
+func (e cliError) Unwrap() error { return e.kind }
+
+// cliErrorf makes an error with kind's code.
+func cliErrorf(kind error, format string, args ...any) error {
+	return cliError{fmt.Sprintf(format, args...), kind}
+}
+
+// errUsage marks command-line mistakes: exit status 2, code bad_argument.
+var errUsage error = usageError{"usage"}
 
 // usageError is a command-line mistake whose message says what to fix.
 type usageError struct{ msg string }
 
 func (e usageError) Error() string        { return e.msg }
 func (e usageError) Is(target error) bool { return target == errUsage }
+func (e usageError) Unwrap() error        { return node.ErrBadArgument }
 
 // usagef reports a command-line mistake (exit status 2).
 func usagef(format string, args ...any) error {
 	return usageError{fmt.Sprintf(format, args...)}
+}
+
+// errCode is the code an error prints with.
+func errCode(err error) string {
+	var ae *apiError
+	if errors.As(err, &ae) && ae.Code != "" {
+		return ae.Code
+	}
+	return node.Code(err)
 }
 
 type command struct {
@@ -118,10 +151,10 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 		return 0
 	case errors.Is(err, errUsage):
 		msg := strings.TrimPrefix(err.Error(), "usage: ")
-		fmt.Fprintf(stderr, "coopnode %s: %s (see 'coopnode %s -h')\n", args[0], oneLine(msg), args[0])
+		fmt.Fprintf(stderr, "coopnode %s: %s: %s (see 'coopnode %s -h')\n", args[0], errCode(err), oneLine(msg), args[0])
 		return 2
 	default:
-		fmt.Fprintf(stderr, "coopnode %s: %s\n", args[0], oneLine(err.Error()))
+		fmt.Fprintf(stderr, "coopnode %s: %s: %s\n", args[0], errCode(err), oneLine(err.Error()))
 		return 1
 	}
 }

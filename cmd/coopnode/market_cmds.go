@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/url"
 	"time"
+
+	"github.com/coopnode/coopnode/node"
 )
 
 // Marketplace commands (SPEC.md §13.5): they drive a running node's HTTP
@@ -154,13 +156,13 @@ func cartCommand(name, summary, path string, wrapped bool) {
 			cart := body
 			if inner, ok := body["cart"]; ok {
 				if cart, ok = inner.(map[string]any); !ok {
-					return fmt.Errorf("%s: \"cart\" must be a JSON object", *fileName)
+					return cliErrorf(node.ErrBadJSON, "%s: \"cart\" must be a JSON object", *fileName)
 				}
 				if !wrapped {
 					body = cart // a quote of a checkout file's cart
 				}
 			} else if wrapped {
-				return fmt.Errorf("%s: no \"cart\" object (a checkout file holds {\"cart\": {...}, \"personal\": {...}, \"pin\": \"...\"})", *fileName)
+				return cliErrorf(node.ErrBadJSON, "%s: no \"cart\" object (a checkout file holds {\"cart\": {...}, \"personal\": {...}, \"pin\": \"...\"})", *fileName)
 			}
 			if *resto != "" {
 				k, err := iv.member("restaurant", *resto)

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/coopnode/coopnode/crdt"
+	"github.com/coopnode/coopnode/node"
 )
 
 // The order commands: list, follow and act on orders (SPEC.md §13).
@@ -318,7 +319,7 @@ func claim(iv *invocation, id string, body map[string]any) error {
 		} `json:"result"`
 	}
 	if json.Unmarshal(b, &out) == nil && out.Result != nil && out.Result.Outcome == "lost" {
-		return fmt.Errorf("claim lost: courier %s holds order %s", short(out.Result.Winner), short(id))
+		return cliErrorf(node.ErrRefused, "claim lost: courier %s holds order %s", short(out.Result.Winner), short(id))
 	}
 	return nil
 }

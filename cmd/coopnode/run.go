@@ -66,7 +66,7 @@ func cmdInit(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	}
 	if _, err := os.Stat(filepath.Join(*dir, keyFile)); err == nil {
-		return fmt.Errorf("%s already holds an identity; refusing to overwrite it", *dir)
+		return cliErrorf(node.ErrBadArgument, "%s already holds an identity; refusing to overwrite it", *dir)
 	}
 	if err := os.MkdirAll(*dir, 0o700); err != nil {
 		return err
@@ -109,18 +109,18 @@ func loadData(dir string) (ed25519.PrivateKey, config, error) {
 	}
 	kb, err := os.ReadFile(filepath.Join(dir, keyFile))
 	if err != nil {
-		return nil, cfg, fmt.Errorf("read identity (did you run 'coopnode init -data %s'?): %w", dir, err)
+		return nil, cfg, cliErrorf(node.ErrBadArgument, "read identity (did you run 'coopnode init -data %s'?): %v", dir, err)
 	}
 	seed, err := hex.DecodeString(strings.TrimSpace(string(kb)))
 	if err != nil || len(seed) != ed25519.SeedSize {
-		return nil, cfg, fmt.Errorf("%s: not a 32-byte hex seed", filepath.Join(dir, keyFile))
+		return nil, cfg, cliErrorf(node.ErrBadArgument, "%s: not a 32-byte hex seed", filepath.Join(dir, keyFile))
 	}
 	cb, err := os.ReadFile(filepath.Join(dir, configFile))
 	if err != nil {
 		return nil, cfg, err
 	}
 	if err := json.Unmarshal(cb, &cfg); err != nil {
-		return nil, cfg, fmt.Errorf("%s: %w", filepath.Join(dir, configFile), err)
+		return nil, cfg, cliErrorf(node.ErrBadJSON, "%s: %v", filepath.Join(dir, configFile), err)
 	}
 	return ed25519.NewKeyFromSeed(seed), cfg, nil
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/coopnode/coopnode/node"
 )
 
 // wait blocks until a running node has caught up with something: what a
@@ -73,7 +75,7 @@ func (w *waiter) run(ctx context.Context, timeout time.Duration) error {
 			if w.iv.ctx.Err() != nil {
 				return w.iv.ctx.Err()
 			}
-			return fmt.Errorf("gave up after %v: %s", timeout, missing)
+			return cliErrorf(node.ErrTimeout, "gave up after %v: %s", timeout, missing)
 		case <-tick.C:
 		}
 	}
