@@ -150,6 +150,7 @@ func foldRows() []CodeInfo {
 		{"bad_field", c, "a field is missing or out of range", nil},
 		{"duplicate_root", c, "the scope already has its first event", nil},
 		{"duplicate_event", c, "the very same event is already held", nil},
+		{"small_order_key", c, "a small-order Ed25519 key, which signs anything, as author, admin, member or device (SPEC.md §3.3)", nil},
 		{"not_admin", sForbid, "only an admin may do this", nil},
 		{"revoked_key", sForbid, "the key or its member was revoked", nil},
 		{"not_courier", sForbid, "only a courier may do this", nil},
@@ -176,6 +177,7 @@ func foldRows() []CodeInfo {
 		{"device_taken", c, "the device key already acts for a member", nil},
 		{"bad_reason", c, "a reason outside the ones SPEC.md lists for this action", nil},
 		{"stale_version", c, "the rules version is not above every version applied before", nil},
+		{"too_many_claims", c, "the courier already has the most claims on this order it may (SPEC.md §9)", nil},
 	}
 }
 
