@@ -64,12 +64,18 @@ func CheckLoopback(addr string) error {
 	return nil
 }
 
-// Listen checks that addr is a loopback address and listens on it.
+// Listen checks that addr is a loopback address and listens on it. Its
+// connections answer even requests net/http cannot parse with JSON errors
+// (JSONErrors).
 func Listen(addr string) (net.Listener, error) {
 	if err := CheckLoopback(addr); err != nil {
 		return nil, err
 	}
-	return net.Listen("tcp", addr)
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	return JSONErrors(l), nil
 }
 
 // ServeHTTP checks the token, then routes. The token comes in the header
