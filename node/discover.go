@@ -69,6 +69,13 @@ type discovery struct {
 	// wake[p] nudges the keeper of bootstrap peer p when p disconnects.
 	wake map[peer.ID]chan struct{}
 
+	// reach follows which bootstrap peers the keepers last reached, so
+	// that losing all of them is said once, loudly (see reached).
+	reachMu sync.Mutex
+	reach   map[peer.ID]bool // peer -> last dial or link state
+	tried   map[peer.ID]bool // keepers that finished a first attempt
+	warned  bool
+
 	mdns  mdns.Service
 	found chan peer.AddrInfo
 }
@@ -126,6 +133,8 @@ func newDiscovery(ctx context.Context, h host.Host, cfg discoveryConfig) (*disco
 		sub:   sub,
 		peers: make(chan peer.ID),
 		wake:  make(map[peer.ID]chan struct{}, len(boot)),
+		reach: make(map[peer.ID]bool, len(boot)),
+		tried: make(map[peer.ID]bool, len(boot)),
 	}
 	for _, ai := range boot {
 		d.wake[ai.ID] = make(chan struct{}, 1)
@@ -249,6 +258,7 @@ func (d *discovery) keep(ai peer.AddrInfo, wake <-chan struct{}) {
 		if d.ctx.Err() != nil {
 			return
 		}
+		d.reached(ai, err)
 		if err == nil {
 			d.log.Debug("bootstrap connected", "peer", ai.ID)
 			continue
@@ -264,6 +274,39 @@ func (d *discovery) keep(ai peer.AddrInfo, wake <-chan struct{}) {
 			return
 		}
 	}
+}
+
+// reached records the outcome of a dial to bootstrap peer ai. Once every
+// keeper has tried and none reaches its peer, it warns: a node whose
+// invite went stale (a founder restarted elsewhere) or whose network is
+// down would otherwise sit at zero peers saying nothing. It warns again
+// only after some bootstrap peer was reached in between.
+func (d *discovery) reached(ai peer.AddrInfo, err error) {
+	d.reachMu.Lock()
+	defer d.reachMu.Unlock()
+	d.reach[ai.ID], d.tried[ai.ID] = err == nil, true
+	if err == nil {
+		if d.warned {
+			d.log.Info("bootstrap peer reachable again", "peer", ai.ID)
+		}
+		d.warned = false
+		return
+	}
+	if d.warned || len(d.tried) < len(d.wake) {
+		return
+	}
+	for _, ok := range d.reach {
+		if ok {
+			return
+		}
+	}
+	d.warned = true
+	addrs := make([]string, 0, len(d.cfg.Bootstrap))
+	for _, a := range d.cfg.Bootstrap {
+		addrs = append(addrs, a.String())
+	}
+	d.log.Warn("no bootstrap peer reachable: check the network, or ask for a fresh invite if these addresses changed",
+		"bootstrap", addrs, "last_err", err)
 }
 
 // backoff returns the wait after the attempt-th consecutive failure

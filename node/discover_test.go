@@ -1,11 +1,15 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"math"
 	"net"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -263,5 +267,63 @@ func TestDiscoverMergeAddrInfos(t *testing.T) {
 	}, self)
 	if len(got) != 2 || got[0].ID != p1 || len(got[0].Addrs) != 2 || got[1].ID != p2 {
 		t.Fatalf("got %v", got)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger and a test to share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestDiscoverWarnsWhenNoBootstrapReachable (issue 12.4): a node none of
+// whose bootstrap peers answers says so once at Warn level, not at every
+// retry, and says when one is back.
+func TestDiscoverWarnsWhenNoBootstrapReachable(t *testing.T) {
+	t.Cleanup(leakCheck(t))
+	var logs syncBuffer
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	port := strconv.Itoa(closedPort(t))
+	bootKey := testKey(t)
+	bootID, err := peer.IDFromPrivateKey(bootKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newTestHost(t, nil)
+	clk := newFakeClock()
+	newTestDiscovery(t, h, discoveryConfig{
+		Bootstrap: []multiaddr.Multiaddr{mustAddr(t, "/ip4/127.0.0.1/tcp/"+port+"/p2p/"+bootID.String())},
+		Logger:    log, Clock: clk,
+	})
+	const warning = `level=WARN msg="no bootstrap peer reachable`
+	for i := 0; i < 3; i++ { // three failed dials, one warning
+		clk.advance(clk.waitNewTimer(t, 0, 10*time.Second))
+	}
+	clk.waitNewTimer(t, 0, 10*time.Second)
+	if n := strings.Count(logs.String(), warning); n != 1 {
+		t.Fatalf("%d warnings after four failed dials, want 1:\n%s", n, logs.String())
+	}
+	if !strings.Contains(logs.String(), port) {
+		t.Errorf("the warning does not name the bootstrap address:\n%s", logs.String())
+	}
+	boot := newTestHost(t, bootKey, "/ip4/127.0.0.1/tcp/"+port)
+	clk.advance(time.Hour)
+	eventually(t, 10*time.Second, "reconnection to be logged", func() bool {
+		return strings.Contains(logs.String(), "bootstrap peer reachable again")
+	})
+	if h.Network().Connectedness(boot.ID()) != network.Connected {
+		t.Fatal("logged but not connected")
 	}
 }
