@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -42,7 +43,7 @@ func cmdInit(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	dir := fs.String("data", "", "data folder to create (required)")
 	role := fs.String("role", "customer", "customer, restaurant, courier, admin or relay")
 	api := fs.String("api", "127.0.0.1:0", "HTTP API address (loopback only; port 0 picks one)")
-	listen := fs.String("listen", "/ip4/0.0.0.0/tcp/0,/ip4/0.0.0.0/udp/0/quic-v1", "comma-separated libp2p listen multiaddrs")
+	listen := fs.String("listen", "/ip4/0.0.0.0/tcp/0,/ip4/0.0.0.0/udp/0/quic-v1", "comma-separated libp2p listen multiaddrs (port 0: pick a free port now and keep it)")
 	invite := fs.String("invite", "", "a cooperative's invite string to join")
 	mdns := fs.Bool("mdns", true, "discover peers on the local network")
 	if _, err := parse(fs, args, 0); err != nil {
@@ -82,9 +83,13 @@ func cmdInit(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := os.WriteFile(filepath.Join(*dir, keyFile), []byte(hex.EncodeToString(seed)+"\n"), 0o600); err != nil {
 		return err
 	}
-	cfg := config{Role: *role, Listen: splitList(*listen), API: *api, Token: hex.EncodeToString(tok), Invite: *invite, MDNS: *mdns}
-	b, _ := json.MarshalIndent(cfg, "", "  ")
-	if err := os.WriteFile(filepath.Join(*dir, configFile), append(b, '\n'), 0o600); err != nil {
+	// the same port at every start, so invites to this node stay valid
+	pinned, err := node.PinListenPorts(splitList(*listen))
+	if err != nil {
+		return fmt.Errorf("%w: -listen: %v", errUsage, err)
+	}
+	cfg := config{Role: *role, Listen: pinned, API: *api, Token: hex.EncodeToString(tok), Invite: *invite, MDNS: *mdns}
+	if err := saveConfig(*dir, cfg); err != nil {
 		return err
 	}
 	pub := ed25519.NewKeyFromSeed(seed).Public().(ed25519.PublicKey)
@@ -100,6 +105,22 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+func saveConfig(dir string, cfg config) error {
+	b, _ := json.MarshalIndent(cfg, "", "  ")
+	return os.WriteFile(filepath.Join(dir, configFile), append(b, '\n'), 0o600)
+}
+
+// pinOldConfig gives a data folder made before init kept its port (port 0
+// in config.json) a port now, and keeps it.
+func pinOldConfig(dir string, cfg *config) error {
+	pinned, err := node.PinListenPorts(cfg.Listen)
+	if err != nil || slices.Equal(pinned, cfg.Listen) {
+		return err
+	}
+	cfg.Listen = pinned
+	return saveConfig(dir, *cfg)
 }
 
 func loadData(dir string) (ed25519.PrivateKey, config, error) {
@@ -150,6 +171,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer unlock()
+	if err := pinOldConfig(*dir, &cfg); err != nil {
+		return err
+	}
 	if *role != "" {
 		cfg.Role = *role
 	}
