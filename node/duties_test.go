@@ -124,6 +124,27 @@ func TestDutiesRecomputedOnStart(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond) // polling a condition with a deadline
 	}
+
+	// duties are functions of state, not of memory: started again, the
+	// restaurant owes nothing more. Its loop runs the start-up duties
+	// before any request, so Stats answers after them.
+	must(t, resto.Close())
+	delete(d.c.nodes, "resto")
+	resto = d.c.startNode("resto", RoleRestaurant, WithDataDir(d.dir))
+	if p := resto.Stats(ctx).Published; p != 0 {
+		t.Fatalf("restarted after its duties were done, the restaurant published %d events", p)
+	}
+	s, err := resto.Order(ctx, d.order)
+	must(t, err)
+	assigns := 0
+	for _, st := range s.Steps {
+		if st.Kind == crdt.KindCourierAssign {
+			assigns++
+		}
+	}
+	if assigns != 1 || len(s.Shares) != 1 {
+		t.Fatalf("%d assigns and %d shares after a second start, want 1 and 1", assigns, len(s.Shares))
+	}
 }
 
 // TestDutiesFromSyncArePersisted: a restaurant that learns of a claim by a
