@@ -42,3 +42,24 @@ func TestEveryCodeOnMobile(t *testing.T) {
 		}
 	}
 }
+
+// TestNullRequestsRefused (issue 12.7): a request of null, or any JSON that
+// is not an object, is bad_json on every method (wrong_role on a method of
+// the other role, checked first), never taken for {}.
+func TestNullRequestsRefused(t *testing.T) {
+	f := newFixture(t)
+	for _, role := range []string{"courier", "customer"} {
+		m, _ := f.phone(t.TempDir(), role, nil)
+		for name, call := range jsonMethods(m) {
+			for _, in := range []string{"null", " null ", "[]", "42", `"x"`, "true"} {
+				_, err := call(in)
+				if err != nil && strings.HasPrefix(err.Error(), codeWrongRole+": ") {
+					continue
+				}
+				if err == nil || !strings.HasPrefix(err.Error(), codeBadJSON+": ") {
+					t.Errorf("%s %s(%s): %v, want bad_json", role, name, in, err)
+				}
+			}
+		}
+	}
+}

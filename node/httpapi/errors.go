@@ -42,6 +42,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// WriteError answers err as every route does: the JSON error with its
+// code (node.Code) and that code's status. Tools and tests serving the API
+// use it to answer as the node would.
+func WriteError(w http.ResponseWriter, err error) { fail(w, err) }
+
 // fail answers err with its code and that code's status.
 func fail(w http.ResponseWriter, err error) {
 	code := node.Code(err)
