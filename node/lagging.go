@@ -1,6 +1,7 @@
 package node
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -85,14 +86,16 @@ func (n *Node) keepLagging(in incoming, res protocol.Result) {
 }
 
 // keepLaggingFromGossip hands a lagging gossip message, which the validator
-// ignores, to the loop to keep. It never blocks: a lost one comes by sync.
-func (n *Node) keepLaggingFromGossip(raw []byte, res protocol.Result, from peer.ID) {
+// ignores, to the loop to keep. It waits for the loop as the validator's
+// Precheck does, but not for the keeping.
+func (n *Node) keepLaggingFromGossip(ctx context.Context, raw []byte, res protocol.Result, from peer.ID) {
 	if !res.Retry() {
 		return
 	}
 	select {
 	case n.reqs <- func() { n.keepLagging(incoming{raw: raw, src: srcGossip, from: from}, res) }:
-	default:
+	case <-ctx.Done():
+	case <-n.ctx.Done():
 	}
 }
 

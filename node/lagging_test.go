@@ -167,3 +167,36 @@ func TestRejectedNotRetransferred(t *testing.T) {
 		}
 	}
 }
+
+// TestLaggingClaimOverGossip: the same through the gossip validator. A peer
+// forwards a claim by a courier whose admission the node has not received:
+// the validator ignores it (the forwarder is not scored down: no gossip
+// Reject is counted), keeps it, and the node stores it as soon as the
+// admission arrives, without a sync session.
+func TestLaggingClaimOverGossip(t *testing.T) {
+	f := newLagFixture(t)
+	n := f.c.admin
+	fwd := newAttacker(t, f.c.ctx, "honest forwarder", f.c.coop, n)
+	orders := protocol.TopicOrders(f.c.coop)
+	placeID := f.placeID
+	fwd.send(orders, f.place)
+	waitFor(t, "the order arrives by gossip", func() bool { return holds(t, n, placeID) })
+	claim := f.claim(t, 0)
+	claimID, _ := protocol.ID(claim)
+	fwd.send(orders, claim)
+	waitFor(t, "the claim is kept for a retry", func() bool {
+		kept := false
+		must(t, n.do(f.c.ctx, func() error { _, kept = n.lagged.byID[claimID]; return nil }))
+		return kept
+	})
+	if holds(t, n, claimID) {
+		t.Fatal("stored before the admission")
+	}
+	if st := n.Stats(f.c.ctx); st.GossipRejected != 0 {
+		t.Fatalf("%d gossip rejections: the forwarder was scored down for our lag", st.GossipRejected)
+	}
+	must(t, n.Admit(f.c.ctx, protocol.PubKeyOf(f.courier), crdt.RoleCourier, "late courier"))
+	if !holds(t, n, claimID) {
+		t.Fatal("the admission arrived, the kept claim was not retried")
+	}
+}

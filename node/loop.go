@@ -134,7 +134,7 @@ func (n *Node) validate(ctx context.Context, from peer.ID, data []byte) pubsub.V
 		return pubsub.ValidationReject
 	default:
 		n.countGossip(protocol.Ignore)
-		n.keepLaggingFromGossip(data, res, from)
+		n.keepLaggingFromGossip(ctx, data, res, from)
 		return pubsub.ValidationIgnore
 	}
 }
