@@ -334,10 +334,7 @@ func TestSyncCatchUpJobBoard(t *testing.T) {
 		return errA == nil && errB == nil && errC == nil && a.Status == crdt.StatusDelivered && b.Status == crdt.StatusDelivered
 	})
 
-	_, err = mc.mn.LinkPeers(c2.ID(), c3.ID())
-	must(t, err)
-	_, err = mc.mn.ConnectPeers(c2.ID(), c3.ID())
-	must(t, err)
+	mc.link(c2, c3)
 	var rep SyncReport
 	deadline := time.Now().Add(20 * time.Second)
 	for { // a session on a connection torn down by the partition fails: retry
