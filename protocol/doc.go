@@ -15,14 +15,21 @@
 //     so a signature made for an event can never be replayed as anything
 //     else, verified under ZIP-215 rules, so that every node, checking
 //     signatures one by one (Decode) or in batches (DecodeBatch), accepts
-//     exactly the same ones;
+//     exactly the same ones, and refusing small-order keys, which sign
+//     anything under those rules;
 //   - one admission function, Validate, that is pure (bytes, the caller's
 //     clock, a mode and a read-only view of state in; a verdict out), so
 //     gossip validators, sync and the local publisher decide alike and the
 //     same checks can be fuzzed without a network.
 //
+// A Reject scores down the peer that forwarded the event, so Validate keeps
+// it for events no honest node could have passed on: a refusal that may
+// only mean our coop log lags the sender's is an Ignore that the node
+// retries (Result.Retry, LagView; SPEC.md §10.2).
+//
 // The package has no goroutines, no global state beyond immutable CBOR
 // modes, no logging and no clock: time comes in as milliseconds since the
-// Unix epoch. No input makes it panic; errors wrap the documented ErrX
+// Unix epoch (TestPurity holds it to that, with every transitive
+// dependency: internal/deptest.Protocol). No input makes it panic; errors wrap the documented ErrX
 // sentinels, and ReasonOf turns any of them into a stable Reason string.
 package protocol
