@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// TestCheckDocument (issue 12.7; SPEC.md §16.5): a replica given a
+// TestCheckDocument (issue 12.7; SPEC.md §5.3.3): a replica given a
 // document check rejects, with bad_field, the catalogue documents it
 // refuses, from any author and by Precheck, Apply and Simulate alike; other
 // kinds and good documents pass; without a check everything passes as

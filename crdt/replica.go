@@ -59,7 +59,7 @@ type Limits struct {
 	MaxPending     int // events waiting for a parent, over all scopes
 	// CheckDocument, if set, judges the body of a catalogue document
 	// (catalog.profile, catalog.menu) before it is folded: one it refuses
-	// is Rejected with ReasonBadField (SPEC.md §16.5). Nodes set it to
+	// is Rejected with ReasonBadField (SPEC.md §5.3.3). Nodes set it to
 	// market.ValidateDocument, the rules checkout applies; it must be pure.
 	CheckDocument func(Payload) error
 }

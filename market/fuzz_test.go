@@ -111,3 +111,32 @@ func FuzzCheckout(f *testing.F) {
 		}
 	})
 }
+
+// FuzzValidateDocument: any catalog.profile or catalog.menu payload that
+// decodes is judged without panic, the same way twice, and a refusal
+// names a field and wraps a sentinel with a code.
+func FuzzValidateDocument(f *testing.F) {
+	prof, _ := protocol.EncodePayload(testProfile())
+	menu, _ := protocol.EncodePayload(testMenu())
+	f.Add(prof, false)
+	f.Add(menu, true)
+	f.Add([]byte{0xa0}, true)
+	f.Fuzz(func(t *testing.T, b []byte, isMenu bool) {
+		kind := crdt.KindCatalogProfile
+		if isMenu {
+			kind = crdt.KindCatalogMenu
+		}
+		p, err := protocol.DecodePayload(kind, b)
+		if err != nil {
+			return
+		}
+		err1, err2 := ValidateDocument(p), ValidateDocument(p)
+		if (err1 == nil) != (err2 == nil) || (err1 != nil && err1.Error() != err2.Error()) {
+			t.Fatal("not deterministic")
+		}
+		var r *Refusal
+		if err1 != nil && (!errors.As(err1, &r) || r.Field == "" || Code(err1) == "") {
+			t.Fatalf("refusal without field or code: %v", err1)
+		}
+	})
+}

@@ -7,7 +7,7 @@ import (
 	"github.com/coopnode/coopnode/crdt"
 )
 
-// Document validation (SPEC.md §16.5): a restaurant's profile and menu are
+// Document validation (SPEC.md §5.3.3): a restaurant's profile and menu are
 // checked when they are published — by the publishing node, and by every
 // node's gate for documents from others — with the rules checkout applies
 // to them (the same functions: LoadLocation, ParseHours, validPrice), so a

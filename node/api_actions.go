@@ -120,7 +120,7 @@ func (n *Node) memberScope() (crdt.ID, error) {
 
 // newReplica is the node's replica: the SPEC.md §9 limits, and catalogue
 // documents judged by market.ValidateDocument, so the gate refuses from
-// other nodes what publishDoc refuses here (SPEC.md §16.5).
+// other nodes what publishDoc refuses here (SPEC.md §5.3.3).
 func newReplica() *crdt.Replica {
 	return crdt.NewReplica(crdt.Limits{CheckDocument: market.ValidateDocument})
 }
