@@ -2,12 +2,14 @@ package main
 
 import (
 	"crypto/ed25519"
+	"errors"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/coopnode/coopnode/crdt"
+	"github.com/coopnode/coopnode/node"
 )
 
 // The cooperative's commands: the node, the coop, its members and devices,
@@ -128,7 +130,11 @@ func memberOrNew(iv *invocation, flagName, v string) (string, error) {
 	if len(v) == 64 {
 		return v, checkKey("-"+flagName, v)
 	}
-	return iv.member(flagName, v)
+	k, err := iv.member(flagName, v)
+	if errors.Is(err, node.ErrUnknown) {
+		return "", cliErrorf(node.ErrUnknown, "%v; a new member needs its full key, which 'coopnode status -field key' prints on its node", err)
+	}
+	return k, err
 }
 
 func checkKey(what, s string) error {

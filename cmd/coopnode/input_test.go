@@ -172,6 +172,7 @@ func TestEveryCommandRefusesBadInput(t *testing.T) {
 		{"unknown role \"pilot\"", "admit", "-data", dir, "-member", memberM, "-roles", "courier,pilot"},
 		{"-member \"Zoé\": want hex", "admit", "-data", dir, "-member", "Zoé", "-roles", "courier"},
 		{"-member \"11\" is too short", "admit", "-data", dir, "-member", "11", "-roles", "courier"},
+		{"no member starting with 7777 on this node; a new member needs its full key", "admit", "-data", dir, "-member", "7777", "-roles", "courier"},
 		{"-member is required", "revoke", "-data", dir},
 		{"no member starting with 7777", "revoke", "-data", dir, "-member", "7777"},
 		{"-member and -device are required", "link-device", "-data", dir, "-member", memberM},
