@@ -2,8 +2,8 @@ package main
 
 import (
 	"crypto/ed25519"
-	"errors"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
