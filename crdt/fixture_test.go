@@ -101,7 +101,7 @@ func (w *world) coopEvent(r *Replica, who string, body Payload) *Event {
 }
 
 // place builds an order.place by cust for resto.
-func (w *world) place(who string, fulfil uint8) *Event {
+func (w *world) place(who string, fulfil Fulfilment) *Event {
 	return w.mk(w.k(who), KindOrderPlace, w.coop, ID{}, nil, 1, &OrderPlace{
 		Restaurant: w.k("resto"), Fulfilment: fulfil,
 		Items:  []LineItem{{Product: "p1", Name: "Falafel", Quantity: 2, UnitCents: 650, TotalCents: 1300}},

@@ -106,22 +106,16 @@ func (*DeviceRevoke) Kind() Kind { return KindDeviceRevoke }
 
 // ---- restaurant documents (SPEC.md §5.3) ----
 
-// Fulfilment methods, as bits.
-const (
-	FulfilDelivery   uint8 = 1
-	FulfilCollection uint8 = 2
-)
-
 // CatalogProfile is a restaurant's or shop's public profile and settings.
 type CatalogProfile struct {
-	Name        string   `cbor:"1,keyasint,omitempty" json:"name"`
-	Description string   `cbor:"2,keyasint,omitempty" json:"description,omitempty"`
-	Address     string   `cbor:"3,keyasint,omitempty" json:"address,omitempty"`
-	Position    Position `cbor:"4,keyasint,omitempty" json:"position"`
-	Phone       string   `cbor:"5,keyasint,omitempty" json:"phone,omitempty"`
-	Tags        []string `cbor:"6,keyasint,omitempty" json:"tags,omitempty"`
-	Timezone    string   `cbor:"7,keyasint,omitempty" json:"timezone,omitempty"`
-	Fulfilment  uint8    `cbor:"8,keyasint,omitempty" json:"fulfilment"` // FulfilDelivery|FulfilCollection bits
+	Name        string     `cbor:"1,keyasint,omitempty" json:"name"`
+	Description string     `cbor:"2,keyasint,omitempty" json:"description,omitempty"`
+	Address     string     `cbor:"3,keyasint,omitempty" json:"address,omitempty"`
+	Position    Position   `cbor:"4,keyasint,omitempty" json:"position"`
+	Phone       string     `cbor:"5,keyasint,omitempty" json:"phone,omitempty"`
+	Tags        []string   `cbor:"6,keyasint,omitempty" json:"tags,omitempty"`
+	Timezone    string     `cbor:"7,keyasint,omitempty" json:"timezone,omitempty"`
+	Fulfilment  Fulfilment `cbor:"8,keyasint,omitempty" json:"fulfilment"` // FulfilDelivery|FulfilCollection bits
 	// Hours are opening hours in schema.org form ("Mo-Fr 11:30-14:30") in
 	// the restaurant's timezone.
 	Hours          []string  `cbor:"9,keyasint,omitempty" json:"hours,omitempty"`
@@ -207,7 +201,7 @@ func (*CatalogMenu) Kind() Kind    { return KindCatalogMenu }
 // Sealed, encrypted to the restaurant (SPEC.md §8).
 type OrderPlace struct {
 	Restaurant   PubKey     `cbor:"1,keyasint,omitempty,omitzero" json:"restaurant"`
-	Fulfilment   uint8      `cbor:"2,keyasint,omitempty" json:"fulfilment"` // FulfilDelivery or FulfilCollection
+	Fulfilment   Fulfilment `cbor:"2,keyasint,omitempty" json:"fulfilment"` // FulfilDelivery or FulfilCollection
 	Items        []LineItem `cbor:"3,keyasint,omitempty" json:"items"`
 	Totals       Totals     `cbor:"4,keyasint,omitempty" json:"totals"`
 	Slot         TimeSlot   `cbor:"5,keyasint,omitempty" json:"slot"` // zero: as soon as possible

@@ -32,11 +32,11 @@ type CartItem struct {
 
 // Cart is what a customer asks for.
 type Cart struct {
-	Restaurant crdt.PubKey   `json:"restaurant"`
-	Fulfilment uint8         `json:"fulfilment"` // crdt.FulfilDelivery or crdt.FulfilCollection
-	Items      []CartItem    `json:"items"`
-	TipCents   int64         `json:"tip_cents,omitempty"`
-	Slot       crdt.TimeSlot `json:"slot"` // zero: as soon as possible
+	Restaurant crdt.PubKey     `json:"restaurant"`
+	Fulfilment crdt.Fulfilment `json:"fulfilment"` // crdt.FulfilDelivery or crdt.FulfilCollection
+	Items      []CartItem      `json:"items"`
+	TipCents   int64           `json:"tip_cents,omitempty"`
+	Slot       crdt.TimeSlot   `json:"slot"` // zero: as soon as possible
 	// Dropoff is the exact delivery position. It is used on the customer's
 	// node only; the order publishes Coarse(Dropoff) and the zones it is in.
 	Dropoff crdt.Position `json:"dropoff"`
@@ -71,11 +71,11 @@ type Line struct {
 // how the delivery fee was derived. Every node computes the same Quote from
 // the same inputs.
 type Quote struct {
-	Restaurant crdt.PubKey   `json:"restaurant"`
-	Fulfilment uint8         `json:"fulfilment"`
-	Lines      []Line        `json:"lines"`
-	Slot       crdt.TimeSlot `json:"slot"`
-	PricedAt   int64         `json:"priced_at"` // Context.Now, ms: sign the order.place with this wall
+	Restaurant crdt.PubKey     `json:"restaurant"`
+	Fulfilment crdt.Fulfilment `json:"fulfilment"`
+	Lines      []Line          `json:"lines"`
+	Slot       crdt.TimeSlot   `json:"slot"`
+	PricedAt   int64           `json:"priced_at"` // Context.Now, ms: sign the order.place with this wall
 
 	ItemsCents    int64     `json:"items_cents"`
 	DeliveryCents int64     `json:"delivery_cents"`
@@ -192,7 +192,7 @@ func checkout(cart Cart, ctx Context, dropoff func(q *Quote) error) (*Quote, err
 	return q, nil
 }
 
-func fulfilmentName(f uint8) string {
+func fulfilmentName(f crdt.Fulfilment) string {
 	if f == crdt.FulfilCollection {
 		return "collection"
 	}

@@ -13,7 +13,7 @@ import (
 // the items total at the delivery or collection rate, rounded half up, plus
 // the flat fee. Parcel deliveries pay the delivery fee only: 0. A nil Rules
 // (no rule set) gives 0.
-func (r *Rules) PlatformFee(fulfilment uint8, parcel bool, itemsCents int64) (int64, error) {
+func (r *Rules) PlatformFee(fulfilment crdt.Fulfilment, parcel bool, itemsCents int64) (int64, error) {
 	if r == nil || parcel {
 		return 0, nil
 	}

@@ -67,7 +67,7 @@ func FuzzCheckout(f *testing.F) {
 	f.Add([]byte("wrap\x02harissa\x00feta\x00\x01soda\x01"), int64(200), int32(47_213_000), int32(-1_556_000), uint8(1), int64(0))
 	f.Add([]byte("soda\x09"), int64(0), int32(0), int32(0), uint8(2), int64(600_000))
 	f.Fuzz(func(t *testing.T, spec []byte, tip int64, lat, lon int32, fulfil uint8, slotOffset int64) {
-		cart := Cart{Restaurant: pk("resto"), Fulfilment: fulfil, TipCents: tip, Dropoff: crdt.Position{LatE6: lat, LonE6: lon}}
+		cart := Cart{Restaurant: pk("resto"), Fulfilment: crdt.Fulfilment(fulfil), TipCents: tip, Dropoff: crdt.Position{LatE6: lat, LonE6: lon}}
 		// spec: product NUL-separated options, a quantity byte, repeated
 		for len(spec) > 0 && len(cart.Items) < 80 {
 			var it CartItem

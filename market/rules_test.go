@@ -180,7 +180,7 @@ func TestOverflowIsAnError(t *testing.T) {
 func TestFeesPayTaxes(t *testing.T) {
 	r := testRules(t)
 	for _, c := range []struct {
-		f     uint8
+		f     crdt.Fulfilment
 		items int64
 		want  int64
 	}{{crdt.FulfilDelivery, 1850, 278}, {crdt.FulfilDelivery, 1, 0}, {crdt.FulfilDelivery, 10, 2}, {crdt.FulfilCollection, 1850, 148}, {crdt.FulfilCollection, 0, 0}} {

@@ -186,7 +186,7 @@ func taskOf(t crdt.Task) taskView {
 	return taskView{Status: strings.ToLower(t.Status.String()), StartedAt: t.StartedAt, DoneAt: t.DoneAt, FailReason: t.FailReason}
 }
 
-func fulfilmentName(f uint8) string {
+func fulfilmentName(f crdt.Fulfilment) string {
 	switch f {
 	case crdt.FulfilDelivery:
 		return "delivery"
@@ -197,7 +197,7 @@ func fulfilmentName(f uint8) string {
 }
 
 // fulfilmentNames lists the methods of a profile's fulfilment bit set.
-func fulfilmentNames(bits uint8) []string {
+func fulfilmentNames(bits crdt.Fulfilment) []string {
 	out := []string{}
 	if bits&crdt.FulfilDelivery != 0 {
 		out = append(out, "delivery")

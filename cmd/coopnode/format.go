@@ -97,14 +97,15 @@ func task(m obj) string {
 	return s
 }
 
-func fulfilment(v float64) string {
-	switch uint8(v) {
-	case crdt.FulfilDelivery:
-		return "delivery"
-	case crdt.FulfilCollection:
-		return "collection"
+// fulfilment reads the JSON form, names ("delivery") or an older number.
+func fulfilment(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64:
+		return crdt.Fulfilment(uint8(x)).Names()
 	}
-	return fmt.Sprintf("fulfilment %v", v)
+	return "-"
 }
 
 func table(w io.Writer, header string, rows [][]string) error {
@@ -299,7 +300,7 @@ func fmtOrder(w io.Writer, b []byte) error {
 	if r := str(o, "reason"); r != "" {
 		fmt.Fprintf(w, " (%s)", r)
 	}
-	fmt.Fprintf(w, "\nkind       %s\n", fulfilment(num(place, "fulfilment")))
+	fmt.Fprintf(w, "\nkind       %s\n", fulfilment(place["fulfilment"]))
 	fmt.Fprintf(w, "restaurant %s\ncustomer   %s\nplaced     %s\n", str(o, "restaurant"), str(o, "customer"), when(num(o, "placed_at")))
 	if a := num(o, "accepted_at"); a != 0 {
 		fmt.Fprintf(w, "accepted   %s (prep %v min", when(a), num(o, "prep_minutes"))
@@ -419,7 +420,7 @@ func writeQuote(w io.Writer, q obj) error {
 		fmt.Fprintf(tw, "%v × %s\t%s\t\n", num(l, "quantity"), name, money(num(l, "total_cents")))
 	}
 	fmt.Fprintf(tw, "items\t%s\t\n", money(num(q, "items_cents")))
-	if uint8(num(q, "fulfilment")) == crdt.FulfilDelivery {
+	if fulfilment(q["fulfilment"]) == crdt.FulfilDelivery.Names() {
 		fmt.Fprintf(tw, "delivery\t%s\t\n", money(num(q, "delivery_cents")))
 	}
 	if t := num(q, "tip_cents"); t != 0 {
