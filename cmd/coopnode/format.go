@@ -71,7 +71,14 @@ func money(cents float64) string {
 	return fmt.Sprintf("%s%d.%02d", sign, c/100, c%100)
 }
 
+// roleNames reads roles as names (a list) or an older bit set.
 func roleNames(v any) string {
+	if l, ok := v.([]any); ok {
+		if len(l) == 0 {
+			return "none"
+		}
+		return strings.ReplaceAll(joinAny(l), ", ", ",")
+	}
 	f, ok := v.(float64)
 	if !ok {
 		return fmt.Sprint(v)
