@@ -115,10 +115,12 @@ func (n *Node) ingest(batch ...incoming) []ingested {
 // that changed.
 //
 // A batch is admitted in rounds: each round admits what the replica takes
-// as it stands, writes it with one fsync and applies it; an event refused
-// for authority that an earlier event of the same batch grants (a member's
-// first order, sent with its admission) is admitted in the next round. No
-// refused event is ever written.
+// as it stands, writes it with one fsync and applies it in the order that
+// puts what grants authority first (sortForApply's: coop log, catalogues,
+// orders, each by Lamport), whatever order the batch came in; an event
+// refused for authority that an earlier event of the same batch grants (a
+// member's first order, sent with its admission) is admitted in the next
+// round. No refused event is ever written.
 func (n *Node) step(batch []incoming) ([]ingested, []crdt.ID) {
 	results := make([]ingested, len(batch))
 	todo := make([]int, len(batch))
@@ -132,6 +134,9 @@ func (n *Node) step(batch []incoming) ([]ingested, []crdt.ID) {
 		if len(admitted) == 0 {
 			break
 		}
+		sort.SliceStable(admitted, func(i, j int) bool {
+			return applyBefore(results[admitted[i]].res.Event, results[admitted[j]].res.Event)
+		})
 		orders, coop := n.advance(batch, admitted, results)
 		changed, coopChanged = append(changed, orders...), coopChanged || coop
 		todo = retry
@@ -150,7 +155,7 @@ func (n *Node) step(batch []incoming) ([]ingested, []crdt.ID) {
 
 // admit runs admission (SPEC.md §3.4) on the events of batch listed in
 // todo, against the replica as it stands, and records each verdict in
-// results. It returns the admitted events in batch order, and those refused
+// results. It returns the admitted events, and those refused
 // that deserve another look once the admitted ones are applied: refused
 // for authority (a Reject, or an Ignore for possible lag). It changes no
 // state.

@@ -424,6 +424,11 @@ func loadStored(ctx context.Context, s *Store) (evs []*crdt.Event, bad int, err 
 // sortForApply orders a batch so that what grants authority comes first:
 // coop log, catalogues, orders; within a class by Lamport, then ID.
 func sortForApply(evs []*crdt.Event) {
+	sort.SliceStable(evs, func(i, j int) bool { return applyBefore(evs[i], evs[j]) })
+}
+
+// applyBefore is sortForApply's order.
+func applyBefore(a, b *crdt.Event) bool {
 	rank := func(e *crdt.Event) int {
 		switch e.Kind.Class() {
 		case crdt.ScopeCoop:
@@ -433,12 +438,10 @@ func sortForApply(evs []*crdt.Event) {
 		}
 		return 2
 	}
-	sort.SliceStable(evs, func(i, j int) bool {
-		if ri, rj := rank(evs[i]), rank(evs[j]); ri != rj {
-			return ri < rj
-		}
-		return evs[i].Before(evs[j])
-	})
+	if ra, rb := rank(a), rank(b); ra != rb {
+		return ra < rb
+	}
+	return a.Before(b)
 }
 
 func (n *Node) joinTopics(coop crdt.ID) error {

@@ -497,9 +497,10 @@ func (p *pusher) send(f *frameRW, ids []recon.ID) (int, error) {
 	return b.sent, b.flush()
 }
 
-// receiveEvents ingests one Events frame on the loop as one batch, sorted
-// so that coop events come first (SPEC.md §8.6). It returns the number of events in the frame and
-// the reconciliation items of those that decode.
+// receiveEvents ingests one Events frame on the loop as one batch, which
+// ingest applies coop events first (SPEC.md §8.6). It returns the number
+// of events in the frame and the reconciliation items of those that
+// decode.
 func (n *Node) receiveEvents(ctx context.Context, f *frameRW, body []byte, from peer.ID) (int, []recon.Item, error) {
 	raws, err := decodeEvents(body)
 	if err != nil {
@@ -530,7 +531,6 @@ func (n *Node) receiveEvents(ctx context.Context, f *frameRW, body []byte, from 
 		byID[it.e.ID] = it.raw
 		ritems[i] = recon.Item{Time: uint64(max(it.e.Wall, 0)), ID: recon.ID(it.e.ID)}
 	}
-	sortForApply(evs)
 	batch := make([]incoming, len(evs))
 	for i, e := range evs {
 		batch[i] = incoming{raw: byID[e.ID], e: e, src: srcSync, from: from}
