@@ -28,6 +28,17 @@ const (
 	watchEvery = 2 * time.Second
 )
 
+// Sync sessions (SPEC.md §8.6; the wire limits are protocol/syncwire's).
+const (
+	// syncTimeout bounds one session, either side.
+	syncTimeout = 30 * time.Second
+	// sinceMarginMs is subtracted from the last sync's time for the Hello's
+	// Since hint, so clock skew and late events are still covered.
+	sinceMarginMs = 5 * 60_000
+	// frameEventBytes flushes an Events frame past this many event bytes.
+	frameEventBytes = 1 << 20
+)
+
 // Replay and caches.
 const (
 	// replayChunk is how many stored events replay decodes and verifies at

@@ -10,6 +10,7 @@ import (
 	"github.com/coopnode/coopnode/crdt"
 	"github.com/coopnode/coopnode/protocol"
 	"github.com/coopnode/coopnode/protocol/recon"
+	"github.com/coopnode/coopnode/protocol/syncwire"
 )
 
 // Two memories that keep honest disagreement from costing anything
@@ -196,7 +197,7 @@ func (m *rejectMemory) items(in interest, orders map[crdt.ID]bool, held func(crd
 			continue
 		}
 		if r.class == crdt.ScopeOrder && !orders[r.scope] {
-			if held(r.scope) || in.flags&interestNoOrders != 0 || (in.flags&interestAll == 0 && !in.lists(r.scope)) {
+			if held(r.scope) || in.flags&syncwire.InterestNoOrders != 0 || (in.flags&syncwire.InterestAll == 0 && !in.lists(r.scope)) {
 				continue
 			}
 		}

@@ -1,22 +1,20 @@
 package node
 
 import (
-	"bufio"
 	"bytes"
 	"cmp"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"slices"
-	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/coopnode/coopnode/crdt"
 	"github.com/coopnode/coopnode/protocol"
 	"github.com/coopnode/coopnode/protocol/recon"
+	"github.com/coopnode/coopnode/protocol/syncwire"
 )
 
 // Catch-up sync sessions (SPEC.md §8.6). The initiator opens a stream,
@@ -27,32 +25,8 @@ import (
 // events. When the first reconciliation reply settles the difference (the
 // usual case, thanks to the Since hint) that is two round trips.
 
-// Frame types on a sync stream (SPEC.md §8.6.1).
-const (
-	frameHello  byte = 1
-	frameRecon  byte = 2
-	frameWant   byte = 3
-	frameEvents byte = 4
-	frameDone   byte = 5
-	frameError  byte = 6
-)
-
-// Sync limits (SPEC.md §8.6.1, §9).
-const (
-	syncVersion      = 1
-	maxFrame         = 4 << 20 // an Events frame of many events
-	maxSyncParties   = 16
-	maxListedOrders  = 4096 // order keys in a Hello
-	orderKeyLen      = 8    // bytes of an order ID listed in a Hello
-	syncTimeout      = 30 * time.Second
-	sinceMarginMs    = 5 * 60_000
-	eventsPerFrame   = 512
-	frameEventBytes  = 1 << 20 // an Events frame is flushed past this many event bytes
-	wantPerFrame     = 8192
-	interestAll      = 1 << 0 // every order of the coop
-	interestOpen     = 1 << 1 // every open order (couriers: the job board)
-	interestNoOrders = 1 << 2 // coop log and catalogues only
-)
+// The wire form (frames, Hello, ID and event lists, limits) is package
+// protocol/syncwire; this file holds what a node lists, sends and stores.
 
 // pushLimit bounds what a responder pushes with one reconciliation reply
 // (it holds those events in memory until the reply is sent); the rest is
@@ -66,15 +40,6 @@ var (
 	ErrSyncCoop     = errors.New("node: sync peer follows another coop")
 )
 
-// orderKey is the first orderKeyLen bytes of an order ID, as listed in a
-// Hello.
-type orderKey [orderKeyLen]byte
-
-func keyOf(id crdt.ID) (k orderKey) {
-	copy(k[:], id[:])
-	return k
-}
-
 // interest is what a node wants from the coop (SPEC.md §8.6.2): the coop log
 // and catalogues always, and the orders selected by flags, parties and the
 // listed order keys.
@@ -83,16 +48,16 @@ type interest struct {
 	flags   byte
 	parties []crdt.PubKey
 	since   uint64
-	orders  []orderKey // strictly ascending
+	orders  []syncwire.OrderKey // strictly ascending
 }
 
 func (in interest) wantsOrder(id crdt.ID, s *crdt.OrderState) bool {
 	switch {
-	case in.flags&interestNoOrders != 0:
+	case in.flags&syncwire.InterestNoOrders != 0:
 		return false
-	case in.flags&interestAll != 0:
+	case in.flags&syncwire.InterestAll != 0:
 		return true
-	case in.flags&interestOpen != 0 && s.Status.Open():
+	case in.flags&syncwire.InterestOpen != 0 && s.Status.Open():
 		return true
 	case in.lists(id):
 		// the initiator sees it open: both sides include it, so the events
@@ -114,7 +79,7 @@ func (in interest) wantsOrder(id crdt.ID, s *crdt.OrderState) bool {
 
 // lists reports whether the interest lists the order's key.
 func (in interest) lists(id crdt.ID) bool {
-	_, ok := slices.BinarySearchFunc(in.orders, keyOf(id), func(a, b orderKey) int { return bytes.Compare(a[:], b[:]) })
+	_, ok := slices.BinarySearchFunc(in.orders, syncwire.KeyOf(id), func(a, b syncwire.OrderKey) int { return bytes.Compare(a[:], b[:]) })
 	return ok
 }
 
@@ -135,9 +100,9 @@ func (n *Node) ownInterest() interest {
 	}
 	switch n.cfg.role {
 	case RoleRelay, RoleAdmin:
-		in.flags = interestAll
+		in.flags = syncwire.InterestAll
 	case RoleCourier:
-		in.flags = interestOpen
+		in.flags = syncwire.InterestOpen
 		in.orders = n.openOrderKeys()
 	}
 	if n.lastSynced > sinceMarginMs {
@@ -147,33 +112,33 @@ func (n *Node) ownInterest() interest {
 }
 
 // openOrderKeys lists the keys of the orders this node sees open, the
-// maxListedOrders most recently active ones if there are more, ascending
+// syncwire.MaxListedOrders most recently active ones if there are more, ascending
 // (SPEC.md §8.6.2). Runs on the loop.
-func (n *Node) openOrderKeys() []orderKey {
+func (n *Node) openOrderKeys() []syncwire.OrderKey {
 	type open struct {
-		key  orderKey
+		key  syncwire.OrderKey
 		last int64
 	}
 	var all []open
 	for _, id := range n.replica.OrderIDs(n.cfg.coop) {
 		if s, ok := n.replica.OrderView(id); ok && s.Status.Open() {
-			all = append(all, open{keyOf(id), lastActivity(s)})
+			all = append(all, open{syncwire.KeyOf(id), lastActivity(s)})
 		}
 	}
-	if len(all) > maxListedOrders {
+	if len(all) > syncwire.MaxListedOrders {
 		slices.SortFunc(all, func(a, b open) int {
 			if c := cmp.Compare(b.last, a.last); c != 0 {
 				return c
 			}
 			return bytes.Compare(a.key[:], b.key[:])
 		})
-		all = all[:maxListedOrders]
+		all = all[:syncwire.MaxListedOrders]
 	}
-	keys := make([]orderKey, len(all))
+	keys := make([]syncwire.OrderKey, len(all))
 	for i, o := range all {
 		keys[i] = o.key
 	}
-	slices.SortFunc(keys, func(a, b orderKey) int { return bytes.Compare(a[:], b[:]) })
+	slices.SortFunc(keys, func(a, b syncwire.OrderKey) int { return bytes.Compare(a[:], b[:]) })
 	return slices.Compact(keys)
 }
 
@@ -209,208 +174,58 @@ func (n *Node) syncItems(in interest) []recon.Item {
 	return items
 }
 
-// ---- framing ----
+// ---- framing (the codec is protocol/syncwire) ----
 
+// frameRW is one session's frame codec plus the event bytes it carried.
 type frameRW struct {
-	r        *bufio.Reader
-	w        io.Writer
-	in, out  int
-	lastSent bool
-	trips    int
-	evBytes  int // raw event bytes carried, both ways
+	c       *syncwire.Conn
+	evBytes int // raw event bytes carried, both ways
 }
 
-func (f *frameRW) write(typ byte, body []byte) error {
-	// one write per frame: header and body together
-	b := make([]byte, 0, binary.MaxVarintLen64+1+len(body))
-	b = binary.AppendUvarint(b, uint64(len(body)+1))
-	b = append(b, typ)
-	b = append(b, body...)
-	if _, err := f.w.Write(b); err != nil {
-		return err
-	}
-	f.out += len(b)
-	f.lastSent = true
-	return nil
-}
+func newFrameRW(r io.Reader, w io.Writer) *frameRW { return &frameRW{c: syncwire.NewConn(r, w)} }
+
+func (f *frameRW) write(typ byte, body []byte) error { return f.c.WriteFrame(typ, body) }
 
 func (f *frameRW) read() (byte, []byte, error) {
-	size, err := readUvarint(f.r)
-	if err != nil {
-		return 0, nil, err
-	}
-	if size == 0 || size > maxFrame {
-		return 0, nil, fmt.Errorf("%w: frame of %d bytes", ErrSyncProtocol, size)
-	}
-	buf := make([]byte, size)
-	if _, err := io.ReadFull(f.r, buf); err != nil {
-		return 0, nil, err
-	}
-	if f.lastSent {
-		f.trips++ // a reply after our flight closes a round trip
-		f.lastSent = false
-	}
-	f.in += uvarintLen(size) + int(size)
-	if buf[0] == frameError {
-		return 0, nil, fmt.Errorf("%w: peer says: %s", ErrSyncProtocol, buf[1:])
-	}
-	return buf[0], buf[1:], nil
+	typ, body, err := f.c.ReadFrame()
+	return typ, body, syncErr(err)
 }
 
-// readUvarint reads a frame's length: a minimal uvarint below 2^64. A
-// stream that ends before it is io.EOF (nothing read) or
-// io.ErrUnexpectedEOF; a malformed one wraps ErrSyncProtocol.
-func readUvarint(r io.ByteReader) (uint64, error) {
-	var v uint64
-	for i := 0; i < binary.MaxVarintLen64; i++ {
-		c, err := r.ReadByte()
-		if err != nil {
-			if i > 0 && err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
-			return 0, err
-		}
-		if i == binary.MaxVarintLen64-1 && c > 1 {
-			break // overflows 64 bits
-		}
-		v |= uint64(c&0x7f) << (7 * i)
-		if c < 0x80 {
-			if c == 0 && i > 0 {
-				return 0, fmt.Errorf("%w: non-minimal frame length", ErrSyncProtocol)
-			}
-			return v, nil
-		}
+// syncErr gives the codec's errors the node's sentinel: malformed bytes
+// and a peer's Error frame wrap ErrSyncProtocol (codes.go).
+func syncErr(err error) error {
+	if errors.Is(err, syncwire.ErrMalformed) || errors.Is(err, syncwire.ErrPeer) {
+		return fmt.Errorf("%w: %w", ErrSyncProtocol, err)
 	}
-	return 0, fmt.Errorf("%w: frame length overflows 64 bits", ErrSyncProtocol)
-}
-
-// uvarint decodes a minimally encoded unsigned varint; non-minimal forms
-// are malformed (SPEC.md §8.6.1), so every frame has one encoding.
-func uvarint(b []byte) (uint64, int) {
-	v, k := binary.Uvarint(b)
-	if k <= 0 || k != uvarintLen(v) {
-		return 0, -1
-	}
-	return v, k
-}
-
-func uvarintLen(v uint64) int {
-	var b [binary.MaxVarintLen64]byte
-	return binary.PutUvarint(b[:], v)
+	return err
 }
 
 func encodeHello(in interest) []byte {
-	b := []byte{syncVersion}
-	b = append(b, in.coop[:]...)
-	b = append(b, in.flags)
-	b = binary.AppendUvarint(b, in.since)
-	b = binary.AppendUvarint(b, uint64(len(in.parties)))
-	for _, p := range in.parties {
-		b = append(b, p[:]...)
-	}
-	b = binary.AppendUvarint(b, uint64(len(in.orders)))
-	for _, k := range in.orders {
-		b = append(b, k[:]...)
-	}
-	return b
+	return syncwire.AppendHello(nil, syncwire.Hello{Coop: in.coop, Flags: in.flags, Since: in.since,
+		Parties: in.parties, Orders: in.orders})
 }
 
 func decodeHello(b []byte) (interest, error) {
-	var in interest
-	if len(b) < 1+32+1 {
-		return in, fmt.Errorf("%w: hello of %d bytes", ErrSyncProtocol, len(b))
-	}
-	if b[0] != syncVersion {
-		return in, fmt.Errorf("%w: hello version %d", ErrSyncProtocol, b[0])
-	}
-	copy(in.coop[:], b[1:33])
-	in.flags = b[33]
-	rest := b[34:]
-	since, k := uvarint(rest)
-	if k <= 0 {
-		return in, fmt.Errorf("%w: bad hello since", ErrSyncProtocol)
-	}
-	in.since, rest = since, rest[k:]
-	np, k := uvarint(rest)
-	if k <= 0 || np > maxSyncParties || uint64(len(rest)-k) < np*32 {
-		return in, fmt.Errorf("%w: bad hello parties", ErrSyncProtocol)
-	}
-	rest = rest[k:]
-	for i := uint64(0); i < np; i++ {
-		var p crdt.PubKey
-		copy(p[:], rest[i*32:])
-		in.parties = append(in.parties, p)
-	}
-	rest = rest[np*32:]
-	no, k := uvarint(rest)
-	if k <= 0 || no > maxListedOrders || uint64(len(rest)-k) != no*orderKeyLen {
-		return in, fmt.Errorf("%w: bad hello order list", ErrSyncProtocol)
-	}
-	rest = rest[k:]
-	for i := uint64(0); i < no; i++ {
-		var o orderKey
-		copy(o[:], rest[i*orderKeyLen:])
-		if i > 0 && bytes.Compare(in.orders[i-1][:], o[:]) >= 0 {
-			return in, fmt.Errorf("%w: hello order keys not ascending", ErrSyncProtocol)
-		}
-		in.orders = append(in.orders, o)
-	}
-	return in, nil
+	h, err := syncwire.DecodeHello(b)
+	return interest{coop: h.Coop, flags: h.Flags, since: h.Since, parties: h.Parties, orders: h.Orders}, syncErr(err)
 }
 
-func encodeIDs(ids []crdt.ID) []byte {
-	b := binary.AppendUvarint(nil, uint64(len(ids)))
-	for _, id := range ids {
-		b = append(b, id[:]...)
-	}
-	return b
-}
+func encodeIDs(ids []crdt.ID) []byte { return syncwire.AppendIDs(nil, ids) }
 
 func decodeIDs(b []byte) ([]crdt.ID, error) {
-	n, k := uvarint(b)
-	if k <= 0 || n > wantPerFrame || uint64(len(b)-k) != n*32 {
-		return nil, fmt.Errorf("%w: bad id list", ErrSyncProtocol)
-	}
-	b = b[k:]
-	out := make([]crdt.ID, n)
-	for i := range out {
-		copy(out[i][:], b[i*32:])
-	}
-	return out, nil
+	ids, err := syncwire.DecodeIDs(b)
+	return ids, syncErr(err)
 }
 
-func encodeEvents(raws [][]byte) []byte {
-	b := binary.AppendUvarint(nil, uint64(len(raws)))
-	for _, r := range raws {
-		b = binary.AppendUvarint(b, uint64(len(r)))
-		b = append(b, r...)
-	}
-	return b
-}
+func encodeEvents(raws [][]byte) []byte { return syncwire.AppendEvents(nil, raws) }
 
 func decodeEvents(b []byte) ([][]byte, error) {
-	n, k := uvarint(b)
-	if k <= 0 || n > eventsPerFrame {
-		return nil, fmt.Errorf("%w: bad event list", ErrSyncProtocol)
-	}
-	b = b[k:]
-	out := make([][]byte, 0, n)
-	for i := uint64(0); i < n; i++ {
-		l, k := uvarint(b)
-		if k <= 0 || l > uint64(len(b)-k) || l > protocol.MaxDocSize {
-			return nil, fmt.Errorf("%w: bad event length", ErrSyncProtocol)
-		}
-		out = append(out, b[k:k+int(l)])
-		b = b[k+int(l):]
-	}
-	if len(b) != 0 {
-		return nil, fmt.Errorf("%w: trailing bytes in event list", ErrSyncProtocol)
-	}
-	return out, nil
+	raws, err := syncwire.DecodeEvents(b)
+	return raws, syncErr(err)
 }
 
 // eventFrames batches raw events into Events frames: at most
-// eventsPerFrame events, flushed once frameEventBytes are held.
+// syncwire.EventsPerFrame events, flushed once frameEventBytes are held.
 type eventFrames struct {
 	f    *frameRW
 	raws [][]byte
@@ -422,7 +237,7 @@ func (b *eventFrames) add(raw []byte) error {
 	b.raws = append(b.raws, raw)
 	b.f.evBytes += len(raw)
 	b.size += len(raw)
-	if len(b.raws) == eventsPerFrame || b.size >= frameEventBytes {
+	if len(b.raws) == syncwire.EventsPerFrame || b.size >= frameEventBytes {
 		return b.flush()
 	}
 	return nil
@@ -432,13 +247,13 @@ func (b *eventFrames) flush() error {
 	if len(b.raws) == 0 {
 		return nil
 	}
-	err := b.f.write(frameEvents, encodeEvents(b.raws))
+	err := b.f.write(syncwire.FrameEvents, encodeEvents(b.raws))
 	b.sent += len(b.raws)
 	b.raws, b.size = b.raws[:0], 0
 	return err
 }
 
-// sendEvents writes the raw bytes of ids, in frames of eventsPerFrame.
+// sendEvents writes the raw bytes of ids, in frames of syncwire.EventsPerFrame.
 func (n *Node) sendEvents(ctx context.Context, f *frameRW, ids []crdt.ID) (int, error) {
 	b := &eventFrames{f: f}
 	for _, id := range ids {

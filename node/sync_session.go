@@ -1,7 +1,6 @@
 package node
 
 import (
-	"bufio"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 	"github.com/coopnode/coopnode/crdt"
 	"github.com/coopnode/coopnode/protocol"
 	"github.com/coopnode/coopnode/protocol/recon"
+	"github.com/coopnode/coopnode/protocol/syncwire"
 )
 
 // SyncReport is what one catch-up session cost and brought (SPEC.md §8.6).
@@ -76,14 +76,14 @@ func (n *Node) syncWith(ctx context.Context, p peer.ID) (rep SyncReport, err err
 	// not every transport honours deadlines (mocknet does not): when the
 	// session's context ends, reset the stream so no read or write hangs
 	defer context.AfterFunc(ctx, func() { _ = s.Reset() })()
-	f := &frameRW{r: bufio.NewReader(s), w: s}
+	f := newFrameRW(s, s)
 	defer func() {
-		rep.RoundTrips, rep.BytesIn, rep.BytesOut, rep.EventBytes = f.trips, f.in, f.out, f.evBytes
+		rep.RoundTrips, rep.BytesIn, rep.BytesOut, rep.EventBytes = f.c.RoundTrips(), f.c.BytesIn(), f.c.BytesOut(), f.evBytes
 		_ = n.do(context.Background(), func() error {
 			n.stats.SyncSessions++
-			n.stats.SyncBytesIn += f.in
-			n.stats.SyncBytesOut += f.out
-			n.stats.SyncRoundTrips += f.trips
+			n.stats.SyncBytesIn += f.c.BytesIn()
+			n.stats.SyncBytesOut += f.c.BytesOut()
+			n.stats.SyncRoundTrips += f.c.RoundTrips()
 			if err == nil {
 				n.lastSynced = n.nowMs()
 				var b [8]byte
@@ -100,10 +100,10 @@ func (n *Node) syncWith(ctx context.Context, p peer.ID) (rep SyncReport, err err
 	if err != nil {
 		return rep, err
 	}
-	if err := f.write(frameHello, encodeHello(in)); err != nil {
+	if err := f.write(syncwire.FrameHello, encodeHello(in)); err != nil {
 		return rep, err
 	}
-	if err := f.write(frameRecon, msg); err != nil {
+	if err := f.write(syncwire.FrameRecon, msg); err != nil {
 		return rep, err
 	}
 	// reconciliation: the responder answers each message with the events
@@ -114,7 +114,7 @@ func (n *Node) syncWith(ctx context.Context, p peer.ID) (rep SyncReport, err err
 			return rep, err
 		}
 		switch typ {
-		case frameEvents:
+		case syncwire.FrameEvents:
 			k, items, err := n.receiveEvents(ctx, f, body, p)
 			rep.EventsIn += k
 			rep.Pushed += k
@@ -124,13 +124,13 @@ func (n *Node) syncWith(ctx context.Context, p peer.ID) (rep SyncReport, err err
 			if err := ini.AddPushed(items...); err != nil {
 				return rep, fmt.Errorf("%w: pushed events: %w", ErrSyncProtocol, err)
 			}
-		case frameRecon:
+		case syncwire.FrameRecon:
 			msg, done, err = ini.Next(body)
 			if err != nil {
 				return rep, fmt.Errorf("%w: %w", ErrSyncProtocol, err)
 			}
 			if !done {
-				if err := f.write(frameRecon, msg); err != nil {
+				if err := f.write(syncwire.FrameRecon, msg); err != nil {
 					return rep, err
 				}
 			}
@@ -152,13 +152,13 @@ func (n *Node) syncWith(ctx context.Context, p peer.ID) (rep SyncReport, err err
 		return rep, err
 	}
 	for len(need) > 0 {
-		k := min(len(need), wantPerFrame)
-		if err := f.write(frameWant, encodeIDs(need[:k])); err != nil {
+		k := min(len(need), syncwire.WantPerFrame)
+		if err := f.write(syncwire.FrameWant, encodeIDs(need[:k])); err != nil {
 			return rep, err
 		}
 		need = need[k:]
 	}
-	if err := f.write(frameDone, nil); err != nil {
+	if err := f.write(syncwire.FrameDone, nil); err != nil {
 		return rep, err
 	}
 	for {
@@ -167,13 +167,13 @@ func (n *Node) syncWith(ctx context.Context, p peer.ID) (rep SyncReport, err err
 			return rep, err
 		}
 		switch typ {
-		case frameEvents:
+		case syncwire.FrameEvents:
 			k, _, err := n.receiveEvents(ctx, f, body, p)
 			rep.EventsIn += k
 			if err != nil {
 				return rep, err
 			}
-		case frameDone:
+		case syncwire.FrameDone:
 			return rep, nil
 		default:
 			return rep, fmt.Errorf("%w: unexpected frame %d", ErrSyncProtocol, typ)
@@ -202,18 +202,18 @@ func (n *Node) handleSync(s network.Stream) {
 	_ = s.SetDeadline(time.Now().Add(syncTimeout))
 	defer context.AfterFunc(ctx, func() { _ = s.Reset() })()
 	from := s.Conn().RemotePeer()
-	f := &frameRW{r: bufio.NewReader(s), w: s}
+	f := newFrameRW(s, s)
 	err := n.respond(ctx, f, from)
 	if err != nil {
 		n.log.Debug("sync responder", "peer", from, "err", err)
 		// the Error frame, then a close that delivers it (a reset may
 		// discard it on the way)
-		_ = f.write(frameError, []byte(err.Error()))
+		_ = f.write(syncwire.FrameError, []byte(err.Error()))
 		_ = s.Close()
 	}
 	_ = n.do(context.Background(), func() error {
-		n.stats.SyncBytesIn += f.in
-		n.stats.SyncBytesOut += f.out
+		n.stats.SyncBytesIn += f.c.BytesIn()
+		n.stats.SyncBytesOut += f.c.BytesOut()
 		if err == nil {
 			n.fulfil(n.ownOrders()) // a duty missed before is owed still (SPEC.md §7.3)
 		}
@@ -226,7 +226,7 @@ func (n *Node) respond(ctx context.Context, f *frameRW, from peer.ID) error {
 	if err != nil {
 		return err
 	}
-	if typ != frameHello {
+	if typ != syncwire.FrameHello {
 		return fmt.Errorf("%w: want hello", ErrSyncProtocol)
 	}
 	in, err := decodeHello(body)
@@ -258,7 +258,7 @@ func (n *Node) respond(ctx context.Context, f *frameRW, from peer.ID) error {
 			return err
 		}
 		switch typ {
-		case frameRecon:
+		case syncwire.FrameRecon:
 			reply, _, err := rs.Respond(body)
 			if err != nil {
 				return fmt.Errorf("%w: %w", ErrSyncProtocol, err)
@@ -268,14 +268,14 @@ func (n *Node) respond(ctx context.Context, f *frameRW, from peer.ID) error {
 			if err != nil {
 				return err
 			}
-			if err := f.write(frameRecon, reply); err != nil {
+			if err := f.write(syncwire.FrameRecon, reply); err != nil {
 				return err
 			}
-		case frameEvents:
+		case syncwire.FrameEvents:
 			if _, _, err := n.receiveEvents(ctx, f, body, from); err != nil {
 				return err
 			}
-		case frameWant:
+		case syncwire.FrameWant:
 			// served after Done: the initiator may still be writing, and
 			// writing back meanwhile could fill both directions of the
 			// stream at once (SPEC.md §8.6)
@@ -283,17 +283,17 @@ func (n *Node) respond(ctx context.Context, f *frameRW, from peer.ID) error {
 			if err != nil {
 				return err
 			}
-			if len(wanted)+len(ids) > max(len(items), wantPerFrame) {
+			if len(wanted)+len(ids) > max(len(items), syncwire.WantPerFrame) {
 				return fmt.Errorf("%w: %d events wanted, %d in scope", ErrSyncProtocol, len(wanted)+len(ids), len(items))
 			}
 			wanted = append(wanted, ids...)
-		case frameDone:
+		case syncwire.FrameDone:
 			sent, err := n.sendEvents(ctx, f, wanted)
 			_ = n.do(ctx, func() error { n.stats.SyncEventsOut += sent; return nil })
 			if err != nil {
 				return err
 			}
-			return f.write(frameDone, nil)
+			return f.write(syncwire.FrameDone, nil)
 		default:
 			return fmt.Errorf("%w: unexpected frame %d", ErrSyncProtocol, typ)
 		}
