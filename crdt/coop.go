@@ -67,12 +67,19 @@ type CoopState struct {
 	Rules    []RulesVersion `json:"rules,omitempty"`
 	Applied  int            `json:"applied"`
 	Rejected []Rejection    `json:"rejected,omitempty"`
+	// Constitution is the one in force: the genesis's, then each applied
+	// constitution.amend's (SPEC.md §19.5).
+	Constitution Constitution `json:"constitution"`
+	// Proposals holds every applied proposal.open by ID (SPEC.md §19).
+	Proposals map[ID]*Proposal `json:"proposals,omitempty"`
 
 	devices map[PubKey]PubKey // device key -> member key
+	ballots map[ID][]*Event   // proposal ID -> every vote.cast and vote.delegate held naming it
 }
 
 func newCoopState(id ID) *CoopState {
-	return &CoopState{ID: id, Members: map[PubKey]*Member{}, devices: map[PubKey]PubKey{}}
+	return &CoopState{ID: id, Members: map[PubKey]*Member{}, devices: map[PubKey]PubKey{},
+		Proposals: map[ID]*Proposal{}, ballots: map[ID][]*Event{}}
 }
 
 // Resolve returns the member an author key acts for at wall time t: the
@@ -148,6 +155,7 @@ func (c *CoopState) apply(e *Event) Reason {
 	if r != ReasonOK {
 		c.Rejected = append(c.Rejected, Rejection{Event: e.ID, Kind: e.Kind, Author: e.Author, Reason: r})
 	} else {
+		c.enacted(e)
 		c.Applied++
 	}
 	return r
@@ -162,7 +170,7 @@ func (c *CoopState) step(e *Event) Reason {
 		if e.ID != c.ID {
 			return ReasonDuplicateGenesis
 		}
-		if b.Name == "" || len(b.Admins) == 0 || slices.ContainsFunc(b.Admins, PubKey.IsZero) {
+		if b.Name == "" || len(b.Admins) == 0 || slices.ContainsFunc(b.Admins, PubKey.IsZero) || b.Constitution.Problem() != "" {
 			return ReasonBadField
 		}
 		found := false
@@ -175,14 +183,15 @@ func (c *CoopState) step(e *Event) Reason {
 			return ReasonGenesisAuthor
 		}
 		c.Name, c.City, c.Currency, c.Timezone = b.Name, b.City, b.Currency, b.Timezone
+		c.Constitution = b.Constitution
 		for _, a := range b.Admins {
 			c.Members[a] = &Member{Key: a, Roles: RoleAdmin | RoleDispatcher, AdmittedAt: e.Wall, Name: "founder",
 				History: []RoleChange{{At: e.Wall, Roles: RoleAdmin | RoleDispatcher}}}
 		}
 		return ReasonOK
 	case *MemberAdmit:
-		if !c.HasRole(e.Author, e.Wall, RoleAdmin) {
-			return c.authorityReason(e.Author, e.Wall, ReasonNotAdmin)
+		if r := c.mayEnact(e); r != ReasonOK {
+			return r
 		}
 		if b.Member.IsZero() || !b.Roles.Valid() {
 			return ReasonBadField
@@ -202,8 +211,8 @@ func (c *CoopState) step(e *Event) Reason {
 			History: []RoleChange{{At: e.Wall, Roles: b.Roles}}}
 		return ReasonOK
 	case *MemberRevoke:
-		if !c.HasRole(e.Author, e.Wall, RoleAdmin) {
-			return c.authorityReason(e.Author, e.Wall, ReasonNotAdmin)
+		if r := c.mayEnact(e); r != ReasonOK {
+			return r
 		}
 		m, ok := c.Members[b.Member]
 		if !ok {
@@ -251,6 +260,17 @@ func (c *CoopState) step(e *Event) Reason {
 		return ReasonOK
 	case *RulesSet:
 		return c.applyRules(e, b)
+	case *ConstitutionAmend:
+		if r := c.mayEnact(e); r != ReasonOK {
+			return r
+		}
+		if b.Constitution.Problem() != "" {
+			return ReasonBadField
+		}
+		c.Constitution = Constitution{Matters: slices.Clone(b.Constitution.Matters)}
+		return ReasonOK
+	case *ProposalOpen, *VoteCast, *VoteDelegate:
+		return c.stepGovernance(e)
 	}
 	return ReasonWrongBody
 }
@@ -325,5 +345,15 @@ func (c *CoopState) Clone() *CoopState {
 	}
 	n.Rejected = append([]Rejection(nil), c.Rejected...)
 	n.Rules = append([]RulesVersion(nil), c.Rules...) // the sets themselves are read-only
+	n.Constitution.Matters = slices.Clone(c.Constitution.Matters)
+	n.Proposals = make(map[ID]*Proposal, len(c.Proposals))
+	for k, p := range c.Proposals {
+		pp := *p // the payload itself is read-only
+		n.Proposals[k] = &pp
+	}
+	n.ballots = make(map[ID][]*Event, len(c.ballots))
+	for k, evs := range c.ballots {
+		n.ballots[k] = slices.Clone(evs) // events are immutable
+	}
 	return &n
 }

@@ -157,6 +157,39 @@ func (c *CoopState) Hash() [32]byte {
 			h.i64(rv.SetAt)
 		}
 	}
+	// Governance (SPEC.md §19.8): only when there is some, so coops
+	// without it keep the hashes above.
+	if len(c.Constitution.Matters) > 0 || len(c.Proposals) > 0 {
+		h.str("governance/v1")
+		h.u64(uint64(len(c.Constitution.Matters)))
+		for _, m := range c.Constitution.Matters {
+			h.u64(uint64(m.Matter))
+			h.u64(uint64(m.Rule))
+			h.u64(uint64(m.QuorumBps))
+			h.u64(uint64(m.Role))
+		}
+		ps := make([]*Proposal, 0, len(c.Proposals))
+		for _, p := range c.Proposals {
+			ps = append(ps, p)
+		}
+		sort.Slice(ps, func(i, j int) bool { return ps[i].ID.Compare(ps[j].ID) < 0 })
+		h.u64(uint64(len(ps)))
+		for _, p := range ps {
+			t := c.count(p)
+			h.id(p.ID)
+			h.id(p.Author)
+			h.id(p.EnactedBy)
+			h.u64(uint64(t.Electorate))
+			h.u64(uint64(len(t.Votes)))
+			for _, v := range t.Votes {
+				h.id(v.Member)
+				h.u64(uint64(v.Choice))
+				h.id(v.Via)
+				h.id(v.Event)
+			}
+			h.bool(t.Passed)
+		}
+	}
 	return h.sum()
 }
 

@@ -12,6 +12,12 @@ const (
 	KindDeviceLink   Kind = 4
 	KindDeviceRevoke Kind = 5
 	KindRulesSet     Kind = 6 // SPEC.md §16.2
+
+	// Governance kinds (SPEC.md §19).
+	KindProposalOpen      Kind = 7
+	KindVoteCast          Kind = 8
+	KindVoteDelegate      Kind = 9
+	KindConstitutionAmend Kind = 10
 )
 
 // Restaurant document kinds (SPEC.md §5.3): replaceable, latest wins.
@@ -80,6 +86,11 @@ var kinds = map[Kind]kindInfo{
 	KindDeviceLink:   {"device.link", ScopeCoop, func() Payload { return &DeviceLink{} }},
 	KindDeviceRevoke: {"device.revoke", ScopeCoop, func() Payload { return &DeviceRevoke{} }},
 	KindRulesSet:     {"rules.set", ScopeCoop, func() Payload { return &RulesSet{} }},
+
+	KindProposalOpen:      {"proposal.open", ScopeCoop, func() Payload { return &ProposalOpen{} }},
+	KindVoteCast:          {"vote.cast", ScopeCoop, func() Payload { return &VoteCast{} }},
+	KindVoteDelegate:      {"vote.delegate", ScopeCoop, func() Payload { return &VoteDelegate{} }},
+	KindConstitutionAmend: {"constitution.amend", ScopeCoop, func() Payload { return &ConstitutionAmend{} }},
 
 	KindCatalogProfile: {"catalog.profile", ScopeCatalog, func() Payload { return &CatalogProfile{} }},
 	KindCatalogMenu:    {"catalog.menu", ScopeCatalog, func() Payload { return &CatalogMenu{} }},

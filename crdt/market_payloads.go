@@ -56,6 +56,9 @@ type RulesSet struct {
 	// billing distance = d + d × DetourBps / 10000, rounded half up.
 	DetourBps uint32 `cbor:"10,keyasint,omitempty" json:"detour_bps,omitempty"`
 	Note      string `cbor:"11,keyasint,omitempty" json:"note,omitempty"`
+	// Proposal names the passed proposal this rule set enacts (SPEC.md
+	// §19.6); zero when an admin acts alone.
+	Proposal ID `cbor:"12,keyasint,omitempty,omitzero" json:"proposal,omitzero"`
 }
 
 // Zone is a named area: one or more rings of positions, each implicitly

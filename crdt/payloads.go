@@ -70,6 +70,9 @@ type CoopGenesis struct {
 	Admins   []PubKey `cbor:"3,keyasint,omitempty" json:"admins"`
 	Currency string   `cbor:"4,keyasint,omitempty" json:"currency"`
 	Timezone string   `cbor:"5,keyasint,omitempty" json:"timezone"`
+	// Constitution says which changes need a passed proposal (SPEC.md
+	// §19.5); empty, the default, lets admins make every change alone.
+	Constitution Constitution `cbor:"6,keyasint,omitempty,omitzero" json:"constitution"`
 }
 
 // MemberAdmit admits a member, or changes an active member's roles or name.
@@ -77,12 +80,18 @@ type MemberAdmit struct {
 	Member PubKey `cbor:"1,keyasint,omitempty,omitzero" json:"member"`
 	Roles  Roles  `cbor:"2,keyasint,omitempty" json:"roles"`
 	Name   string `cbor:"3,keyasint,omitempty" json:"name"`
+	// Proposal names the passed proposal this admit enacts (SPEC.md
+	// §19.6); zero when an admin acts alone.
+	Proposal ID `cbor:"4,keyasint,omitempty,omitzero" json:"proposal,omitzero"`
 }
 
 // MemberRevoke ends a membership for good, with all its devices.
 type MemberRevoke struct {
 	Member PubKey `cbor:"1,keyasint,omitempty,omitzero" json:"member"`
 	Reason string `cbor:"2,keyasint,omitempty" json:"reason"`
+	// Proposal names the passed proposal this revocation enacts (SPEC.md
+	// §19.6); zero when an admin acts alone.
+	Proposal ID `cbor:"3,keyasint,omitempty,omitzero" json:"proposal,omitzero"`
 }
 
 // DeviceLink lets a device key act for a member.

@@ -66,6 +66,34 @@ const (
 	ReasonStaleVersion Reason = "stale_version"
 )
 
+// Governance reasons (SPEC.md §19.7).
+const (
+	// ReasonUnknownProposal: a vote, delegation or enactment names no
+	// proposal of the coop.
+	ReasonUnknownProposal Reason = "unknown_proposal"
+	// ReasonVoteClosed: a vote or delegation signed at or after the close.
+	ReasonVoteClosed Reason = "vote_closed"
+	// ReasonNotEligible: the voter, or the delegate named, is not in the
+	// proposal's electorate.
+	ReasonNotEligible Reason = "not_eligible"
+	// ReasonVoteRequired: the constitution requires a passed proposal for
+	// this change, and the event names none.
+	ReasonVoteRequired Reason = "vote_required"
+	// ReasonNotFinal: an enactment signed before the proposal's result is
+	// final (close + TallyGrace).
+	ReasonNotFinal Reason = "not_final"
+	// ReasonNotPassed: an enactment of a proposal that did not pass.
+	ReasonNotPassed Reason = "not_passed"
+	// ReasonDecisionMismatch: an enactment whose kind or payload is not the
+	// proposal's decision.
+	ReasonDecisionMismatch Reason = "decision_mismatch"
+	// ReasonWrongRule: the proposal passed with a rule, quorum or
+	// electorate other than the constitution requires for the matter.
+	ReasonWrongRule Reason = "wrong_rule"
+	// ReasonAlreadyEnacted: a second enactment of one proposal.
+	ReasonAlreadyEnacted Reason = "already_enacted"
+)
+
 // Rejection records an event that the fold left out, and why.
 type Rejection struct {
 	Event  ID     `json:"event"`

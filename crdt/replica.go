@@ -394,6 +394,13 @@ func (r *Replica) authorize(e *Event) Reason {
 			}
 			return ReasonOK
 		}
+		// proposals, votes and delegations need a member; so does an
+		// enactment naming a proposal, whose authority is the vote
+		// (SPEC.md §19.6); the rest of the coop log needs an admin
+		if e.Kind == KindProposalOpen || e.Kind == KindVoteCast || e.Kind == KindVoteDelegate || !enacts(e.Body).IsZero() {
+			_, rs := c.Resolve(e.Author, e.Wall)
+			return rs
+		}
 		if !c.HasRole(e.Author, e.Wall, RoleAdmin) {
 			return c.authorityReason(e.Author, e.Wall, ReasonNotAdmin)
 		}
@@ -491,13 +498,11 @@ func (r *Replica) applyCoop(e *Event) Outcome {
 	r.stored[e.ID] = e
 	var atEnd bool
 	cl.events, atEnd = insertSorted(cl.events, e)
-	if atEnd {
+	if atEnd && !cl.state.mustRefold(e) {
+		cl.state.index(e)
 		cl.state.apply(e)
 	} else {
-		cl.state = newCoopState(id)
-		for _, x := range cl.events {
-			cl.state.apply(x)
-		}
+		cl.state = foldCoop(id, cl.events)
 	}
 	changed := []ScopeRef{{Class: ScopeCoop, Coop: id, ID: id}}
 	// authority in orders depends on membership: refold the coop's orders
@@ -617,11 +622,7 @@ func (r *Replica) Simulate(e *Event) Reason {
 		}
 		cl := r.coops[e.Coop]
 		evs, _ := insertSorted(append([]*Event(nil), cl.events...), e)
-		s := newCoopState(e.Coop)
-		for _, x := range evs {
-			s.apply(x)
-		}
-		rej = s.Rejected
+		rej = foldCoop(e.Coop, evs).Rejected
 	}
 	for _, x := range rej {
 		if x.Event == e.ID {

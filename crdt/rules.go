@@ -57,8 +57,8 @@ func (c *CoopState) rulesMax() uint64 {
 
 // applyRules folds a rules.set (SPEC.md §16.2.3).
 func (c *CoopState) applyRules(e *Event, b *RulesSet) Reason {
-	if !c.HasRole(e.Author, e.Wall, RoleAdmin) {
-		return c.authorityReason(e.Author, e.Wall, ReasonNotAdmin)
+	if r := c.mayEnact(e); r != ReasonOK {
+		return r
 	}
 	if b.Problem() != "" {
 		return ReasonBadField

@@ -178,6 +178,15 @@ func foldRows() []CodeInfo {
 		{"bad_reason", c, "a reason outside the ones SPEC.md lists for this action", nil},
 		{"stale_version", c, "the rules version is not above every version applied before", nil},
 		{"too_many_claims", c, "the courier already has the most claims on this order it may (SPEC.md §9)", nil},
+		{"unknown_proposal", c, "no such proposal in the cooperative", nil},
+		{"vote_closed", c, "the proposal closed before this vote was signed", nil},
+		{"not_eligible", sForbid, "the member is not in the proposal's electorate", nil},
+		{"vote_required", sForbid, "the constitution requires a passed proposal for this change", nil},
+		{"not_final", c, "the proposal's result is not final yet (close + 10 minutes)", nil},
+		{"not_passed", c, "the proposal did not pass", nil},
+		{"decision_mismatch", c, "the change is not the one the proposal decided", nil},
+		{"wrong_rule", c, "the proposal did not use the decision rule the constitution requires", nil},
+		{"already_enacted", c, "the proposal was already enacted", nil},
 	}
 }
 

@@ -56,10 +56,11 @@ const (
 )
 
 // SizeLimit returns the largest wire event allowed for kind k: MaxDocSize
-// for catalogue documents and rules.set (whose zone polygons can be large,
-// SPEC.md §16.9), MaxEventSize otherwise (SPEC.md §9).
+// for catalogue documents, rules.set (whose zone polygons can be large,
+// SPEC.md §16.9) and proposal.open (which may carry a rules.set, SPEC.md
+// §19.2.1), MaxEventSize otherwise (SPEC.md §9).
 func SizeLimit(k crdt.Kind) int {
-	if k.Class() == crdt.ScopeCatalog || k == crdt.KindRulesSet {
+	if k.Class() == crdt.ScopeCatalog || k == crdt.KindRulesSet || k == crdt.KindProposalOpen {
 		return MaxDocSize
 	}
 	return MaxEventSize

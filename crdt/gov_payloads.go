@@ -1,0 +1,213 @@
+package crdt
+
+// Governance payloads (issue 16; SPEC.md §19): proposals, votes and
+// delegations in the coop log, and the constitution that says which changes
+// need a passed proposal. Like every payload they carry CBOR integer keys and
+// omit zero values.
+
+// Decision rules of a proposal (SPEC.md §19.3).
+const (
+	// RuleMajority passes when agree > disagree + block.
+	RuleMajority uint8 = 1
+	// RuleTwoThirds passes when agree ≥ 2/3 of agree + disagree + block,
+	// and at least one member agrees.
+	RuleTwoThirds uint8 = 2
+	// RuleConsent passes unless the blocks reach the proposal's block
+	// threshold: silence and low turnout do not stall it.
+	RuleConsent uint8 = 3
+)
+
+// Vote choices (SPEC.md §19.2.2).
+const (
+	ChoiceAgree    uint8 = 1
+	ChoiceAbstain  uint8 = 2
+	ChoiceDisagree uint8 = 3
+	ChoiceBlock    uint8 = 4
+)
+
+// Matters a constitution governs (SPEC.md §19.5).
+const (
+	MatterPricing      uint8 = 1 // a rules.set changing anything but the fees and the pay rule
+	MatterPay          uint8 = 2 // a rules.set changing the courier pay rule
+	MatterFee          uint8 = 3 // a rules.set changing the platform fees
+	MatterAdmit        uint8 = 4 // a member.admit of a new member
+	MatterRevoke       uint8 = 5 // a member.revoke
+	MatterRoles        uint8 = 6 // a member.admit changing an existing member
+	MatterConstitution uint8 = 7 // a constitution.amend
+
+	maxMatter = MatterConstitution
+)
+
+// MaxProposalMillis bounds how far after its open a proposal may close: 90
+// days (SPEC.md §19.2.1).
+const MaxProposalMillis = 90 * 24 * 3600 * 1000
+
+// TallyGrace is how long after its close a proposal's result stays
+// provisional: 10 minutes, the gossip staleness window (SPEC.md §10.2),
+// after which an event signed before the close can only arrive by catch-up
+// sync (SPEC.md §19.4).
+const TallyGrace = 10 * 60 * 1000
+
+// ProposalOpen (kind 7) opens a proposal. Its event ID names it.
+type ProposalOpen struct {
+	Title string `cbor:"1,keyasint,omitempty" json:"title"`
+	Text  string `cbor:"2,keyasint,omitempty" json:"text,omitempty"`
+	// Decision is what the proposal enacts if it passes; zero for an
+	// advisory proposal.
+	Decision Decision `cbor:"3,keyasint,omitempty,omitzero" json:"decision"`
+	// Closes is the wall time (ms) from which votes no longer count.
+	Closes int64 `cbor:"4,keyasint,omitempty" json:"closes"`
+	Rule   uint8 `cbor:"5,keyasint,omitempty" json:"rule"`
+	// QuorumBps is the turnout required, in basis points of the
+	// electorate; 0 means no quorum.
+	QuorumBps uint32 `cbor:"6,keyasint,omitempty" json:"quorum_bps,omitempty"`
+	// Blocks is the number of blocks that stops a consent proposal; 0
+	// means 1. Other rules ignore it.
+	Blocks uint32 `cbor:"7,keyasint,omitempty" json:"blocks,omitempty"`
+	// Role fixes the electorate: the members holding any of these roles
+	// when the proposal opens; 0 means every member.
+	Role Roles `cbor:"8,keyasint,omitempty" json:"role,omitempty"`
+}
+
+// Decision is the change a proposal enacts: Kind names the enacting kind
+// and the one matching field holds its exact payload, Proposal left zero.
+type Decision struct {
+	Kind         Kind         `cbor:"1,keyasint,omitempty" json:"kind,omitempty"`
+	Rules        RulesSet     `cbor:"2,keyasint,omitempty,omitzero" json:"rules"`
+	Admit        MemberAdmit  `cbor:"3,keyasint,omitempty,omitzero" json:"admit"`
+	Revoke       MemberRevoke `cbor:"4,keyasint,omitempty,omitzero" json:"revoke"`
+	Constitution Constitution `cbor:"5,keyasint,omitempty,omitzero" json:"constitution"`
+}
+
+// VoteCast (kind 8) casts or changes a member's vote on a proposal.
+type VoteCast struct {
+	Proposal ID     `cbor:"1,keyasint,omitempty,omitzero" json:"proposal"`
+	Choice   uint8  `cbor:"2,keyasint,omitempty" json:"choice"`
+	Reason   string `cbor:"3,keyasint,omitempty" json:"reason,omitempty"`
+}
+
+// VoteDelegate (kind 9) delegates a member's vote on one proposal to
+// another member; a zero To withdraws the delegation.
+type VoteDelegate struct {
+	Proposal ID     `cbor:"1,keyasint,omitempty,omitzero" json:"proposal"`
+	To       PubKey `cbor:"2,keyasint,omitempty,omitzero" json:"to"`
+}
+
+// ConstitutionAmend (kind 10) replaces the coop's constitution.
+type ConstitutionAmend struct {
+	Constitution Constitution `cbor:"1,keyasint,omitempty,omitzero" json:"constitution"`
+	// Proposal names the passed proposal this amendment enacts; zero when
+	// an admin acts alone.
+	Proposal ID `cbor:"2,keyasint,omitempty,omitzero" json:"proposal,omitzero"`
+}
+
+// Constitution lists the matters that need a passed proposal. A matter
+// not listed may be changed by an admin alone, as before governance: the
+// empty constitution is the default.
+type Constitution struct {
+	Matters []MatterRule `cbor:"1,keyasint,omitempty" json:"matters,omitempty"`
+}
+
+// MatterRule says that changes of one matter need a passed proposal, and
+// which: its decision rule (0: any), at least this quorum, and its
+// electorate (the members of Role; 0: every member).
+type MatterRule struct {
+	Matter    uint8  `cbor:"1,keyasint,omitempty" json:"matter"`
+	Rule      uint8  `cbor:"2,keyasint,omitempty" json:"rule,omitempty"`
+	QuorumBps uint32 `cbor:"3,keyasint,omitempty" json:"quorum_bps,omitempty"`
+	Role      Roles  `cbor:"4,keyasint,omitempty" json:"role,omitempty"`
+}
+
+func (*ProposalOpen) Kind() Kind      { return KindProposalOpen }
+func (*VoteCast) Kind() Kind          { return KindVoteCast }
+func (*VoteDelegate) Kind() Kind      { return KindVoteDelegate }
+func (*ConstitutionAmend) Kind() Kind { return KindConstitutionAmend }
+
+// Requires returns the rule for a matter, if the constitution lists it.
+func (c Constitution) Requires(matter uint8) (MatterRule, bool) {
+	for _, m := range c.Matters {
+		if m.Matter == matter {
+			return m, true
+		}
+	}
+	return MatterRule{}, false
+}
+
+// Problem returns why a constitution is not well formed, or "".
+func (c Constitution) Problem() string {
+	for i, m := range c.Matters {
+		switch {
+		case m.Matter == 0 || m.Matter > maxMatter:
+			return "matter must be 1.." + itoa(int64(maxMatter))
+		case i > 0 && c.Matters[i-1].Matter >= m.Matter:
+			return "matters must be listed once each, in ascending order"
+		case m.Rule > RuleConsent:
+			return "rule must be 0..3"
+		case m.QuorumBps > MaxBps:
+			return "quorum above 10000 bps"
+		case m.Role != 0 && !m.Role.Valid():
+			return "role uses undefined bits"
+		}
+	}
+	return ""
+}
+
+// Problem returns why a proposal is not well formed at its open time, or
+// "" (SPEC.md §19.2.1).
+func (p *ProposalOpen) Problem(wall int64) string {
+	switch {
+	case p.Title == "":
+		return "no title"
+	case p.Closes <= wall:
+		return "closes before it opens"
+	case p.Closes-wall > MaxProposalMillis:
+		return "closes more than 90 days after it opens"
+	case p.Rule == 0 || p.Rule > RuleConsent:
+		return "rule must be 1..3"
+	case p.QuorumBps > MaxBps:
+		return "quorum above 10000 bps"
+	case p.Role != 0 && !p.Role.Valid():
+		return "role uses undefined bits"
+	}
+	return p.Decision.problem()
+}
+
+func (d *Decision) problem() string {
+	zero := Decision{Kind: d.Kind}
+	switch d.Kind {
+	case 0:
+		if !equalValues(*d, zero) {
+			return "a decision without a kind"
+		}
+		return ""
+	case KindRulesSet:
+		zero.Rules = d.Rules
+		if p := d.Rules.Problem(); p != "" {
+			return "rules: " + p
+		}
+		if !d.Rules.Proposal.IsZero() {
+			return "rules name a proposal"
+		}
+	case KindMemberAdmit:
+		zero.Admit = d.Admit
+		if d.Admit.Member.IsZero() || !d.Admit.Roles.Valid() || !d.Admit.Proposal.IsZero() {
+			return "admit needs a member, valid roles and no proposal"
+		}
+	case KindMemberRevoke:
+		zero.Revoke = d.Revoke
+		if d.Revoke.Member.IsZero() || !d.Revoke.Proposal.IsZero() {
+			return "revoke needs a member and no proposal"
+		}
+	case KindConstitutionAmend:
+		zero.Constitution = d.Constitution
+		if p := d.Constitution.Problem(); p != "" {
+			return "constitution: " + p
+		}
+	default:
+		return "kind " + d.Kind.String() + " cannot be enacted"
+	}
+	if !equalValues(*d, zero) {
+		return "fields set for another kind"
+	}
+	return ""
+}
