@@ -1,6 +1,7 @@
 package crdt
 
 import (
+	"maps"
 	"slices"
 	"sort"
 )
@@ -75,11 +76,12 @@ type CoopState struct {
 
 	devices map[PubKey]PubKey // device key -> member key
 	ballots map[ID][]*Event   // proposal ID -> every vote.cast and vote.delegate held naming it
+	named   map[ID]bool       // proposals named by an enacting event held
 }
 
 func newCoopState(id ID) *CoopState {
 	return &CoopState{ID: id, Members: map[PubKey]*Member{}, devices: map[PubKey]PubKey{},
-		Proposals: map[ID]*Proposal{}, ballots: map[ID][]*Event{}}
+		Proposals: map[ID]*Proposal{}, ballots: map[ID][]*Event{}, named: map[ID]bool{}}
 }
 
 // Resolve returns the member an author key acts for at wall time t: the
@@ -355,5 +357,6 @@ func (c *CoopState) Clone() *CoopState {
 	for k, evs := range c.ballots {
 		n.ballots[k] = slices.Clone(evs) // events are immutable
 	}
+	n.named = maps.Clone(c.named)
 	return &n
 }

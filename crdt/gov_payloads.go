@@ -173,15 +173,17 @@ func (p *ProposalOpen) Problem(wall int64) string {
 }
 
 func (d *Decision) problem() string {
-	zero := Decision{Kind: d.Kind}
+	// every field but the one of d.Kind must be absent
+	fields := map[Kind]any{KindRulesSet: d.Rules, KindMemberAdmit: d.Admit, KindMemberRevoke: d.Revoke, KindConstitutionAmend: d.Constitution}
+	for k, f := range fields {
+		if k != d.Kind && !isZero(f) {
+			return "fields set for another kind than " + d.Kind.String()
+		}
+	}
 	switch d.Kind {
 	case 0:
-		if !equalValues(*d, zero) {
-			return "a decision without a kind"
-		}
 		return ""
 	case KindRulesSet:
-		zero.Rules = d.Rules
 		if p := d.Rules.Problem(); p != "" {
 			return "rules: " + p
 		}
@@ -189,25 +191,19 @@ func (d *Decision) problem() string {
 			return "rules name a proposal"
 		}
 	case KindMemberAdmit:
-		zero.Admit = d.Admit
 		if d.Admit.Member.IsZero() || !d.Admit.Roles.Valid() || !d.Admit.Proposal.IsZero() {
 			return "admit needs a member, valid roles and no proposal"
 		}
 	case KindMemberRevoke:
-		zero.Revoke = d.Revoke
 		if d.Revoke.Member.IsZero() || !d.Revoke.Proposal.IsZero() {
 			return "revoke needs a member and no proposal"
 		}
 	case KindConstitutionAmend:
-		zero.Constitution = d.Constitution
 		if p := d.Constitution.Problem(); p != "" {
 			return "constitution: " + p
 		}
 	default:
 		return "kind " + d.Kind.String() + " cannot be enacted"
-	}
-	if !equalValues(*d, zero) {
-		return "fields set for another kind"
 	}
 	return ""
 }

@@ -16,10 +16,13 @@ import (
 
 // Proposal is an opened proposal in the coop state.
 type Proposal struct {
-	ID     ID           `json:"id"`
-	Author PubKey       `json:"author"` // the proposer's member key
-	Opened int64        `json:"opened"` // wall ms of the proposal.open
-	Open   ProposalOpen `json:"open"`   // the payload; read-only
+	ID     ID     `json:"id"`
+	Author PubKey `json:"author"` // the proposer's member key
+	Opened int64  `json:"opened"` // wall ms of the proposal.open
+	// Lamport is the proposal.open's: only votes and delegations with a
+	// greater Lamport clock (written after seeing it) count.
+	Lamport uint64       `json:"lamport"`
+	Open    ProposalOpen `json:"open"` // the payload; read-only
 	// EnactedBy is the event that enacted the decision; zero until then.
 	EnactedBy ID `json:"enacted_by,omitzero"`
 }
@@ -56,8 +59,12 @@ func FoldCoop(events []*Event) *CoopState {
 	return foldCoop(evs[0].ID, evs)
 }
 
-// index records a vote or delegation by the proposal it names.
+// index records a vote or delegation by the proposal it names, and which
+// proposals an enacting event names.
 func (c *CoopState) index(e *Event) {
+	if pid := enacts(e.Body); !pid.IsZero() {
+		c.named[pid] = true
+	}
 	switch b := e.Body.(type) {
 	case *VoteCast:
 		c.ballots[b.Proposal] = append(c.ballots[b.Proposal], e)
@@ -67,8 +74,9 @@ func (c *CoopState) index(e *Event) {
 }
 
 // mustRefold reports whether appending e at the end of the fold order can
-// change the outcome of events already applied: a vote or delegation on an
-// enacted proposal, whose enactment is judged on every vote held.
+// change the outcome of events already folded: a vote or delegation on a
+// proposal that an enacting event names, which is judged on every vote
+// held.
 func (c *CoopState) mustRefold(e *Event) bool {
 	var pid ID
 	switch b := e.Body.(type) {
@@ -79,8 +87,7 @@ func (c *CoopState) mustRefold(e *Event) bool {
 	default:
 		return false
 	}
-	p, ok := c.Proposals[pid]
-	return ok && !p.EnactedBy.IsZero()
+	return c.named[pid]
 }
 
 // eligible reports whether member k is in p's electorate: admitted at or
@@ -111,7 +118,7 @@ func (c *CoopState) stepGovernance(e *Event) Reason {
 		if _, dup := c.Proposals[e.ID]; dup {
 			return ReasonDuplicate
 		}
-		c.Proposals[e.ID] = &Proposal{ID: e.ID, Author: m.Key, Opened: e.Wall, Open: *b}
+		c.Proposals[e.ID] = &Proposal{ID: e.ID, Author: m.Key, Opened: e.Wall, Lamport: e.Lamport, Open: *b}
 		return ReasonOK
 	case *VoteCast:
 		if b.Choice == 0 || b.Choice > ChoiceBlock {
@@ -137,7 +144,7 @@ func (c *CoopState) stepGovernance(e *Event) Reason {
 // proposal, signed before its close, by a member of its electorate.
 func (c *CoopState) ballotReason(e *Event, voter PubKey, pid ID) Reason {
 	p, ok := c.Proposals[pid]
-	if !ok {
+	if !ok || e.Lamport <= p.Lamport {
 		return ReasonUnknownProposal
 	}
 	if e.Wall >= p.Open.Closes {
@@ -280,6 +287,13 @@ func (c *CoopState) enacted(e *Event) {
 			p.EnactedBy = e.ID
 		}
 	}
+}
+
+// isZero reports whether a payload value encodes as absent: its zero
+// value, or one whose lists are all empty.
+func isZero(x any) bool {
+	v := reflect.ValueOf(x)
+	return v.IsZero() || equalValue(v, reflect.Zero(v.Type()))
 }
 
 // equalValues compares two payload values as their canonical encodings

@@ -88,7 +88,7 @@ func (c *CoopState) count(p *Proposal) Tally {
 	votes := map[PubKey]*Event{}
 	dels := map[PubKey]*Event{}
 	for _, e := range c.ballots[p.ID] {
-		if e.Wall >= p.Open.Closes {
+		if e.Wall >= p.Open.Closes || e.Lamport <= p.Lamport {
 			continue
 		}
 		m, r := c.Resolve(e.Author, e.Wall)

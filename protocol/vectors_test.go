@@ -118,42 +118,49 @@ func renderVectors(vs []vector, keys map[string]vectorKey) string {
 	}
 	ids := map[crdt.ID]string{}
 	for i, v := range vs {
-		w("\n### 11.%d %s\n\n%s\n\n", i+1, v.title, v.note)
-		w("Body (CBOR map, integer keys):\n\n")
-		e := v.event
-		w("- 1 v: 1\n")
-		if !e.Coop.IsZero() {
-			w("- 2 coop: %s\n", nameID(e.Coop, ids))
-		}
-		if !e.Scope.IsZero() {
-			w("- 3 scope: %s\n", nameID(e.Scope, ids))
-		}
-		w("- 4 kind: %d (%s)\n", e.Kind, e.Kind)
-		w("- 5 author: %s `%s`\n", names[e.Author], e.Author)
-		if len(e.Parents) > 0 {
-			var ps []string
-			for _, p := range e.Parents {
-				ps = append(ps, nameID(p, ids))
-			}
-			w("- 6 parents: [%s]\n", strings.Join(ps, ", "))
-		}
-		w("- 7 lamport: %d\n", e.Lamport)
-		w("- 8 wall: %d (%s)\n", e.Wall, time.UnixMilli(e.Wall).UTC().Format(time.RFC3339))
-		w("- 9 payload (%s):\n", reflect.TypeOf(e.Body).Elem().Name())
-		describe(&b, reflect.ValueOf(e.Body).Elem(), "  ", names)
-		body, sig, _ := splitEnvelope(v.wire)
-		w("\nWire (%d bytes; the body is %d bytes at offset %d):\n\n```\n", len(v.wire), len(body), bytes.Index(v.wire, body))
-		h := hex.EncodeToString(v.wire)
-		for len(h) > 64 {
-			w("%s\n", h[:64])
-			h = h[64:]
-		}
-		w("%s\n```\n\n", h)
-		w("- ID: `%s`\n", e.ID)
-		w("- signature: `%x`\n", sig)
-		ids[e.ID] = fmt.Sprintf("the %s ID", v.title)
+		writeVector(&b, fmt.Sprintf("### 11.%d", i+1), v, names, ids)
 	}
 	return b.String()
+}
+
+// writeVector writes one vector under a heading ("### 11.1"), and records
+// its ID in ids so that later vectors name it.
+func writeVector(b *strings.Builder, heading string, v vector, names map[crdt.PubKey]string, ids map[crdt.ID]string) {
+	w := func(format string, a ...any) { fmt.Fprintf(b, format, a...) }
+	w("\n%s %s\n\n%s\n\n", heading, v.title, v.note)
+	w("Body (CBOR map, integer keys):\n\n")
+	e := v.event
+	w("- 1 v: 1\n")
+	if !e.Coop.IsZero() {
+		w("- 2 coop: %s\n", nameID(e.Coop, ids))
+	}
+	if !e.Scope.IsZero() {
+		w("- 3 scope: %s\n", nameID(e.Scope, ids))
+	}
+	w("- 4 kind: %d (%s)\n", e.Kind, e.Kind)
+	w("- 5 author: %s `%s`\n", names[e.Author], e.Author)
+	if len(e.Parents) > 0 {
+		var ps []string
+		for _, p := range e.Parents {
+			ps = append(ps, nameID(p, ids))
+		}
+		w("- 6 parents: [%s]\n", strings.Join(ps, ", "))
+	}
+	w("- 7 lamport: %d\n", e.Lamport)
+	w("- 8 wall: %d (%s)\n", e.Wall, time.UnixMilli(e.Wall).UTC().Format(time.RFC3339))
+	w("- 9 payload (%s):\n", reflect.TypeOf(e.Body).Elem().Name())
+	describe(b, reflect.ValueOf(e.Body).Elem(), "  ", names)
+	body, sig, _ := splitEnvelope(v.wire)
+	w("\nWire (%d bytes; the body is %d bytes at offset %d):\n\n```\n", len(v.wire), len(body), bytes.Index(v.wire, body))
+	h := hex.EncodeToString(v.wire)
+	for len(h) > 64 {
+		w("%s\n", h[:64])
+		h = h[64:]
+	}
+	w("%s\n```\n\n", h)
+	w("- ID: `%s`\n", e.ID)
+	w("- signature: `%x`\n", sig)
+	ids[e.ID] = fmt.Sprintf("the %s ID", v.title)
 }
 
 func nameID(id crdt.ID, ids map[crdt.ID]string) string {
@@ -202,6 +209,8 @@ func describeValue(b *strings.Builder, v reflect.Value, indent string, names map
 			fmt.Fprintf(b, "%s  - [%d]", indent, i)
 			describeValue(b, v.Index(i), indent+"  ", names)
 		}
+	case v.Type() == reflect.TypeOf(crdt.Kind(0)):
+		fmt.Fprintf(b, " %d (%s)\n", v.Uint(), v.Interface())
 	default:
 		fmt.Fprintf(b, " %v\n", v.Interface())
 	}
