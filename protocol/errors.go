@@ -68,7 +68,7 @@ var (
 	ErrDenied = errors.New("protocol: event denied by state checks")
 
 	// ErrNotYet: the view's state checks refused the event for a reason an
-	// honest sender's state can disagree with (our own lag, MayLag, or the
+	// honest sender's state can disagree with (our own lag, LagView, or the
 	// arrival order at a cap): the verdict is Ignore, not Reject, and the
 	// Result's Reason is the crdt reason. It wraps ErrDenied.
 	ErrNotYet = fmt.Errorf("%w (ignored: may be judged otherwise later or elsewhere)", ErrDenied)
