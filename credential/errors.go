@@ -78,6 +78,23 @@ var codes = []struct {
 	{ErrNotYetValid, "not_yet_valid"}, {ErrExpired, "expired"}, {ErrBadIssueKey, "bad_issue_key"},
 }
 
+// CodeOf pairs a sentinel of the package with its code.
+type CodeOf struct {
+	Err  error
+	Code string
+}
+
+// Codes lists every sentinel of the package with its code, in a fixed
+// order. Package node folds it into the one table of codes the CLI, the
+// HTTP API and package mobile share.
+func Codes() []CodeOf {
+	out := make([]CodeOf, len(codes))
+	for i, c := range codes {
+		out[i] = CodeOf{c.err, c.code}
+	}
+	return out
+}
+
 // Code names the refusal an error wraps ("tampered", "expired", ...), or ""
 // for nil or an error that is not the package's.
 func Code(err error) string {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sync"
 
+	"github.com/coopnode/coopnode/credential"
 	"github.com/coopnode/coopnode/market"
 )
 
@@ -21,7 +22,9 @@ import (
 //   - the fold's refusal reasons (crdt.Reason, SPEC.md §6.4);
 //   - the gate's reasons (protocol.Reason, SPEC.md §9);
 //   - checkout's and document validation's refusals (market.Codes,
-//     SPEC.md §16.6).
+//     SPEC.md §16.6);
+//   - a work record credential's refusals (credential.Codes, SPEC.md §18),
+//     "malformed" shared with the gate's.
 
 // CodeInfo is one row of the table.
 type CodeInfo struct {
@@ -223,6 +226,23 @@ func trimPrefix(s, p string) string {
 	return s
 }
 
+// addCredentialRows folds credential.Codes in: a code the table has
+// already (only "malformed": does not decode) takes the sentinel too.
+func addCredentialRows(rows []CodeInfo) []CodeInfo {
+	for _, c := range credential.Codes() {
+		i := 0
+		for i < len(rows) && rows[i].Code != c.Code {
+			i++
+		}
+		if i < len(rows) {
+			rows[i].Errs = append(rows[i].Errs, c.Err)
+			continue
+		}
+		rows = append(rows, CodeInfo{Code: c.Code, Status: sConflict, Doc: trimPrefix(c.Err.Error(), "credential: "), Errs: errs(c.Err)})
+	}
+	return rows
+}
+
 type codeTable struct {
 	rows []CodeInfo
 	by   map[string]CodeInfo
@@ -242,6 +262,7 @@ func table() *codeTable {
 		rows = append(rows, sentinelRows()...)
 		rows = append(rows, foldRows()...)
 		rows = append(rows, gateRows()...)
+		rows = addCredentialRows(rows)
 		rows = append(rows, CodeInfo{CodeInternal, sInternal, "anything else (disk, network, a bug)", nil})
 		theTable.rows = rows
 		theTable.by = make(map[string]CodeInfo, len(rows))

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/coopnode/coopnode/credential"
 	"github.com/coopnode/coopnode/crdt"
 	"github.com/coopnode/coopnode/market"
 )
@@ -106,6 +107,11 @@ func TestCodeTableCoversEverySentinel(t *testing.T) {
 	for _, c := range market.Codes() {
 		if got := Code(c.Err); got != c.Code {
 			t.Errorf("Code(market %v) = %q, want %q", c.Err, got, c.Code)
+		}
+	}
+	for _, c := range credential.Codes() {
+		if got := Code(c.Err); got != c.Code {
+			t.Errorf("Code(credential %v) = %q, want %q", c.Err, got, c.Code)
 		}
 	}
 	for _, file := range []string{"../crdt/reasons.go", "../protocol/validate.go"} {

@@ -52,7 +52,7 @@ func cmdCredential(_ context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	v, err := credential.Verify(raw, now)
 	if err != nil {
-		return cliErrorf(node.ErrRefused, "%s: %s: %v", rest[0], credential.Code(err), err)
+		return fmt.Errorf("%s: %w", rest[0], err) // prints with the credential's code (node.Code)
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)

@@ -40,9 +40,9 @@ func TestCredentialVerify(t *testing.T) {
 	}{
 		{[]string{"credential", "verify", "-at", "2026-08-01T00:00:00Z", good}, 0, "412 deliveries (93.7% on time)", ""},
 		{[]string{"credential", "verify", "-json", "-at", "2026-08-01T00:00:00Z", good}, 0, `"Deliveries": 412`, ""},
-		{[]string{"credential", "verify", "-at", "2026-08-01T00:00:00Z", bad}, 1, "", "refused: " + bad + ": tampered: "},
-		{[]string{"credential", "verify", "-at", "2028-01-01T00:00:00Z", good}, 1, "", "refused: " + good + ": expired: "},
-		{[]string{"credential", "verify", "-at", "2026-01-01T00:00:00Z", good}, 1, "", "refused: " + good + ": not_yet_valid: "},
+		{[]string{"credential", "verify", "-at", "2026-08-01T00:00:00Z", bad}, 1, "", "coopnode credential: tampered: " + bad + ": "},
+		{[]string{"credential", "verify", "-at", "2028-01-01T00:00:00Z", good}, 1, "", "coopnode credential: expired: " + good + ": "},
+		{[]string{"credential", "verify", "-at", "2026-01-01T00:00:00Z", good}, 1, "", "coopnode credential: not_yet_valid: " + good + ": "},
 		{[]string{"credential", "verify", filepath.Join(dir, "missing.json")}, 1, "", "no such file"},
 		{[]string{"credential", "verify", "-at", "tomorrow", good}, 2, "", "RFC 3339"},
 		{[]string{"credential", "verify"}, 2, "", "credential"},

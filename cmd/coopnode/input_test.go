@@ -242,7 +242,7 @@ func TestEveryCommandRefusesBadInput(t *testing.T) {
 		{"want the subcommand verify", "credential", "issue"},
 		{"-at \"tomorrow\" is not an RFC 3339 time", "credential", "verify", "-at", "tomorrow", "x.json"},
 		{"no such file", "credential", "verify", filepath.Join(t.TempDir(), "missing.json")},
-		{"config.json: not_work_record: credential: not a courier work record", "credential", "verify", filepath.Join(dir, configFile)},
+		{"not_work_record: " + filepath.Join(dir, configFile) + ": credential: not a courier work record", "credential", "verify", filepath.Join(dir, configFile)},
 	} {
 		add(more[0], more[1:]...)
 		if len(more) > 1 {
