@@ -14,8 +14,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/coopnode/coopnode/credential"
 	"github.com/coopnode/coopnode/crdt"
+	"github.com/coopnode/coopnode/credential"
 	"github.com/coopnode/coopnode/market"
 )
 
