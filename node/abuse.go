@@ -126,19 +126,28 @@ func (n *Node) reviewScores() {
 	}
 }
 
-// guardHost makes the host refuse the peers on the node's blocklist. A
-// host built by NewHost (by New itself, or by package mobile and passed
-// WithHost) carries a blockGate, which refuses them before any
-// handshake; any other host (a mocknet peer, say) gets the same effect a
-// moment later: a blocked peer's connection is closed as soon as it opens.
+// guardHost makes the host refuse the peers on the node's blocklist and
+// watches connections. A host built by NewHost (by New itself, or by
+// package mobile and passed WithHost) carries a blockGate, which refuses
+// blocked peers before any handshake; any other host (a mocknet peer, say)
+// gets the same effect a moment later: a blocked peer's connection is
+// closed as soon as it opens. A peer's last connection closing resets its
+// graft-sync limit (see graftSync).
 func (n *Node) guardHost() {
 	if gh, ok := n.host.(*gatedHost); ok {
 		gh.gate.blocks.Store(n.blocks)
 	}
-	n.blockNotifee = &network.NotifyBundle{ConnectedF: func(_ network.Network, c network.Conn) {
-		if n.blocks.blocked(c.RemotePeer()) {
-			go c.Close() // not from inside the swarm's notification
-		}
-	}}
-	n.host.Network().Notify(n.blockNotifee)
+	n.connNotifee = &network.NotifyBundle{
+		ConnectedF: func(_ network.Network, c network.Conn) {
+			if n.blocks.blocked(c.RemotePeer()) {
+				go c.Close() // not from inside the swarm's notification
+			}
+		},
+		DisconnectedF: func(net network.Network, c network.Conn) {
+			if p := c.RemotePeer(); net.Connectedness(p) != network.Connected {
+				n.forgetGraft(p)
+			}
+		},
+	}
+	n.host.Network().Notify(n.connNotifee)
 }

@@ -202,8 +202,9 @@ type Node struct {
 	keyLimit  *limiter
 	peerLimit *limiter
 	blocks    *blocklist
-	// blockNotifee closes blocked peers' connections (guardHost)
-	blockNotifee network.Notifiee
+	// connNotifee closes blocked peers' connections and resets graft-sync
+	// limits on disconnect (guardHost)
+	connNotifee network.Notifiee
 	subMu        sync.Mutex
 	subs         map[*Subscription]struct{}
 
@@ -459,8 +460,10 @@ func (n *Node) joinTopics(coop crdt.ID) error {
 }
 
 // graftSync syncs with a peer grafted into one of our meshes, at most once
-// a minute per peer: a leaf that prunes and is re-grafted must not cost a
-// session every time (SPEC.md §8.6.3).
+// per graftSyncEvery per peer while it stays connected: a leaf that prunes
+// and is re-grafted must not cost a session every time (SPEC.md §8.6.3).
+// A peer that disconnects and comes back (a restart, same peer ID) is
+// synced with at its first graft again (forgetGraft).
 func (n *Node) graftSync(p peer.ID) {
 	now := n.cfg.clock.Now()
 	n.graftMu.Lock()
@@ -475,6 +478,13 @@ func (n *Node) graftSync(p peer.ID) {
 	n.graftLast[p] = now
 	n.graftMu.Unlock()
 	n.requestSync(p)
+}
+
+// forgetGraft clears p's graft-sync limit once p has no connection left.
+func (n *Node) forgetGraft(p peer.ID) {
+	n.graftMu.Lock()
+	delete(n.graftLast, p)
+	n.graftMu.Unlock()
 }
 
 // randReader adapts the injected randomness for recon session salts.
@@ -548,8 +558,8 @@ func (n *Node) Close() error {
 		if n.host != nil {
 			n.host.RemoveStreamHandler(protocol.SyncProtocolID)
 			n.host.RemoveStreamHandler(protocol.PushProtocolID)
-			if n.blockNotifee != nil {
-				n.host.Network().StopNotify(n.blockNotifee)
+			if n.connNotifee != nil {
+				n.host.Network().StopNotify(n.connNotifee)
 			}
 			if err := n.host.Close(); err != nil {
 				n.closeErr = err

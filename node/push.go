@@ -156,12 +156,16 @@ func (n *Node) pusher() {
 
 // runPushWriter opens a push stream to p and writes queued events to it
 // until the node closes, a write fails or the stream idles out.
+//
+// A stream dies with its connection: when p restarts (a restaurant's
+// desktop, say), the stream this writer holds belongs to the connection
+// that went, while p is soon connected again on a new one. The frames in
+// hand then go on a fresh stream rather than being lost, which would leave
+// p to learn of them only at its next periodic sync (issue 12.3).
 func (n *Node) runPushWriter(p peer.ID, w *pushWriter) {
 	defer n.wg.Done()
 	defer close(w.done)
-	ctx, cancel := context.WithTimeout(n.ctx, pushOpenTimeout)
-	s, err := n.host.NewStream(network.WithNoDial(ctx, "push to a connected party"), p, protocol.PushProtocolID)
-	cancel()
+	s, err := n.openPush(p)
 	if err != nil {
 		n.log.Debug("push: open stream", "peer", p, "err", err)
 		return
@@ -190,16 +194,46 @@ func (n *Node) runPushWriter(p peer.ID, w *pushWriter) {
 					more = false
 				}
 			}
-			_ = s.SetWriteDeadline(time.Now().Add(pushWriteTimeout))
-			if _, err := s.Write(buf); err != nil {
-				n.log.Debug("push: write", "peer", p, "err", err)
-				_ = s.Reset()
+			if s = n.writePush(p, s, buf); s == nil {
 				return
 			}
 			if n.cfg.pushSent != nil {
 				n.cfg.pushSent(p, len(buf))
 			}
 			idle.Reset(pushIdle)
+		}
+	}
+}
+
+// openPush opens a push stream to p over an existing connection.
+func (n *Node) openPush(p peer.ID) (network.Stream, error) {
+	ctx, cancel := context.WithTimeout(n.ctx, pushOpenTimeout)
+	defer cancel()
+	return n.host.NewStream(network.WithNoDial(ctx, "push to a connected party"), p, protocol.PushProtocolID)
+}
+
+// writePush writes buf on s and returns the stream to use next. A stream
+// whose connection closed, or whose write fails while p is connected again,
+// is replaced once by a fresh one carrying buf; nil means the frames are
+// lost (sync repairs them) and the writer stops.
+func (n *Node) writePush(p peer.ID, s network.Stream, buf []byte) network.Stream {
+	for attempt := 0; ; attempt++ {
+		if !s.Conn().IsClosed() {
+			_ = s.SetWriteDeadline(time.Now().Add(pushWriteTimeout))
+			_, err := s.Write(buf)
+			if err == nil {
+				return s
+			}
+			n.log.Debug("push: write", "peer", p, "attempt", attempt, "err", err)
+		}
+		_ = s.Reset()
+		if attempt > 0 || n.host.Network().Connectedness(p) != network.Connected {
+			return nil
+		}
+		var err error
+		if s, err = n.openPush(p); err != nil {
+			n.log.Debug("push: reopen stream", "peer", p, "err", err)
+			return nil
 		}
 	}
 }
