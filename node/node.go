@@ -205,8 +205,8 @@ type Node struct {
 	// connNotifee closes blocked peers' connections and resets graft-sync
 	// limits on disconnect (guardHost)
 	connNotifee network.Notifiee
-	subMu        sync.Mutex
-	subs         map[*Subscription]struct{}
+	subMu       sync.Mutex
+	subs        map[*Subscription]struct{}
 
 	closeOnce sync.Once
 	closeErr  error
