@@ -25,8 +25,9 @@ const (
 	MaxSlotMinutes = minutesPerDay
 	// MaxPreOrderDays bounds pre_order_days.
 	MaxPreOrderDays = 366
-	// MaxPINLength bounds a handover PIN, in bytes: the customer says it
-	// aloud to the courier.
+	// MinPINLength and MaxPINLength bound a handover PIN, in bytes: the
+	// customer says it aloud to the courier, who types it.
+	MinPINLength = 4
 	MaxPINLength = 16
 )
 
@@ -165,12 +166,16 @@ func validateOptions(at string, opts []crdt.Option) error {
 	return nil
 }
 
-// ValidatePIN checks a handover PIN chosen at checkout: at most
-// MaxPINLength bytes of printable UTF-8 (the customer tells it to the
-// courier, who types it in the task.deliver proof). "" means no PIN.
+// ValidatePIN checks a handover PIN chosen at checkout (SPEC.md §5.4.1):
+// MinPINLength to MaxPINLength bytes of UTF-8 without control characters
+// (the customer tells it to the courier, who types it in the task.deliver
+// proof). "" means no PIN.
 func ValidatePIN(pin string) error {
-	if len(pin) > MaxPINLength {
-		return refuseField(ErrBadPIN, "pin", "%d bytes, at most %d", len(pin), MaxPINLength)
+	if pin == "" {
+		return nil
+	}
+	if len(pin) < MinPINLength || len(pin) > MaxPINLength {
+		return refuseField(ErrBadPIN, "pin", "%d bytes, want %d to %d", len(pin), MinPINLength, MaxPINLength)
 	}
 	if !utf8.ValidString(pin) {
 		return refuseField(ErrBadPIN, "pin", "not UTF-8 text")

@@ -119,7 +119,7 @@ func TestValidatePIN(t *testing.T) {
 			t.Errorf("PIN %q: %v", ok, err)
 		}
 	}
-	for _, bad := range []string{strings.Repeat("1", 100<<10), strings.Repeat("1", MaxPINLength+1), "12\n34", "\xff\xfe", "12\x0034"} {
+	for _, bad := range []string{strings.Repeat("1", 100<<10), strings.Repeat("1", MaxPINLength+1), "123", "12\n34", "\xff\xfe\xfd\xfc", "12\x0034"} {
 		checkRefusal(t, "PIN "+bad[:min(len(bad), 8)], ValidatePIN(bad), ErrBadPIN, "pin")
 	}
 }

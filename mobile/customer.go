@@ -388,8 +388,8 @@ func (m *Node) Checkout(requestJSON string) (string, error) {
 		if _, err := m.restaurant(ctx, cart.Restaurant); err != nil {
 			return nil, err
 		}
-		if req.PIN != "" && (len(req.PIN) < 4 || len(req.PIN) > 12) {
-			return nil, errorf(node.ErrBadArgument, "pin: 4 to 12 characters")
+		if err := market.ValidatePIN(req.PIN); err != nil { // node.Checkout checks it too; here before the network
+			return nil, marketError(err)
 		}
 		pd := req.PersonalData
 		for name, v := range map[string]string{"name": pd.Name, "phone": pd.Phone, "address": pd.Address, "instructions": pd.Instructions} {
@@ -536,8 +536,9 @@ func (m *Node) Rate(requestJSON string) (string, error) {
 // refusalView is the second line of a market refusal's message (API.md,
 // "Refusals"): what an app needs to explain it.
 type refusalView struct {
-	Code   string `json:"code"`   // SPEC.md §16.6 code, e.g. "below_minimum"
-	Detail string `json:"detail"` // precise, human-readable
+	Code   string `json:"code"`            // SPEC.md §16.6 code, e.g. "below_minimum"
+	Detail string `json:"detail"`          // precise, human-readable
+	Field  string `json:"field,omitempty"` // the request field at fault ("pin"), if one is
 	Line   int    `json:"line,omitempty"`
 	// NextOpen: when the restaurant opens next ("closed"), ms.
 	NextOpen int64 `json:"next_open,omitempty"`
@@ -557,7 +558,7 @@ func marketError(err error) error {
 	var r *market.Refusal
 	v := refusalView{Code: code}
 	if errors.As(err, &r) {
-		v.Detail, v.Line, v.Explanation = r.Detail, r.Line, r.Explanation
+		v.Detail, v.Field, v.Line, v.Explanation = r.Detail, r.Field, r.Line, r.Explanation
 		if !r.NextOpen.IsZero() {
 			v.NextOpen = r.NextOpen.UnixMilli()
 		}

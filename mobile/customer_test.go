@@ -112,6 +112,14 @@ func TestCustomerFlow(t *testing.T) {
 	cart["personal_data"] = map[string]any{"name": "Léa Kervégan", "phone": "+33 6 12 34 56 78",
 		"address": "3 rue Kervégan, 44000 Nantes", "instructions": "door code 1234"}
 	published := m.n.Stats(ctx).Published
+	// a PIN no courier could type is refused before anything is signed (issue 12.7)
+	for _, pin := range []string{"123", strings.Repeat("7", 100<<10), "12\n34"} {
+		cart["pin"] = pin
+		if v := refusalOf(t, callErr(t, "Checkout with a bad PIN", m.Checkout, req(cart), "bad_pin")); v.Field != "pin" {
+			t.Errorf("PIN %.8q: %+v", pin, v)
+		}
+	}
+	cart["pin"] = "4821"
 	must(t, m.SetConnectivity(`{"network":"offline"}`))
 	callErr(t, "Checkout offline", m.Checkout, req(cart), codeOffline)
 	if got := m.n.Stats(ctx).Published; got != published {
