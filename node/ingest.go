@@ -89,7 +89,11 @@ type ingested struct {
 
 // effects are what applying events asks of the node besides the change to
 // its replica. effectsOf builds them as each event is applied; advance
-// carries them out.
+// carries them out. Two kinds of work are not here, by design: the writes,
+// which admission decides and advance makes before anything is applied
+// (SPEC.md §12.1: nothing is applied that is not durable), and the duties'
+// drafts, which are decided on the state a whole batch leaves (orders
+// lists what to look at) and authored by fulfil.
 type effects struct {
 	deletes []crdt.ID // events the replica did not keep, versions it replaced
 	changes []Change  // for subscribers, with the order's state as of the event
