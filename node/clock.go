@@ -9,9 +9,10 @@ import "time"
 // clock they advance by hand (WithClock), so none of them sleeps.
 //
 // What the clock does not drive: deadlines on network streams (the
-// operating system enforces them against the wall clock) and the timers
+// operating system enforces them against the wall clock), the timers
 // inside libp2p and gossipsub (heartbeats, dial backoff), which take no
-// clock.
+// clock, and WaitMesh's polling of the router (a caller's wait, bounded by
+// its context, not a delay of the node's own).
 type Clock interface {
 	Now() time.Time
 	// NewTimer fires once on C after d.

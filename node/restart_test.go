@@ -64,6 +64,7 @@ func TestRestartedRestaurantWholeByPush(t *testing.T) {
 	c.connect(resto, courier)
 	before := resto.Stats(ctx)
 
+	claimed := time.Now()
 	claim, err = courier.Claim(ctx, orders[1], crdt.Position{})
 	must(t, err)
 	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -72,6 +73,7 @@ func TestRestartedRestaurantWholeByPush(t *testing.T) {
 	if err != nil || !r.Confirmed {
 		t.Fatalf("claim after the restaurant restarted: %+v %v; restaurant %+v", r, err, resto.Stats(ctx))
 	}
+	t.Logf("claim confirmed by the restarted restaurant %v after it was made", time.Since(claimed).Round(time.Millisecond))
 	// it came by push (a connect-time sync may have brought it a moment
 	// earlier: then the push counts as a duplicate)
 	pushed := func(s Stats) int { return s.PushAccepted + s.PushDuplicate }
