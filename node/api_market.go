@@ -93,7 +93,7 @@ func (n *Node) Rules(ctx context.Context, version uint64) (*crdt.RulesSet, error
 	err := n.do(ctx, func() error {
 		r, err := market.RulesFor(n.replica.CoopView(n.cfg.coop), version)
 		if err != nil {
-			return fmt.Errorf("%w: %w", ErrUnknown, err)
+			return fmt.Errorf("%w: %v", ErrUnknown, err) // not_found, whatever market says
 		}
 		c := *r.Set
 		out = &c

@@ -22,6 +22,11 @@ func sampleError(row node.CodeInfo) error {
 // TestEveryCodeOverHTTP (issue 11.2): every code of node's table reaches an
 // HTTP client as the JSON error {"code": <code>} with the table's status.
 func TestEveryCodeOverHTTP(t *testing.T) {
+	for _, e := range []error{ErrNotLoopback, ErrNoToken} {
+		if node.Code(e) != "bad_argument" {
+			t.Errorf("%v: code %q", e, node.Code(e))
+		}
+	}
 	for _, row := range node.Codes() {
 		rec := httptest.NewRecorder()
 		fail(rec, sampleError(row))

@@ -7,7 +7,6 @@ package httpapi
 import (
 	"context"
 	"crypto/subtle"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -24,10 +23,11 @@ import (
 // MaxBody bounds a request body; menus are the largest thing sent.
 const MaxBody = 512 << 10
 
-// Errors of the package.
+// Errors of the package. Both wrap node.ErrBadArgument, so they have its
+// code in node's one table.
 var (
-	ErrNotLoopback = errors.New("httpapi: refusing to listen on a non-loopback address")
-	ErrNoToken     = errors.New("httpapi: an access token is required")
+	ErrNotLoopback = fmt.Errorf("%w: httpapi: refusing to listen on a non-loopback address", node.ErrBadArgument)
+	ErrNoToken     = fmt.Errorf("%w: httpapi: an access token is required", node.ErrBadArgument)
 )
 
 // Server is the HTTP API of one node.

@@ -233,6 +233,7 @@ func TestAPIErrorsAreJSON(t *testing.T) {
 		{"negative radius", "GET", "/v1/jobs?lat_e6=47000000&lon_e6=-1500000&radius_m=-1", "Bearer s3cret", "", 400, "bad_argument"},
 		{"huge radius", "GET", "/v1/jobs?lat_e6=47000000&lon_e6=-1500000&radius_m=9000000000", "Bearer s3cret", "", 400, "bad_argument"},
 		{"radius past the limit", "GET", "/v1/jobs?radius_m=100001", "Bearer s3cret", "", 400, "bad_argument"},
+		{"no rules yet", "GET", "/v1/coop/rules", "Bearer s3cret", "", 404, "not_found"},
 		{"wrong method", "DELETE", "/v1/status", "Bearer s3cret", "", 405, "method_not_allowed"},
 		{"wrong method on an order", "PUT", "/v1/orders/" + strings.Repeat("ab", 32), "Bearer s3cret", "{}", 405, "method_not_allowed"},
 		{"double slash", "GET", "//v1/status", "Bearer s3cret", "", 404, "no_route"},
