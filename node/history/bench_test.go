@@ -1,0 +1,331 @@
+package history
+
+import (
+	"bufio"
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coopnode/coopnode/crdt"
+	"github.com/coopnode/coopnode/node"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// The history benchmark (issue 14). It generates a coop's history into
+// pebble stores, then starts nodes on them, each in a child process (the
+// test binary run again, see TestMain) so that its RSS is its own:
+//
+//	go test -run '^$' -bench History -benchtime 1x ./node/history
+//	HISTORY_MONTHS=1,3,6,12 go test -run '^$' -bench History -benchtime 1x -timeout 60m ./node/history
+//
+// HISTORY_MONTHS lists the history lengths, in months of 30 days (12 is
+// taken as 365 days); the default is one month, which CI runs.
+
+// child is what a child process measures and prints as one JSON line.
+type child struct {
+	Role       string  `json:"role"`
+	StartupS   float64 `json:"startup_s"`
+	Events     int     `json:"events"`
+	HeapMB     float64 `json:"heap_mb"`
+	RSSMB      float64 `json:"rss_mb"`
+	OpenMs     float64 `json:"open_ms,omitempty"`
+	Open       int     `json:"open,omitempty"`
+	MonthMs    float64 `json:"month_ms,omitempty"`
+	MonthCount int     `json:"month,omitempty"`
+}
+
+const childEnv = "HISTORY_CHILD" // dir|role|key hex|coop hex|end ms
+
+func TestMain(m *testing.M) {
+	if spec := os.Getenv(childEnv); spec != "" {
+		if err := runChild(spec); err != nil {
+			fmt.Fprintln(os.Stderr, "history child:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func runChild(spec string) error {
+	f := strings.Split(spec, "|")
+	if len(f) != 5 {
+		return fmt.Errorf("bad %s %q", childEnv, spec)
+	}
+	dir, role := f[0], f[1]
+	seed, err := hex.DecodeString(f[2])
+	if err != nil {
+		return err
+	}
+	coopB, err := hex.DecodeString(f[3])
+	if err != nil {
+		return err
+	}
+	var coop crdt.ID
+	copy(coop[:], coopB)
+	end, err := strconv.ParseInt(f[4], 10, 64)
+	if err != nil {
+		return err
+	}
+	key := ed25519.NewKeyFromSeed(seed)
+	r := map[string]node.Role{"relay": node.RoleCourier, "restaurant": node.RoleRestaurant, "customer": node.RoleCustomer}[role]
+	ctx := context.Background()
+	t0 := time.Now()
+	n, err := node.New(ctx, node.WithKey(key), node.WithRole(r), node.WithDataDir(dir), node.WithCoop(coop),
+		node.WithListen("/ip4/127.0.0.1/tcp/0"), node.WithSyncInterval(-1), node.WithSyncOnConnect(false))
+	if err != nil {
+		return err
+	}
+	out := child{Role: role, StartupS: time.Since(t0).Seconds()}
+	defer n.Close()
+	out.Events = n.Stats(ctx).EventsStored
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	out.HeapMB = float64(ms.HeapAlloc) / 1e6
+	out.RSSMB = float64(rss()) / 1e6
+	if role == "restaurant" {
+		me := pub(key)
+		out.OpenMs, out.Open, err = timed(func() (int, error) {
+			os, err := n.Orders(ctx, node.OrderFilter{Open: true, Party: me})
+			return len(os), err
+		})
+		if err != nil {
+			return err
+		}
+		from := end - 30*24*3600*1000
+		out.MonthMs, out.MonthCount, err = timed(func() (int, error) {
+			os, err := n.Orders(ctx, node.OrderFilter{Party: me})
+			c := 0
+			for _, o := range os {
+				if o.PlacedAt >= from {
+					c++
+				}
+			}
+			return c, err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return json.NewEncoder(os.Stdout).Encode(out)
+}
+
+// timed runs q nine times and returns the median time in ms.
+func timed(q func() (int, error)) (float64, int, error) {
+	var ds []float64
+	var c int
+	for i := 0; i < 9; i++ {
+		t0 := time.Now()
+		n, err := q()
+		if err != nil {
+			return 0, 0, err
+		}
+		ds, c = append(ds, float64(time.Since(t0).Microseconds())/1000), n
+	}
+	slices.Sort(ds)
+	return ds[len(ds)/2], c, nil
+}
+
+// rss is the process's resident set in bytes (VmRSS), 0 if unknown.
+func rss() int64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb * 1024
+		}
+	}
+	return 0
+}
+
+func months() ([]int, error) {
+	v := os.Getenv("HISTORY_MONTHS")
+	if v == "" {
+		return []int{1}, nil
+	}
+	var out []int
+	for _, s := range strings.Split(v, ",") {
+		m, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || m < 1 || m > 24 {
+			return nil, fmt.Errorf("HISTORY_MONTHS: %q is not a number of months (1..24)", s)
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func BenchmarkHistory(b *testing.B) {
+	ms, err := months()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < b.N; i++ {
+		fmt.Printf("%-7s %8s | %-10s %9s %8s %8s | %9s %9s | %9s | %s\n", "history", "events", "node", "start-up", "heap", "RSS", "open q", "month q", "idle sync", "catch-up d events: trips, bytes vs 1.1·d·S+2KB")
+		for _, m := range ms {
+			if err := historyRow(b, m); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// missedOrders is how many of the last orders the lagging relay misses.
+const missedOrders = 20
+
+func historyRow(b *testing.B, m int) error {
+	days := 30 * m
+	if m == 12 {
+		days = 365
+	}
+	ctx := context.Background()
+	g := New(Coop(days))
+	dir := b.TempDir()
+	names := []string{"relay", "relay2", "behind", "restaurant", "customer"}
+	holds := []Holder{Everything, Everything, func(e Event) bool { return e.Order <= g.Orders()-missedOrders }, RestaurantOf(0), CustomerOf(0)}
+	stores := make([]*node.Store, len(names))
+	for i, nm := range names {
+		s, err := node.OpenPebble(filepath.Join(dir, nm))
+		if err != nil {
+			return err
+		}
+		stores[i] = s
+	}
+	t0 := time.Now()
+	counts, err := g.Write(ctx, g.Orders(), stores, holds)
+	if err != nil {
+		return err
+	}
+	for _, s := range stores {
+		if err := s.Close(); err != nil {
+			return err
+		}
+	}
+	genS := time.Since(t0).Seconds()
+	coop := hex.EncodeToString(g.Coop[:])
+	end := strconv.FormatInt(g.End().UnixMilli(), 10)
+	run := func(nm string, key ed25519.PrivateKey) (child, error) {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), childEnv+"="+strings.Join([]string{filepath.Join(dir, nm), roleOf(nm), hex.EncodeToString(key.Seed()), coop, end}, "|"))
+		cmd.Stderr = os.Stderr
+		out, err := cmd.Output()
+		if err != nil {
+			return child{}, fmt.Errorf("child %s: %w", nm, err)
+		}
+		var c child
+		if err := json.Unmarshal(out, &c); err != nil {
+			return child{}, fmt.Errorf("child %s: %q: %w", nm, out, err)
+		}
+		return c, nil
+	}
+	keys := map[string]ed25519.PrivateKey{"relay": g.Couriers[0], "restaurant": g.Restaurants[0], "customer": g.Custom[0]}
+	var rows []child
+	for _, nm := range []string{"relay", "restaurant", "customer"} {
+		c, err := run(nm, keys[nm])
+		if err != nil {
+			return err
+		}
+		rows = append(rows, c)
+	}
+	idle, catch, err := syncFigures(ctx, dir, g)
+	if err != nil {
+		return err
+	}
+	label := fmt.Sprintf("%d mo", m)
+	for i, c := range rows {
+		q := ""
+		if c.Role == "restaurant" {
+			q = fmt.Sprintf("%6.2f ms %6.2f ms", c.OpenMs, c.MonthMs)
+		} else {
+			q = fmt.Sprintf("%9s %9s", "", "")
+		}
+		extra := ""
+		if i == 0 {
+			extra = fmt.Sprintf("%7.3f s | %s", idle, catch)
+		}
+		fmt.Printf("%-7s %8d | %-10s %7.2f s %5.0f MB %5.0f MB | %s | %s\n", label, c.Events, c.Role, c.StartupS, c.HeapMB, c.RSSMB, q, extra)
+	}
+	fmt.Printf("%-7s (generated %d events for the relay in %.1f s; restaurant 0: %d open, %d orders in the last 30 days)\n", label, counts[0], genS, rows[1].Open, rows[1].MonthCount)
+	b.ReportMetric(rows[0].StartupS, fmt.Sprintf("relay-startup-s/%dmo", m))
+	return nil
+}
+
+func roleOf(nm string) string {
+	if strings.HasPrefix(nm, "relay") || nm == "behind" {
+		return "relay"
+	}
+	return nm
+}
+
+// syncFigures starts three relays in this process: two in step, and one
+// missing the last missedOrders orders. It times an idle session between
+// the two in step, then the catch-up of the one behind.
+func syncFigures(ctx context.Context, dir string, g *Generator) (idleS float64, catchUp string, err error) {
+	start := func(nm string, key ed25519.PrivateKey) (*node.Node, error) {
+		return node.New(ctx, node.WithKey(key), node.WithRole(node.RoleCourier), node.WithDataDir(filepath.Join(dir, nm)), node.WithCoop(g.Coop),
+			node.WithListen("/ip4/127.0.0.1/tcp/0"), node.WithSyncInterval(-1), node.WithSyncOnConnect(false))
+	}
+	a, err := start("relay", g.Couriers[0])
+	if err != nil {
+		return 0, "", err
+	}
+	defer a.Close()
+	ai := peer.AddrInfo{ID: a.ID(), Addrs: a.Addrs()}
+	b, err := start("relay2", g.Couriers[1])
+	if err != nil {
+		return 0, "", err
+	}
+	defer b.Close()
+	if err := b.Connect(ctx, ai); err != nil {
+		return 0, "", err
+	}
+	var best float64
+	for i := 0; i < 3; i++ {
+		t0 := time.Now()
+		rep, err := b.Sync(ctx, a.ID())
+		if err != nil {
+			return 0, "", fmt.Errorf("idle sync: %w", err)
+		}
+		if rep.EventsIn != 0 {
+			return 0, "", fmt.Errorf("idle sync moved %d events", rep.EventsIn)
+		}
+		if d := time.Since(t0).Seconds(); i == 0 || d < best {
+			best = d
+		}
+	}
+	c, err := start("behind", g.Couriers[2])
+	if err != nil {
+		return 0, "", err
+	}
+	defer c.Close()
+	if err := c.Connect(ctx, ai); err != nil {
+		return 0, "", err
+	}
+	rep, err := c.Sync(ctx, a.ID())
+	if err != nil {
+		return 0, "", fmt.Errorf("catch-up sync: %w", err)
+	}
+	d := rep.EventsIn
+	limit := 0.0
+	if d > 0 {
+		s := float64(rep.EventBytes) / float64(d)
+		limit = 1.1*float64(d)*s + 2048
+	}
+	return best, fmt.Sprintf("d=%d: %d trips, %d B vs %.0f B", d, rep.RoundTrips, rep.BytesIn+rep.BytesOut, limit), nil
+}
