@@ -191,8 +191,8 @@ func (g *Generator) order(i int) []Event {
 	drop := crdt.Position{LatE6: pos.LatE6 + int32(rng.Intn(20_000)) - 10_000, LonE6: pos.LonE6 + int32(rng.Intn(20_000)) - 10_000}
 	place := seal(cust, protocol.Draft{Coop: g.Coop, Kind: crdt.KindOrderPlace, Lamport: 1, Wall: wall, Body: &crdt.OrderPlace{
 		Restaurant: pub(resto), Fulfilment: crdt.FulfilDelivery, Items: items,
-		Totals:    crdt.Totals{ItemsCents: total, DeliveryCents: 400, TipCents: tip, TotalCents: total + 400 + tip},
-		Pickup:    pos, DropoffArea: drop, DistanceM: uint32(800 + rng.Intn(3000)),
+		Totals: crdt.Totals{ItemsCents: total, DeliveryCents: 400, TipCents: tip, TotalCents: total + 400 + tip},
+		Pickup: pos, DropoffArea: drop, DistanceM: uint32(800 + rng.Intn(3000)),
 	}})
 	out := []Event{place}
 	scope, lam, heads := place.ID, uint64(1), []crdt.ID{place.ID}
