@@ -287,3 +287,37 @@ func TestLateVoteRefoldsEnactment(t *testing.T) {
 		t.Fatalf("enactment after the late votes: %q", got)
 	}
 }
+
+// TestGovernanceBadConstitution: an ill-formed constitution is refused in
+// a genesis and in an amendment (bad_field); a revoked member can neither
+// propose nor vote (revoked_key).
+func TestGovernanceBadConstitution(t *testing.T) {
+	w := newWorld(t)
+	for _, c := range []Constitution{
+		{Matters: []MatterRule{{Matter: 0}}},
+		{Matters: []MatterRule{{Matter: MatterPay}, {Matter: MatterPay}}},
+		{Matters: []MatterRule{{Matter: MatterFee}, {Matter: MatterPay}}},
+		{Matters: []MatterRule{{Matter: MatterPay, Rule: 4}}},
+		{Matters: []MatterRule{{Matter: MatterPay, QuorumBps: MaxBps + 1}}},
+		{Matters: []MatterRule{{Matter: MatterPay, Role: 1 << 7}}},
+	} {
+		r := NewReplica(Limits{})
+		g := w.mk(w.k("admin"), KindCoopGenesis, ID{}, ID{}, nil, 1, &CoopGenesis{Name: "x", Admins: []PubKey{w.k("admin")}, Constitution: c})
+		r.Apply(g)
+		if cs, _ := r.Coop(g.ID); len(cs.Rejected) != 1 || cs.Rejected[0].Reason != ReasonBadField {
+			t.Errorf("genesis with constitution %+v: %+v", c, cs.Rejected)
+		}
+		gw := newGov(t)
+		if e, out := gw.at("admin", gw.t0, &ConstitutionAmend{Constitution: c}); gw.refusal(e, out) != ReasonBadField {
+			t.Errorf("amendment to %+v: %q", c, gw.refusal(e, out))
+		}
+	}
+	g := newGov(t)
+	p := g.propose(ProposalOpen{Rule: RuleConsent})
+	g.must("admin", g.t0+minute, &MemberRevoke{Member: key("c2")})
+	for _, body := range []Payload{&ProposalOpen{Title: "t", Closes: g.t0 + 9*minute, Rule: RuleConsent}, &VoteCast{Proposal: p.ID, Choice: ChoiceBlock}, &VoteDelegate{Proposal: p.ID, To: key("c3")}} {
+		if e, out := g.at("c2", g.t0+2*minute, body); g.refusal(e, out) != ReasonRevokedKey {
+			t.Errorf("%s by a revoked member: %q", body.Kind(), g.refusal(e, out))
+		}
+	}
+}

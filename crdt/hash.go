@@ -175,7 +175,7 @@ func (c *CoopState) Hash() [32]byte {
 		sort.Slice(ps, func(i, j int) bool { return ps[i].ID.Compare(ps[j].ID) < 0 })
 		h.u64(uint64(len(ps)))
 		for _, p := range ps {
-			t := c.count(p)
+			t := c.countAmong(p, ms)
 			h.id(p.ID)
 			h.id(p.Author)
 			h.id(p.EnactedBy)

@@ -83,7 +83,10 @@ func later(a, b *Event) bool {
 }
 
 // count computes the tally of p on every ballot indexed (SPEC.md §19.3).
-func (c *CoopState) count(p *Proposal) Tally {
+func (c *CoopState) count(p *Proposal) Tally { return c.countAmong(p, c.SortedMembers()) }
+
+// countAmong is count with the members already sorted by key.
+func (c *CoopState) countAmong(p *Proposal, members []*Member) Tally {
 	t := Tally{Proposal: p.ID, Rule: p.Open.Rule, Enacted: p.EnactedBy}
 	votes := map[PubKey]*Event{}
 	dels := map[PubKey]*Event{}
@@ -111,7 +114,7 @@ func (c *CoopState) count(p *Proposal) Tally {
 			into[m.Key] = e
 		}
 	}
-	for _, m := range c.SortedMembers() {
+	for _, m := range members {
 		if !c.eligible(m.Key, p) {
 			continue
 		}
