@@ -226,7 +226,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	apiAddr := ln.Addr().String()
-	if err := os.WriteFile(filepath.Join(*dir, apiFile), []byte(apiAddr+"\n"), 0o600); err != nil {
+	// written aside and renamed, so a client never reads it half written
+	tmp := filepath.Join(*dir, apiFile+".tmp")
+	if err := os.WriteFile(tmp, []byte(apiAddr+"\n"), 0o600); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, filepath.Join(*dir, apiFile)); err != nil {
 		return err
 	}
 	defer os.Remove(filepath.Join(*dir, apiFile))
