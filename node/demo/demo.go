@@ -184,8 +184,9 @@ type run struct {
 	customers   []*participant
 	all         []*participant
 	coop        crdt.ID
-	custBase    int         // customers take turns from here
-	upAt        []time.Time // when nodes (re)started
+	custBase    int          // customers take turns from here
+	away        *participant // the courier who goes offline: the seed's choice
+	upAt        []time.Time  // when nodes (re)started
 
 	mu         sync.Mutex
 	claimWaits []time.Duration
@@ -211,6 +212,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	r := &run{cfg: cfg, seed: cfg.Seed, rng: rand.New(rand.NewSource(cfg.Seed)), log: cfg.Logger,
 		track: newTracker(), t0: time.Now()}
 	r.cast(base)
+	r.away = r.chooseOffline()
 	r.custBase = r.rng.Intn(len(r.customers))
 	if err := checkDirs(r.all); err != nil {
 		return Summary{}, err
@@ -408,7 +410,7 @@ func (r *run) play() (Summary, error) {
 
 	// Who goes offline is the seed's choice alone, made before any claim
 	// race; that courier races for the first order.
-	away := r.chooseOffline()
+	away := r.away
 	var first []*orderPlan
 	for i := range p1 {
 		force := away

@@ -60,6 +60,13 @@ func TestRunSmallCoop(t *testing.T) {
 	if sum.OfflineSyncEventsIn < sum.OfflineCatchUp.EventsIn || sum.OfflineCaughtUpMs < 0 {
 		t.Errorf("catch-up: %d events by sync, session %d, caught up after %d ms", sum.OfflineSyncEventsIn, sum.OfflineCatchUp.EventsIn, sum.OfflineCaughtUpMs)
 	}
+	// issue 12.6: the seed alone chooses who goes offline, whoever won
+	// the first order's race
+	seeded := &run{cfg: Config{Restaurants: 1, Couriers: 2, Customers: 2}, seed: 7, rng: rand.New(rand.NewSource(7))}
+	seeded.cast(t.TempDir())
+	if want := seeded.chooseOffline().name; sum.OfflineCourier != want {
+		t.Errorf("seed 7 sent %s offline, want %s", sum.OfflineCourier, want)
+	}
 	if sum.Nodes != 1+1+2+2 {
 		t.Errorf("nodes = %d", sum.Nodes)
 	}

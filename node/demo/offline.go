@@ -17,7 +17,7 @@ import (
 // chooseOffline picks the courier who will go offline from the seed alone:
 // who wins the claim races depends on the network's timing, so choosing
 // among the winners sent a different courier offline on every run of one
-// seed. Run's goroutine calls it before the first order.
+// seed. Run calls it right after the cast, before any node starts.
 func (r *run) chooseOffline() *participant {
 	return r.couriers[r.rng.Intn(len(r.couriers))]
 }
