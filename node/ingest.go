@@ -200,15 +200,11 @@ func (n *Node) advance(batch []incoming, admitted []int, results []ingested) ([]
 	// 1. persist
 	writes := make([]StoredEvent, len(admitted))
 	for k, i := range admitted {
-		writes[k] = StoredEvent{ID: results[i].res.Event.ID, Raw: batch[i].raw}
+		// admitted, so its signature was checked: replay need not check
+		// it again (node/verified.go)
+		writes[k] = StoredEvent{ID: results[i].res.Event.ID, Raw: batch[i].raw, Verified: true}
 	}
-	var err error
-	if len(writes) == 1 {
-		err = n.store.PutEvent(n.ctx, writes[0].ID, writes[0].Raw)
-	} else {
-		err = n.store.PutEvents(n.ctx, writes)
-	}
-	if err != nil {
+	if err := n.store.PutEvents(n.ctx, writes); err != nil {
 		n.log.Error("persist events", "count", len(writes), "first", writes[0].ID.Short(), "err", err)
 		for _, i := range admitted {
 			results[i].res.Verdict, results[i].res.Err = protocol.Ignore, err

@@ -53,6 +53,10 @@ type Store struct {
 type StoredEvent struct {
 	ID  crdt.ID
 	Raw []byte
+	// Verified says the caller checked Raw's signature: PutEvents then
+	// writes a verified marker with the event, in the same batch, and
+	// replay trusts the bytes instead of checking them again (verified.go).
+	Verified bool
 }
 
 // StoreOption configures OpenPebble.
@@ -187,6 +191,13 @@ func (s *Store) PutEvents(ctx context.Context, evs []StoredEvent) error {
 		if err := b.Put(ctx, eventKey(e.ID), s.own(e.Raw)); err != nil {
 			return fmt.Errorf("node: store batch put %s: %w", e.ID.Short(), err)
 		}
+		// after the event: a store that tore the batch would leave an
+		// event without its marker (verified again), never the reverse
+		if e.Verified {
+			if err := b.Put(ctx, markerKey(e.ID), markerOf(e.Raw)); err != nil {
+				return fmt.Errorf("node: store batch put marker %s: %w", e.ID.Short(), err)
+			}
+		}
 	}
 	if err := b.Commit(ctx); err != nil {
 		return fmt.Errorf("node: store batch commit: %w", err)
@@ -212,13 +223,26 @@ func (s *Store) GetEvent(ctx context.Context, id crdt.ID) ([]byte, error) {
 	return s.get(ctx, eventKey(id))
 }
 
-// DeleteEvent removes an event; deleting a missing event is not an error.
+// DeleteEvent removes an event and its verified marker in one batch;
+// deleting a missing event is not an error.
 func (s *Store) DeleteEvent(ctx context.Context, id crdt.ID) error {
 	if err := s.acquire(); err != nil {
 		return err
 	}
 	defer s.mu.RUnlock()
-	if err := s.ds.Delete(ctx, eventKey(id)); err != nil {
+	b, err := s.ds.Batch(ctx)
+	if err != nil {
+		return fmt.Errorf("node: store batch: %w", err)
+	}
+	// the marker first: a torn batch leaves an unmarked event, never a
+	// marker without its event
+	if err := b.Delete(ctx, markerKey(id)); err != nil {
+		return fmt.Errorf("node: store delete marker %s: %w", id.Short(), err)
+	}
+	if err := b.Delete(ctx, eventKey(id)); err != nil {
+		return fmt.Errorf("node: store delete %s: %w", id.Short(), err)
+	}
+	if err := b.Commit(ctx); err != nil {
 		return fmt.Errorf("node: store delete %s: %w", id.Short(), err)
 	}
 	return nil
@@ -230,6 +254,14 @@ func (s *Store) DeleteEvent(ctx context.Context, id crdt.ID) error {
 // unwrapped. Keys under /e/ that are not an ID in hex cannot come from
 // PutEvent and are skipped.
 func (s *Store) ForEachEvent(ctx context.Context, fn func(id crdt.ID, raw []byte) error) error {
+	return s.walkEvents(ctx, func(id crdt.ID, raw []byte, _ bool) error { return fn(id, raw) })
+}
+
+// walkEvents is ForEachEvent that also says, for each event, whether its
+// verified marker is stored and matches its bytes. A marker sorts right
+// after its event (verified.go), so one ordered walk sees both: an event
+// is held back until the next key shows whether its marker follows.
+func (s *Store) walkEvents(ctx context.Context, fn func(id crdt.ID, raw []byte, verified bool) error) error {
 	if err := s.acquire(); err != nil {
 		return err
 	}
@@ -246,6 +278,18 @@ func (s *Store) ForEachEvent(ctx context.Context, fn func(id crdt.ID, raw []byte
 		return fmt.Errorf("node: store query: %w", err)
 	}
 	defer res.Close()
+	var held struct {
+		id  crdt.ID
+		raw []byte
+		ok  bool
+	}
+	release := func(verified bool) error {
+		if !held.ok {
+			return nil
+		}
+		held.ok = false
+		return fn(held.id, held.raw, verified)
+	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("node: store iterate: %w", err)
@@ -260,13 +304,25 @@ func (s *Store) ForEachEvent(ctx context.Context, fn func(id crdt.ID, raw []byte
 			}
 			return fmt.Errorf("node: store iterate: %w", r.Error)
 		}
+		if mid, ok := parseMarkerKey(r.Key); ok {
+			if held.ok && mid == held.id {
+				if err := release(markerMatches(r.Value, held.raw)); err != nil {
+					return err
+				}
+			}
+			continue // a marker without its event vouches for nothing
+		}
 		id, ok := parseEventKey(r.Key)
 		if !ok {
 			continue
 		}
-		if err := fn(id, s.own(r.Value)); err != nil {
+		if err := release(false); err != nil {
 			return err
 		}
+		held.id, held.raw, held.ok = id, s.own(r.Value), true
+	}
+	if err := release(false); err != nil {
+		return err
 	}
 	if s.isClosed() {
 		// pebble ends an interrupted walk quietly when nobody reads the

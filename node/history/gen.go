@@ -61,6 +61,10 @@ type Generator struct {
 	Admin                         ed25519.PrivateKey
 	Restaurants, Couriers, Custom []ed25519.PrivateKey
 	Coop                          crdt.ID
+	// Unmarked writes events without their verified markers, as a node
+	// did before it had them (node/verified.go): its first start-up
+	// verifies every signature again.
+	Unmarked bool
 }
 
 // New derives the shape's keys.

@@ -30,11 +30,13 @@ const writeBatch = 4096
 
 // Write generates the history's first orders orders and writes the events
 // each store holds into it, in batches (no network, one signature per
-// event for all the stores). It returns how many events each store got.
+// event for all the stores), each with its verified marker as a node's
+// ingest path writes it, unless g.Unmarked. It returns how many events each store got.
 func (g *Generator) Write(ctx context.Context, orders int, stores []*node.Store, holds []Holder) ([]int, error) {
 	if len(stores) != len(holds) {
 		return nil, fmt.Errorf("history: %d stores, %d holders", len(stores), len(holds))
 	}
+	mark := !g.Unmarked
 	counts := make([]int, len(stores))
 	pending := make([][]node.StoredEvent, len(stores))
 	flush := func(i int) error {
@@ -53,7 +55,7 @@ func (g *Generator) Write(ctx context.Context, orders int, stores []*node.Store,
 				if !h(e) {
 					continue
 				}
-				pending[i] = append(pending[i], node.StoredEvent{ID: e.ID, Raw: e.Raw})
+				pending[i] = append(pending[i], node.StoredEvent{ID: e.ID, Raw: e.Raw, Verified: mark})
 				counts[i]++
 				if len(pending[i]) >= writeBatch {
 					if err := flush(i); err != nil {
