@@ -65,13 +65,18 @@ func (r *Replica) Orders(coop ID, keep func(*OrderState) bool) []*OrderState {
 			out = append(out, s.Clone())
 		}
 	}
+	sortOrders(out)
+	return out
+}
+
+// sortOrders sorts orders oldest first, then by ID.
+func sortOrders(out []*OrderState) {
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].PlacedAt != out[j].PlacedAt {
 			return out[i].PlacedAt < out[j].PlacedAt
 		}
 		return out[i].ID.Compare(out[j].ID) < 0
 	})
-	return out
 }
 
 // OrderIDs returns every order ID held for a coop.

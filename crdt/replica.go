@@ -99,6 +99,7 @@ type Replica struct {
 	coops      map[ID]*coopLog
 	orders     map[ID]*orderLog
 	coopOrders map[ID][]ID
+	openOrders map[ID]map[ID]struct{} // coop → its open orders (open_index.go)
 	docs       map[DocKey]*Event
 }
 
@@ -122,6 +123,7 @@ func NewReplica(l Limits) *Replica {
 		coops:      map[ID]*coopLog{},
 		orders:     map[ID]*orderLog{},
 		coopOrders: map[ID][]ID{},
+		openOrders: map[ID]map[ID]struct{}{},
 		docs:       map[DocKey]*Event{},
 	}
 }
@@ -536,6 +538,7 @@ func (r *Replica) applyOrder(e *Event) Outcome {
 		r.stored[e.ID] = e
 		r.orders[oid] = &orderLog{events: []*Event{e}, state: newOrderState(e, coop)}
 		r.coopOrders[e.Coop] = append(r.coopOrders[e.Coop], oid)
+		r.indexOrder(e.Coop, oid)
 		return Outcome{Status: Stored, Changed: []ScopeRef{{Class: ScopeOrder, Coop: e.Coop, ID: oid}}}
 	}
 	ol := r.orders[oid]
@@ -547,6 +550,7 @@ func (r *Replica) applyOrder(e *Event) Outcome {
 	ol.events, atEnd = insertSorted(ol.events, e)
 	if atEnd {
 		ol.state.apply(e, coop)
+		r.indexOrder(e.Coop, oid)
 	} else {
 		r.refoldOrder(oid)
 	}
@@ -559,6 +563,7 @@ func (r *Replica) refoldOrder(oid ID) bool {
 	ol := r.orders[oid]
 	before := ol.state.Hash()
 	ol.state = foldOrder(ol.events, r.coops[ol.events[0].Coop].state)
+	r.indexOrder(ol.events[0].Coop, oid)
 	return ol.state.Hash() != before
 }
 

@@ -34,7 +34,11 @@ type OrderFilter struct {
 func (n *Node) Orders(ctx context.Context, f OrderFilter) ([]*crdt.OrderState, error) {
 	var out []*crdt.OrderState
 	err := n.do(ctx, func() error {
-		out = n.replica.Orders(n.cfg.coop, func(s *crdt.OrderState) bool {
+		query := n.replica.Orders
+		if f.Open {
+			query = n.replica.OpenOrders // an index: costs what it returns
+		}
+		out = query(n.cfg.coop, func(s *crdt.OrderState) bool {
 			if f.Open && !s.Status.Open() {
 				return false
 			}

@@ -111,7 +111,7 @@ func (n *Node) ownOrders() []crdt.ID {
 		return nil
 	}
 	var ids []crdt.ID
-	for _, id := range n.replica.OrderIDs(n.cfg.coop) {
+	for _, id := range n.replica.OpenOrderIDs(n.cfg.coop) {
 		if s, ok := n.replica.OrderView(id); ok && s.Restaurant == me && s.Status.Open() {
 			ids = append(ids, id)
 		}

@@ -120,7 +120,7 @@ func (n *Node) openOrderKeys() []syncwire.OrderKey {
 		last int64
 	}
 	var all []open
-	for _, id := range n.replica.OrderIDs(n.cfg.coop) {
+	for _, id := range n.replica.OpenOrderIDs(n.cfg.coop) {
 		if s, ok := n.replica.OrderView(id); ok && s.Status.Open() {
 			all = append(all, open{syncwire.KeyOf(id), lastActivity(s)})
 		}

@@ -2,6 +2,8 @@ package history
 
 import (
 	"bytes"
+	"math/rand"
+	"slices"
 	"testing"
 
 	"github.com/coopnode/coopnode/crdt"
@@ -76,6 +78,48 @@ func TestGenerateDeterministic(t *testing.T) {
 	for i := range a {
 		if !bytes.Equal(a[i], b[i]) {
 			t.Fatalf("event %d differs", i)
+		}
+	}
+}
+
+// TestOpenIndex: the replica's open-orders index (crdt/open_index.go)
+// lists exactly the orders a scan finds open, when the history is folded
+// in order and when it arrives shuffled (events before their parents wait,
+// orders refold).
+func TestOpenIndex(t *testing.T) {
+	g := New(Coop(1))
+	var all []Event
+	all = append(all, g.Base()...)
+	if err := g.Each(0, g.Orders(), func(evs []Event) error { all = append(all, evs...); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	base := len(g.Base())
+	for round, perm := range [][]int{nil, rand.New(rand.NewSource(1)).Perm(len(all) - base), rand.New(rand.NewSource(2)).Perm(len(all) - base)} {
+		r := crdt.NewReplica(crdt.Limits{CheckDocument: market.ValidateDocument})
+		for i := 0; i < len(all); i++ {
+			j := i
+			if perm != nil && i >= base {
+				j = base + perm[i-base]
+			}
+			e, err := protocol.Decode(all[j].Raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Apply(e)
+		}
+		var want []crdt.ID
+		for _, id := range r.OrderIDs(g.Coop) {
+			if s, ok := r.OrderView(id); ok && s.Status.Open() {
+				want = append(want, id)
+			}
+		}
+		slices.SortFunc(want, func(a, b crdt.ID) int { return a.Compare(b) })
+		got := r.OpenOrderIDs(g.Coop)
+		if !slices.Equal(got, want) || len(got) != g.S.Open {
+			t.Fatalf("round %d: index lists %d open orders, scan %d, want %d", round, len(got), len(want), g.S.Open)
+		}
+		if n := len(r.OpenOrders(g.Coop, nil)); n != len(want) {
+			t.Fatalf("round %d: OpenOrders returned %d", round, n)
 		}
 	}
 }
