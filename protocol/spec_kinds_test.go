@@ -12,7 +12,7 @@ import (
 )
 
 // kindRowRE matches a row of the kinds table of SPEC.md §5 (spec/wire.md):
-// | number | `name` | class | size limit | who may author | payload |
+// | number | `name` | class | size limit | payload |
 var kindRowRE = regexp.MustCompile("^\\| (\\d+) \\| `([a-z_.]+)` \\| (coop|catalog|order)( \\(root\\))? \\| (16|256) KiB \\|")
 
 // TestSpecKindsTable: the one table of every kind in SPEC.md §5 lists
