@@ -113,6 +113,9 @@ func (c *config) applyDefaults() error {
 	def(&c.OnShiftLowPowerSyncSeconds, 120)
 	def(&c.CallTimeoutMs, 15000)
 	def(&c.JobRadiusM, 5000)
+	if c.JobRadiusM > node.MaxJobRadiusM {
+		return errorf(node.ErrBadArgument, "job_radius_m %d: at most %d", c.JobRadiusM, node.MaxJobRadiusM)
+	}
 	if c.BikeSpeedKmh <= 0 || c.BikeSpeedKmh > 100 {
 		c.BikeSpeedKmh = 15
 	}

@@ -89,6 +89,8 @@ func TestStartErrors(t *testing.T) {
 		{`{"bootstrap":["/ip4/127.0.0.1/tcp/1"]}`, codeBadArgument},
 		{`{"connectivity":{"network":"5g"}}`, codeBadArgument},
 		{`{"app_state":"asleep"}`, codeBadArgument},
+		{`{"job_radius_m":100001}`, codeBadArgument}, // node.Jobs would refuse every search (issue 12.7)
+		{`null`, codeBadJSON},
 		{`{"listen":[]}`, codeNoCoop}, // no invite, nothing remembered
 	} {
 		m, err := Start(dir, tc.cfg, nil)
