@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/coopnode/coopnode/crdt"
 	"github.com/coopnode/coopnode/market"
@@ -123,7 +124,7 @@ func refusal(action string, err error) error {
 	if code == "" {
 		return err
 	}
-	re := &RefusedError{Kind: action, Reason: code, Detail: trimPrefix(err.Error(), "market: "), Err: err}
+	re := &RefusedError{Kind: action, Reason: code, Detail: strings.TrimPrefix(err.Error(), "market: "), Err: err}
 	var mr *market.Refusal
 	if errors.As(err, &mr) {
 		re.Field = mr.Field

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
 
 	"github.com/coopnode/coopnode/credential"
@@ -214,16 +215,9 @@ func gateRows() []CodeInfo {
 func marketRows() []CodeInfo {
 	var out []CodeInfo
 	for _, c := range market.Codes() {
-		out = append(out, CodeInfo{Code: c.Code, Status: sConflict, Doc: trimPrefix(c.Err.Error(), "market: "), Errs: errs(c.Err)})
+		out = append(out, CodeInfo{Code: c.Code, Status: sConflict, Doc: strings.TrimPrefix(c.Err.Error(), "market: "), Errs: errs(c.Err)})
 	}
 	return out
-}
-
-func trimPrefix(s, p string) string {
-	if len(s) >= len(p) && s[:len(p)] == p {
-		return s[len(p):]
-	}
-	return s
 }
 
 // addCredentialRows folds credential.Codes in: a code the table has
@@ -238,7 +232,7 @@ func addCredentialRows(rows []CodeInfo) []CodeInfo {
 			rows[i].Errs = append(rows[i].Errs, c.Err)
 			continue
 		}
-		rows = append(rows, CodeInfo{Code: c.Code, Status: sConflict, Doc: trimPrefix(c.Err.Error(), "credential: "), Errs: errs(c.Err)})
+		rows = append(rows, CodeInfo{Code: c.Code, Status: sConflict, Doc: strings.TrimPrefix(c.Err.Error(), "credential: "), Errs: errs(c.Err)})
 	}
 	return rows
 }
