@@ -273,6 +273,13 @@ func key32(name string, b []byte) ([32]byte, error) {
 // of the whole wire event, held to the kind's SizeLimit. The returned event
 // has no ID.
 func decodeBody(b []byte, wireLen int) (*crdt.Event, error) {
+	return decodeBodyAs(b, wireLen, true)
+}
+
+// decodeBodyAs is decodeBody; canonical false skips the re-encoding that
+// checks the body is in canonical form, for bytes this node checked
+// before (DecodeTrusted).
+func decodeBodyAs(b []byte, wireLen int, canonical bool) (*crdt.Event, error) {
 	var w wireBodyIn
 	if err := decMode.Unmarshal(b, &w); err != nil {
 		return nil, decodeErr("body", err)
@@ -334,6 +341,9 @@ func decodeBody(b []byte, wireLen int) (*crdt.Event, error) {
 		if a.SmallOrder() {
 			return nil, fmt.Errorf("%w: %s admits %s", ErrSmallOrderKey, k, a)
 		}
+	}
+	if !canonical {
+		return e, nil
 	}
 	again, err := marshalBody(e)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,6 +32,10 @@ import (
 //
 // HISTORY_MONTHS lists the history lengths, in months of 30 days (12 is
 // taken as 365 days); the default is one month, which CI runs.
+// HISTORY_DIR keeps the generated stores there and reuses them on the
+// next run (the nodes' start-ups write to them, so reuse is for profiling,
+// not for the figures); HISTORY_CPUPROFILE=path writes each child's CPU
+// profile of its start-up and queries to path.<role>.
 // HISTORY_UNMARKED=1 writes the stores without verified markers, so the
 // start-up figures are those of a first start after an upgrade (every
 // signature checked, and marked).
@@ -82,6 +87,17 @@ func runChild(spec string) error {
 		return err
 	}
 	key := ed25519.NewKeyFromSeed(seed)
+	if p := os.Getenv("HISTORY_CPUPROFILE"); p != "" {
+		f, err := os.Create(p + "." + role)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
+	}
 	r := map[string]node.Role{"relay": node.RoleCourier, "restaurant": node.RoleRestaurant, "customer": node.RoleCustomer}[role]
 	ctx := context.Background()
 	t0 := time.Now()
@@ -201,8 +217,13 @@ func historyRow(b *testing.B, m int) error {
 	g := New(Coop(days))
 	g.Unmarked = os.Getenv("HISTORY_UNMARKED") != ""
 	dir := b.TempDir()
+	if keep := os.Getenv("HISTORY_DIR"); keep != "" {
+		dir = filepath.Join(keep, fmt.Sprintf("%dmo", m))
+	}
 	names := []string{"relay", "relay2", "behind", "restaurant", "customer"}
 	holds := []Holder{Everything, Everything, func(e Event) bool { return e.Order <= g.Orders()-missedOrders }, RestaurantOf(0), CustomerOf(0)}
+	_, statErr := os.Stat(filepath.Join(dir, "done"))
+	reuse := statErr == nil
 	stores := make([]*node.Store, len(names))
 	for i, nm := range names {
 		s, err := node.OpenPebble(filepath.Join(dir, nm))
@@ -212,8 +233,11 @@ func historyRow(b *testing.B, m int) error {
 		stores[i] = s
 	}
 	t0 := time.Now()
-	counts, err := g.Write(ctx, g.Orders(), stores, holds)
-	if err != nil {
+	counts := make([]int, len(stores))
+	var err error
+	if reuse { // HISTORY_DIR from an earlier run: the same bytes
+		g.Base()
+	} else if counts, err = g.Write(ctx, g.Orders(), stores, holds); err != nil {
 		return err
 	}
 	for _, s := range stores {
@@ -222,6 +246,11 @@ func historyRow(b *testing.B, m int) error {
 		}
 	}
 	genS := time.Since(t0).Seconds()
+	if !reuse {
+		if err := os.WriteFile(filepath.Join(dir, "done"), nil, 0o644); err != nil {
+			return err
+		}
+	}
 	coop := hex.EncodeToString(g.Coop[:])
 	end := strconv.FormatInt(g.End().UnixMilli(), 10)
 	run := func(nm string, key ed25519.PrivateKey) (child, error) {
