@@ -237,6 +237,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	defer os.Remove(filepath.Join(*dir, apiFile))
 	fmt.Fprintf(stdout, "coopnode %s running\n  peer: %s\n  key:  %s\n  api:  http://%s (token in %s)\n",
 		r, n.ID(), n.Key(), apiAddr, filepath.Join(*dir, configFile))
+	fmt.Fprintf(stdout, "  web:  %s\n", httpapi.LoginURL(apiAddr, cfg.Token))
 	for _, a := range n.Addrs() {
 		fmt.Fprintf(stdout, "  addr: %s\n", a)
 	}

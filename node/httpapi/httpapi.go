@@ -81,11 +81,22 @@ func Listen(addr string) (net.Listener, error) {
 // ServeHTTP checks the token, then routes. The token comes in the header
 // "Authorization: Bearer TOKEN"; only GET /v1/events may pass it as the
 // query parameter token instead (EventSource cannot set headers).
+//
+// Paths outside /v1 belong to the web app (web.go): its files and the login
+// link, which need no token. A browser logged in through that link may
+// send the session cookie instead of the header, under web.go's rules.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !isAPI(r.URL.Path) {
+		s.web(w, r)
+		return
+	}
 	w = &jsonErrors{ResponseWriter: w, r: r}
 	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok && r.Header.Get("Authorization") == "" && r.Method == http.MethodGet && r.URL.Path == "/v1/events" {
+	if !ok && r.Header.Get("Authorization") == "" && r.Method == http.MethodGet && r.URL.Path == "/v1/events" && r.URL.Query().Has("token") {
 		got, ok = r.URL.Query().Get("token"), true
+	}
+	if !ok && r.Header.Get("Authorization") == "" && s.cookieAuth(r) {
+		got, ok = s.token, true
 	}
 	if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(s.token)) != 1 {
 		failf(w, node.ErrUnauthorized, "send the header Authorization: Bearer TOKEN (the token is in the node's data folder)")
