@@ -75,6 +75,8 @@ type Node struct {
 
 	mu sync.Mutex
 	st state
+
+	web webServer // the web app for a WebView (web.go)
 }
 
 // state is the app-driven state, guarded by Node.mu.
@@ -229,6 +231,7 @@ func Start(dataDir, configJSON string, callbacks Callbacks) (n *Node, err error)
 // calls on a stopped node return a "stopped" error.
 func (m *Node) Stop() error {
 	m.stopOnce.Do(func() {
+		m.web.close()
 		m.cancel()
 		// Closing the node first resets open streams, so that a sync
 		// session in progress returns at once.
