@@ -69,4 +69,12 @@ var Actions = []Action{
 	{"Price", "GET /v1/orders/{id}/price", "price", ""},
 	{"PersonalDataOf", "GET /v1/orders/{id}/personal", "personal", "PersonalData"},
 	{"Export", "GET /v1/exports/{file}", "export", ""},
+	// members: governance (SPEC.md §19)
+	{"Proposals", "GET /v1/proposals", "", ""},
+	{"Propose", "POST /v1/proposals", "", ""},
+	{"Tally", "GET /v1/proposals/{id}/tally", "", ""},
+	{"Vote", "POST /v1/proposals/{id}/vote", "", ""},
+	{"Delegate", "POST /v1/proposals/{id}/delegate", "", ""},
+	{"Enact", "POST /v1/proposals/{id}/enact", "", ""},
+	{"AmendConstitution", "PUT /v1/coop/constitution", "", ""},
 }

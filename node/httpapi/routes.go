@@ -30,6 +30,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /v1/jobs", s.jobs)
 	m.HandleFunc("GET /v1/events", s.events)
 	s.marketRoutes()
+	s.governanceRoutes()
 	// No catch-all: the mux's own 404, 405 and redirects are rewritten
 	// as JSON errors by jsonErrors (errors.go).
 }
