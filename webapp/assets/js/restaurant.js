@@ -142,8 +142,7 @@ function Today({ orders, session }) {
   const kept = list.filter((o) => !LOST.has(o.status));
   const takings = kept.reduce((s, o) => s + ((o.place.totals && o.place.totals.items_cents) || 0), 0);
   return html`<section class="today" aria-labelledby="today-h"><h2 id="today-h">${t('today.title')}</h2>
-    <p class="figures"><span data-today-count>${t('today.orders', { n: kept.length })}</span> ·
-      <span data-today-takings>${t('today.takings', { amount: money(takings, session.currency) })}</span></p>
+    <p class="figures"><span data-today-count>${t('today.orders', { n: kept.length })}</span>${' · '}<span data-today-takings>${t('today.takings', { amount: money(takings, session.currency) })}</span></p>
     <table><thead><tr><th>${t('today.time')}</th><th>${t('today.order')}</th><th>${t('today.status')}</th><th>${t('today.amount')}</th></tr></thead>
     <tbody>${list.map((o) => html`<tr><td>${time(o.placed_at, session.tz)}</td>
       <td><a href=${'#/restaurant/ticket/' + o.id}>#${short(o.id)}</a></td><td>${t('status.' + o.status)}</td>

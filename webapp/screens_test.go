@@ -1,0 +1,71 @@
+package webapp_test
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/coopnode/coopnode/crdt"
+	"github.com/coopnode/coopnode/market"
+	"github.com/coopnode/coopnode/node"
+)
+
+var update = flag.Bool("update", false, "rewrite docs/screens/*.png (go test ./webapp -run TestScreenshots -update)")
+
+// TestScreenshots renders the restaurant's main screen on real nodes (a
+// board with orders in each column, then the pop-up of a new order) and,
+// with -update, writes docs/screens/restaurant-orders.png and
+// restaurant-alert.png, shown in the README. Without -update it checks
+// that both render as PNG images.
+func TestScreenshots(t *testing.T) {
+	c := newCoop(t)
+	link := c.serve(c.resto)
+	b := tab{t, newBrowser(t, c.ctx)}
+	ctx := c.ctx
+	order := func(items ...market.CartItem) crdt.ID {
+		cart := market.Cart{Restaurant: c.resto.Key(), Fulfilment: crdt.FulfilDelivery, TipCents: 100, Dropoff: homePos, Items: items}
+		id, _, err := c.cust.Checkout(ctx, cart, node.PersonalData{Name: "Léa", Dropoff: homePos}, "4321")
+		must(t, err)
+		_, err = c.resto.WaitOrder(ctx, id, func(*crdt.OrderState) bool { return true })
+		must(t, err)
+		return id
+	}
+	wrap := func(q uint32, sauce string) market.CartItem {
+		return market.CartItem{Product: "wrap", Quantity: q, Options: []string{sauce}}
+	}
+	lemonade := market.CartItem{Product: "lemonade", Quantity: 2}
+	ready := order(wrap(1, "tahini"), lemonade)
+	cooking := order(wrap(2, "harissa"), lemonade)
+	order(wrap(3, "tahini"), lemonade)
+	must(t, c.resto.Accept(ctx, ready, 10))
+	must(t, c.resto.Ready(ctx, ready))
+	must(t, c.resto.Accept(ctx, cooking, 20))
+	must(t, c.resto.StartPreparing(ctx, cooking))
+
+	shot := func(name string) {
+		cctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+		defer cancel()
+		img, err := chromedp.Run(cctx, chromedp.CaptureScreenshot())
+		must(t, err)
+		if _, err := png.Decode(bytes.NewReader(img)); err != nil {
+			t.Fatalf("%s: not a PNG: %v", name, err)
+		}
+		if *update {
+			must(t, os.WriteFile(filepath.Join("..", "docs", "screens", name), img, 0o644))
+			t.Logf("wrote docs/screens/%s (%d bytes)", name, len(img))
+		}
+	}
+	b.do("the board", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS(`.restaurant .live.on`)),
+		chromedp.WaitVisible(chromedp.CSS(`.order.status-ready`)), chromedp.WaitVisible(chromedp.CSS(`.order.status-preparing`)))
+	shot("restaurant-orders.png")
+	id := order(wrap(1, "harissa"), lemonade)
+	b.do("the pop-up", chromedp.WaitVisible(chromedp.CSS(`.popup[data-order="`+id.String()+`"]`)))
+	shot("restaurant-alert.png")
+}
