@@ -95,14 +95,15 @@ type ingested struct {
 // drafts, which are decided on the state a whole batch leaves (orders
 // lists what to look at) and authored by fulfil.
 type effects struct {
-	deletes []crdt.ID // events the replica did not keep, versions it replaced
-	changes []Change  // for subscribers, with the order's state as of the event
-	publish []outMsg  // for gossip
-	own     int       // how many of publish are our own events
-	push    []pushJob // for the order's parties; a nil raw is read from the store
-	gaps    []gapReq  // pending events: ask their sender for the parents later
-	orders  []crdt.ID // orders whose state changed, for the duties
-	coop    bool      // a coop log changed: kept lagging events may get in now
+	deletes []crdt.ID     // events the replica did not keep, versions it replaced
+	changes []Change      // for subscribers, with the order's state as of the event
+	publish []outMsg      // for gossip
+	own     int           // how many of publish are our own events
+	push    []pushJob     // for the order's parties; a nil raw is read from the store
+	wake    []crdt.PubKey // sleeping phones to wake (wakeups.go)
+	gaps    []gapReq      // pending events: ask their sender for the parents later
+	orders  []crdt.ID     // orders whose state changed, for the duties
+	coop    bool          // a coop log changed: kept lagging events may get in now
 }
 
 // ingest carries a batch of events through the path and then runs the
@@ -252,6 +253,8 @@ func (n *Node) advance(batch []incoming, admitted []int, results []ingested) ([]
 			n.stats.PushDropped++
 		}
 	}
+	// 6b. wake sleeping phones (a relay's, WithWakeups)
+	n.queueWakes(fx.wake)
 	// 7. arm gap checks: gossip often delivers a parent a moment later, so
 	// only an event still pending after the wait is worth a sync session
 	for _, g := range fx.gaps {
@@ -298,6 +301,7 @@ func (n *Node) effectsOf(in incoming, e *crdt.Event, out crdt.Outcome, fx *effec
 	if j, ok := n.pushJobFor(e, in.raw, in.from); ok {
 		fx.push = append(fx.push, j)
 	}
+	fx.wake = append(fx.wake, n.wakeTargetsFor(e)...)
 	for _, r := range out.Released {
 		// events that waited for this one: each gets its own change
 		fx.changes = append(fx.changes, n.changesOf(r, []crdt.ScopeRef{refOf(r)}, false)...)

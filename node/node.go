@@ -29,6 +29,7 @@ import (
 	"github.com/multiformats/go-multiaddr"
 
 	"github.com/coopnode/coopnode/crdt"
+	"github.com/coopnode/coopnode/node/wakeup"
 	"github.com/coopnode/coopnode/protocol"
 )
 
@@ -79,6 +80,9 @@ type config struct {
 	// from push streams
 	pushSent func(peer.ID, int)
 	pushRecv func(peer.ID, []byte)
+	// wake-ups for sleeping phones (wakeups.go)
+	wakeReg *wakeup.Registry
+	waker   Waker
 }
 
 // Option configures New.
@@ -183,7 +187,8 @@ type Node struct {
 	disc    *discovery
 	key     ed25519.PrivateKey
 	self    crdt.PubKey
-	replica *crdt.Replica // owned by the loop goroutine
+	replica *crdt.Replica    // owned by the loop goroutine
+	wakes   chan crdt.PubKey // keys to wake (wakeups.go); nil without WithWakeups
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -285,6 +290,7 @@ func New(ctx context.Context, opts ...Option) (*Node, error) {
 		gapCheck:  make(chan gapReq, 256),
 		outbox:    make(chan outMsg, 1024),
 		pushJobs:  make(chan pushJob, pushJobQueueLen),
+		wakes:     wakeQueue(cfg.waker),
 		syncReq:   make(chan peer.ID, 64),
 		subs:      map[*Subscription]struct{}{},
 		tracks:    map[crdt.ID]Tracking{},
@@ -357,6 +363,10 @@ func (n *Node) start(ctx context.Context) error {
 	go n.pusher()
 	go n.syncer()
 	go n.watchScores()
+	if n.wakes != nil {
+		n.wg.Add(1)
+		go n.wakeSender()
+	}
 	n.disc, err = newDiscovery(n.ctx, n.host, discoveryConfig{
 		Bootstrap: n.cfg.bootstrap, MDNS: n.cfg.mdns, Coop: n.cfg.coop, Logger: n.log,
 		Clock: n.cfg.clock, Rand: func() float64 { n.rngMu.Lock(); defer n.rngMu.Unlock(); return n.cfg.rng.Float64() },

@@ -1,0 +1,153 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/network"
+
+	"github.com/coopnode/coopnode/crdt"
+	"github.com/coopnode/coopnode/node/wakeup"
+)
+
+// Wake-ups for sleeping phones (issue 13 item 5; node/wakeup).
+//
+// Why: a phone in background keeps no connections, so neither gossip nor
+// party push reaches it. A relay given WithWakeups sends a wake-up to the
+// registered push endpoint of each member an applied order event concerns
+// and who is not connected: the order's parties on any order event, and
+// the coop's couriers when a job appears (order.accept). The phone then
+// reconnects and syncs; the wake-up itself carries no order content.
+//
+// The loop only names whom to wake (effectsOf → advance, step 6); one
+// goroutine, wakeSender, does the HTTP work, so the loop never waits on a
+// push service.
+
+// Waker sends one wake-up; *wakeup.Sender is one.
+type Waker interface {
+	Wake(ctx context.Context, sub wakeup.Subscription) error
+}
+
+const (
+	// wakeQueueLen bounds the keys waiting for a wake-up; beyond it a
+	// wake-up is dropped (the phone catches up on its next sync anyway).
+	wakeQueueLen = 256
+	// wakeInterval is the least time between two wake-ups of one key: one
+	// wake-up makes the phone sync everything, and iOS allows only a few
+	// background pushes an hour (docs/wakeups.md).
+	wakeInterval = 30 * time.Second
+	// wakeTimeout bounds one request to a push service.
+	wakeTimeout = 10 * time.Second
+)
+
+// WithWakeups makes the node wake the phones registered in reg (keyed by
+// crdt.PubKey.String() of the member or device key) through w. Meant for a
+// relay, which follows every order event.
+func WithWakeups(reg *wakeup.Registry, w Waker) Option {
+	return func(c *config) error {
+		if reg == nil || w == nil {
+			return errors.New("node: WithWakeups needs a registry and a waker")
+		}
+		c.wakeReg, c.waker = reg, w
+		return nil
+	}
+}
+
+// wakeTargetsFor names the keys an applied order event concerns: its
+// parties (members and their live devices) and, when a job appears, every
+// courier of the coop. It runs on the loop.
+func (n *Node) wakeTargetsFor(e *crdt.Event) []crdt.PubKey {
+	if n.wakes == nil || e.Kind.Class() != crdt.ScopeOrder || n.cfg.coop.IsZero() {
+		return nil
+	}
+	var members []crdt.PubKey
+	if s, ok := n.replica.OrderView(e.ScopeID()); ok {
+		members = append(members, s.Parties()...)
+	}
+	coop := n.replica.CoopView(n.cfg.coop)
+	if coop == nil {
+		return members
+	}
+	if e.Kind == crdt.KindOrderAccept {
+		for k, m := range coop.Members {
+			if m.RevokedAt == 0 && m.Roles.Has(crdt.RoleCourier) {
+				members = append(members, k)
+			}
+		}
+	}
+	out := make([]crdt.PubKey, 0, len(members))
+	for _, k := range members {
+		if k == e.Author {
+			continue
+		}
+		out = append(out, k)
+		if m, ok := coop.Members[k]; ok {
+			for d, dev := range m.Devices {
+				if dev.RevokedAt == 0 {
+					out = append(out, d)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// queueWakes hands keys to wakeSender without blocking the loop.
+func (n *Node) queueWakes(keys []crdt.PubKey) {
+	for _, k := range keys {
+		select {
+		case n.wakes <- k:
+		default:
+			n.log.Warn("wake-up queue full; dropped", "key", k.String()[:8])
+		}
+	}
+}
+
+// wakeSender sends the wake-ups: to a registered key whose peer is not
+// connected, at most once per wakeInterval. A push service answering
+// wakeup.ErrGone drops the subscription.
+func (n *Node) wakeSender() {
+	defer n.wg.Done()
+	last := map[crdt.PubKey]time.Time{}
+	for {
+		var k crdt.PubKey
+		select {
+		case <-n.ctx.Done():
+			return
+		case k = <-n.wakes:
+		}
+		owner := k.String()
+		sub, ok := n.cfg.wakeReg.Lookup(owner)
+		if !ok {
+			continue
+		}
+		if p, err := peerFromPubKey(k); err == nil && n.host.Network().Connectedness(p) == network.Connected {
+			continue // awake: gossip or push reaches it
+		}
+		now := n.cfg.clock.Now()
+		if t, ok := last[k]; ok && now.Sub(t) < wakeInterval {
+			continue
+		}
+		last[k] = now
+		ctx, cancel := context.WithTimeout(n.ctx, wakeTimeout)
+		err := n.cfg.waker.Wake(ctx, sub)
+		cancel()
+		switch {
+		case err == nil:
+			n.log.Debug("wake-up sent", "key", owner[:8])
+		case errors.Is(err, wakeup.ErrGone):
+			n.cfg.wakeReg.Remove(owner)
+			n.log.Info("push subscription gone; removed", "key", owner[:8], "err", err)
+		default:
+			n.log.Warn("wake-up failed", "key", owner[:8], "err", err)
+		}
+	}
+}
+
+func wakeQueue(w Waker) chan crdt.PubKey {
+	if w == nil {
+		return nil
+	}
+	return make(chan crdt.PubKey, wakeQueueLen)
+}
