@@ -20,10 +20,10 @@ import (
 var update = flag.Bool("update", false, "rewrite docs/screens/*.png (go test ./webapp -run TestScreenshots -update)")
 
 // TestScreenshots renders the restaurant's main screen on real nodes (a
-// board with orders in each column, then the pop-up of a new order) and,
-// with -update, writes docs/screens/restaurant-orders.png and
-// restaurant-alert.png, shown in the README. Without -update it checks
-// that both render as PNG images.
+// board with orders in each column, the pop-up of a new order, the menu
+// editor) and, with -update, writes docs/screens/restaurant-orders.png,
+// restaurant-alert.png and restaurant-menu.png, shown in the README.
+// Without -update it checks that each renders as a PNG image.
 func TestScreenshots(t *testing.T) {
 	c := newCoop(t)
 	link := c.serve(c.resto)
@@ -68,4 +68,7 @@ func TestScreenshots(t *testing.T) {
 	id := order(wrap(1, "harissa"), lemonade)
 	b.do("the pop-up", chromedp.WaitVisible(chromedp.CSS(`.popup[data-order="`+id.String()+`"]`)))
 	shot("restaurant-alert.png")
+	b.do("the menu editor", chromedp.Click(chromedp.CSS(`.popup .close`)), chromedp.Click(chromedp.CSS(`a[href="#/restaurant/menu"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.menu-editor input[data-path="sections[0].products[0].price_cents"]`)))
+	shot("restaurant-menu.png")
 }

@@ -6,6 +6,7 @@ import { html, render, useState, useEffect } from '../vendor/preact-htm.js';
 import { api, events } from './api.js';
 import { t, setLocale, pickLocale, locale, LOCALES, errorText } from './i18n.js';
 import { RestaurantOrders, Ticket } from './restaurant.js';
+import { MenuEditor } from './menu.js';
 
 // NAV is the navigation of every role (docs/webapp.md). `roles` are the
 // member roles (or node role) that see a section; '*' is every member.
@@ -95,6 +96,7 @@ function route(path, session) {
   if (path === '/restaurant' || (path === '/' && (session.roles.has('restaurant') || session.roles.has('shop')))) {
     return html`<${RestaurantOrders} session=${session} />`;
   }
+  if (path === '/restaurant/menu') return html`<${MenuEditor} session=${session} />`;
   for (const s of NAV) for (const [id, href] of s.items) if (href === path) return html`<${Placeholder} id=${id} />`;
   return html`<section class="screen"><h1>coopnode</h1><p>${t('screen.home')}</p></section>`;
 }
