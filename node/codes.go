@@ -15,7 +15,9 @@ import (
 // mobile or the coopnode CLI reports carries one of these stable
 // snake_case codes, found by Code(err): the HTTP API sends it as "code",
 // mobile errors read "code: message", the CLI prints "error: code:
-// message". A code never changes meaning; new ones are added here.
+// message". A code never changes meaning; new ones are added here, with
+// its plain-words message in webapp/assets/i18n/{en,fr}.json ("err.<code>";
+// the web app's TestEveryCodeExplained checks both).
 //
 // Four families share the namespace, with no code in two of them:
 //   - the node's and the surfaces' sentinels (errors.go and the sentinels
