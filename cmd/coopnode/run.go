@@ -19,6 +19,7 @@ import (
 
 	"github.com/coopnode/coopnode/node"
 	"github.com/coopnode/coopnode/node/httpapi"
+	"github.com/coopnode/coopnode/node/metrics"
 )
 
 // config is a data folder's config.json.
@@ -155,6 +156,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	boot := fs.String("bootstrap", "", "comma-separated multiaddrs with /p2p/ of peers to keep connected")
 	invite := fs.String("invite", "", "join the cooperative of this invite string")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
+	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics at http://ADDR/metrics (opt-in; e.g. 127.0.0.1:9464)")
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
@@ -220,6 +222,15 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer n.Close()
+	metricsURL := ""
+	if *metricsAddr != "" {
+		ms, err := metrics.Serve(*metricsAddr, n)
+		if err != nil {
+			return fmt.Errorf("%w: -metrics: %v", errUsage, err)
+		}
+		defer ms.Close()
+		metricsURL = "http://" + ms.Addr().String() + "/metrics"
+	}
 	srv, err := httpapi.New(n, cfg.Token, log)
 	if err != nil {
 		return err
@@ -240,6 +251,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fmt.Fprintf(stdout, "  web:  %s\n", httpapi.LoginURL(apiAddr, cfg.Token))
 	for _, a := range n.Addrs() {
 		fmt.Fprintf(stdout, "  addr: %s\n", a)
+	}
+	if metricsURL != "" {
+		fmt.Fprintf(stdout, "  metrics: %s\n", metricsURL)
 	}
 	if !n.Coop().IsZero() {
 		fmt.Fprintf(stdout, "  coop: %s\n  invite: %s\n", n.Coop(), n.Invite())
