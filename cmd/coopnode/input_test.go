@@ -209,8 +209,9 @@ func TestEveryCommandRefusesBadInput(t *testing.T) {
 		{"-restaurant \"xyz\": want hex", "slots", "-data", dir, "-restaurant", "xyz"},
 		{"-field id: no field \"id\" in the answer", "status", "-data", dir, "-field", "id"},
 		{"-status and -personal need -order", "wait", "-data", dir, "-status", "ready"},
-		{"-order \"abcd\": want 64 hex", "wait", "-data", dir, "-order", "abcd"},
-		{"-member \"Zoé\": want 64 hex", "wait", "-data", dir, "-member", "Zoé"},
+		{"-order \"abc\" is too short", "wait", "-data", dir, "-order", "abc"},
+		{"-member \"Zoé\": want hex", "wait", "-data", dir, "-member", "Zoé"},
+		{"member 1111 is ambiguous", "wait", "-data", dir, "-member", "1111"},
 		{"-timeout 0s: want a positive duration", "wait", "-data", dir, "-timeout", "0s"},
 		{"invalid value \"-1\" for flag -rules", "wait", "-data", dir, "-rules", "-1"},
 		// the commands that are not clients of a node
@@ -398,6 +399,29 @@ func TestFormatsSurviveOddAnswers(t *testing.T) {
 				}()
 				_ = f(io.Discard, []byte(a))
 			}()
+		}
+	}
+}
+
+// TestWaitTakesPrefixes: wait takes an unambiguous prefix of an order ID or
+// a key, as every other command does, and waits while none matches yet.
+func TestWaitTakesPrefixes(t *testing.T) {
+	dir := fakeData(t, &fakeNode{})
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"-order", "5eed"}, 0, ""},
+		{[]string{"-order", "5EED0001", "-member", "4e57"}, 0, ""},
+		{[]string{"-member", "11110001"}, 0, ""},
+		{[]string{"-order", "abcd"}, 1, "order abcd is ambiguous"},
+		{[]string{"-order", "ffff", "-timeout", "300ms"}, 1, "order ffff is not here yet"},
+	} {
+		var out, errb bytes.Buffer
+		code := realMain(append([]string{"wait", "-data", dir}, tc.args...), &out, &errb)
+		if code != tc.code || !strings.Contains(errb.String(), tc.want) {
+			t.Errorf("wait %v: exit %d, stderr %q; want exit %d and %q", tc.args, code, errb.String(), tc.code, tc.want)
 		}
 	}
 }
