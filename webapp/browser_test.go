@@ -149,7 +149,7 @@ func TestRestaurantAlerts(t *testing.T) {
 
 	b.do("open the login link", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS(`.restaurant .live.on`)))
 	b.poll(`window.coopnodeFirstPaint > 0`)
-	t.Logf("restaurant dashboard first paint (navigation start → open orders shown): %.0f ms", b.eval(`window.coopnodeFirstPaint`))
+	t.Logf("restaurant dashboard first paint (navigation start, login redirect included → open orders painted): %.0f ms", b.eval(`window.coopnodeFirstPaint`))
 	if got := b.text(`.top .who`); got != "Chez Mia" {
 		t.Fatalf("header names %q", got)
 	}
