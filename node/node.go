@@ -256,6 +256,9 @@ type Stats struct {
 	PushRejected  int `json:"push_rejected"`  // pushed events refused
 	PushDuplicate int `json:"push_duplicate"` // pushed events we already had
 	PushDropped   int `json:"push_dropped"`   // frames not queued (full queue); sync repairs
+	// wake-ups of sleeping phones (wakeups.go, WithWakeups)
+	WakeupsSent   int `json:"wakeups_sent"`
+	WakeupsFailed int `json:"wakeups_failed"` // refused by the push service or unreachable
 }
 
 // New starts a node: it opens the store and replays it, starts the libp2p

@@ -133,6 +133,7 @@ func (n *Node) wakeSender() {
 		ctx, cancel := context.WithTimeout(n.ctx, wakeTimeout)
 		err := n.cfg.waker.Wake(ctx, sub)
 		cancel()
+		n.countWake(err == nil)
 		switch {
 		case err == nil:
 			n.log.Debug("wake-up sent", "key", owner[:8])
@@ -150,4 +151,20 @@ func wakeQueue(w Waker) chan crdt.PubKey {
 		return nil
 	}
 	return make(chan crdt.PubKey, wakeQueueLen)
+}
+
+// countWake counts a wake-up on the loop. It may wait for the loop: it
+// runs on wakeSender, which the loop never waits for.
+func (n *Node) countWake(sent bool) {
+	f := func() {
+		if sent {
+			n.stats.WakeupsSent++
+		} else {
+			n.stats.WakeupsFailed++
+		}
+	}
+	select {
+	case n.reqs <- f:
+	case <-n.ctx.Done():
+	}
 }

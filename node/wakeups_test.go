@@ -113,4 +113,16 @@ func TestWakeOfflineCourier(t *testing.T) {
 			t.Fatal("a connected courier was woken")
 		}
 	}
+	// counted: the sleeping courier and the sentinel, nothing failed
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st := relay.Stats(ctx)
+		if st.WakeupsSent == 2 && st.WakeupsFailed == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("relay stats: %d wake-ups sent, %d failed; want 2 and 0", st.WakeupsSent, st.WakeupsFailed)
+		}
+		time.Sleep(10 * time.Millisecond) // polling interval of a condition wait
+	}
 }

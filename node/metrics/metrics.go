@@ -50,6 +50,8 @@ var (
 		"Events accepted, by the way they came.", []string{"source"}, nil)
 	descRejects = prometheus.NewDesc("coopnode_rejects_total",
 		"Events and peers refused, by reason.", []string{"reason"}, nil)
+	descWakeups = prometheus.NewDesc("coopnode_wakeups_total",
+		"Wake-ups sent to sleeping phones' push endpoints, by result.", []string{"result"}, nil)
 	descPublished = prometheus.NewDesc("coopnode_published_total",
 		"Events this node authored and published.", nil, nil)
 )
@@ -63,7 +65,7 @@ func NewCollector(src Source) *Collector { return &Collector{src: src} }
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descPeers, descStored, descPending, descSessions,
-		descSyncEvents, descSyncBytes, descAccepted, descRejects, descPublished} {
+		descSyncEvents, descSyncBytes, descAccepted, descRejects, descWakeups, descPublished} {
 		ch <- d
 	}
 }
@@ -95,6 +97,8 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	counter(descRejects, s.RateLimited, "rate_limited")
 	counter(descRejects, s.PeersBlocked, "peer_blocked")
 	counter(descRejects, s.PushDropped, "push_queue_full")
+	counter(descWakeups, s.WakeupsSent, "sent")
+	counter(descWakeups, s.WakeupsFailed, "failed")
 	counter(descPublished, s.Published)
 }
 

@@ -96,6 +96,7 @@ func TestRelayMetrics(t *testing.T) {
 		`coopnode_rejects_total\{reason="rate_limited"\} 0`,
 		`coopnode_rejects_total\{reason="peer_blocked"\} 0`,
 		`coopnode_published_total [1-9]`,
+		`coopnode_wakeups_total\{result="sent"\} 0`,
 		`go_goroutines \d+`,
 	} {
 		if !regexp.MustCompile(`(?m)^` + series + `$`).MatchString(body) {
