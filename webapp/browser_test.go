@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/coopnode/coopnode/crdt"
@@ -214,4 +216,18 @@ func TestRestaurantAlerts(t *testing.T) {
 	t.Logf("cancellation: applied → pop-up shown: %v", b.latency(cancelled, at))
 	b.do("ok", chromedp.Click(chromedp.CSS(cancelled+` .close`)), chromedp.WaitNotPresent(chromedp.CSS(cancelled)))
 	b.poll(`document.querySelector('[data-today-count]').textContent.startsWith('1 ')`)
+
+	// the kitchen ticket of the accepted order: items, the customer's
+	// name (shared with the restaurant), and a print layout without the
+	// app's chrome
+	b.do("the ticket", chromedp.Click(chromedp.CSS(`.order[data-order="`+id1.String()+`"] .ticket-link`)),
+		chromedp.WaitVisible(chromedp.CSS(`.ticket .customer`)))
+	if got := b.text(`.ticket`); !strings.Contains(got, "2× Falafel wrap (Harissa)") || !strings.Contains(got, "Léa") {
+		t.Fatalf("ticket: %q", got)
+	}
+	b.do("print media", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
+		return err
+	}))
+	b.poll(`getComputedStyle(document.querySelector('.nav')).display === 'none' && getComputedStyle(document.querySelector('.no-print')).display === 'none' && getComputedStyle(document.querySelector('.ticket')).display !== 'none'`)
 }
