@@ -27,7 +27,7 @@ var sentinels = map[string]error{
 	"ErrRefused": ErrRefused, "ErrNotMember": ErrNotMember, "ErrNotShared": ErrNotShared,
 	"ErrBadArgument": ErrBadArgument, "ErrTimeout": ErrTimeout, "ErrClosed": ErrClosed,
 	"ErrBadJSON": ErrBadJSON, "ErrTooLarge": ErrTooLarge, "ErrUnauthorized": ErrUnauthorized,
-	"ErrNoRoute": ErrNoRoute, "ErrBadMethod": ErrBadMethod, "ErrWrongRole": ErrWrongRole, "ErrOffline": ErrOffline,
+	"ErrNoRoute": ErrNoRoute, "ErrBadMethod": ErrBadMethod, "ErrWrongRole": ErrWrongRole, "ErrOffline": ErrOffline, "ErrAlreadyRunning": ErrAlreadyRunning,
 	"ErrNotFound": ErrNotFound, "ErrBadMetaName": ErrBadMetaName, "ErrGossipClosed": ErrGossipClosed,
 	"ErrBadTopic": ErrBadTopic, "ErrSyncProtocol": ErrSyncProtocol, "ErrSyncCoop": ErrSyncCoop,
 	"ErrBadBootstrap": ErrBadBootstrap, "ErrNotEd25519": ErrNotEd25519, "ErrBadInvite": ErrBadInvite,
@@ -228,4 +228,24 @@ func reasonConsts(t *testing.T, file string) []string {
 		t.Fatalf("%s: found only %d reasons; has the file moved?", file, len(out))
 	}
 	return out
+}
+
+// TestCodesSayHowToFix: the codes a new user meets first say what to do,
+// not only what went wrong (README review).
+func TestCodesSayHowToFix(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		code string
+		want string
+	}{
+		{&RefusedError{Kind: "courier.claim", Reason: "not_courier"}, "not_courier", "coopnode admit -data ADMIN_DIR -member KEY -roles courier"},
+		{fmt.Errorf("run: %w", ErrAlreadyRunning), "already_running", "stop it first"},
+	} {
+		if got := Code(tc.err); got != tc.code {
+			t.Errorf("Code(%v) = %q, want %q", tc.err, got, tc.code)
+		}
+		if !strings.Contains(tc.err.Error()+" "+Describe(tc.code), tc.want) {
+			t.Errorf("%s: %q / %q does not say %q", tc.code, tc.err, Describe(tc.code), tc.want)
+		}
+	}
 }

@@ -57,6 +57,9 @@ var (
 	ErrWrongRole = errors.New("not an action of this node's role")
 	// ErrOffline: the call needs the network and no peer is reachable.
 	ErrOffline = errors.New("offline")
+	// ErrAlreadyRunning: a node already runs on the data folder (the CLI's
+	// run lock is held).
+	ErrAlreadyRunning = errors.New("a node already runs on this data folder")
 )
 
 // RefusedError is a refusal by the rules: the fold's authority and state

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/coopnode/coopnode/node"
 )
 
 // lockFile is held (flock) by the node running on a data folder.
@@ -30,7 +32,7 @@ func lockData(dir string) (release func(), err error) {
 			if b, err := os.ReadFile(filepath.Join(dir, apiFile)); err == nil {
 				where = fmt.Sprintf(" (its API is http://%s)", strings.TrimSpace(string(b)))
 			}
-			return nil, fmt.Errorf("a node is already running on %s%s: stop it first, or give another -data folder", dir, where)
+			return nil, cliErrorf(node.ErrAlreadyRunning, "a node is already running on %s%s: stop it first, or give another -data folder", dir, where)
 		}
 		return nil, fmt.Errorf("lock %s: %w", f.Name(), err)
 	}

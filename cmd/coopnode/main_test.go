@@ -239,7 +239,7 @@ func TestRunTwice(t *testing.T) {
 	waitFile(t, filepath.Join(dir, apiFile))
 	var out, errb bytes.Buffer
 	code := realMain([]string{"run", "-data", dir, "-log-level", "warn"}, &out, &errb)
-	if code != 1 || !strings.Contains(errb.String(), "a node is already running on "+dir) || strings.Count(errb.String(), "\n") != 1 {
+	if code != 1 || !strings.Contains(errb.String(), "already_running: a node is already running on "+dir) || strings.Count(errb.String(), "\n") != 1 {
 		t.Fatalf("second run: exit %d, %q", code, errb.String())
 	}
 	// the first node is unharmed and still answers
