@@ -425,3 +425,50 @@ func TestWaitTakesPrefixes(t *testing.T) {
 		}
 	}
 }
+
+// TestNoCoopSaysHowToFix: every command that needs a coop, on a node that
+// has none, says how to get one, as status does (README review).
+func TestNoCoopSaysHowToFix(t *testing.T) {
+	dir := fakeData(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path == "/v1/status" {
+			w.Write([]byte(`{"key": "` + memberM + `"}`))
+			return
+		}
+		w.WriteHeader(http.StatusConflict)
+		w.Write([]byte(`{"error": "node: no cooperative joined", "code": "no_coop"}`))
+	}))
+	for _, args := range [][]string{{"coop"}, {"menu", "-file", "../../examples/menu.json"}, {"rules", "-file", "../../examples/rules.json"}, {"export"}} {
+		cmd := args[0]
+		var out, errb bytes.Buffer
+		code := realMain(append([]string{cmd, "-data", dir}, args[1:]...), &out, &errb)
+		if code != 1 || !strings.Contains(errb.String(), "no_coop: ") || !strings.Contains(errb.String(), "'coopnode found'") || !strings.Contains(errb.String(), "-invite") {
+			t.Errorf("%s: exit %d, %q", cmd, code, errb.String())
+		}
+	}
+}
+
+// TestTopLevelHelp: "coopnode -h" and "coopnode help" print the command
+// list on stdout and exit 0; "coopnode help CMD" prints CMD's help on
+// stdout; no arguments at all is a usage error (README review).
+func TestTopLevelHelp(t *testing.T) {
+	for _, tc := range []struct {
+		args       []string
+		code       int
+		out, errIn string
+	}{
+		{[]string{"-h"}, 0, "usage: coopnode", ""},
+		{[]string{"--help"}, 0, "usage: coopnode", ""},
+		{[]string{"help"}, 0, "usage: coopnode", ""},
+		{[]string{"help", "run"}, 0, "usage: coopnode run -data DIR", ""},
+		{[]string{"help", "accept"}, 0, "-prep", ""},
+		{[]string{"help", "fly"}, 2, "", "no command \"fly\""},
+		{nil, 2, "", "usage: coopnode"},
+	} {
+		var out, errb bytes.Buffer
+		code := realMain(tc.args, &out, &errb)
+		if code != tc.code || (tc.out == "") != (out.Len() == 0) || !strings.Contains(out.String(), tc.out) || (tc.errIn != "" && !strings.Contains(errb.String(), tc.errIn)) {
+			t.Errorf("coopnode %v: exit %d, stdout %q, stderr %q", tc.args, code, out.String(), errb.String())
+		}
+	}
+}

@@ -129,12 +129,23 @@ func main() {
 }
 
 func realMain(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
 		usage(stderr)
-		if len(args) == 0 {
-			return 2
+		return 2
+	}
+	if args[0] == "help" && len(args) == 2 {
+		if _, ok := allCommands()[args[1]]; ok {
+			// help asked for is the answer: on stdout
+			return realMain([]string{args[1], "-h"}, stdout, stdout)
 		}
+	}
+	if args[0] == "-h" || args[0] == "--help" || (args[0] == "help" && len(args) == 1) {
+		usage(stdout)
 		return 0
+	}
+	if args[0] == "help" {
+		fmt.Fprintf(stderr, "coopnode help: no command %q (run 'coopnode help' for the list)\n", strings.Join(args[1:], " "))
+		return 2
 	}
 	c, ok := allCommands()[args[0]]
 	if !ok {
@@ -154,7 +165,11 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "coopnode %s: %s: %s (see 'coopnode %s -h')\n", args[0], errCode(err), oneLine(msg), args[0])
 		return 2
 	default:
-		fmt.Fprintf(stderr, "coopnode %s: %s: %s\n", args[0], errCode(err), oneLine(err.Error()))
+		msg := oneLine(err.Error())
+		if errCode(err) == "no_coop" && !strings.Contains(msg, "coopnode found") {
+			msg += ": found one with 'coopnode found', or join one with 'coopnode join -invite INVITE' (or run with -invite)"
+		}
+		fmt.Fprintf(stderr, "coopnode %s: %s: %s\n", args[0], errCode(err), msg)
 		return 1
 	}
 }
