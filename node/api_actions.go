@@ -39,7 +39,7 @@ func (n *Node) Found(ctx context.Context, g crdt.CoopGenesis) (crdt.ID, error) {
 	var id crdt.ID
 	err := n.do(ctx, func() error {
 		if !n.cfg.coop.IsZero() {
-			return fmt.Errorf("%w: already in coop %s", ErrBadArgument, n.cfg.coop.Short())
+			return errorf(ErrBadArgument, "this node already belongs to coop %s", n.cfg.coop.Short())
 		}
 		if len(g.Admins) == 0 {
 			g.Admins = []crdt.PubKey{n.self}
@@ -65,7 +65,7 @@ func (n *Node) Join(ctx context.Context, coop crdt.ID) error {
 			return nil
 		}
 		if !n.cfg.coop.IsZero() {
-			return fmt.Errorf("%w: already in coop %s", ErrBadArgument, n.cfg.coop.Short())
+			return errorf(ErrBadArgument, "this node already belongs to coop %s", n.cfg.coop.Short())
 		}
 		n.cfg.coop = coop
 		if err := n.joinTopics(coop); err != nil {

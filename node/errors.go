@@ -105,6 +105,22 @@ func (e *RefusedError) Error() string {
 	return b.String()
 }
 
+// plainError reads as its message alone, for a person, yet matches its
+// sentinel (and so its code) with errors.Is: no "node: bad argument: "
+// prefix in what a user reads.
+type plainError struct {
+	msg  string
+	kind error
+}
+
+func (e plainError) Error() string { return e.msg }
+func (e plainError) Unwrap() error { return e.kind }
+
+// errorf makes a plainError of kind.
+func errorf(kind error, format string, args ...any) error {
+	return plainError{fmt.Sprintf(format, args...), kind}
+}
+
 // Unwrap gives ErrRefused and the cause.
 func (e *RefusedError) Unwrap() []error {
 	if e.Err == nil {

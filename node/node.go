@@ -52,7 +52,7 @@ func ParseRole(s string) (Role, error) {
 	case RoleCustomer, RoleRestaurant, RoleCourier, RoleAdmin, RoleRelay:
 		return r, nil
 	}
-	return "", fmt.Errorf("%w: %q (want customer, restaurant, courier, admin or relay)", ErrBadRole, s)
+	return "", errorf(ErrBadRole, "unknown role %q: want one of customer, restaurant, courier, admin, relay", s)
 }
 
 type config struct {
