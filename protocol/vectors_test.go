@@ -218,7 +218,7 @@ func describeValue(b *strings.Builder, v reflect.Value, indent string, names map
 
 // TestVectors recomputes the SPEC.md §11 vectors and compares them with
 // testdata/vectors.md (rewritten with -update), and checks that the §11
-// section of spec/wire.md quotes every ID and signature.
+// section of spec/vectors.md quotes every ID and signature.
 func TestVectors(t *testing.T) {
 	vs, keys := testVectors(t)
 	for _, v := range vs {
@@ -247,8 +247,9 @@ func TestVectors(t *testing.T) {
 	if string(want) != got {
 		t.Fatalf("%s is out of date: run go test ./protocol -run TestVectors -update and review the diff", vectorsPath)
 	}
-	// SPEC.md §11 lives in spec/wire.md (SPEC.md is the index).
-	specPath := filepath.Join("..", "spec", "wire.md")
+	// SPEC.md §11 lives in spec/vectors.md, an informative appendix
+	// (SPEC.md is the index).
+	specPath := filepath.Join("..", "spec", "vectors.md")
 	spec, err := os.ReadFile(specPath)
 	if err != nil {
 		t.Fatal(err)
