@@ -2,7 +2,6 @@ package crdt
 
 import (
 	"reflect"
-	"sort"
 )
 
 // Governance in the coop fold (SPEC.md §19): proposals, votes, delegations
@@ -44,15 +43,7 @@ func foldCoop(id ID, evs []*Event) *CoopState {
 // without a replica: the reference fold that property tests compare
 // against. Events that break the causal rules must not be given.
 func FoldCoop(events []*Event) *CoopState {
-	seen := map[ID]bool{}
-	var evs []*Event
-	for _, e := range events {
-		if !seen[e.ID] {
-			seen[e.ID] = true
-			evs = append(evs, e)
-		}
-	}
-	sort.Slice(evs, func(i, j int) bool { return evs[i].Before(evs[j]) })
+	evs := distinctInOrder(events)
 	if len(evs) == 0 || evs[0].Kind != KindCoopGenesis {
 		return nil
 	}

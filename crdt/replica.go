@@ -576,10 +576,9 @@ func foldOrder(evs []*Event, coop *CoopState) *OrderState {
 	return s
 }
 
-// FoldOrder folds an order's events given in any order, without a replica:
-// the reference fold that property tests compare against. Events whose
-// place is missing give nil.
-func FoldOrder(events []*Event, coop *CoopState) *OrderState {
+// distinctInOrder returns events without repeated IDs, sorted by Before:
+// the input of the reference folds (FoldCoop, FoldOrder).
+func distinctInOrder(events []*Event) []*Event {
 	seen := map[ID]bool{}
 	var evs []*Event
 	for _, e := range events {
@@ -589,6 +588,14 @@ func FoldOrder(events []*Event, coop *CoopState) *OrderState {
 		}
 	}
 	sort.Slice(evs, func(i, j int) bool { return evs[i].Before(evs[j]) })
+	return evs
+}
+
+// FoldOrder folds an order's events given in any order, without a replica:
+// the reference fold that property tests compare against. Events whose
+// place is missing give nil.
+func FoldOrder(events []*Event, coop *CoopState) *OrderState {
+	evs := distinctInOrder(events)
 	if len(evs) == 0 || evs[0].Kind != KindOrderPlace {
 		return nil
 	}
