@@ -472,3 +472,31 @@ func TestTopLevelHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestDeliverWithoutPIN: deliver with no -pin on an order that has a PIN
+// says the PIN is needed (a wrong -pin still says it does not match).
+func TestDeliverWithoutPIN(t *testing.T) {
+	fake := &fakeNode{}
+	dir := fakeData(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == "POST" {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusConflict)
+			w.Write([]byte(`{"error": "courier.deliver refused: the handover PIN does not match the order's (pin_mismatch)", "code": "pin_mismatch"}`))
+			return
+		}
+		fake.ServeHTTP(w, r)
+	}))
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{orderC}, "pin_mismatch: this order needs the customer's handover PIN: pass -pin"},
+		{[]string{"-pin", "1234", orderC}, "pin_mismatch: courier.deliver refused: the handover PIN does not match"},
+	} {
+		var out, errb bytes.Buffer
+		code := realMain(append([]string{"deliver", "-data", dir}, tc.args...), &out, &errb)
+		if code != 1 || !strings.Contains(errb.String(), tc.want) {
+			t.Errorf("deliver %v: exit %d, %q; want %q", tc.args, code, errb.String(), tc.want)
+		}
+	}
+}

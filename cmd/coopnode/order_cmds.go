@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -107,7 +108,11 @@ func init() {
 				if name == "claim" {
 					return claim(iv, id, b)
 				}
-				return iv.call("POST", "/v1/orders/"+id+"/"+name, b, fmtOrder)
+				err = iv.call("POST", "/v1/orders/"+id+"/"+name, b, fmtOrder)
+				if name == "deliver" {
+					err = pinMissing(err, b)
+				}
+				return err
 			}
 		})
 	}
@@ -168,7 +173,7 @@ func init() {
 	action("deliver", "mark an order delivered with proof (courier)", "[-recipient NAME] [-pin PIN] [-photo FILE] [-signature FILE] ORDER", func(fs *flagSet) func() (map[string]any, error) {
 		rec := fs.String("recipient", "", "who received it")
 		note := fs.String("note", "", "a note")
-		pin := fs.String("pin", "", "handover PIN told by the customer")
+		pin := fs.String("pin", "", "handover PIN told by the customer (required when the order has one)")
 		photo := fs.String("photo", "", "a photo of the handover: its SHA-256 goes into the proof")
 		sig := fs.String("signature", "", "an image of the recipient's signature: its SHA-256 goes into the proof")
 		return func() (map[string]any, error) {
@@ -322,4 +327,17 @@ func claim(iv *invocation, id string, body map[string]any) error {
 		return cliErrorf(node.ErrRefused, "claim lost: courier %s holds order %s", short(out.Result.Winner), short(id))
 	}
 	return nil
+}
+
+// pinMissing rewords the node's pin_mismatch when deliver had no -pin at
+// all: the order needs the customer's PIN, none was wrong.
+func pinMissing(err error, body map[string]any) error {
+	var ae *apiError
+	if !errors.As(err, &ae) || ae.Code != "pin_mismatch" {
+		return err
+	}
+	if proof, _ := body["proof"].(map[string]any); proof == nil || proof["pin"] != "" {
+		return err
+	}
+	return &apiError{Status: ae.Status, Code: ae.Code, Msg: "this order needs the customer's handover PIN: pass -pin with the code the customer tells you"}
 }
