@@ -7,6 +7,7 @@ import { api, events } from './api.js';
 import { t, setLocale, pickLocale, locale, LOCALES, errorText } from './i18n.js';
 import { RestaurantOrders, Ticket } from './restaurant.js';
 import { MenuEditor } from './menu.js';
+import { CourierJobs } from './courier.js';
 
 // NAV is the navigation of every role (docs/webapp.md). `roles` are the
 // member roles (or node role) that see a section; '*' is every member.
@@ -97,6 +98,7 @@ function route(path, session) {
     return html`<${RestaurantOrders} session=${session} />`;
   }
   if (path === '/restaurant/menu') return html`<${MenuEditor} session=${session} />`;
+  if (path === '/courier' || (path === '/' && session.roles.has('courier'))) return html`<${CourierJobs} session=${session} />`;
   for (const s of NAV) for (const [id, href] of s.items) if (href === path) return html`<${Placeholder} id=${id} />`;
   return html`<section class="screen"><h1>coopnode</h1><p>${t('screen.home')}</p></section>`;
 }
