@@ -179,6 +179,27 @@ func (s *Store) PutEvent(ctx context.Context, id crdt.ID, raw []byte) error {
 // sessions land hundreds of events at once, and one fsync per event would
 // dominate on a phone's flash.
 func (s *Store) PutEvents(ctx context.Context, evs []StoredEvent) error {
+	return s.inBatch(ctx, func(b datastore.Batch) error {
+		for _, e := range evs {
+			if err := b.Put(ctx, eventKey(e.ID), s.own(e.Raw)); err != nil {
+				return fmt.Errorf("node: store batch put %s: %w", e.ID.Short(), err)
+			}
+			// after the event: a store that tore the batch would leave an
+			// event without its marker (verified again), never the reverse
+			if e.Verified {
+				if err := b.Put(ctx, markerKey(e.ID), markerOf(e.Raw)); err != nil {
+					return fmt.Errorf("node: store batch put marker %s: %w", e.ID.Short(), err)
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// inBatch runs fill on one batch under the store's read lock and commits
+// it (one fsync) unless fill fails: the write path of PutEvents and
+// PutMarkers.
+func (s *Store) inBatch(ctx context.Context, fill func(datastore.Batch) error) error {
 	if err := s.acquire(); err != nil {
 		return err
 	}
@@ -187,17 +208,8 @@ func (s *Store) PutEvents(ctx context.Context, evs []StoredEvent) error {
 	if err != nil {
 		return fmt.Errorf("node: store batch: %w", err)
 	}
-	for _, e := range evs {
-		if err := b.Put(ctx, eventKey(e.ID), s.own(e.Raw)); err != nil {
-			return fmt.Errorf("node: store batch put %s: %w", e.ID.Short(), err)
-		}
-		// after the event: a store that tore the batch would leave an
-		// event without its marker (verified again), never the reverse
-		if e.Verified {
-			if err := b.Put(ctx, markerKey(e.ID), markerOf(e.Raw)); err != nil {
-				return fmt.Errorf("node: store batch put marker %s: %w", e.ID.Short(), err)
-			}
-		}
+	if err := fill(b); err != nil {
+		return err
 	}
 	if err := b.Commit(ctx); err != nil {
 		return fmt.Errorf("node: store batch commit: %w", err)

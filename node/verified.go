@@ -69,21 +69,12 @@ func (s *Store) PutMarkers(ctx context.Context, evs []StoredEvent) error {
 	if len(evs) == 0 {
 		return nil
 	}
-	if err := s.acquire(); err != nil {
-		return err
-	}
-	defer s.mu.RUnlock()
-	b, err := s.ds.Batch(ctx)
-	if err != nil {
-		return fmt.Errorf("node: store batch: %w", err)
-	}
-	for _, e := range evs {
-		if err := b.Put(ctx, markerKey(e.ID), markerOf(e.Raw)); err != nil {
-			return fmt.Errorf("node: store put marker %s: %w", e.ID.Short(), err)
+	return s.inBatch(ctx, func(b datastore.Batch) error {
+		for _, e := range evs {
+			if err := b.Put(ctx, markerKey(e.ID), markerOf(e.Raw)); err != nil {
+				return fmt.Errorf("node: store put marker %s: %w", e.ID.Short(), err)
+			}
 		}
-	}
-	if err := b.Commit(ctx); err != nil {
-		return fmt.Errorf("node: store batch commit: %w", err)
-	}
-	return nil
+		return nil
+	})
 }
