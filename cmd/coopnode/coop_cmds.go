@@ -90,34 +90,22 @@ func init() {
 		d := fs.String("device", "", "the device's key, 64 hex characters (required)")
 		label := fs.String("label", "", "a name for the device, such as 'phone'")
 		return func(iv *invocation) error {
-			if *m == "" || *d == "" {
-				return usagef("-member and -device are required")
-			}
-			if err := checkKey("-device", *d); err != nil {
-				return err
-			}
-			key, err := iv.member("member", *m)
+			key, device, err := iv.memberDevice(*m, *d)
 			if err != nil {
 				return err
 			}
-			return iv.call("POST", "/v1/coop/devices", map[string]any{"member": key, "device": strings.ToLower(*d), "label": *label}, fmtDone)
+			return iv.call("POST", "/v1/coop/devices", map[string]any{"member": key, "device": device, "label": *label}, fmtDone)
 		}
 	})
 	addClient("revoke-device", "revoke a member's linked device key (a lost phone)", "-member KEY -device KEY", 0, func(fs *flagSet) clientAction {
 		m := fs.String("member", "", "the member's key, hex or unambiguous prefix (required)")
 		d := fs.String("device", "", "the device's key, 64 hex characters (required)")
 		return func(iv *invocation) error {
-			if *m == "" || *d == "" {
-				return usagef("-member and -device are required")
-			}
-			if err := checkKey("-device", *d); err != nil {
-				return err
-			}
-			key, err := iv.member("member", *m)
+			key, device, err := iv.memberDevice(*m, *d)
 			if err != nil {
 				return err
 			}
-			return iv.call("POST", "/v1/coop/devices/revoke", map[string]any{"member": key, "device": strings.ToLower(*d)}, fmtDone)
+			return iv.call("POST", "/v1/coop/devices/revoke", map[string]any{"member": key, "device": device}, fmtDone)
 		}
 	})
 	fileCommand("profile", "publish this restaurant's profile from a JSON file", "PUT", "/v1/catalog/profile", published("profile"))
@@ -185,4 +173,21 @@ func fileCommand(name, summary, method, path string, human func(io.Writer, []byt
 			return iv.call(method, path, body, human)
 		}
 	})
+}
+
+// memberDevice checks the -member and -device flags of link-device and
+// revoke-device: both given, the device a full key; it returns the
+// member's resolved key and the device key in lower case.
+func (iv *invocation) memberDevice(member, device string) (key, dev string, err error) {
+	if member == "" || device == "" {
+		return "", "", usagef("-member and -device are required")
+	}
+	if err := checkKey("-device", device); err != nil {
+		return "", "", err
+	}
+	key, err = iv.member("member", member)
+	if err != nil {
+		return "", "", err
+	}
+	return key, strings.ToLower(device), nil
 }
