@@ -163,8 +163,14 @@ func published(what string) func(io.Writer, []byte) error {
 
 // fileCommand sends a JSON object read from -file.
 func fileCommand(name, summary, method, path string, human func(io.Writer, []byte) error) {
-	addClient(name, summary, "-file FILE.json", 0, func(fs *flagSet) clientAction {
-		file := fs.String("file", "", "JSON file holding one object (required)")
+	fileCommandAs(name, summary, "FILE.json", "JSON file holding one object (required)", method, path, human)
+}
+
+// fileCommandAs is fileCommand with the synopsis's file name and the
+// -file flag's help given.
+func fileCommandAs(name, summary, fileName, fileHelp, method, path string, human func(io.Writer, []byte) error) {
+	addClient(name, summary, "-file "+fileName, 0, func(fs *flagSet) clientAction {
+		file := fs.String("file", "", fileHelp)
 		return func(iv *invocation) error {
 			body, err := readJSONObject(*file)
 			if err != nil {

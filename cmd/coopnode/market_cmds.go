@@ -15,16 +15,7 @@ func init() {
 	fileCommand("rules", "publish the coop's pricing rules from a JSON file (admins)", "PUT", "/v1/coop/rules", published("pricing rules"))
 	cartCommand("quote", "price a cart without ordering", "/v1/quote", false)
 	cartCommand("checkout", "price and place an order ({cart, personal, pin} in the file)", "/v1/checkout", true)
-	addClient("parcel", "request a parcel delivery (shops) from a JSON file", "-file PARCEL.json", 0, func(fs *flagSet) clientAction {
-		file := fs.String("file", "", "JSON file holding one object (required)")
-		return func(iv *invocation) error {
-			body, err := readJSONObject(*file)
-			if err != nil {
-				return err
-			}
-			return iv.call("POST", "/v1/deliveries", body, fmtPlaced)
-		}
-	})
+	fileCommandAs("parcel", "request a parcel delivery (shops) from a JSON file", "PARCEL.json", "JSON file holding one object (required)", "POST", "/v1/deliveries", fmtPlaced)
 	addClient("slots", "list a restaurant's time slots", "-restaurant KEY", 0, func(fs *flagSet) clientAction {
 		k := fs.String("restaurant", "", "the restaurant's key, hex or unambiguous prefix (required)")
 		return func(iv *invocation) error {
@@ -53,13 +44,9 @@ func init() {
 	orderGet("personal", "show an order's sealed personal data, if this node may read it", "/personal", fmtGeneric)
 	orderGet("track", "follow an order's courier: position and ETA (its customer and restaurant)", "/tracking", fmtGeneric)
 	addClient("position", "share the courier's position with its orders' parties", "-lat DEG -lon DEG", 0, func(fs *flagSet) clientAction {
-		lat := fs.Float64("lat", 0, "latitude in degrees (required)")
-		lon := fs.Float64("lon", 0, "longitude in degrees (required)")
+		where := courierPosition(fs)
 		return func(iv *invocation) error {
-			if !fs.isSet("lat") || !fs.isSet("lon") {
-				return usagef("-lat and -lon are required: where the courier is, in degrees")
-			}
-			la, lo, err := position(*lat, *lon)
+			la, lo, err := where()
 			if err != nil {
 				return err
 			}

@@ -43,25 +43,12 @@ func init() {
 			return iv.call("GET", "/v1/orders/"+id, nil, fmtOrder)
 		}
 	})
-	addClient("place", "place an order from a JSON file as the customer (see also checkout)", "-file PLACE.json", 0, func(fs *flagSet) clientAction {
-		file := fs.String("file", "", "order JSON (SPEC.md §13) (required)")
-		return func(iv *invocation) error {
-			body, err := readJSONObject(*file)
-			if err != nil {
-				return err
-			}
-			return iv.call("POST", "/v1/orders", body, fmtPlaced)
-		}
-	})
+	fileCommandAs("place", "place an order from a JSON file as the customer (see also checkout)", "PLACE.json", "order JSON (SPEC.md §13) (required)", "POST", "/v1/orders", fmtPlaced)
 	addClient("jobs", "list open delivery jobs near a position, nearest first", "-lat DEG -lon DEG [-radius M]", 0, func(fs *flagSet) clientAction {
-		lat := fs.Float64("lat", 0, "latitude in degrees (required)")
-		lon := fs.Float64("lon", 0, "longitude in degrees (required)")
+		where := courierPosition(fs)
 		radius := fs.Int("radius", 0, "radius in metres (0: any distance)")
 		return func(iv *invocation) error {
-			if !fs.isSet("lat") || !fs.isSet("lon") {
-				return usagef("-lat and -lon are required: where the courier is, in degrees")
-			}
-			la, lo, err := position(*lat, *lon)
+			la, lo, err := where()
 			if err != nil {
 				return err
 			}
@@ -217,6 +204,20 @@ func contains(l []string, s string) bool {
 }
 
 // position checks degrees and converts them to microdegrees.
+// courierPosition adds the required -lat and -lon flags (where the
+// courier is) to fs; the function it returns checks them once parsed and
+// gives them in microdegrees.
+func courierPosition(fs *flagSet) func() (latE6, lonE6 int64, err error) {
+	lat := fs.Float64("lat", 0, "latitude in degrees (required)")
+	lon := fs.Float64("lon", 0, "longitude in degrees (required)")
+	return func() (int64, int64, error) {
+		if !fs.isSet("lat") || !fs.isSet("lon") {
+			return 0, 0, usagef("-lat and -lon are required: where the courier is, in degrees")
+		}
+		return position(*lat, *lon)
+	}
+}
+
 func position(lat, lon float64) (int64, int64, error) {
 	if math.IsNaN(lat) || lat < -90 || lat > 90 {
 		return 0, 0, usagef("-lat %v: want degrees from -90 to 90", lat)
