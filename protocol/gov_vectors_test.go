@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -58,29 +57,9 @@ func renderGovVectors(vs []vector, keys map[string]vectorKey, genesis crdt.ID) s
 // that spec/governance.md quotes that file verbatim.
 func TestGovernanceVectors(t *testing.T) {
 	vs, keys := govVectors(t)
-	for _, v := range vs {
-		e, err := Decode(v.wire)
-		if err != nil || !reflect.DeepEqual(e, v.event) {
-			t.Fatalf("%s does not decode to itself: %v", v.title, err)
-		}
-		if res := Validate(v.wire, v.event.Wall, ModeGossip, nil); res.Verdict != Accept {
-			t.Fatalf("%s: %s", v.title, res)
-		}
-	}
+	checkDecodeAccept(t, vs)
 	all, _ := testVectors(t)
-	got := renderGovVectors(vs, keys, all[0].event.ID)
-	if *update {
-		if err := os.WriteFile(govVectorsPath, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(govVectorsPath)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if string(want) != got {
-		t.Fatalf("%s is out of date: run go test ./protocol -run TestGovernanceVectors -update and review the diff", govVectorsPath)
-	}
+	want := golden(t, govVectorsPath, renderGovVectors(vs, keys, all[0].event.ID), "TestGovernanceVectors")
 	spec, err := os.ReadFile(filepath.Join("..", "spec", "governance.md"))
 	if err != nil {
 		t.Fatal(err)

@@ -221,32 +221,9 @@ func describeValue(b *strings.Builder, v reflect.Value, indent string, names map
 // section of spec/vectors.md quotes every ID and signature.
 func TestVectors(t *testing.T) {
 	vs, keys := testVectors(t)
-	for _, v := range vs {
-		e, err := Decode(v.wire)
-		if err != nil || !reflect.DeepEqual(e, v.event) {
-			t.Fatalf("%s does not decode to itself: %v", v.title, err)
-		}
-		if res := Validate(v.wire, v.event.Wall, ModeGossip, nil); res.Verdict != Accept {
-			t.Fatalf("%s: %s", v.title, res)
-		}
-	}
+	checkDecodeAccept(t, vs)
 	// §11.5, the refused small-order keys, follows the valid events
-	got := renderVectors(vs, keys) + "\n" + renderSmallOrderVectors(t)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(vectorsPath), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(vectorsPath, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(vectorsPath)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if string(want) != got {
-		t.Fatalf("%s is out of date: run go test ./protocol -run TestVectors -update and review the diff", vectorsPath)
-	}
+	want := golden(t, vectorsPath, renderVectors(vs, keys)+"\n"+renderSmallOrderVectors(t), "TestVectors")
 	// SPEC.md §11 lives in spec/vectors.md, an informative appendix
 	// (SPEC.md is the index).
 	specPath := filepath.Join("..", "spec", "vectors.md")
@@ -275,4 +252,41 @@ func TestVectors(t *testing.T) {
 			}
 		}
 	}
+}
+
+// checkDecodeAccept checks that every vector decodes to its event and is
+// accepted.
+func checkDecodeAccept(t *testing.T, vs []vector) {
+	t.Helper()
+	for _, v := range vs {
+		e, err := Decode(v.wire)
+		if err != nil || !reflect.DeepEqual(e, v.event) {
+			t.Fatalf("%s does not decode to itself: %v", v.title, err)
+		}
+		if res := Validate(v.wire, v.event.Wall, ModeGossip, nil); res.Verdict != Accept {
+			t.Fatalf("%s: %s", v.title, res)
+		}
+	}
+}
+
+// golden compares got with the file at path (rewritten first under
+// -update) and returns the file; test names the test to run with -update.
+func golden(t *testing.T, path, got, test string) []byte {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if string(want) != got {
+		t.Fatalf("%s is out of date: run go test ./protocol -run %s -update and review the diff", path, test)
+	}
+	return want
 }
