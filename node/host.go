@@ -58,6 +58,9 @@ type HostConfig struct {
 	Gater coreconnmgr.ConnectionGater
 	// AddrsFactory, if set, rewrites the addresses the host advertises.
 	AddrsFactory func([]multiaddr.Multiaddr) []multiaddr.Multiaddr
+	// Announce are external addresses (no /p2p/) the host advertises
+	// besides its own; see WithAnnounce.
+	Announce []multiaddr.Multiaddr
 	// Reporter, if set, counts the host's stream bytes.
 	Reporter metrics.Reporter
 	// UserAgent is sent by identify; empty means "coopnode".
@@ -146,8 +149,8 @@ func NewHost(cfg HostConfig) (host.Host, error) {
 	} else {
 		opts = append(opts, libp2p.ListenAddrStrings(listen...))
 	}
-	if cfg.AddrsFactory != nil {
-		opts = append(opts, libp2p.AddrsFactory(cfg.AddrsFactory))
+	if f := announceFactory(cfg.Announce, cfg.AddrsFactory); f != nil {
+		opts = append(opts, libp2p.AddrsFactory(f))
 	}
 	if cfg.Reporter != nil {
 		opts = append(opts, libp2p.BandwidthReporter(cfg.Reporter))

@@ -62,6 +62,7 @@ type config struct {
 	dataDir      string
 	store        *Store
 	listen       []string
+	announce     []multiaddr.Multiaddr // announce.go
 	bootstrap    []multiaddr.Multiaddr
 	inviteBoot   []multiaddr.Multiaddr // saved in the store (joined.go)
 	mdns         bool
@@ -343,7 +344,7 @@ func (n *Node) start(ctx context.Context) error {
 		if len(listen) == 0 {
 			listen = defaultListenAddrs
 		}
-		if n.host, err = NewHost(HostConfig{Key: lk, ListenAddrs: listen, Logger: n.log}); err != nil {
+		if n.host, err = NewHost(HostConfig{Key: lk, ListenAddrs: listen, Announce: n.cfg.announce, Logger: n.log}); err != nil {
 			return err
 		}
 	}
@@ -564,8 +565,12 @@ func (n *Node) Addrs() []multiaddr.Multiaddr {
 	return out
 }
 
-// Invite returns an invite to this node's coop with this node as bootstrap.
-func (n *Node) Invite() Invite { return Invite{Coop: n.Coop(), Bootstrap: n.Addrs()} }
+// Invite returns an invite to this node's coop with this node as bootstrap:
+// its announced and listen addresses, without loopback and link-local ones
+// unless it has no others (see inviteAddrs).
+func (n *Node) Invite() Invite {
+	return Invite{Coop: n.Coop(), Bootstrap: inviteAddrs(n.Addrs())}
+}
 
 // Connect dials a peer and, unless sync on connect is off, syncs with it.
 func (n *Node) Connect(ctx context.Context, ai peer.AddrInfo) error {

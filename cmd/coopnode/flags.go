@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/coopnode/coopnode/node"
 	"github.com/multiformats/go-multiaddr"
 )
 
@@ -93,6 +94,31 @@ func checkListen(list string) error {
 		if _, err := multiaddr.NewMultiaddr(a); err != nil {
 			return usagef("-listen %q is not a multiaddr (such as /ip4/0.0.0.0/tcp/4001): %v", a, err)
 		}
+	}
+	return nil
+}
+
+// listFlag is a flag that may repeat and holds comma-separated values.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(s string) error {
+	v := splitList(s)
+	if len(v) == 0 {
+		return errors.New("empty: give multiaddrs such as /ip4/203.0.113.7/tcp/4001")
+	}
+	*l = append(*l, v...)
+	return nil
+}
+
+// announceHelp is the help of the -announce flag of init and run.
+const announceHelp = "external multiaddr to announce in invites and to peers, such as /ip4/203.0.113.7/tcp/4001 (repeatable or comma-separated)"
+
+// checkAnnounce checks -announce values.
+func checkAnnounce(list []string) error {
+	if _, err := node.ParseAnnounce(list); err != nil {
+		return usagef("-announce: %s", strings.TrimPrefix(err.Error(), node.ErrBadArgument.Error()+": "))
 	}
 	return nil
 }

@@ -26,6 +26,7 @@ import (
 type config struct {
 	Role      string   `json:"role"`
 	Listen    []string `json:"listen"`
+	Announce  []string `json:"announce,omitempty"`
 	API       string   `json:"api"`
 	Token     string   `json:"token"`
 	Bootstrap []string `json:"bootstrap,omitempty"`
@@ -47,6 +48,8 @@ func cmdInit(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	listen := fs.String("listen", "/ip4/0.0.0.0/tcp/0,/ip4/0.0.0.0/udp/0/quic-v1", "comma-separated libp2p listen multiaddrs (port 0: pick a free port now and keep it)")
 	invite := fs.String("invite", "", "a cooperative's invite string to join")
 	mdns := fs.Bool("mdns", true, "discover peers on the local network")
+	var announce listFlag
+	fs.Var(&announce, "announce", announceHelp)
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
@@ -57,6 +60,9 @@ func cmdInit(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	if err := checkListen(*listen); err != nil {
+		return err
+	}
+	if err := checkAnnounce(announce); err != nil {
 		return err
 	}
 	if err := httpapi.CheckLoopback(*api); err != nil {
@@ -89,7 +95,7 @@ func cmdInit(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return fmt.Errorf("%w: -listen: %v", errUsage, err)
 	}
-	cfg := config{Role: *role, Listen: pinned, API: *api, Token: hex.EncodeToString(tok), Invite: *invite, MDNS: *mdns}
+	cfg := config{Role: *role, Listen: pinned, API: *api, Token: hex.EncodeToString(tok), Invite: *invite, MDNS: *mdns, Announce: announce}
 	if err := saveConfig(*dir, cfg); err != nil {
 		return err
 	}
@@ -156,6 +162,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	boot := fs.String("bootstrap", "", "comma-separated multiaddrs with /p2p/ of peers to keep connected")
 	invite := fs.String("invite", "", "join the cooperative of this invite string")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
+	var announce listFlag
+	fs.Var(&announce, "announce", announceHelp+"; replaces config.json's")
 	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics at http://ADDR/metrics (opt-in; e.g. 127.0.0.1:9464)")
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
@@ -188,6 +196,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *api != "" {
 		cfg.API = *api
 	}
+	if len(announce) > 0 {
+		cfg.Announce = announce
+	}
 	if *invite != "" {
 		cfg.Invite = *invite
 	}
@@ -198,6 +209,11 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	opts := []node.Option{node.WithKey(key), node.WithRole(r), node.WithDataDir(filepath.Join(*dir, "store")),
 		node.WithListen(cfg.Listen...), node.WithMDNS(cfg.MDNS), node.WithLogger(log)}
+	ann, err := node.ParseAnnounce(cfg.Announce)
+	if err != nil {
+		return checkAnnounce(cfg.Announce)
+	}
+	opts = append(opts, node.WithAnnounce(ann...))
 	for _, b := range cfg.Bootstrap {
 		ma, err := multiaddr.NewMultiaddr(b)
 		if err != nil {
