@@ -176,27 +176,7 @@ func TestGovernanceConvergence(t *testing.T) {
 			check(r, "permutation")
 		}
 		// 2. partition, then heal
-		a, b := w.fresh(), w.fresh()
-		var sideA, sideB []*Event
-		for _, e := range all {
-			if rng.Intn(2) == 0 {
-				sideA = append(sideA, e)
-			} else {
-				sideB = append(sideB, e)
-			}
-		}
-		for _, e := range shuffled(rng, sideA, 0) {
-			a.Apply(e)
-		}
-		for _, e := range shuffled(rng, sideB, 0) {
-			b.Apply(e)
-		}
-		for _, e := range shuffled(rng, sideB, 0.2) {
-			a.Apply(e)
-		}
-		for _, e := range shuffled(rng, sideA, 0.2) {
-			b.Apply(e)
-		}
+		a, b := partitionHeal(w, rng, all, nil)
 		check(a, "partition side a")
 		check(b, "partition side b")
 		// 3. the coop log itself interleaved, then re-offered

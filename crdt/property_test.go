@@ -97,6 +97,37 @@ func shuffled(rng *rand.Rand, evs []*Event, dupProb float64) []*Event {
 	return out
 }
 
+// partitionHeal gives two fresh replicas disjoint random halves of all,
+// calls between (if not nil) while they are apart, then heals them by
+// offering each the other's half, with duplicates.
+func partitionHeal(w *world, rng *rand.Rand, all []*Event, between func(a, b *Replica)) (a, b *Replica) {
+	a, b = w.fresh(), w.fresh()
+	var sideA, sideB []*Event
+	for _, e := range all {
+		if rng.Intn(2) == 0 {
+			sideA = append(sideA, e)
+		} else {
+			sideB = append(sideB, e)
+		}
+	}
+	for _, e := range shuffled(rng, sideA, 0) {
+		a.Apply(e)
+	}
+	for _, e := range shuffled(rng, sideB, 0) {
+		b.Apply(e)
+	}
+	if between != nil {
+		between(a, b)
+	}
+	for _, e := range shuffled(rng, sideB, 0.2) {
+		a.Apply(e)
+	}
+	for _, e := range shuffled(rng, sideA, 0.2) {
+		b.Apply(e)
+	}
+	return a, b
+}
+
 func checkOneHolder(t *testing.T, s *OrderState) {
 	t.Helper()
 	live := 0
@@ -155,30 +186,11 @@ func TestOrderConvergence(t *testing.T) {
 		}
 
 		// 2. partition: two sides see disjoint halves, then heal
-		a, b := w.fresh(), w.fresh()
-		var sideA, sideB []*Event
-		for _, e := range all {
-			if rng.Intn(2) == 0 {
-				sideA = append(sideA, e)
-			} else {
-				sideB = append(sideB, e)
+		a, b := partitionHeal(w, rng, all, func(a, _ *Replica) {
+			if s, ok := a.Order(place.ID); ok {
+				checkOneHolder(t, s)
 			}
-		}
-		for _, e := range shuffled(rng, sideA, 0) {
-			a.Apply(e)
-		}
-		for _, e := range shuffled(rng, sideB, 0) {
-			b.Apply(e)
-		}
-		if s, ok := a.Order(place.ID); ok {
-			checkOneHolder(t, s)
-		}
-		for _, e := range shuffled(rng, sideB, 0.2) {
-			a.Apply(e)
-		}
-		for _, e := range shuffled(rng, sideA, 0.2) {
-			b.Apply(e)
-		}
+		})
 		ha, _ := a.OrderHash(place.ID)
 		hb, _ := b.OrderHash(place.ID)
 		if ha != want || hb != want {
