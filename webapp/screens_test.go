@@ -19,10 +19,11 @@ import (
 
 var update = flag.Bool("update", false, "rewrite docs/screens/*.png (go test ./webapp -run TestScreenshots -update)")
 
-// TestScreenshots renders the restaurant's main screen on real nodes (a
+// TestScreenshots renders the restaurant's and the courier's main screens on real nodes (a
 // board with orders in each column, the pop-up of a new order, the menu
 // editor) and, with -update, writes docs/screens/restaurant-orders.png,
-// restaurant-alert.png and restaurant-menu.png, shown in the README.
+// restaurant-alert.png, restaurant-menu.png and courier-jobs.png (the
+// courier's Jobs near me after a claim won), shown in the README.
 // Without -update it checks that each renders as a PNG image.
 func TestScreenshots(t *testing.T) {
 	c := newCoop(t)
@@ -71,4 +72,25 @@ func TestScreenshots(t *testing.T) {
 	b.do("the menu editor", chromedp.Click(chromedp.CSS(`.popup .close`)), chromedp.Click(chromedp.CSS(`a[href="#/restaurant/menu"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.menu-editor input[data-path="sections[0].products[0].price_cents"]`)))
 	shot("restaurant-menu.png")
+
+	// the courier's Jobs near me, in its own browser: one delivery won
+	// (its task card), the other jobs listed with distances and pay
+	ana := c.start("ana", node.RoleCourier)
+	must(t, c.admin.Admit(ctx, ana.Key(), crdt.RoleCourier, "Ana"))
+	c.eventually("the courier sees the accepted orders", func() bool {
+		js, err := ana.Jobs(ctx, crdt.Position{}, 0)
+		return err == nil && len(js) >= 2
+	})
+	courierLink := c.serve(ana)
+	cb := tab{t, newBrowser(t, ctx)}
+	b = cb
+	job := `.job[data-order="` + ready.String() + `"]`
+	cb.do("the courier's jobs", chromedp.Navigate(courierLink), chromedp.WaitVisible(chromedp.CSS(`.courier .position`)),
+		typeInto(`#c-lat`, "47.2150"), typeInto(`#c-lon`, "-1.5550"), chromedp.Click(chromedp.CSS(`.courier .search`)),
+		chromedp.WaitVisible(chromedp.CSS(job+` button.claim`)))
+	cb.poll(`document.querySelector('` + job + ` .distances').textContent.includes('km to the pickup')`)
+	cb.do("claim", chromedp.Click(chromedp.CSS(job+` button.claim`)),
+		chromedp.WaitVisible(chromedp.CSS(job+` .claim-outcome.won`)),
+		chromedp.WaitVisible(chromedp.CSS(`.task[data-order="`+ready.String()+`"] .start-pickup`)))
+	shot("courier-jobs.png")
 }

@@ -61,8 +61,8 @@ function Job({ session, job, restaurants, outcome, claim }) {
   const fee = (tot.delivery_cents || 0) + (tot.tip_cents || 0);
   return html`<li class="job" data-order=${o.id}>
     <header><h3>${restaurantName(session, o.restaurant, restaurants)}</h3><span class="ref">#${short(o.id)}</span></header>
-    <p class="distances">${t('courier.to_pickup', { km: km(job.distance_m) })}
-      ${p.distance_m ? html` · ${t('courier.ride', { km: km(p.distance_m) })}` : null}</p>
+    <p class="distances">${job.distance_m !== null ? t('courier.to_pickup', { km: km(job.distance_m) }) : null}
+      ${job.distance_m !== null && p.distance_m ? ' · ' : null}${p.distance_m ? t('courier.ride', { km: km(p.distance_m) }) : null}</p>
     ${fee ? html`<p class="pay">${t('courier.fee_tip', { amount: money(fee, session.currency) })}</p>` : null}
     ${outcome ? html`<${Outcome} session=${session} o=${outcome} />`
       : html`<button class="claim primary" onClick=${() => claim(job)}>${t('courier.claim')}</button>`}
@@ -159,17 +159,22 @@ export function CourierJobs({ session }) {
   const typed = useRef(false);
   const pos = useRef(null);
 
+  const seq = useRef(0);
+  // reload reads the jobs, this courier's tasks and the restaurants; an
+  // answer older than the latest request is dropped.
   const reload = async () => {
+    const n = ++seq.current;
     try {
       const p = pos.current;
       const q = p ? `lat_e6=${p.lat}&lon_e6=${p.lon}&radius_m=${Number(radius) * 1000}` : 'radius_m=0';
       const [js, os, rs] = await Promise.all([api('GET', '/v1/jobs?' + q), api('GET', '/v1/orders?open=1&mine=1'), api('GET', '/v1/restaurants')]);
-      setJobs(js);
+      if (n !== seq.current) return;
+      setJobs(p ? js : js.map((j) => ({ ...j, distance_m: null })));
       setMine(os.filter((o) => o.holder === session.me && !DONE.has(o.status)));
       setRestaurants(rs);
       setErr(null);
     } catch (e) {
-      setErr(e);
+      if (n === seq.current) setErr(e);
     }
   };
   const reloadRef = useRef(reload);
