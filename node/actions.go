@@ -69,6 +69,7 @@ var Actions = []Action{
 	{"Price", "GET /v1/orders/{id}/price", "price", ""},
 	{"PersonalDataOf", "GET /v1/orders/{id}/personal", "personal", "PersonalData"},
 	{"Export", "GET /v1/exports/{file}", "export", ""},
+	{"Peers", "GET /v1/peers", "peers", ""},
 	// members: governance (SPEC.md §19)
 	{"Proposals", "GET /v1/proposals", "", ""},
 	{"Propose", "POST /v1/proposals", "", ""},

@@ -22,6 +22,7 @@ func init() {
 	}
 	getter("status", "show the running node: peer, key, coop, counters", "/v1/status", fmtStatus)
 	getter("invite", "print the invite string of the node's cooperative", "/v1/invite", fmtInvite)
+	getter("peers", "list connected peers: coop role, direct or relayed, transport, round trip", "/v1/peers", fmtPeers)
 	getter("coop", "show the cooperative's members and roles", "/v1/coop", fmtCoop)
 	getter("restaurants", "list restaurants with their profiles and menus", "/v1/restaurants", fmtRestaurants)
 

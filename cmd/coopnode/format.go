@@ -535,3 +535,24 @@ func writeGeneric(w io.Writer, indent, key string, v any) {
 		fmt.Fprintf(w, "%s%s%v\n", indent, label, x)
 	}
 }
+
+// fmtPeers prints GET /v1/peers: one line a connected peer.
+func fmtPeers(w io.Writer, b []byte) error {
+	l, err := asList(b)
+	if err != nil {
+		return err
+	}
+	if len(l) == 0 {
+		_, err := fmt.Fprintln(w, "no peers connected")
+		return err
+	}
+	var rows [][]string
+	for _, p := range l {
+		rtt := "-"
+		if ms := num(p, "rtt_ms"); ms > 0 {
+			rtt = fmt.Sprintf("%.1f ms", ms)
+		}
+		rows = append(rows, []string{short(str(p, "key")), str(p, "role"), str(p, "link"), str(p, "transport"), rtt, str(p, "addr")})
+	}
+	return table(w, "KEY\tROLE\tLINK\tTRANSPORT\tRTT\tADDRESS", rows)
+}

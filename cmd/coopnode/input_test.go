@@ -226,6 +226,7 @@ func TestEveryCommandRefusesBadInput(t *testing.T) {
 		{"already holds an identity", "init", "-data", dir},
 		{"-listen \"garbage\" is not a multiaddr", "init", "-data", t.TempDir(), "-listen", "garbage"},
 		{"-listen is empty", "init", "-data", t.TempDir(), "-listen", ","},
+		{"unexpected argument \"all\"", "peers", "-data", dir, "all"},
 		{"-announce: announce address \"garbage\" is not a multiaddr", "init", "-data", t.TempDir(), "-announce", "garbage"},
 		{"-announce: announce address \"/ip4/0.0.0.0/tcp/4001\" is unspecified", "init", "-data", t.TempDir(), "-announce", "/ip4/203.0.113.7/tcp/4001,/ip4/0.0.0.0/tcp/4001"},
 		{"invalid value \",\" for flag -announce: empty", "init", "-data", t.TempDir(), "-announce", ","},
@@ -384,7 +385,7 @@ func takesOrder(c command) int {
 // JSON a node (of another version, say) answers.
 func TestFormatsSurviveOddAnswers(t *testing.T) {
 	formats := map[string]func(io.Writer, []byte) error{
-		"status": fmtStatus, "invite": fmtInvite, "found": fmtFound, "coop": fmtCoop, "restaurants": fmtRestaurants,
+		"status": fmtStatus, "invite": fmtInvite, "found": fmtFound, "coop": fmtCoop, "restaurants": fmtRestaurants, "peers": fmtPeers,
 		"orders": fmtOrders, "order": fmtOrder, "jobs": fmtJobs, "claim": fmtClaim, "quote": fmtQuote,
 		"placed": fmtPlaced, "generic": fmtGeneric, "slots": fmtSlots, "done": fmtDone, "published": published("menu"),
 	}

@@ -13,6 +13,7 @@ func (s *Server) routes() {
 	m := s.mux
 	m.HandleFunc("GET /v1/status", s.status)
 	m.HandleFunc("GET /v1/invite", s.invite)
+	m.HandleFunc("GET /v1/peers", s.peers)
 	m.HandleFunc("GET /v1/coop", s.coop)
 	m.HandleFunc("POST /v1/coop/found", s.found)
 	m.HandleFunc("POST /v1/coop/join", s.join)
