@@ -16,24 +16,14 @@ import (
 // returns its duration.
 func (f *fakeClock) waitTimerWhere(t testing.TB, what string, pred func(*fakeTimer) bool, timeout time.Duration) time.Duration {
 	t.Helper()
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	for {
-		f.mu.Lock()
-		changed := f.changed
+	return f.waitFor(t, what+" on the injected clock", timeout, func() (time.Duration, bool) {
 		for _, tm := range f.timers {
 			if pred(tm) {
-				f.mu.Unlock()
-				return tm.d
+				return tm.d, true
 			}
 		}
-		f.mu.Unlock()
-		select {
-		case <-changed:
-		case <-deadline.C:
-			t.Fatalf("no %s on the injected clock within %v (pending: %v)", what, timeout, f.pending())
-		}
-	}
+		return 0, false
+	})
 }
 
 // TestWithClockDrivesTimers: a node built WithClock waits on that clock

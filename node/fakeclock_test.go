@@ -1,6 +1,7 @@
 package node
 
 import (
+	"fmt"
 	"sort"
 	"sync"
 	"testing"
@@ -143,45 +144,47 @@ func (f *fakeClock) pending() []time.Duration {
 // duration d is pending, and fails the test otherwise.
 func (f *fakeClock) waitTimer(t testing.TB, d time.Duration, timeout time.Duration) {
 	t.Helper()
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	for {
-		f.mu.Lock()
-		changed := f.changed
+	f.waitFor(t, fmt.Sprintf("timer of %v on the fake clock", d), timeout, func() (time.Duration, bool) {
 		for _, tm := range f.timers {
 			if tm.d == d {
-				f.mu.Unlock()
-				return
+				return d, true
 			}
 		}
-		f.mu.Unlock()
-		select {
-		case <-changed:
-		case <-deadline.C:
-			t.Fatalf("no timer of %v on the fake clock within %v (pending: %v)", d, timeout, f.pending())
-		}
-	}
+		return 0, false
+	})
 }
 
 // waitNewTimer waits until more than seen timers are pending and returns
 // the duration of the newest.
 func (f *fakeClock) waitNewTimer(t testing.TB, seen int, timeout time.Duration) time.Duration {
 	t.Helper()
+	return f.waitFor(t, "new timer on the fake clock", timeout, func() (time.Duration, bool) {
+		if len(f.timers) > seen {
+			return f.timers[len(f.timers)-1].d, true
+		}
+		return 0, false
+	})
+}
+
+// waitFor waits (in real time, up to timeout) until found, called with
+// f.mu held, reports a pending timer, and returns that timer's duration;
+// otherwise it fails the test naming what it waited for.
+func (f *fakeClock) waitFor(t testing.TB, what string, timeout time.Duration, found func() (time.Duration, bool)) time.Duration {
+	t.Helper()
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	for {
 		f.mu.Lock()
 		changed := f.changed
-		if len(f.timers) > seen {
-			d := f.timers[len(f.timers)-1].d
-			f.mu.Unlock()
+		d, ok := found()
+		f.mu.Unlock()
+		if ok {
 			return d
 		}
-		f.mu.Unlock()
 		select {
 		case <-changed:
 		case <-deadline.C:
-			t.Fatalf("no new timer on the fake clock within %v (pending: %v)", timeout, f.pending())
+			t.Fatalf("no %s within %v (pending: %v)", what, timeout, f.pending())
 		}
 	}
 }
