@@ -2,6 +2,7 @@ package webapp_test
 
 import (
 	"context"
+	"encoding/json"
 	"strconv"
 	"strings"
 	"sync"
@@ -92,7 +93,7 @@ func TestCourierClaimRace(t *testing.T) {
 		b.poll(`(o => o && (o.dataset.outcome === 'won' || o.dataset.outcome === 'lost'))(document.querySelector('` + job + ` .claim-outcome'))`)
 		outcome[k] = b.attr(job+` .claim-outcome`, "data-outcome")
 		ms, _ := strconv.Atoi(b.attr(job+` .claim-outcome`, "data-claim-ms"))
-		t.Logf("%s: claim click → outcome %q shown: %d ms (the claim waits for its confirmation)", k, outcome[k], ms)
+		t.Logf("%s: claim click → outcome %q shown: %d ms (the claim waits for its confirmation): %q", k, outcome[k], ms, b.text(job+` .claim-outcome`))
 	}
 	winner, loser := "ana", "bruno"
 	if outcome["bruno"] == "won" {
@@ -120,7 +121,7 @@ func TestCourierClaimRace(t *testing.T) {
 	w.do("picked up", chromedp.Click(chromedp.CSS(task+` .pickup`)), chromedp.WaitVisible(chromedp.CSS(task+` .start-dropoff`)))
 	w.do("start the delivery", chromedp.Click(chromedp.CSS(task+` .start-dropoff`)), chromedp.WaitVisible(chromedp.CSS(task+` input[name=pin]`)))
 	published := couriers[winner].Stats(ctx).Published
-	w.do("a wrong PIN", typeInto(task+` input[name=pin]`, "0000"), chromedp.Click(chromedp.CSS(task+` .delivered`)),
+	w.do("a wrong PIN", typeFresh(task+` input[name=pin]`, "0000"), chromedp.Click(chromedp.CSS(task+` .delivered`)),
 		chromedp.WaitVisible(chromedp.CSS(task+` .field-error[data-code="pin_mismatch"]`)))
 	if msg := w.text(task + ` .field-error`); !strings.Contains(msg, "Wrong PIN") {
 		t.Fatalf("wrong PIN message: %q", msg)
@@ -128,9 +129,23 @@ func TestCourierClaimRace(t *testing.T) {
 	if couriers[winner].Stats(ctx).Published != published {
 		t.Fatal("a refused PIN signed something")
 	}
-	w.do("the right PIN", typeInto(task+` input[name=pin]`, "4321"), chromedp.Click(chromedp.CSS(task+` .delivered`)),
+	w.do("the right PIN", typeFresh(task+` input[name=pin]`, "4321"), chromedp.Click(chromedp.CSS(task+` .delivered`)),
 		chromedp.WaitNotPresent(chromedp.CSS(task)))
 	if _, err := c.resto.WaitOrder(ctx, id, func(s *crdt.OrderState) bool { return s.Status == crdt.StatusDelivered }); err != nil {
 		t.Fatalf("delivered on the restaurant's node: %v", err)
 	}
+}
+
+// typeFresh empties a controlled input as a person would (an input event,
+// so the page's state is empty too and a re-render cannot bring the old
+// text back), then types text.
+func typeFresh(sel, text string) chromedp.Action[chromedp.Void] {
+	q, _ := json.Marshal(sel)
+	return chromedp.Steps(chromedp.WaitVisible(chromedp.CSS(sel)),
+		chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			_, err := chromedp.Evaluate[bool](`(e => (e.value = "", e.dispatchEvent(new Event("input", {bubbles: true})), true))(document.querySelector(`+string(q)+`))`)(ctx, t)
+			return err
+		}),
+		chromedp.Poll[chromedp.Void](`document.querySelector(`+string(q)+`).value === ""`),
+		chromedp.SendKeys(chromedp.CSS(sel), text))
 }
