@@ -122,6 +122,10 @@ func typeInto(sel, text string) chromedp.Action[chromedp.Void] {
 
 // latency is how long after the node applied the event the pop-up showed.
 func (b tab) latency(popup string, at time.Time) time.Duration {
+	b.t.Helper()
+	// the stamp is set by an effect that runs after the paint, so the
+	// element can be visible a frame before it carries data-shown-at
+	b.do("the pop-up's shown-at stamp", chromedp.WaitReady(chromedp.CSS(popup+`[data-shown-at]`)))
 	ms, err := strconv.ParseInt(b.attr(popup, "data-shown-at"), 10, 64)
 	if err != nil {
 		b.t.Fatalf("data-shown-at: %v", err)
