@@ -129,9 +129,10 @@ func newCoop(t testing.TB) *coop {
 	return c
 }
 
-func (c *coop) start(name string, role node.Role) *node.Node {
+func (c *coop) start(name string, role node.Role, extra ...node.Option) *node.Node {
 	opts := []node.Option{node.WithKey(testKey(name)), node.WithRole(role), node.WithListen("/ip4/127.0.0.1/tcp/0"),
 		node.WithMDNS(false), node.WithSyncInterval(2 * time.Second)}
+	opts = append(opts, extra...)
 	if !c.id.IsZero() {
 		opts = append(opts, node.WithCoop(c.id))
 	}

@@ -17,6 +17,7 @@ export function useForm(initial, { check, send, codeField = {}, done }) {
   const [busy, setBusy] = useState(false);
   const [id] = useState(() => 'f' + ++seq);
   const set = (k) => (e) => setValues({ ...values, [k]: e.target.value });
+  const setAll = (v) => setValues(v);
   const submit = async (e) => {
     if (e) e.preventDefault();
     const local = check ? check(values) : {};
@@ -36,7 +37,7 @@ export function useForm(initial, { check, send, codeField = {}, done }) {
       setBusy(false);
     }
   };
-  return { id, values, set, errors, busy, submit };
+  return { id, values, set, setAll, errors, busy, submit };
 }
 
 // Field is a labelled input or select with its error beneath it.

@@ -8,6 +8,7 @@ import { t, setLocale, pickLocale, locale, LOCALES, errorText } from './i18n.js'
 import { RestaurantOrders, Ticket } from './restaurant.js';
 import { MenuEditor } from './menu.js';
 import { CourierJobs } from './courier.js';
+import { coopRoute } from './coop-routes.js';
 
 // NAV is the navigation of every role (docs/webapp.md). `roles` are the
 // member roles (or node role) that see a section; '*' is every member.
@@ -22,8 +23,8 @@ const NAV = [
     ['members', '/coop/members'], ['invite', '/coop/invite'], ['pricing', '/coop/pricing'], ['exports', '/coop/exports'],
     ['governance', '/coop/governance'], ['shifts', '/coop/shifts'], ['books', '/coop/books']] },
 ];
-// LATER are the items of the cooperative issue (governance, shifts, books).
-const LATER = new Set(['governance', 'shifts', 'books']);
+// LATER are the items of the cooperative issue not built yet (shifts, books).
+const LATER = new Set(['shifts', 'books']);
 
 function useHash() {
   const [h, setH] = useState(location.hash.slice(1) || '/');
@@ -99,6 +100,8 @@ function route(path, session) {
   }
   if (path === '/restaurant/menu') return html`<${MenuEditor} session=${session} />`;
   if (path === '/courier' || (path === '/' && session.roles.has('courier'))) return html`<${CourierJobs} session=${session} />`;
+  const coop = coopRoute(path, session);
+  if (coop) return coop;
   for (const s of NAV) for (const [id, href] of s.items) if (href === path) return html`<${Placeholder} id=${id} />`;
   return html`<section class="screen"><h1>coopnode</h1><p>${t('screen.home')}</p></section>`;
 }

@@ -1,0 +1,23 @@
+// The routes of the cooperative's, the dispatcher's and the restaurant's
+// settings screens (issues 15 and 16), apart from the shell's so that each
+// area adds its screens here: coopRoute returns the screen for a path, or
+// null when the path is not one of these.
+import { html } from '../vendor/preact-htm.js';
+import { Governance, ProposalPage } from './governance.js';
+import { NewProposal } from './proposal-form.js';
+
+const ID = '([0-9a-f]{64})';
+
+const ROUTES = [
+  [/^\/coop\/governance$/, (s) => html`<${Governance} session=${s} />`],
+  [/^\/coop\/governance\/new$/, (s) => html`<${NewProposal} session=${s} />`],
+  [new RegExp(`^/coop/governance/${ID}$`), (s, m) => html`<${ProposalPage} session=${s} id=${m[1]} key=${m[1]} />`],
+];
+
+export function coopRoute(path, session) {
+  for (const [re, screen] of ROUTES) {
+    const m = path.match(re);
+    if (m) return screen(session, m);
+  }
+  return null;
+}
