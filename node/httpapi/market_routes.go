@@ -16,6 +16,7 @@ func (s *Server) marketRoutes() {
 	m := s.mux
 	m.HandleFunc("GET /v1/coop/rules", s.getRules)
 	m.HandleFunc("PUT /v1/coop/rules", s.putRules)
+	m.HandleFunc("POST /v1/coop/rules/preview", s.previewRules)
 	m.HandleFunc("POST /v1/quote", s.quote)
 	m.HandleFunc("POST /v1/checkout", s.checkout)
 	m.HandleFunc("GET /v1/restaurants/{key}/slots", s.slots)
