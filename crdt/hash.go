@@ -113,6 +113,9 @@ func (s *OrderState) Hash() [32]byte {
 		h.i64(r.At)
 		h.id(r.Event)
 	}
+	if p := s.Payment; p != nil {
+		p.hash(h)
+	}
 	return h.sum()
 }
 

@@ -47,7 +47,8 @@ const (
 	KindTaskDeliver     Kind = 65
 	KindTaskFail        Kind = 66
 
-	KindOrderRate Kind = 70 // SPEC.md §16.8
+	KindOrderRate    Kind = 70 // SPEC.md §16.8
+	KindOrderPayment Kind = 71 // SPEC.md §20.2
 )
 
 // ScopeClass says which kind of scope an event belongs to.
@@ -113,6 +114,7 @@ var kinds = map[Kind]kindInfo{
 	KindTaskDeliver:         {"task.deliver", ScopeOrder, func() Payload { return &TaskDeliver{} }},
 	KindTaskFail:            {"task.fail", ScopeOrder, func() Payload { return &TaskFail{} }},
 	KindOrderRate:           {"order.rate", ScopeOrder, func() Payload { return &OrderRate{} }},
+	KindOrderPayment:        {"order.payment", ScopeOrder, func() Payload { return &OrderPayment{} }},
 }
 
 // String returns the kind's dotted name, such as "order.place".

@@ -148,7 +148,10 @@ type OrderState struct {
 	// restaurant re-sealed for couriers (SPEC.md §15.4), one per recipient.
 	Shares []Share `json:"shares,omitempty"`
 	// Rating is the customer's latest rating (SPEC.md §16.8).
-	Rating   *Rating     `json:"rating,omitempty"`
+	Rating *Rating `json:"rating,omitempty"`
+	// Payment is the order's payment as its order.payment events left it
+	// (SPEC.md §20.2); nil before the first.
+	Payment  *Payment    `json:"payment,omitempty"`
 	Steps    []Step      `json:"steps"`
 	Rejected []Rejection `json:"rejected,omitempty"`
 }
@@ -344,6 +347,10 @@ func (s *OrderState) Authorize(e *Event, coop *CoopState) Reason {
 		if !a.customer {
 			return ReasonNotCustomer
 		}
+	case KindOrderPayment:
+		if !a.restaurant && !a.courier {
+			return deny(ReasonNotRestaurant)
+		}
 	default:
 		return ReasonWrongScope
 	}
@@ -487,6 +494,8 @@ func (s *OrderState) transition(e *Event, coop *CoopState) Reason {
 		return s.failTask(e, b, a)
 	case *OrderRate:
 		return s.rate(e, b)
+	case *OrderPayment:
+		return s.pay(e, b, a)
 	case *OrderShare:
 		if b.Recipient.IsZero() || len(b.Sealed) == 0 {
 			return ReasonBadField

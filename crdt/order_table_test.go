@@ -248,6 +248,14 @@ func transitionCases() []transitionCase {
 		{name: "rate by restaurant", from: "delivered", who: "resto", body: &OrderRate{CourierStars: 5}, gate: ReasonNotCustomer},
 		{name: "rate by courier", from: "delivered", who: "c1", body: &OrderRate{RestaurantStars: 5}, gate: ReasonNotCustomer},
 		{name: "rate by other customer", from: "delivered", who: "cust2", body: &OrderRate{RestaurantStars: 5}, gate: ReasonNotCustomer},
+		// payments (SPEC.md §20.2; the table's place names no method: cash)
+		{name: "cash taken by the holder", from: "picked", who: "c1", body: &OrderPayment{State: PayPaid, Method: PayCash, AmountCents: 1950}, want: StatusPickedUp,
+			check: func(t *testing.T, s *OrderState) {
+				if s.PaymentState() != PayPaid {
+					t.Errorf("payment %+v", s.Payment)
+				}
+			}},
+		{name: "payment by the customer", from: "picked", who: "cust", body: &OrderPayment{State: PayPaid, Method: PayCash, AmountCents: 1950}, gate: ReasonNotRestaurant},
 		{name: "food deliver names a stop", from: "picked", who: "c1", body: &TaskDeliver{Stop: 1}, reason: ReasonBadField},
 		{name: "food start names a stop", from: "picked", who: "c1", body: &TaskStart{Task: TaskDropoffN, Stop: 1}, reason: ReasonBadField},
 		{name: "food fail names a stop", from: "picked", who: "c1", body: &TaskFail{Task: TaskDropoffN, Stop: 2, Reason: "x"}, reason: ReasonBadField},

@@ -148,6 +148,9 @@ type CatalogProfile struct {
 	DeliveryZone string `cbor:"23,keyasint,omitempty" json:"delivery_zone,omitempty"`
 	// SlotMinutes is the length of time slots; 0 means 10.
 	SlotMinutes uint32 `cbor:"24,keyasint,omitempty" json:"slot_minutes,omitempty"`
+	// Payments are the payment methods offered, as bits (SPEC.md §20.1);
+	// 0 means cash on delivery only.
+	Payments PaymentMethods `cbor:"25,keyasint,omitempty" json:"payments,omitempty"`
 }
 
 // Closing is a period when a restaurant takes no orders.
@@ -230,6 +233,9 @@ type OrderPlace struct {
 	// DropoffZones names the rule-set zones containing the exact dropoff of
 	// a food order, as the customer's node computed them when pricing.
 	DropoffZones []string `cbor:"15,keyasint,omitempty" json:"dropoff_zones,omitempty"`
+	// Payment is how the customer pays (SPEC.md §20.1); 0, not stated,
+	// counts as cash on delivery.
+	Payment PaymentMethod `cbor:"16,keyasint,omitempty" json:"payment,omitempty"`
 }
 
 // LineItem is one product in a cart with its chosen option values.

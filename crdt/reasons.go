@@ -64,6 +64,10 @@ const (
 	// ReasonStaleVersion: a rules.set whose version is not above every
 	// version applied before it (SPEC.md §16.2.3).
 	ReasonStaleVersion Reason = "stale_version"
+	// Payment reasons (SPEC.md §20.2).
+	ReasonAmountMismatch Reason = "amount_mismatch"
+	ReasonPaymentMethod  Reason = "payment_method_mismatch"
+	ReasonPaymentRef     Reason = "payment_ref_mismatch"
 )
 
 // Governance reasons (SPEC.md §19.7).

@@ -40,6 +40,9 @@ type Cart struct {
 	// Dropoff is the exact delivery position. It is used on the customer's
 	// node only; the order publishes Coarse(Dropoff) and the zones it is in.
 	Dropoff crdt.Position `json:"dropoff"`
+	// Payment is how the customer pays (SPEC.md §20.1); 0 states none
+	// (cash on delivery).
+	Payment crdt.PaymentMethod `json:"payment,omitempty"`
 }
 
 // Context is everything a cart is judged against.
@@ -71,11 +74,12 @@ type Line struct {
 // how the delivery fee was derived. Every node computes the same Quote from
 // the same inputs.
 type Quote struct {
-	Restaurant crdt.PubKey     `json:"restaurant"`
-	Fulfilment crdt.Fulfilment `json:"fulfilment"`
-	Lines      []Line          `json:"lines"`
-	Slot       crdt.TimeSlot   `json:"slot"`
-	PricedAt   int64           `json:"priced_at"` // Context.Now, ms: sign the order.place with this wall
+	Restaurant crdt.PubKey        `json:"restaurant"`
+	Fulfilment crdt.Fulfilment    `json:"fulfilment"`
+	Payment    crdt.PaymentMethod `json:"payment,omitempty"`
+	Lines      []Line             `json:"lines"`
+	Slot       crdt.TimeSlot      `json:"slot"`
+	PricedAt   int64              `json:"priced_at"` // Context.Now, ms: sign the order.place with this wall
 
 	ItemsCents    int64     `json:"items_cents"`
 	DeliveryCents int64     `json:"delivery_cents"`
@@ -103,7 +107,8 @@ type Quote struct {
 // in this order, and refuses with the first failure as a *Refusal:
 //
 //  1. profile published and enabled (ErrRestaurantClosed);
-//  2. fulfilment offered (ErrFulfilmentNotOffered);
+//  2. fulfilment offered (ErrFulfilmentNotOffered), payment method
+//     offered (ErrPaymentNotOffered, SPEC.md §20.1);
 //  3. time: ASAP open now, or the slot (ErrRestaurantClosed, ErrSlotUnavailable);
 //  4. the order limit of the time window (ErrTooManyOrders);
 //  5. delivery: rules published (ErrNoRules), positions (ErrBadPosition),
@@ -139,7 +144,10 @@ func checkout(cart Cart, ctx Context, dropoff func(q *Quote) error) (*Quote, err
 	case p.Fulfilment&cart.Fulfilment == 0:
 		return nil, refuse(ErrFulfilmentNotOffered, "%s is not offered", fulfilmentName(cart.Fulfilment))
 	}
-	q := &Quote{Restaurant: cart.Restaurant, Fulfilment: cart.Fulfilment, Slot: cart.Slot, PricedAt: ctx.Now.UnixMilli(),
+	if err := checkPayment(cart.Payment, p.Payments); err != nil {
+		return nil, err
+	}
+	q := &Quote{Restaurant: cart.Restaurant, Fulfilment: cart.Fulfilment, Payment: cart.Payment, Slot: cart.Slot, PricedAt: ctx.Now.UnixMilli(),
 		TipCents: cart.TipCents, Pickup: p.Position}
 	ref := ctx.Now
 	if cart.Slot == (crdt.TimeSlot{}) {
@@ -387,7 +395,7 @@ type PlaceExtras struct {
 // OrderPlace builds the order.place to sign for this quote. Sign it with
 // wall = q.PricedAt (an ASAP order's time-of-day pricing uses the wall).
 func (q *Quote) OrderPlace(x PlaceExtras) *crdt.OrderPlace {
-	p := &crdt.OrderPlace{Restaurant: q.Restaurant, Fulfilment: q.Fulfilment, Slot: q.Slot, Pickup: q.Pickup,
+	p := &crdt.OrderPlace{Restaurant: q.Restaurant, Fulfilment: q.Fulfilment, Payment: q.Payment, Slot: q.Slot, Pickup: q.Pickup,
 		DropoffArea: q.DropoffArea, DistanceM: q.DistanceM, RulesVersion: q.RulesVersion, DropoffZones: q.DropoffZones,
 		PINHash: x.PINHash, Sealed: x.Sealed, Note: x.Note,
 		Totals: crdt.Totals{ItemsCents: q.ItemsCents, DeliveryCents: q.DeliveryCents, TipCents: q.TipCents, TaxCents: q.TaxCents, TotalCents: q.TotalCents}}
@@ -416,4 +424,16 @@ func truncate(s string, n int) string {
 		n--
 	}
 	return s[:n]
+}
+
+// checkPayment refuses a payment method the profile does not offer
+// (SPEC.md §20.1). A cart naming none pays cash on delivery.
+func checkPayment(m crdt.PaymentMethod, offered crdt.PaymentMethods) error {
+	if m != crdt.PayUnstated && !m.Valid() {
+		return refuse(ErrPaymentNotOffered, "payment method %d: want 1 (cash), 2 (card on delivery) or 3 (online)", m)
+	}
+	if !offered.Offers(m.Effective()) {
+		return refuse(ErrPaymentNotOffered, "%s is not offered by this restaurant", m.Effective())
+	}
+	return nil
 }

@@ -71,6 +71,15 @@ var (
 	// ErrPriceMismatch: an order's recorded lines or amounts differ from
 	// what the restaurant's menu and the coop's rules give (VerifyOrder).
 	ErrPriceMismatch = errors.New("market: price mismatch")
+	// ErrPaymentNotOffered: the restaurant does not offer the payment
+	// method asked for (SPEC.md §20.1).
+	ErrPaymentNotOffered = errors.New("market: payment method not offered")
+	// ErrAmountMismatch: a payment provider reports an amount or currency
+	// other than the order's total (SPEC.md §20.3.3); nothing is recorded.
+	ErrAmountMismatch = errors.New("market: payment amount does not match the order")
+	// ErrPaymentMismatch: a provider's status names another payment or
+	// order than the one the order records.
+	ErrPaymentMismatch = errors.New("market: payment does not belong to the order")
 	// ErrBadFilter: an export filter that does not parse.
 	ErrBadFilter = errors.New("market: bad export filter")
 )
@@ -88,6 +97,7 @@ var codes = []struct {
 	{ErrBadRules, "bad_rules"}, {ErrBadHours, "bad_hours"}, {ErrBadTimezone, "bad_timezone"}, {ErrBadMenu, "bad_menu"},
 	{ErrBadProfile, "bad_profile"}, {ErrBadPIN, "bad_pin"},
 	{ErrAmountRange, "amount_range"}, {ErrBadParcel, "bad_parcel"}, {ErrPriceMismatch, "price_mismatch"}, {ErrBadFilter, "bad_filter"},
+	{ErrPaymentNotOffered, "payment_not_offered"}, {ErrAmountMismatch, "amount_mismatch"}, {ErrPaymentMismatch, "payment_mismatch"},
 }
 
 // CodeOf pairs a sentinel of the package with its code.

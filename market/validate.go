@@ -78,6 +78,8 @@ func ValidateProfile(p *crdt.CatalogProfile) error {
 		return refuseField(ErrBadProfile, "fulfilment", "an enabled restaurant must offer delivery (1), collection (2) or both (3)")
 	case !validPrice(p.MinOrderCents):
 		return refuseField(ErrBadProfile, "min_order_cents", "%d is not in [0, %d]", p.MinOrderCents, MaxCents)
+	case !p.Payments.Valid():
+		return refuseField(ErrBadProfile, "payments", "%d: want a sum of 1 (cash), 2 (card on delivery) and 4 (online)", p.Payments)
 	}
 	for _, m := range []struct {
 		field string

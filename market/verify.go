@@ -29,7 +29,7 @@ func VerifyOrder(s *crdt.OrderState, ctx Context, exact *crdt.Position) (*Quote,
 	if ctx.Rules != nil && p.RulesVersion != ctx.Rules.Version() {
 		return nil, refuse(ErrPriceMismatch, "priced with rules v%d, the restaurant has v%d", p.RulesVersion, ctx.Rules.Version())
 	}
-	cart := Cart{Restaurant: s.Restaurant, Fulfilment: p.Fulfilment, TipCents: p.Totals.TipCents, Slot: p.Slot}
+	cart := Cart{Restaurant: s.Restaurant, Fulfilment: p.Fulfilment, Payment: p.Payment, TipCents: p.Totals.TipCents, Slot: p.Slot}
 	for _, l := range p.Items {
 		cart.Items = append(cart.Items, CartItem{Product: l.Product, Quantity: l.Quantity, Options: l.Options})
 	}

@@ -185,6 +185,8 @@ func foldRows() []CodeInfo {
 		{"bad_reason", c, "a reason outside the ones SPEC.md lists for this action", nil},
 		{"stale_version", c, "the rules version is not above every version applied before", nil},
 		{"too_many_claims", c, "the courier already has the most claims on this order it may (SPEC.md §9)", nil},
+		{"payment_method_mismatch", c, "the payment does not use the order's payment method (SPEC.md §20.2)", nil},
+		{"payment_ref_mismatch", c, "the payment names another provider reference than the order's (SPEC.md §20.2)", nil},
 		{"unknown_proposal", c, "no such proposal in the cooperative", nil},
 		{"vote_closed", c, "the proposal closed before this vote was signed", nil},
 		{"not_eligible", sForbid, "the member is not in the proposal's electorate", nil},
