@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"slices"
 
+	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/multiformats/go-multiaddr"
 	manet "github.com/multiformats/go-multiaddr/net"
 )
@@ -124,4 +125,21 @@ func localOnly(a multiaddr.Multiaddr) bool {
 		return ok && ip.IsLinkLocalUnicast()
 	}
 	return false
+}
+
+// inviteWithRelays puts the relays' addresses (loopback and link-local
+// left out as in inviteAddrs) before own, so that a full invite keeps a
+// way in for a node behind NAT, and cuts the list at maxInviteAddrs.
+func inviteWithRelays(own []multiaddr.Multiaddr, relays []peer.AddrInfo) []multiaddr.Multiaddr {
+	var out []multiaddr.Multiaddr
+	for _, r := range relays {
+		ai := r
+		addrs, err := peer.AddrInfoToP2pAddrs(&ai)
+		if err != nil {
+			continue
+		}
+		out = append(out, inviteAddrs(addrs)...)
+	}
+	out = mergeAddrs(out, own)
+	return out[:min(len(out), maxInviteAddrs)]
 }

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"cmp"
 	"crypto/ed25519"
 	"errors"
 	"fmt"
@@ -42,13 +43,17 @@ type HostConfig struct {
 	// rcmgrMemory and rcmgrFDs (a phone passes less).
 	Memory int64
 	FDs    int
-	// EnableRelay enables the circuit-relay v2 client transport and hole
-	// punching, so a node behind NAT can be reached through a relay. Off by
-	// default: without a configured relay it only costs goroutines.
+	// EnableRelay enables NAT traversal for a node that is not a relay:
+	// the circuit relay v2 client transport, hole punching (DCUtR) and an
+	// AutoNAT v2 client (nat.go). The node keeps reservations on its
+	// coop's relays itself (reserve.go). Off by default: tests on loopback
+	// need none of it.
 	EnableRelay bool
-	// RelayService makes this node a circuit-relay v2 relay for others
-	// (meant for a coop's always-on node, never for phones). Implies
-	// EnableRelay.
+	// RelayService makes this node a coop relay (nat.go): a circuit relay
+	// v2 service with coopRelayResources, AutoNAT v1 and v2 service, and
+	// a connection budget for many peers unless LowWater, HighWater,
+	// Memory or FDs say otherwise. Meant for a coop's always-on node with
+	// a public address, never for phones. Implies EnableRelay.
 	RelayService bool
 	// NATPortMap asks the home router for a port mapping (UPnP/NAT-PMP).
 	// Never set it in tests: it talks to the LAN gateway.
@@ -89,6 +94,10 @@ func NewHost(cfg HostConfig) (host.Host, error) {
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.RelayService {
+		cfg.LowWater, cfg.HighWater = cmp.Or(cfg.LowWater, relayLowWater), cmp.Or(cfg.HighWater, relayHighWater)
+		cfg.Memory, cfg.FDs = cmp.Or(cfg.Memory, relayMemory), cmp.Or(cfg.FDs, relayFDs)
 	}
 	low, high := cfg.LowWater, cfg.HighWater
 	if low <= 0 {
@@ -155,14 +164,8 @@ func NewHost(cfg HostConfig) (host.Host, error) {
 	if cfg.Reporter != nil {
 		opts = append(opts, libp2p.BandwidthReporter(cfg.Reporter))
 	}
-	if cfg.EnableRelay || cfg.RelayService {
-		opts = append(opts, libp2p.EnableRelay(), libp2p.EnableHolePunching())
-		if cfg.RelayService {
-			opts = append(opts, libp2p.EnableRelayService())
-		}
-	} else {
-		opts = append(opts, libp2p.DisableRelay())
-	}
+	nat := &natStats{log: log}
+	opts = append(opts, natOptions(cfg, nat)...)
 	if cfg.NATPortMap {
 		opts = append(opts, libp2p.NATPortMap())
 	}
@@ -175,7 +178,7 @@ func NewHost(cfg HostConfig) (host.Host, error) {
 		return nil, fmt.Errorf("node: libp2p host: %w", err)
 	}
 	log.Info("libp2p host up", "peer", h.ID(), "addrs", h.Addrs())
-	return &gatedHost{Host: h, gate: gate}, nil
+	return &gatedHost{Host: h, gate: gate, nat: nat}, nil
 }
 
 // gatedHost is a host built by NewHost: New finds its blockGate there and
@@ -184,6 +187,7 @@ func NewHost(cfg HostConfig) (host.Host, error) {
 type gatedHost struct {
 	host.Host
 	gate *blockGate
+	nat  *natStats // relay service and hole punching counters (nat.go)
 }
 
 // blockGate is the connection gater of every host NewHost builds: it

@@ -84,6 +84,7 @@ type config struct {
 	// wake-ups for sleeping phones (wakeups.go)
 	wakeReg *wakeup.Registry
 	waker   Waker
+	nat     bool // WithNAT
 }
 
 // Option configures New.
@@ -219,6 +220,8 @@ type Node struct {
 	trackMu   sync.Mutex
 	closing   bool
 
+	rsv reservations // relay reservations (reserve.go)
+
 	// loop-owned
 	stats      Stats
 	lastSynced int64 // wall ms of the last successful sync session
@@ -344,7 +347,13 @@ func (n *Node) start(ctx context.Context) error {
 		if len(listen) == 0 {
 			listen = defaultListenAddrs
 		}
-		if n.host, err = NewHost(HostConfig{Key: lk, ListenAddrs: listen, Announce: n.cfg.announce, Logger: n.log}); err != nil {
+		hc := HostConfig{Key: lk, ListenAddrs: listen, Announce: n.cfg.announce, Logger: n.log}
+		if n.cfg.nat {
+			hc.RelayService = n.cfg.role == RoleRelay
+			hc.EnableRelay = !hc.RelayService
+			hc.AddrsFactory = n.withRelayAddrs
+		}
+		if n.host, err = NewHost(hc); err != nil {
 			return err
 		}
 	}
@@ -380,6 +389,9 @@ func (n *Node) start(ctx context.Context) error {
 	}
 	n.wg.Add(1)
 	go n.watchPeers()
+	if n.cfg.nat && n.cfg.role != RoleRelay {
+		return n.startReservations()
+	}
 	return nil
 }
 
@@ -565,11 +577,12 @@ func (n *Node) Addrs() []multiaddr.Multiaddr {
 	return out
 }
 
-// Invite returns an invite to this node's coop with this node as bootstrap:
-// its announced and listen addresses, without loopback and link-local ones
-// unless it has no others (see inviteAddrs).
+// Invite returns an invite to this node's coop with this node as bootstrap
+// (its announced and listen addresses, without loopback and link-local ones
+// unless it has no others: see inviteAddrs) and the coop relays holding a
+// reservation for it (SPEC.md §10.5), at most maxInviteAddrs addresses.
 func (n *Node) Invite() Invite {
-	return Invite{Coop: n.Coop(), Bootstrap: inviteAddrs(n.Addrs())}
+	return Invite{Coop: n.Coop(), Bootstrap: inviteWithRelays(inviteAddrs(n.Addrs()), n.knownRelays())}
 }
 
 // Connect dials a peer and, unless sync on connect is off, syncs with it.

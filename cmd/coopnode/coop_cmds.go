@@ -38,6 +38,21 @@ func init() {
 			return iv.call("POST", "/v1/coop/found", map[string]any{"name": *name, "city": *city, "currency": *cur, "timezone": *tz}, fmtFound)
 		}
 	})
+	addClient("connect", "connect to a peer by its ID, directly or through the coop's relay (hole punching may then make the link direct)", "-peer PEER_ID", 0, func(fs *flagSet) clientAction {
+		id := fs.String("peer", "", "the peer's ID, as 'coopnode status' prints it (required)")
+		return func(iv *invocation) error {
+			if *id == "" {
+				return usagef("-peer is required: the peer ID 'coopnode status' prints on the other node")
+			}
+			return iv.call("POST", "/v1/peers/connect", map[string]any{"peer": *id}, func(w io.Writer, b []byte) error {
+				m, err := asObj(b)
+				if err == nil {
+					_, err = fmt.Fprintf(w, "connected to %s: %s over %s (%s)\n", str(m, "peer_id"), str(m, "link"), str(m, "transport"), str(m, "addr"))
+				}
+				return err
+			})
+		}
+	})
 	addClient("join", "join a cooperative with an invite string", "-invite INVITE", 0, func(fs *flagSet) clientAction {
 		inv := fs.String("invite", "", "invite string (required)")
 		return func(iv *invocation) error {

@@ -164,6 +164,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	var announce listFlag
 	fs.Var(&announce, "announce", announceHelp+"; replaces config.json's")
+	nat := fs.Bool("nat", true, "NAT traversal: with -role relay a circuit relay service and AutoNAT service; otherwise reservations on the coop's relays, hole punching and AutoNAT")
 	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics at http://ADDR/metrics (opt-in; e.g. 127.0.0.1:9464)")
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
@@ -208,7 +209,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	opts := []node.Option{node.WithKey(key), node.WithRole(r), node.WithDataDir(filepath.Join(*dir, "store")),
-		node.WithListen(cfg.Listen...), node.WithMDNS(cfg.MDNS), node.WithLogger(log)}
+		node.WithListen(cfg.Listen...), node.WithMDNS(cfg.MDNS), node.WithLogger(log), node.WithNAT(*nat)}
 	ann, err := node.ParseAnnounce(cfg.Announce)
 	if err != nil {
 		return checkAnnounce(cfg.Announce)

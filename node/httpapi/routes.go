@@ -14,6 +14,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /v1/status", s.status)
 	m.HandleFunc("GET /v1/invite", s.invite)
 	m.HandleFunc("GET /v1/peers", s.peers)
+	m.HandleFunc("POST /v1/peers/connect", s.connect)
 	m.HandleFunc("GET /v1/coop", s.coop)
 	m.HandleFunc("POST /v1/coop/found", s.found)
 	m.HandleFunc("POST /v1/coop/join", s.join)

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -27,6 +28,7 @@ import (
 // Source is what the collector reads; *node.Node is one.
 type Source interface {
 	Stats(ctx context.Context) node.Stats
+	NATStats() node.NATStats
 	Host() host.Host
 }
 
@@ -54,6 +56,23 @@ var (
 		"Wake-ups sent to sleeping phones' push endpoints, by result.", []string{"result"}, nil)
 	descPublished = prometheus.NewDesc("coopnode_published_total",
 		"Events this node authored and published.", nil, nil)
+	// NAT traversal (SPEC.md §10.5): a relay's service, a client's reservations and hole punches
+	descLinks = prometheus.NewDesc("coopnode_peer_links",
+		"Connected peers by link: direct, or relayed through a circuit relay.", []string{"link"}, nil)
+	descRelayReservations = prometheus.NewDesc("coopnode_relay_reservations",
+		"Reservations this relay holds for NATed peers now.", nil, nil)
+	descRelayCircuits = prometheus.NewDesc("coopnode_relay_circuits",
+		"Relayed connections open through this relay now.", nil, nil)
+	descRelayCircuitsTotal = prometheus.NewDesc("coopnode_relay_circuits_total",
+		"Relayed connections opened through this relay.", nil, nil)
+	descRelayRefused = prometheus.NewDesc("coopnode_relay_refused_total",
+		"Requests this relay refused, by kind (reservation or circuit).", []string{"kind"}, nil)
+	descRelayBytes = prometheus.NewDesc("coopnode_relay_bytes_total",
+		"Bytes relayed through this relay's circuits, both ways.", nil, nil)
+	descReservationsHeld = prometheus.NewDesc("coopnode_relay_reservations_held",
+		"Relays holding a reservation for this node now.", nil, nil)
+	descHolePunch = prometheus.NewDesc("coopnode_hole_punch_total",
+		"Hole punches (DCUtR) ended, by result; direct means a direct dial made one unnecessary.", []string{"result"}, nil)
 )
 
 // Collector is a prometheus.Collector over a Source.
@@ -65,7 +84,9 @@ func NewCollector(src Source) *Collector { return &Collector{src: src} }
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descPeers, descStored, descPending, descSessions,
-		descSyncEvents, descSyncBytes, descAccepted, descRejects, descWakeups, descPublished} {
+		descSyncEvents, descSyncBytes, descAccepted, descRejects, descWakeups, descPublished,
+		descLinks, descRelayReservations, descRelayCircuits, descRelayCircuitsTotal, descRelayRefused,
+		descRelayBytes, descReservationsHeld, descHolePunch} {
 		ch <- d
 	}
 }
@@ -100,6 +121,29 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	counter(descWakeups, s.WakeupsSent, "sent")
 	counter(descWakeups, s.WakeupsFailed, "failed")
 	counter(descPublished, s.Published)
+
+	direct, relayed := 0, 0
+	nw := c.src.Host().Network()
+	for _, p := range nw.Peers() {
+		if nw.Connectedness(p) == network.Limited {
+			relayed++
+		} else {
+			direct++
+		}
+	}
+	gauge(descLinks, direct, "direct")
+	gauge(descLinks, relayed, "relayed")
+	ns := c.src.NATStats()
+	gauge(descRelayReservations, ns.RelayReservations)
+	gauge(descRelayCircuits, ns.RelayCircuits)
+	counter(descRelayCircuitsTotal, ns.RelayCircuitsTotal)
+	counter(descRelayRefused, ns.RelayReservationsRefused, "reservation")
+	counter(descRelayRefused, ns.RelayCircuitsRefused, "circuit")
+	ch <- prometheus.MustNewConstMetric(descRelayBytes, prometheus.CounterValue, float64(ns.RelayBytes))
+	gauge(descReservationsHeld, ns.ReservationsHeld)
+	counter(descHolePunch, ns.HolePunchSuccess, "success")
+	counter(descHolePunch, ns.HolePunchFailure, "failure")
+	counter(descHolePunch, ns.DirectDialSuccess, "direct")
 }
 
 // Server serves /metrics on its own address.

@@ -18,11 +18,11 @@ import (
 	"github.com/coopnode/coopnode/node"
 )
 
-func start(t *testing.T, ctx context.Context, name string, role node.Role) *node.Node {
+func start(t *testing.T, ctx context.Context, name string, role node.Role, opts ...node.Option) *node.Node {
 	t.Helper()
 	seed := sha256.Sum256([]byte("metrics test " + name))
-	n, err := node.New(ctx, node.WithKey(ed25519.NewKeyFromSeed(seed[:])), node.WithRole(role),
-		node.WithListen("/ip4/127.0.0.1/tcp/0"), node.WithSyncInterval(-1))
+	n, err := node.New(ctx, append([]node.Option{node.WithKey(ed25519.NewKeyFromSeed(seed[:])), node.WithRole(role),
+		node.WithListen("/ip4/127.0.0.1/tcp/0"), node.WithSyncInterval(-1)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,4 +121,57 @@ func TestServeBadAddress(t *testing.T) {
 			t.Errorf("Serve(%q): %v, want ErrAddr", addr, err)
 		}
 	}
+}
+
+// waitSeries scrapes url until every series regexp matches a line.
+func waitSeries(t *testing.T, url string, series ...string) string {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		body, missing := scrape(t, url), ""
+		for _, s := range series {
+			if !regexp.MustCompile(`(?m)^` + s + `$`).MatchString(body) {
+				missing = s
+				break
+			}
+		}
+		if missing == "" {
+			return body
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no series matching %q:\n%s", missing, body)
+		}
+		time.Sleep(20 * time.Millisecond) // polling interval of a condition wait
+	}
+}
+
+// TestRelayCircuitMetrics: a relay-role node with NAT traversal on
+// (node.WithNAT) counts the reservation a NATed node holds on it, and the
+// node counts its held reservation (SPEC.md §10.5; issue 13 item 2).
+func TestRelayCircuitMetrics(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	relay := start(t, ctx, "nat relay", node.RoleRelay, node.WithNAT(true))
+	boot, err := peer.AddrInfoToP2pAddrs(&peer.AddrInfo{ID: relay.ID(), Addrs: relay.Host().Addrs()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := start(t, ctx, "nat client", node.RoleRestaurant, node.WithNAT(true), node.WithBootstrap(boot...))
+	rs, err := Serve("127.0.0.1:0", relay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Close()
+	cs, err := Serve("127.0.0.1:0", client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cs.Close()
+	waitSeries(t, "http://"+rs.Addr().String()+"/metrics",
+		`coopnode_relay_reservations 1`, `coopnode_relay_circuits 0`, `coopnode_relay_circuits_total 0`,
+		`coopnode_relay_refused_total\{kind="reservation"\} 0`, `coopnode_relay_bytes_total 0`,
+		`coopnode_peer_links\{link="direct"\} 1`, `coopnode_peer_links\{link="relayed"\} 0`)
+	waitSeries(t, "http://"+cs.Addr().String()+"/metrics",
+		`coopnode_relay_reservations_held 1`, `coopnode_hole_punch_total\{result="success"\} 0`,
+		`coopnode_hole_punch_total\{result="failure"\} 0`)
 }

@@ -1,0 +1,147 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/libp2p/go-libp2p"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/p2p/protocol/circuitv2/relay"
+	"github.com/multiformats/go-multiaddr"
+
+	"github.com/coopnode/coopnode/crdt"
+)
+
+// TestRelayReservationAndCircuit: on loopback, a relay-role node with
+// WithNAT serves reservations to two nodes that have it as bootstrap;
+// one reaches the other, whose address it does not know, through the
+// relay (a limited, relayed link), and both count it (SPEC.md §10.5).
+func TestRelayReservationAndCircuit(t *testing.T) {
+	t.Cleanup(leakCheck(t))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := &cluster{t: t, ctx: ctx, nodes: map[string]*Node{}}
+	r := c.startNode("relay", RoleRelay, WithNAT(true))
+	boot := WithBootstrap(p2pAddrs(t, r.Host())...)
+	a := c.startNode("a-resto", RoleRestaurant, WithNAT(true), boot)
+	b := c.startNode("b-customer", RoleCustomer, WithNAT(true), boot)
+	for _, n := range []*Node{a, b} {
+		waitFor(t, string(n.cfg.role)+"'s reservation", func() bool { return n.NATStats().ReservationsHeld == 1 })
+		if len(n.RelayAddrs()) == 0 {
+			t.Fatalf("%s holds a reservation but has no relay address", n.cfg.role)
+		}
+	}
+	waitFor(t, "relay counts 2 reservations", func() bool { return r.NATStats().RelayReservations == 2 })
+	waitFor(t, "b's circuit address in its own addresses", func() bool {
+		for _, m := range b.Host().Addrs() {
+			if isRelayed(m) {
+				return true
+			}
+		}
+		return false
+	})
+	if known := a.Host().Peerstore().Addrs(b.ID()); len(known) != 0 {
+		t.Fatalf("a already knows b's addresses %v: the test would not go through the relay", known)
+	}
+	must(t, a.ConnectPeer(ctx, b.ID()))
+	if got := a.Host().Network().Connectedness(b.ID()); got != network.Limited {
+		t.Fatalf("a→b connectedness %v, want Limited (relayed)", got)
+	}
+	peers, err := a.Peers(ctx)
+	must(t, err)
+	relayed := false
+	for _, p := range peers {
+		relayed = relayed || p.PeerID == b.ID().String() && p.Link == LinkRelayed
+	}
+	if !relayed {
+		t.Fatalf("a's peers do not show b as relayed: %+v", peers)
+	}
+	waitFor(t, "relay counts the circuit", func() bool { return r.NATStats().RelayCircuits == 1 })
+	if st := r.NATStats(); st.RelayCircuitsTotal != 1 || st.RelayReservationsRefused != 0 {
+		t.Errorf("relay stats %+v", st)
+	}
+	// the invite of a NATed node carries the relay itself
+	inv := a.Invite()
+	found := false
+	for _, m := range inv.Bootstrap {
+		if _, id := peer.SplitAddr(m); id == r.ID() {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("a's invite %v lacks its relay %s", inv.Bootstrap, r.ID())
+	}
+	// a peer with no address and no relay in common is refused clearly
+	lonely := c.startNode("lonely", RoleCustomer)
+	if err := lonely.ConnectPeer(ctx, mustPeer(t, "stranger")); !errors.Is(err, ErrUnreachablePeer) || !strings.Contains(err.Error(), "no known address") {
+		t.Errorf("ConnectPeer to an unknown peer without relays: %v", err)
+	}
+}
+
+// TestRelayRefusesReservation: a bootstrap relay that refuses every
+// reservation (its ACL) and another that cannot be reached each give one
+// clear log line, and the node keeps working with what it reaches: it
+// founds a coop and syncs with a plain peer (issue 13, must show).
+func TestRelayRefusesReservation(t *testing.T) {
+	t.Cleanup(leakCheck(t))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rh, err := libp2p.New(libp2p.ListenAddrStrings("/ip4/127.0.0.1/tcp/0"), libp2p.DisableMetrics(), libp2p.DisableRelay())
+	must(t, err)
+	defer rh.Close()
+	rs, err := relay.New(rh, relay.WithACL(denyAll{}))
+	must(t, err)
+	defer rs.Close()
+	refusing := peer.AddrInfo{ID: rh.ID(), Addrs: rh.Addrs()}
+	refusingAddrs, err := peer.AddrInfoToP2pAddrs(&refusing)
+	must(t, err)
+	// a relay that is down: a peer ID nobody runs, on a port nobody listens on
+	gone := multiaddr.StringCast("/ip4/127.0.0.1/tcp/9/p2p/" + mustPeer(t, "gone relay").String())
+
+	var logs syncBuffer
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	c := &cluster{t: t, ctx: ctx, nodes: map[string]*Node{}}
+	n := c.startNode("resto", RoleRestaurant, WithNAT(true), WithLogger(log),
+		WithBootstrap(append(refusingAddrs, gone)...))
+	waitFor(t, "the refusal logged", func() bool { return strings.Contains(logs.String(), "relay refused a reservation") })
+	waitFor(t, "the unreachable relay logged", func() bool { return strings.Contains(logs.String(), "relay unreachable") })
+	if got := n.NATStats().ReservationsHeld; got != 0 {
+		t.Fatalf("%d reservations held on a refusing relay", got)
+	}
+	if !strings.Contains(logs.String(), "status=PERMISSION_DENIED") {
+		t.Errorf("the refusal does not name the relay's status:\n%s", logs.String())
+	}
+	// the node keeps working
+	id, err := n.Found(ctx, crdt.CoopGenesis{Name: "Still here"})
+	must(t, err)
+	c.coop = id
+	other := c.startNode("other", RoleCourier)
+	c.connect(other, n)
+	c.eventually("the coop reached the plain peer", func(x *Node) bool {
+		cs, err := x.CoopState(ctx)
+		return err == nil && cs.Name == "Still here"
+	})
+	// each failure is said once, not at every retry
+	if k := strings.Count(logs.String(), "relay refused a reservation"); k != 1 {
+		t.Errorf("refusal logged %d times", k)
+	}
+}
+
+type denyAll struct{}
+
+func (denyAll) AllowReserve(peer.ID, multiaddr.Multiaddr) bool          { return false }
+func (denyAll) AllowConnect(peer.ID, multiaddr.Multiaddr, peer.ID) bool { return false }
+
+func mustPeer(t *testing.T, name string) peer.ID {
+	t.Helper()
+	k, err := libp2pKey(nodeKey(name))
+	must(t, err)
+	id, err := peer.IDFromPrivateKey(k)
+	must(t, err)
+	return id
+}
