@@ -126,7 +126,7 @@ type natStats struct {
 }
 
 var (
-	_ relay.MetricsTracer    = (*natStats)(nil)
+	_ relay.MetricsTracer   = (*natStats)(nil)
 	_ holepunch.EventTracer = (*natStats)(nil)
 )
 
