@@ -12,6 +12,7 @@ export class ApiError extends Error {
     this.field = body.field || '';
     this.kind = body.kind || '';
     this.detail = body.detail || '';
+    this.explanation = body.explanation || null;
   }
 }
 

@@ -5,10 +5,16 @@
 import { html } from '../vendor/preact-htm.js';
 import { Governance, ProposalPage } from './governance.js';
 import { NewProposal } from './proposal-form.js';
+import { Members, Invite, Exports } from './members.js';
+import { Pricing } from './pricing.js';
 
 const ID = '([0-9a-f]{64})';
 
 const ROUTES = [
+  [/^\/coop\/members$/, (s) => html`<${Members} session=${s} />`],
+  [/^\/coop\/invite$/, (s) => html`<${Invite} session=${s} />`],
+  [/^\/coop\/exports$/, (s) => html`<${Exports} session=${s} />`],
+  [/^\/coop\/pricing$/, (s) => html`<${Pricing} session=${s} />`],
   [/^\/coop\/governance$/, (s) => html`<${Governance} session=${s} />`],
   [/^\/coop\/governance\/new$/, (s) => html`<${NewProposal} session=${s} />`],
   [new RegExp(`^/coop/governance/${ID}$`), (s, m) => html`<${ProposalPage} session=${s} id=${m[1]} key=${m[1]} />`],
