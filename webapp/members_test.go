@@ -93,7 +93,7 @@ func TestAdminMembersPricingExports(t *testing.T) {
 	must(t, c.admin.AmendConstitution(ctx, crdt.Constitution{Matters: []crdt.MatterRule{{Matter: crdt.MatterPricing}}}))
 	published = c.admin.Stats(ctx).Published
 	b.poll(`document.querySelector('form.draft input[name=rule0]').value === '4.20'`) // the draft starts again from version 2
-	b.do("a change that needs a vote", 
+	b.do("a change that needs a vote",
 		typeFresh(`form.draft input[name=rule0]`, "5.00"), chromedp.Click(chromedp.CSS(`form.draft button.primary`)),
 		chromedp.WaitVisible(chromedp.CSS(`form.draft .form-error[data-code="vote_required"]`)), chromedp.WaitVisible(chromedp.CSS(`form.draft .vote-link a`)))
 	if c.admin.Stats(ctx).Published != published {
