@@ -7,10 +7,12 @@ import { Governance, ProposalPage } from './governance.js';
 import { NewProposal } from './proposal-form.js';
 import { Members, Invite, Exports } from './members.js';
 import { Pricing } from './pricing.js';
+import { Dispatch } from './dispatch.js';
 
 const ID = '([0-9a-f]{64})';
 
 const ROUTES = [
+  [/^\/dispatch$/, (s) => html`<${Dispatch} session=${s} />`],
   [/^\/coop\/members$/, (s) => html`<${Members} session=${s} />`],
   [/^\/coop\/invite$/, (s) => html`<${Invite} session=${s} />`],
   [/^\/coop\/exports$/, (s) => html`<${Exports} session=${s} />`],
