@@ -73,6 +73,9 @@ type CoopState struct {
 	Constitution Constitution `json:"constitution"`
 	// Proposals holds every applied proposal.open by ID (SPEC.md §19).
 	Proposals map[ID]*Proposal `json:"proposals,omitempty"`
+	// Shifts holds every applied shift.plan by ID (SPEC.md §21.1).
+	Shifts map[ID]*Shift `json:"shifts,omitempty"`
+	offers map[ID]ID     // swap offer event ID -> its shift
 
 	devices map[PubKey]PubKey // device key -> member key
 	ballots map[ID][]*Event   // proposal ID -> every vote.cast and vote.delegate held naming it
@@ -81,7 +84,8 @@ type CoopState struct {
 
 func newCoopState(id ID) *CoopState {
 	return &CoopState{ID: id, Members: map[PubKey]*Member{}, devices: map[PubKey]PubKey{},
-		Proposals: map[ID]*Proposal{}, ballots: map[ID][]*Event{}, named: map[ID]bool{}}
+		Proposals: map[ID]*Proposal{}, ballots: map[ID][]*Event{}, named: map[ID]bool{},
+		Shifts: map[ID]*Shift{}, offers: map[ID]ID{}}
 }
 
 // Resolve returns the member an author key acts for at wall time t: the
@@ -269,10 +273,13 @@ func (c *CoopState) step(e *Event) Reason {
 		if b.Constitution.Problem() != "" {
 			return ReasonBadField
 		}
-		c.Constitution = Constitution{Matters: slices.Clone(b.Constitution.Matters)}
+		c.Constitution = b.Constitution
+		c.Constitution.Matters = slices.Clone(b.Constitution.Matters)
 		return ReasonOK
 	case *ProposalOpen, *VoteCast, *VoteDelegate:
 		return c.stepGovernance(e)
+	case *ShiftPlan, *ShiftSignup, *ShiftDrop, *ShiftOffer, *ShiftAccept:
+		return c.stepShift(e)
 	}
 	return ReasonWrongBody
 }
@@ -358,5 +365,6 @@ func (c *CoopState) Clone() *CoopState {
 		n.ballots[k] = slices.Clone(evs) // events are immutable
 	}
 	n.named = maps.Clone(c.named)
+	n.Shifts, n.offers = cloneShifts(c.Shifts)
 	return &n
 }

@@ -106,7 +106,24 @@ type ConstitutionAmend struct {
 // empty constitution is the default.
 type Constitution struct {
 	Matters []MatterRule `cbor:"1,keyasint,omitempty" json:"matters,omitempty"`
+	// ShiftPlanners are the roles, besides admin, whose members may
+	// publish shift slots (SPEC.md §21.1.3); 0: admins only.
+	ShiftPlanners Roles `cbor:"2,keyasint,omitempty" json:"shift_planners,omitempty"`
+	// DropNoticeMin is the notice a courier gives to drop a shift: a
+	// shift.drop signed later than this many minutes before the start is
+	// refused (SPEC.md §21.1.3); 0: none.
+	DropNoticeMin uint32 `cbor:"3,keyasint,omitempty" json:"drop_notice_min,omitempty"`
+	// HeadStartSec is how long couriers on shift see a job before the
+	// others (the job board rule, SPEC.md §21.2); 0: no head start.
+	HeadStartSec uint32 `cbor:"4,keyasint,omitempty" json:"head_start_sec,omitempty"`
 }
+
+// MaxDropNoticeMin and MaxHeadStartSec bound the constitution's shift
+// settings: a week's notice, an hour's head start (SPEC.md §21.1.3).
+const (
+	MaxDropNoticeMin = 7 * 24 * 60
+	MaxHeadStartSec  = 3600
+)
 
 // MatterRule says that changes of one matter need a passed proposal, and
 // which: its decision rule (0: any), at least this quorum, and its
@@ -135,6 +152,14 @@ func (c Constitution) Requires(matter uint8) (MatterRule, bool) {
 
 // Problem returns why a constitution is not well formed, or "".
 func (c Constitution) Problem() string {
+	switch {
+	case c.ShiftPlanners != 0 && !c.ShiftPlanners.Valid():
+		return "shift planners use undefined role bits"
+	case c.DropNoticeMin > MaxDropNoticeMin:
+		return "drop notice above a week"
+	case c.HeadStartSec > MaxHeadStartSec:
+		return "head start above an hour"
+	}
 	for i, m := range c.Matters {
 		switch {
 		case m.Matter == 0 || m.Matter > maxMatter:

@@ -193,6 +193,7 @@ func (c *CoopState) Hash() [32]byte {
 			h.bool(t.Passed)
 		}
 	}
+	c.hashShifts(h)
 	return h.sum()
 }
 

@@ -18,6 +18,13 @@ const (
 	KindVoteCast          Kind = 8
 	KindVoteDelegate      Kind = 9
 	KindConstitutionAmend Kind = 10
+
+	// Shift kinds (SPEC.md §21.1).
+	KindShiftPlan   Kind = 11
+	KindShiftSignup Kind = 12
+	KindShiftDrop   Kind = 13
+	KindShiftOffer  Kind = 14
+	KindShiftAccept Kind = 15
 )
 
 // Restaurant document kinds (SPEC.md §5.3): replaceable, latest wins.
@@ -92,6 +99,12 @@ var kinds = map[Kind]kindInfo{
 	KindVoteCast:          {"vote.cast", ScopeCoop, func() Payload { return &VoteCast{} }},
 	KindVoteDelegate:      {"vote.delegate", ScopeCoop, func() Payload { return &VoteDelegate{} }},
 	KindConstitutionAmend: {"constitution.amend", ScopeCoop, func() Payload { return &ConstitutionAmend{} }},
+
+	KindShiftPlan:   {"shift.plan", ScopeCoop, func() Payload { return &ShiftPlan{} }},
+	KindShiftSignup: {"shift.signup", ScopeCoop, func() Payload { return &ShiftSignup{} }},
+	KindShiftDrop:   {"shift.drop", ScopeCoop, func() Payload { return &ShiftDrop{} }},
+	KindShiftOffer:  {"shift.swap_offer", ScopeCoop, func() Payload { return &ShiftOffer{} }},
+	KindShiftAccept: {"shift.swap_accept", ScopeCoop, func() Payload { return &ShiftAccept{} }},
 
 	KindCatalogProfile: {"catalog.profile", ScopeCatalog, func() Payload { return &CatalogProfile{} }},
 	KindCatalogMenu:    {"catalog.menu", ScopeCatalog, func() Payload { return &CatalogMenu{} }},

@@ -105,3 +105,33 @@ type Rejection struct {
 	Author PubKey `json:"author"`
 	Reason Reason `json:"reason"`
 }
+
+// Shift reasons (SPEC.md §21.1.4).
+const (
+	// ReasonNotPlanner: the author may not publish shifts: neither an
+	// admin nor of a role the constitution names.
+	ReasonNotPlanner Reason = "not_planner"
+	// ReasonUnknownShift: the shift named is not one of the coop's.
+	ReasonUnknownShift Reason = "unknown_shift"
+	// ReasonShiftFull: every seat of the shift is taken.
+	ReasonShiftFull Reason = "shift_full"
+	// ReasonOnShift: the courier already holds a seat on the shift.
+	ReasonOnShift Reason = "already_on_shift"
+	// ReasonNotOnShift: the courier holds no seat on the shift.
+	ReasonNotOnShift Reason = "not_on_shift"
+	// ReasonShortNotice: a drop signed later than the constitution's
+	// notice before the start.
+	ReasonShortNotice Reason = "short_notice"
+	// ReasonShiftStarted: a swap offer or acceptance signed at or after
+	// the start of a shift it moves a seat on.
+	ReasonShiftStarted Reason = "shift_started"
+	// ReasonShiftOver: a sign-up signed at or after the shift's end.
+	ReasonShiftOver Reason = "shift_over"
+	// ReasonUnknownOffer: the swap offer named is not one of the coop's.
+	ReasonUnknownOffer Reason = "unknown_offer"
+	// ReasonOfferClosed: the swap offer was taken, or its courier left
+	// the shift.
+	ReasonOfferClosed Reason = "offer_closed"
+	// ReasonNotOffered: the swap offer names another courier.
+	ReasonNotOffered Reason = "not_offered"
+)

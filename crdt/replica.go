@@ -399,7 +399,10 @@ func (r *Replica) authorize(e *Event) Reason {
 		// proposals, votes and delegations need a member; so does an
 		// enactment naming a proposal, whose authority is the vote
 		// (SPEC.md §19.6); the rest of the coop log needs an admin
-		if e.Kind == KindProposalOpen || e.Kind == KindVoteCast || e.Kind == KindVoteDelegate || !enacts(e.Body).IsZero() {
+		// (SPEC.md §19.6); shift events need a member, and the fold judges
+		// their roles (SPEC.md §21.1.4)
+		if e.Kind == KindProposalOpen || e.Kind == KindVoteCast || e.Kind == KindVoteDelegate || !enacts(e.Body).IsZero() ||
+			isShiftKind(e.Kind) {
 			_, rs := c.Resolve(e.Author, e.Wall)
 			return rs
 		}

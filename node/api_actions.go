@@ -213,9 +213,23 @@ func (n *Node) Cancel(ctx context.Context, order crdt.ID, reason string) error {
 // ---- courier ----
 
 // Claim asks to carry an order and returns the claim's event ID at once;
-// the outcome arrives as changes, or use AwaitClaim.
+// the outcome arrives as changes, or use AwaitClaim. A job the courier
+// does not see yet by the job board rule is ErrNotOfferedYet (SPEC.md
+// §21.2).
 func (n *Node) Claim(ctx context.Context, order crdt.ID, at crdt.Position) (crdt.ID, error) {
-	return n.act(ctx, crdt.KindCourierClaim, order, &crdt.CourierClaim{Position: at})
+	var id crdt.ID
+	err := n.do(ctx, func() error {
+		if err := n.offeredYet(order, at); err != nil {
+			return err
+		}
+		e, err := n.emit(crdt.KindCourierClaim, order, &crdt.CourierClaim{Position: at})
+		if err != nil {
+			return err
+		}
+		id = e.ID
+		return nil
+	})
+	return id, err
 }
 
 // Unassign releases the order so that it can be claimed again.

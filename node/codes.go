@@ -141,6 +141,7 @@ func sentinelRows() []CodeInfo {
 		{"bad_topic", sInternal, "an empty gossip topic name", errs(ErrBadTopic)},
 		{"sync_coop", sConflict, "the sync peer follows another cooperative", errs(ErrSyncCoop)},
 		{"sync_protocol", sBad, "the sync peer broke the sync protocol (SPEC.md §8.6)", errs(ErrSyncProtocol)},
+		{"not_offered_yet", sConflict, "couriers on shift see this job first: it opens to others after the head start (SPEC.md §21.2)", errs(ErrNotOfferedYet)},
 		{CodeRefused, sConflict, "the rules refuse the action", errs(ErrRefused)},
 	}
 }
@@ -197,6 +198,17 @@ func foldRows() []CodeInfo {
 		{"decision_mismatch", c, "the change is not the one the proposal decided", nil},
 		{"wrong_rule", c, "the proposal did not use the decision rule the constitution requires", nil},
 		{"already_enacted", c, "the proposal was already enacted", nil},
+		{"not_planner", sForbid, "only an admin, or a member of a role the constitution names, may publish shifts (SPEC.md §21.1.4)", nil},
+		{"unknown_shift", c, "no such shift in the cooperative", nil},
+		{"shift_full", c, "every seat of the shift is taken", nil},
+		{"already_on_shift", c, "the courier already holds a seat on the shift", nil},
+		{"not_on_shift", c, "the courier holds no seat on the shift", nil},
+		{"short_notice", c, "a drop later than the notice the constitution requires: offer a swap instead", nil},
+		{"shift_started", c, "the shift has started: seats are no longer swapped", nil},
+		{"shift_over", c, "the shift is over", nil},
+		{"unknown_offer", c, "no such swap offer", nil},
+		{"offer_closed", c, "the swap offer was taken, or its courier left the shift", nil},
+		{"not_offered", sForbid, "the swap offer names another courier", nil},
 	}
 }
 

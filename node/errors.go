@@ -55,6 +55,9 @@ var (
 	// ErrWrongRole: an action of another role (a courier action on a
 	// customer node, or the reverse).
 	ErrWrongRole = errors.New("not an action of this node's role")
+	// ErrNotOfferedYet: a claim of a job the courier does not see yet: couriers
+	// on shift see it first (the job board rule, SPEC.md §21.2).
+	ErrNotOfferedYet = errors.New("couriers on shift see this job first")
 	// ErrOffline: the call needs the network and no peer is reachable.
 	ErrOffline = errors.New("offline")
 	// ErrAlreadyRunning: a node already runs on the data folder (the CLI's

@@ -33,6 +33,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /v1/events", s.events)
 	s.marketRoutes()
 	s.governanceRoutes()
+	s.coopRoutes()
 	// No catch-all: the mux's own 404, 405 and redirects are rewritten
 	// as JSON errors by jsonErrors (errors.go).
 }

@@ -1,0 +1,154 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/coopnode/coopnode/crdt"
+	"github.com/coopnode/coopnode/market"
+	"github.com/coopnode/coopnode/node"
+)
+
+// The cooperative's routes (issue 16; SPEC.md §21): shifts, the job
+// board, the open books, feedback and work record credentials.
+func (s *Server) coopRoutes() {
+	m := s.mux
+	m.HandleFunc("GET /v1/shifts", s.shifts)
+	m.HandleFunc("POST /v1/shifts", s.planShift)
+	m.HandleFunc("POST /v1/shifts/{id}/signup", s.signUp)
+	m.HandleFunc("POST /v1/shifts/{id}/drop", s.dropShift)
+	m.HandleFunc("POST /v1/shifts/{id}/offer", s.offerSwap)
+	m.HandleFunc("POST /v1/offers/{id}/accept", s.acceptSwap)
+	m.HandleFunc("GET /v1/board", s.board)
+}
+
+// namedID reads the {id} of a route, naming what it identifies.
+func namedID(w http.ResponseWriter, r *http.Request, what string) (crdt.ID, bool) {
+	id, err := crdt.ParseID(r.PathValue("id"))
+	if err != nil {
+		failf(w, node.ErrBadArgument, "%s id must be 64 hex characters", what)
+		return id, false
+	}
+	return id, true
+}
+
+func ok(w http.ResponseWriter, err error) {
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+}
+
+func (s *Server) shifts(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := ctxOf(r)
+	defer cancel()
+	out, err := s.n.Shifts(ctx)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	if out == nil {
+		out = []crdt.Shift{}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) planShift(w http.ResponseWriter, r *http.Request) {
+	var p crdt.ShiftPlan
+	if !decode(w, r, &p) {
+		return
+	}
+	ctx, cancel := ctxOf(r)
+	defer cancel()
+	id, err := s.n.PlanShift(ctx, p)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"id": id})
+}
+
+func (s *Server) signUp(w http.ResponseWriter, r *http.Request) {
+	id, good := namedID(w, r, "shift")
+	if !good {
+		return
+	}
+	ctx, cancel := ctxOf(r)
+	defer cancel()
+	ok(w, s.n.SignUp(ctx, id))
+}
+
+func (s *Server) dropShift(w http.ResponseWriter, r *http.Request) {
+	id, good := namedID(w, r, "shift")
+	if !good {
+		return
+	}
+	var req struct {
+		Reason string `json:"reason"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	ctx, cancel := ctxOf(r)
+	defer cancel()
+	ok(w, s.n.DropShift(ctx, id, req.Reason))
+}
+
+func (s *Server) offerSwap(w http.ResponseWriter, r *http.Request) {
+	id, good := namedID(w, r, "shift")
+	if !good {
+		return
+	}
+	var req struct {
+		To  crdt.PubKey `json:"to"`
+		For crdt.ID     `json:"for"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	ctx, cancel := ctxOf(r)
+	defer cancel()
+	offer, err := s.n.OfferSwap(ctx, id, req.To, req.For)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"id": offer})
+}
+
+func (s *Server) acceptSwap(w http.ResponseWriter, r *http.Request) {
+	id, good := namedID(w, r, "offer")
+	if !good {
+		return
+	}
+	ctx, cancel := ctxOf(r)
+	defer cancel()
+	ok(w, s.n.AcceptSwap(ctx, id))
+}
+
+func (s *Server) board(w http.ResponseWriter, r *http.Request) {
+	lat, err1 := queryInt(r, "lat_e6", 0)
+	lon, err2 := queryInt(r, "lon_e6", 0)
+	for _, err := range []error{err1, err2} {
+		if err != nil {
+			fail(w, err)
+			return
+		}
+	}
+	pos := crdt.Position{LatE6: int32(lat), LonE6: int32(lon)}
+	if int64(pos.LatE6) != lat || int64(pos.LonE6) != lon || !pos.Valid() {
+		failf(w, node.ErrBadArgument, "lat_e6/lon_e6 must be microdegrees on the globe")
+		return
+	}
+	ctx, cancel := ctxOf(r)
+	defer cancel()
+	out, err := s.n.Board(ctx, pos)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	if out == nil {
+		out = []market.Offer{}
+	}
+	writeJSON(w, http.StatusOK, out)
+}

@@ -1,0 +1,68 @@
+package httpapi
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestShiftRoutes: a shift planned, signed up for, offered and listed
+// over HTTP, the board read; bad requests and refusals answered with their
+// codes (issue 16; SPEC.md §21.1, §21.2).
+func TestShiftRoutes(t *testing.T) {
+	f := newFixture(t)
+	if code, m, _ := f.do("POST", "/v1/coop/found", `{"name":"Shift Coop"}`, f.token); code != 201 && code != 200 {
+		t.Fatalf("found: %d %v", code, m)
+	}
+	start := time.Now().Add(2 * time.Hour).UnixMilli()
+	plan := fmt.Sprintf(`{"start":%d,"end":%d,"needed":2,"guarantee_cents":1200}`, start, start+3*3600_000)
+	code, m, raw := f.do("POST", "/v1/shifts", plan, f.token)
+	if code != 201 {
+		t.Fatalf("plan: %d %s", code, raw)
+	}
+	id, _ := m["id"].(string)
+	if code, _, raw := f.do("POST", "/v1/shifts/"+id+"/signup", `{}`, f.token); code != 403 || !strings.Contains(string(raw), "not_courier") {
+		t.Fatalf("sign-up by a non-courier: %d %s", code, raw)
+	}
+	if code, _, raw := f.do("POST", "/v1/coop/members", fmt.Sprintf(`{"member":"%s","roles":["admin","dispatcher","courier"]}`, f.n.Key()), f.token); code != 200 {
+		t.Fatalf("admit self as courier: %d %s", code, raw)
+	}
+	if code, _, raw := f.do("POST", "/v1/shifts/"+id+"/signup", `{}`, f.token); code != 200 {
+		t.Fatalf("sign-up: %d %s", code, raw)
+	}
+	code, m, raw = f.do("POST", "/v1/shifts/"+id+"/offer", `{}`, f.token)
+	if code != 201 {
+		t.Fatalf("offer: %d %s", code, raw)
+	}
+	offer, _ := m["id"].(string)
+	if code, _, raw := f.do("GET", "/v1/shifts", "", f.token); code != 200 || !strings.Contains(string(raw), f.n.Key().String()) || !strings.Contains(string(raw), `"status":"open"`) {
+		t.Fatalf("shifts: %d %s", code, raw)
+	}
+	if code, _, raw := f.do("GET", "/v1/board?lat_e6=47218000&lon_e6=-1553000", "", f.token); code != 200 || string(raw) != "[]\n" {
+		t.Fatalf("board: %d %q", code, raw)
+	}
+	unknown := strings.Repeat("ab", 32)
+	for _, tc := range []struct {
+		name, method, path, body string
+		status                   int
+		code                     string
+	}{
+		{"no seats", "POST", "/v1/shifts", fmt.Sprintf(`{"start":%d,"end":%d}`, start, start+3600_000), 400, "bad_argument"},
+		{"unknown field", "POST", "/v1/shifts", `{"begin":1}`, 400, "bad_json"},
+		{"bad id", "POST", "/v1/shifts/xyz/signup", `{}`, 400, "bad_argument"},
+		{"no such shift", "POST", "/v1/shifts/" + unknown + "/signup", `{}`, 409, "unknown_shift"},
+		{"twice", "POST", "/v1/shifts/" + id + "/signup", `{}`, 409, "already_on_shift"},
+		{"own offer", "POST", "/v1/offers/" + offer + "/accept", `{}`, 409, "bad_field"},
+		{"no such offer", "POST", "/v1/offers/" + unknown + "/accept", `{}`, 409, "unknown_offer"},
+		{"board off the globe", "GET", "/v1/board?lat_e6=95000000&lon_e6=0", "", 400, "bad_argument"},
+	} {
+		code, m, raw := f.do(tc.method, tc.path, tc.body, f.token)
+		if code != tc.status || m["code"] != tc.code {
+			t.Errorf("%s: %d %s, want %d %s", tc.name, code, raw, tc.status, tc.code)
+		}
+	}
+	if code, _, raw := f.do("POST", "/v1/shifts/"+id+"/drop", `{"reason":"ill"}`, f.token); code != 200 {
+		t.Fatalf("drop: %d %s", code, raw)
+	}
+}
