@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -124,10 +125,17 @@ func TestEveryCommandRefusesBadInput(t *testing.T) {
 		}
 		covered[name] = true
 		npos := takesOrder(c)
-		add("-data is required", append([]string{name}, strings.Fields(strings.Repeat(orderC+" ", npos))...)...)
+		nid := takesArg(c, "SHIFT", "OFFER")
+		add("-data is required", append([]string{name}, strings.Fields(strings.Repeat(orderC+" ", npos+nid))...)...)
 		add("flag provided but not defined: -bogus", name, "-data", dir, "-bogus")
 		add("flag needs an argument: -data", name, "-data")
 		add("-field", name, "-data", dir, "-field")
+		if nid > 0 { // a shift or swap offer ID (SPEC.md §20.1)
+			add("missing argument: coopnode "+name+" -data DIR", name, "-data", dir)
+			add("want hex", name, "-data", dir, "not-hex")
+			add("too short", name, "-data", dir, "abc")
+			continue
+		}
 		if npos == 0 {
 			add("unexpected argument \"extra\"", name, "-data", dir, "extra")
 			continue
@@ -371,6 +379,17 @@ func TestFlagsAfterArguments(t *testing.T) {
 }
 
 // takesOrder is how many ORDER arguments a command's synopsis shows.
+// takesArg counts the positional arguments of c named in names.
+func takesArg(c command, names ...string) int {
+	n := 0
+	for _, w := range strings.Fields(c.synopsis) {
+		if slices.Contains(names, w) {
+			n++
+		}
+	}
+	return n
+}
+
 func takesOrder(c command) int {
 	n := 0
 	for _, w := range strings.Fields(c.synopsis) {
