@@ -361,6 +361,21 @@ func notStored(kind crdt.Kind, r ingested) error {
 	return refused(kind, firstNonEmpty(string(r.res.Reason), string(r.out.Reason), r.out.Status.String()), "")
 }
 
+// refusal is the refusal of one of our own events for reason. An
+// invalid_transition names the order's current status, so that the person
+// refused learns what the order is doing now ("the order is cancelled").
+// It runs on the loop.
+func (n *Node) refusal(d draft, reason crdt.Reason) *RefusedError {
+	re := refused(d.kind, string(reason), "")
+	if reason != crdt.ReasonBadTransition || d.kind.Class() != crdt.ScopeOrder || d.kind.IsRoot() {
+		return re
+	}
+	if st, ok := n.replica.Order(d.scope); ok {
+		re.Detail = fmt.Sprintf("the order is %s, which does not allow %s (%s)", st.Status, d.kind, reason)
+	}
+	return re
+}
+
 // seal builds, signs and simulates one of our own events (SPEC.md §12.1,
 // "Own events"): an event the fold would not take is refused here, before
 // it is persisted or sent.
@@ -402,7 +417,7 @@ func (n *Node) seal(d draft) (incoming, error) {
 		return incoming{}, fmt.Errorf("%w: %w", ErrBadArgument, err)
 	}
 	if r := n.replica.Simulate(e); r != crdt.ReasonOK {
-		return incoming{}, refused(d.kind, string(r), "")
+		return incoming{}, n.refusal(d, r)
 	}
 	return incoming{raw: raw, e: e, src: srcLocal}, nil
 }

@@ -66,7 +66,9 @@ func TestMarketplaceFlows(t *testing.T) {
 	refused, _, err := cust.Checkout(ctx, later, PersonalData{}, "")
 	must(t, err)
 	c.eventually("pre-order placed and auto-accepted", c.orderIs(refused, crdt.StatusAccepted))
-	if err := resto.Refuse(ctx, refused, crdt.ReasonSoldOut); !errors.Is(err, ErrRefused) {
+	// the refusal names the order's current status (invalid_transition)
+	if err := resto.Refuse(ctx, refused, crdt.ReasonSoldOut); !errors.Is(err, ErrRefused) || Code(err) != "invalid_transition" ||
+		err.Error() != "order.refuse refused: the order is accepted, which does not allow order.refuse (invalid_transition)" {
 		t.Fatalf("refusing an accepted order: %v", err)
 	}
 

@@ -308,7 +308,7 @@ func fmtOrder(w io.Writer, b []byte) error {
 		fmt.Fprintf(w, " (%s)", r)
 	}
 	fmt.Fprintf(w, "\nkind       %s\n", fulfilment(place["fulfilment"]))
-	fmt.Fprintf(w, "restaurant %s\ncustomer   %s\nplaced     %s\n", str(o, "restaurant"), str(o, "customer"), when(num(o, "placed_at")))
+	fmt.Fprintf(w, "restaurant %s\ncustomer   %s\nplaced     %s\n", short(str(o, "restaurant")), short(str(o, "customer")), when(num(o, "placed_at")))
 	if a := num(o, "accepted_at"); a != 0 {
 		fmt.Fprintf(w, "accepted   %s (prep %v min", when(a), num(o, "prep_minutes"))
 		if d := num(o, "delay_minutes"); d != 0 {
@@ -324,7 +324,7 @@ func fmtOrder(w io.Writer, b []byte) error {
 		if o["holder_confirmed"] == true {
 			conf = "confirmed"
 		}
-		fmt.Fprintf(w, "courier    %s (%s)\n", h, conf)
+		fmt.Fprintf(w, "courier    %s (%s)\n", short(h), conf)
 	}
 	fmt.Fprintf(w, "pickup     %s\ndropoff    %s\n", taskLine(sub(o, "pickup")), taskLine(sub(o, "dropoff")))
 	if p := sub(o, "proof"); p != nil {
@@ -462,7 +462,7 @@ func fmtPlaced(w io.Writer, b []byte) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "placed order %s\n", str(m, "id"))
+	fmt.Fprintf(w, "placed order %s\n", short(str(m, "id")))
 	if q := sub(m, "quote"); q != nil {
 		return writeQuote(w, q)
 	}

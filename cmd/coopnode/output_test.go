@@ -18,7 +18,7 @@ func TestReadableOutput(t *testing.T) {
 	answers := map[string]string{
 		"/v1/coop":             `{"id": "` + orderC + `", "name": "Vélo Coop", "city": "Nantes", "members": {"` + memberM + `": {"key": "` + memberM + `", "name": "Zoé", "roles": 5, "admitted_at": ` + ms(placed) + `}, "` + memberN + `": {"key": "` + memberN + `", "name": "Ali", "roles": ["restaurant", "shop"]}}}`,
 		"/v1/orders":           `[{"id": "` + orderC + `", "status": "accepted", "placed_at": ` + ms(placed) + `, "restaurant": "` + memberR + `", "customer": "` + memberN + `", "pickup": {"status": "TODO"}}]`,
-		"/v1/orders/" + orderC: `{"id": "` + orderC + `", "status": "accepted", "placed_at": ` + ms(placed) + `, "place": {"fulfilment": 1}, "pickup": {"status": "TODO"}, "dropoff": {"status": "DOING", "started_at": ` + ms(placed) + `}}`,
+		"/v1/orders/" + orderC: `{"id": "` + orderC + `", "status": "accepted", "placed_at": ` + ms(placed) + `, "restaurant": "` + memberR + `", "customer": "` + memberN + `", "holder": "` + memberM + `", "place": {"fulfilment": 1}, "pickup": {"status": "TODO"}, "dropoff": {"status": "DOING", "started_at": ` + ms(placed) + `}}`,
 		"/v1/quote":            `{"fulfilment": 1, "lines": [{"name": "Falafel wrap", "quantity": 2, "option_names": ["Harissa"], "total_cents": 1400}], "items_cents": 1400, "delivery_cents": 350, "tip_cents": 200, "total_cents": 1950, "tax_cents": 127}`,
 	}
 	dir := fakeData(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -37,7 +37,9 @@ func TestReadableOutput(t *testing.T) {
 	}{
 		{[]string{"coop"}, []string{"Vélo Coop (Nantes)", "11110000", "Zoé", "courier,admin", placed.Format("2006-01-02 15:04:05"), "restaurant,shop"}, []string{`"roles"`, memberM}},
 		{[]string{"orders"}, []string{"5eed0001", "accepted", placed.Format("2006-01-02 15:04:05")}, []string{"placed_at", "TODO"}},
-		{[]string{"order", "5eed"}, []string{"order      " + orderC, "kind       delivery", "pickup     to do", "dropoff    in progress since " + placed.Format("2006-01-02 15:04:05")}, []string{"TODO", "DOING", ms(placed)}},
+		// the order's own ID in full; its parties' keys in short form
+		{[]string{"order", "5eed"}, []string{"order      " + orderC, "kind       delivery", "pickup     to do", "dropoff    in progress since " + placed.Format("2006-01-02 15:04:05"),
+			"restaurant " + memberR[:8] + "\n", "customer   " + memberN[:8] + "\n", "courier    " + memberM[:8] + " (not yet confirmed)"}, []string{"TODO", "DOING", ms(placed), memberR, memberN, memberM}},
 		{[]string{"quote", "-file", cart}, []string{"2 × Falafel wrap (Harissa)  14.00", "delivery   3.50", "total  19.50"}, []string{"_cents"}},
 		{[]string{"coop", "-json"}, []string{`"roles": 5`, `"admitted_at": ` + ms(placed)}, nil},
 		{[]string{"order", orderC[:8], "--json"}, []string{`"status": "TODO"`}, nil},
