@@ -69,6 +69,9 @@ func (r *Replica) Orders(coop ID, keep func(*OrderState) bool) []*OrderState {
 	return out
 }
 
+// SortOrders sorts orders oldest first, then by ID, as Orders returns them.
+func SortOrders(out []*OrderState) { sortOrders(out) }
+
 // sortOrders sorts orders oldest first, then by ID.
 func sortOrders(out []*OrderState) {
 	sort.SliceStable(out, func(i, j int) bool {

@@ -101,6 +101,7 @@ type Replica struct {
 	coopOrders map[ID][]ID
 	openOrders map[ID]map[ID]struct{} // coop → its open orders (open_index.go)
 	docs       map[DocKey]*Event
+	tombs      map[ID]int64 // archived order → until when it is remembered (archive.go)
 }
 
 // NewReplica returns an empty replica with the given limits; zero fields
@@ -125,6 +126,7 @@ func NewReplica(l Limits) *Replica {
 		coopOrders: map[ID][]ID{},
 		openOrders: map[ID]map[ID]struct{}{},
 		docs:       map[DocKey]*Event{},
+		tombs:      map[ID]int64{},
 	}
 }
 
@@ -149,7 +151,7 @@ func (r *Replica) PendingLen() int { return len(r.pending) }
 // Apply adds one verified event and folds it in. It never panics on any
 // Event whose Body matches its Kind; a mismatch is rejected.
 func (r *Replica) Apply(e *Event) Outcome {
-	if r.Known(e.ID) {
+	if r.Known(e.ID) || r.archivedScope(e) { // an archived order's events are never stored again (SPEC.md §4.5 rule 4)
 		return Outcome{Status: Duplicate}
 	}
 	out := r.applyOne(e)
@@ -249,7 +251,7 @@ func (r *Replica) park(e *Event, deps []ID) Outcome {
 // Lamport rule, and authority. Pending is returned when a dependency is
 // missing. Validators call it (SPEC.md §6.3).
 func (r *Replica) Precheck(e *Event) (Status, Reason) {
-	if r.Known(e.ID) {
+	if r.Known(e.ID) || r.archivedScope(e) {
 		return Duplicate, ReasonOK
 	}
 	if e.Body == nil || e.Body.Kind() != e.Kind {

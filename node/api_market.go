@@ -236,7 +236,7 @@ func (n *Node) Rate(ctx context.Context, order crdt.ID, restaurantStars, courier
 func (n *Node) Price(ctx context.Context, order crdt.ID) (*market.Recomputed, error) {
 	var out *market.Recomputed
 	err := n.do(ctx, func() error {
-		s, ok := n.replica.OrderView(order)
+		s, ok := n.orderView(ctx, order) // live or archived (SPEC.md §4.5)
 		if !ok {
 			return fmt.Errorf("%w: order %s", ErrUnknown, order.Short())
 		}
@@ -257,8 +257,10 @@ func (n *Node) Export(ctx context.Context, kind string, f market.Filter) (*marke
 		if coop == nil {
 			return ErrNoCoop
 		}
-		orders := n.replica.Orders(n.cfg.coop, nil)
-		var err error
+		orders, err := n.booksOrders(ctx, f)
+		if err != nil {
+			return err
+		}
 		switch kind {
 		case "orders":
 			t, err = market.ExportOrders(coop, orders, f)
@@ -282,7 +284,7 @@ func (n *Node) Export(ctx context.Context, kind string, f market.Filter) (*marke
 func (n *Node) PersonalDataOf(ctx context.Context, order crdt.ID) (PersonalData, error) {
 	var pd PersonalData
 	err := n.do(ctx, func() error {
-		s, ok := n.replica.OrderView(order)
+		s, ok := n.orderView(ctx, order) // live or archived: disputes read it (SPEC.md §4.5)
 		if !ok {
 			return fmt.Errorf("%w: order %s", ErrUnknown, order.Short())
 		}

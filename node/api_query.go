@@ -15,10 +15,13 @@ func (n *Node) Order(ctx context.Context, id crdt.ID) (*crdt.OrderState, error) 
 	var s *crdt.OrderState
 	err := n.do(ctx, func() error {
 		var ok bool
-		if s, ok = n.replica.Order(id); !ok {
-			return fmt.Errorf("%w: order %s", ErrUnknown, id.Short())
+		if s, ok = n.replica.Order(id); ok {
+			return nil
 		}
-		return nil
+		if s, ok = n.coldOrder(ctx, id); ok { // archived, within retention (SPEC.md §4.5)
+			return nil
+		}
+		return fmt.Errorf("%w: order %s", ErrUnknown, id.Short())
 	})
 	return s, err
 }
@@ -28,9 +31,16 @@ type OrderFilter struct {
 	Open     bool        // only orders not yet finished
 	Customer crdt.PubKey // placed by this key
 	Party    crdt.PubKey // customer, restaurant or holder is this key
+	// Since keeps orders placed at or after this wall time (ms); 0 keeps
+	// all. Archived orders are read from the cold store's indexes only as
+	// far back as it reaches.
+	Since int64
 }
 
-// Orders returns the coop's orders that match f, oldest first.
+// Orders returns the coop's orders that match f, oldest first: the live
+// set, and the archived orders this node keeps for the retention period
+// (SPEC.md §4.5), read from the cold store through its index by party
+// (f.Party) or by last activity, so a query costs what it returns.
 func (n *Node) Orders(ctx context.Context, f OrderFilter) ([]*crdt.OrderState, error) {
 	var out []*crdt.OrderState
 	err := n.do(ctx, func() error {
@@ -38,7 +48,10 @@ func (n *Node) Orders(ctx context.Context, f OrderFilter) ([]*crdt.OrderState, e
 		if f.Open {
 			query = n.replica.OpenOrders // an index: costs what it returns
 		}
-		out = query(n.cfg.coop, func(s *crdt.OrderState) bool {
+		keep := func(s *crdt.OrderState) bool {
+			if s.PlacedAt < f.Since {
+				return false
+			}
 			if f.Open && !s.Status.Open() {
 				return false
 			}
@@ -49,7 +62,22 @@ func (n *Node) Orders(ctx context.Context, f OrderFilter) ([]*crdt.OrderState, e
 				return false
 			}
 			return true
-		})
+		}
+		out = query(n.cfg.coop, keep)
+		if f.Open {
+			return nil // archived orders are finished
+		}
+		party := f.Party
+		if party.IsZero() {
+			party = f.Customer
+		}
+		// an order's last activity is at or after its placing
+		cold, err := n.coldOrders(ctx, party, f.Since, keep)
+		if err != nil {
+			return err
+		}
+		out = append(out, cold...)
+		crdt.SortOrders(out)
 		return nil
 	})
 	return out, err

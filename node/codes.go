@@ -128,6 +128,7 @@ func sentinelRows() []CodeInfo {
 		{"not_found", sNotFound, "no such order, restaurant, rules version or scope here", errs(ErrUnknown, ErrNotFound)},
 		{"no_coop", sConflict, "no cooperative joined yet", errs(ErrNoCoop)},
 		{"not_member", sForbid, "the key acts for no active member of the cooperative", errs(ErrNotMember)},
+		{"archived", sConflict, "the order finished more than 7 days ago and is archived: it can no longer change (SPEC.md §4.5)", errs(ErrArchived)},
 		{"not_shared", sForbid, "the order's personal data is not shared with this node (yet)", errs(ErrNotShared)},
 		{"wrong_role", sConflict, "an action of another role than this node's", errs(ErrWrongRole)},
 		{"offline", sUnavail, "the call needs the network and no peer is reachable", errs(ErrOffline)},

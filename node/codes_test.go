@@ -24,7 +24,7 @@ import (
 // a new sentinel without a code fails the test.
 var sentinels = map[string]error{
 	"ErrBadRole": ErrBadRole, "ErrNoKey": ErrNoKey, "ErrNoCoop": ErrNoCoop, "ErrUnknown": ErrUnknown,
-	"ErrRefused": ErrRefused, "ErrNotMember": ErrNotMember, "ErrNotShared": ErrNotShared,
+	"ErrRefused": ErrRefused, "ErrNotMember": ErrNotMember, "ErrNotShared": ErrNotShared, "ErrArchived": ErrArchived,
 	"ErrBadArgument": ErrBadArgument, "ErrTimeout": ErrTimeout, "ErrClosed": ErrClosed,
 	"ErrBadJSON": ErrBadJSON, "ErrTooLarge": ErrTooLarge, "ErrUnauthorized": ErrUnauthorized,
 	"ErrNoRoute": ErrNoRoute, "ErrBadMethod": ErrBadMethod, "ErrWrongRole": ErrWrongRole, "ErrNotOfferedYet": ErrNotOfferedYet, "ErrOffline": ErrOffline, "ErrUnreachablePeer": ErrUnreachablePeer, "ErrAlreadyRunning": ErrAlreadyRunning,

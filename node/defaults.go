@@ -39,6 +39,20 @@ const (
 	frameEventBytes = 1 << 20
 )
 
+// Archival (archive.go, SPEC.md §4.5).
+const (
+	// defaultArchiveEvery is how often the loop archives orders past the
+	// horizon and deletes what is past retention (WithArchiveInterval).
+	defaultArchiveEvery = time.Hour
+	// archiveGrace: an order is archived this long after it passes the
+	// horizon, so a peer whose clock runs behind ours has stopped
+	// offering it to sync (SPEC.md §4.5 rule 3) by then.
+	archiveGrace = time.Hour
+	// archiveBatchOps bounds the writes of one archival batch (each
+	// order's writes stay in one batch).
+	archiveBatchOps = 4096
+)
+
 // Replay and caches.
 const (
 	// replayChunk is how many stored events replay decodes and verifies at

@@ -27,6 +27,9 @@ var (
 	// ErrNotMember: this node's key acts for no active member of the
 	// cooperative, and the call needs one (publishing a catalogue).
 	ErrNotMember = errors.New("node: this node acts for no active member")
+	// ErrArchived: the order is past the archive horizon (SPEC.md §4.5):
+	// finished and idle for more than 7 days, it can no longer change.
+	ErrArchived = errors.New("node: the order is past the archive horizon")
 	// ErrNotShared: an order's personal data is not shared with this node.
 	ErrNotShared = errors.New("node: the order's personal data is not shared with this node")
 	// ErrBadArgument: a missing, malformed or out-of-range argument.

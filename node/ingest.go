@@ -406,6 +406,9 @@ func (n *Node) seal(d draft) (incoming, error) {
 		if coop.IsZero() {
 			return incoming{}, ErrNoCoop
 		}
+		if err := n.notArchived(d.kind, d.scope, wall); err != nil {
+			return incoming{}, err
+		}
 		pd.Parents = n.latestHeads(d.kind.Class(), d.scope)
 		if len(pd.Parents) == 0 {
 			return incoming{}, fmt.Errorf("%w: %s", ErrUnknown, d.scope.Short())

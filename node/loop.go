@@ -60,6 +60,8 @@ func (n *Node) loop() {
 		defer t.Stop()
 		tick = t.C()
 	}
+	archiveTick, stopArchive := n.archiveTicker()
+	defer stopArchive()
 	for {
 		select {
 		case <-n.ctx.Done():
@@ -74,6 +76,10 @@ func (n *Node) loop() {
 			}
 		case <-tick:
 			n.antiEntropy()
+		case <-archiveTick:
+			if err := n.archiveNow(n.ctx); err != nil && n.ctx.Err() == nil {
+				n.log.Warn("archive", "err", err)
+			}
 		case g := <-n.gapCheck:
 			if n.replica.Known(g.id) && !n.replica.Has(g.id) { // still pending
 				n.requestSync(g.from)

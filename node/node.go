@@ -72,6 +72,7 @@ type config struct {
 	host         host.Host
 	gossip       gossipConfig
 	syncInterval time.Duration
+	archiveEvery time.Duration // archival steps (archive.go); negative: on start only
 	autoConfirm  bool
 	autoSet      bool
 	lowPower     bool
@@ -161,6 +162,14 @@ func WithSyncInterval(d time.Duration) Option {
 	return func(c *config) error { c.syncInterval = d; return nil }
 }
 
+// WithArchiveInterval sets how often the node archives the orders past
+// the horizon and deletes what is past retention (default
+// defaultArchiveEvery, an hour; 0 keeps the default, negative archives on
+// start only; tests call ArchiveNow). SPEC.md §4.5.
+func WithArchiveInterval(d time.Duration) Option {
+	return func(c *config) error { c.archiveEvery = d; return nil }
+}
+
 // WithSyncOnConnect turns the catch-up session started on every new
 // connection on or off (default on). Tests that measure one session turn it
 // off and call Sync themselves.
@@ -242,6 +251,7 @@ type Node struct {
 type Stats struct {
 	EventsStored   int `json:"events_stored"`
 	EventsPending  int `json:"events_pending"`
+	Archived       int `json:"archived"` // orders this node archived since it started (SPEC.md §4.5)
 	GossipAccepted int `json:"gossip_accepted"`
 	GossipRejected int `json:"gossip_rejected"`
 	GossipIgnored  int `json:"gossip_ignored"`
@@ -269,7 +279,7 @@ type Stats struct {
 // host and gossip, joins the coop's topics, and starts discovery, sync and
 // the event loop.
 func New(ctx context.Context, opts ...Option) (*Node, error) {
-	cfg := config{role: RoleCustomer, clock: systemClock{}, syncInterval: defaultSyncInterval}
+	cfg := config{role: RoleCustomer, clock: systemClock{}, syncInterval: defaultSyncInterval, archiveEvery: defaultArchiveEvery}
 	for _, o := range opts {
 		if err := o(&cfg); err != nil {
 			return nil, err
@@ -332,6 +342,11 @@ func (n *Node) start(ctx context.Context) error {
 	}
 	if err := n.restoreJoin(ctx); err != nil {
 		return err
+	}
+	// orders that passed the horizon while the node was off leave the live
+	// set before anything else runs (SPEC.md §4.5)
+	if err := n.archiveNow(ctx); err != nil {
+		return fmt.Errorf("node: archive: %w", err)
 	}
 	if b, err := n.store.GetMeta(ctx, "last_synced"); err == nil && len(b) == 8 {
 		n.lastSynced = int64(binary.BigEndian.Uint64(b))
@@ -399,7 +414,13 @@ func (n *Node) start(ctx context.Context) error {
 // the coop log, so events are applied coop log first, then catalogues, then
 // orders, each by Lamport clock (SPEC.md §12.2); causal delivery inside the
 // replica handles the rest.
+//
+// Tombstones come first (archive.go): an archived order's events left
+// live by a cut archival are not applied, and are deleted.
 func (n *Node) replay(ctx context.Context) error {
+	if err := n.replayTombstones(ctx); err != nil {
+		return fmt.Errorf("node: replay tombstones: %w", err)
+	}
 	evs, bad, err := loadStored(ctx, n.store)
 	if err != nil {
 		return fmt.Errorf("node: replay store: %w", err)
@@ -407,6 +428,11 @@ func (n *Node) replay(ctx context.Context) error {
 	sortForApply(evs)
 	for _, e := range evs {
 		n.replica.Apply(e)
+	}
+	if n.replica.Tombstones() > 0 {
+		if err := n.finishArchive(ctx, evs); err != nil {
+			return fmt.Errorf("node: replay: %w", err)
+		}
 	}
 	if bad > 0 {
 		n.log.Warn("store held undecodable events", "count", bad)

@@ -147,8 +147,13 @@ func (n *Node) openOrderKeys() []syncwire.OrderKey {
 func (n *Node) syncItems(in interest) []recon.Item {
 	var items []recon.Item
 	orders := map[crdt.ID]bool{}
+	now := n.nowMs()
 	for _, id := range n.replica.OrderIDs(in.coop) {
-		if s, ok := n.replica.OrderView(id); ok && in.wantsOrder(id, s) {
+		s, ok := n.replica.OrderView(id)
+		if !ok || crdt.PastHorizon(s, n.replica.LastActivity(id), now) {
+			continue // past the horizon: selected by neither side (SPEC.md §4.5 rule 3)
+		}
+		if in.wantsOrder(id, s) {
 			orders[id] = true
 		}
 	}

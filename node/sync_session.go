@@ -140,6 +140,8 @@ func (n *Node) syncWith(ctx context.Context, p peer.ID) (rep SyncReport, err err
 	}
 	have, need := toIDs(ini.Have()), toIDs(ini.Need())
 	need = slices.DeleteFunc(need, n.rejected.has) // refused for good: not wanted again
+	// an archived order's events are never wanted again (SPEC.md §4.5 rule 4)
+	need = slices.DeleteFunc(need, func(id crdt.ID) bool { return n.store.archivedEvent(ctx, id) })
 	rep.Wanted = len(need)
 	// only what the responder needs: it declared no interest (SPEC.md
 	// §8.6.2), so order events go to followers of the orders topic and to

@@ -1,0 +1,114 @@
+package crdt
+
+import "testing"
+
+// Tests of the archival decision and of the tombstones (archive.go,
+// SPEC.md §4.5).
+
+// finishedOrder places an order and has the restaurant refuse it; it
+// returns the order's events.
+func finishedOrder(w *world, r *Replica) []*Event {
+	p := w.place("cust", FulfilDelivery)
+	w.mustStore(r, p)
+	ref, out := w.act(r, "resto", p.ID, &OrderRefuse{Reason: ReasonSoldOut})
+	if out.Status != Stored || w.order(r, p.ID).Status != StatusRefused {
+		w.t.Fatalf("refuse: %s, status %s", out.Status, w.order(r, p.ID).Status)
+	}
+	return []*Event{p, ref}
+}
+
+// TestArchiveDue: only finished orders idle past the horizon (plus the
+// grace) are due; open ones never, however old; Keep follows the parties.
+func TestArchiveDue(t *testing.T) {
+	w := newWorld(t)
+	r := w.fresh()
+	done := finishedOrder(w, r)
+	open := w.place("cust2", FulfilDelivery)
+	w.mustStore(r, open)
+	last := done[1].Wall
+	if got := r.LastActivity(done[0].ID); got != last {
+		t.Fatalf("last activity %d, want %d", got, last)
+	}
+	const grace = 3_600_000
+	for _, c := range []struct {
+		name string
+		now  int64
+		due  int
+	}{
+		{"at the horizon", last + ArchiveHorizonMs, 0},
+		{"past the horizon, within the grace", last + ArchiveHorizonMs + grace, 0},
+		{"past the horizon and the grace", last + ArchiveHorizonMs + grace + 1, 1},
+		{"a year on", last + 365*24*3600*1000, 1},
+	} {
+		due := r.ArchiveDue(c.now, grace, func(s *OrderState) bool { return Keeps(s, w.k("resto")) })
+		if len(due) != c.due {
+			t.Fatalf("%s: %d due, want %d", c.name, len(due), c.due)
+		}
+		for _, a := range due {
+			if a.Order != done[0].ID || !a.Keep || a.Last != last || len(a.Events) != 2 || a.State.Status != StatusRefused {
+				t.Fatalf("%s: %+v", c.name, a)
+			}
+		}
+	}
+	s := w.order(r, done[0].ID)
+	if !Keeps(s, w.k("cust")) || !Keeps(s, w.k("resto")) || Keeps(s, w.k("c1")) || Keeps(s, w.k("stranger")) {
+		t.Fatal("Keeps: parties keep, others do not")
+	}
+	if PastHorizon(w.order(r, open.ID), open.Wall, open.Wall+10*ArchiveHorizonMs) {
+		t.Fatal("an open order is never past the horizon (§4.5 rule 6)")
+	}
+}
+
+// TestArchiveTombstone: an archived order leaves the live set; none of its
+// events, the place included, is stored or parked again, whatever order
+// they come in (§4.5 rule 4); other orders are untouched; a forgotten
+// tombstone lets the order in again.
+func TestArchiveTombstone(t *testing.T) {
+	w := newWorld(t)
+	r := w.fresh()
+	evs := finishedOrder(w, r)
+	other := w.place("cust2", FulfilDelivery)
+	w.mustStore(r, other)
+	oid := evs[0].ID
+	// an event pending on the order (its parent missing) goes with it
+	ghost := w.mk(w.k("resto"), KindOrderRefuse, w.coop, oid, []ID{{0xee}}, 9, &OrderRefuse{Reason: ReasonSoldOut})
+	if out := r.Apply(ghost); out.Status != Pending {
+		t.Fatalf("ghost: %s", out.Status)
+	}
+	liveBefore := r.Len()
+	r.Archive(99, oid)
+	if _, ok := r.Order(oid); ok || r.Has(evs[0].ID) || r.Has(evs[1].ID) || r.Known(ghost.ID) {
+		t.Fatal("the archived order is still held")
+	}
+	if r.Len() != liveBefore-2 || r.PendingLen() != 0 || !r.Archived(oid) || r.Tombstones() != 1 {
+		t.Fatalf("live %d (was %d), pending %d, archived %v", r.Len(), liveBefore, r.PendingLen(), r.Archived(oid))
+	}
+	if len(r.OpenOrderIDs(w.coop)) != 1 || len(r.Orders(w.coop, nil)) != 1 {
+		t.Fatal("the other order must stay live")
+	}
+	for _, order := range [][]*Event{{evs[1], evs[0], ghost}, {evs[0], evs[1], ghost}} {
+		for _, e := range order {
+			if st, _ := r.Precheck(e); st != Duplicate {
+				t.Fatalf("precheck %s: %s, want duplicate", e.Kind, st)
+			}
+			if out := r.Apply(e); out.Status != Duplicate {
+				t.Fatalf("apply %s: %s, want duplicate", e.Kind, out.Status)
+			}
+		}
+	}
+	if r.Len() != liveBefore-2 || r.PendingLen() != 0 {
+		t.Fatal("an archived order's event was stored or parked")
+	}
+	if got := r.ExpiredTombstones(98); len(got) != 0 {
+		t.Fatalf("expired before its time: %v", got)
+	}
+	if got := r.ExpiredTombstones(99); len(got) != 1 || got[0] != oid {
+		t.Fatalf("expired tombstones %v", got)
+	}
+	r.ForgetTombstones(oid)
+	w.mustStore(r, evs[0])
+	w.mustStore(r, evs[1])
+	if w.order(r, oid).Status != StatusRefused {
+		t.Fatal("refold after the tombstone was forgotten")
+	}
+}

@@ -1,0 +1,340 @@
+package node
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/coopnode/coopnode/crdt"
+	"github.com/ipfs/go-datastore"
+	"github.com/ipfs/go-datastore/query"
+)
+
+// The cold store: archived orders on disk, not in memory (SPEC.md §4.5,
+// issue 14 items 1 and 3).
+//
+// Archiving an order (archive.go) is one batch, written in this order so
+// that a batch cut anywhere leaves the events either live or archived,
+// never lost:
+//
+//	/c/<order>                          its events' raw bytes (kept orders only)
+//	/x/p/<party>/<last>/<order>         index by party (kept orders only)
+//	/x/d/<last>/<order>                 index by last activity (kept orders only)
+//	/w/<event>                          each archived event: never wanted again
+//	/t/<order>                          the tombstone
+//	delete /e/<event>, /e/<event>/v     the live copies, last
+//
+// <last> is the order's last activity, 16 hex digits of wall ms, so an
+// index walk in key order is a walk in time. Replay reads the tombstones
+// (a few thousand: one per order archived within the retention period)
+// and finishes a cut archival: a live event whose order is tombstoned is
+// deleted, its cold copy and tombstone having been written before it.
+// Reads of archived orders (Order, Orders, Export, Price, PersonalDataOf)
+// fold the cold events again with the coop's current state, as a refold
+// of the live order would (SPEC.md §4.3), so what they return is what the
+// events say.
+const (
+	coldPrefix  = "/c"
+	tombPrefix  = "/t"
+	wantPrefix  = "/w"
+	partyPrefix = "/x/p"
+	dayPrefix   = "/x/d"
+)
+
+func hexID(id crdt.ID) string         { return hex.EncodeToString(id[:]) }
+func hexLast(ms int64) string         { return fmt.Sprintf("%016x", uint64(max(ms, 0))) }
+func coldKey(o crdt.ID) datastore.Key { return datastore.RawKey(coldPrefix + "/" + hexID(o)) }
+func tombKey(o crdt.ID) datastore.Key { return datastore.RawKey(tombPrefix + "/" + hexID(o)) }
+func wantKey(e crdt.ID) datastore.Key { return datastore.RawKey(wantPrefix + "/" + hexID(e)) }
+func partyKey(p crdt.PubKey, last int64, o crdt.ID) datastore.Key {
+	return datastore.RawKey(partyPrefix + "/" + hexID(crdt.ID(p)) + "/" + hexLast(last) + "/" + hexID(o))
+}
+func dayKey(last int64, o crdt.ID) datastore.Key {
+	return datastore.RawKey(dayPrefix + "/" + hexLast(last) + "/" + hexID(o))
+}
+
+// storeOp is one write of a batch: effects as data, so a test can cut a
+// batch after any operation.
+type storeOp struct {
+	key datastore.Key
+	val []byte
+	del bool
+}
+
+// tomb is a tombstone as stored: until when it is kept, the order's last
+// activity, whether its events are in the cold store, and their IDs.
+type tomb struct {
+	order  crdt.ID
+	until  int64
+	last   int64
+	kept   bool
+	events []crdt.ID
+}
+
+func (t tomb) encode() []byte {
+	b := binary.BigEndian.AppendUint64(nil, uint64(t.until))
+	b = binary.BigEndian.AppendUint64(b, uint64(t.last))
+	k := byte(0)
+	if t.kept {
+		k = 1
+	}
+	b = append(b, k)
+	for _, id := range t.events {
+		b = append(b, id[:]...)
+	}
+	return b
+}
+
+var errBadTomb = errors.New("node: malformed tombstone")
+
+func decodeTomb(o crdt.ID, b []byte) (tomb, error) {
+	if len(b) < 17 || (len(b)-17)%32 != 0 {
+		return tomb{}, fmt.Errorf("%w: %s", errBadTomb, o.Short())
+	}
+	t := tomb{order: o, until: int64(binary.BigEndian.Uint64(b)), last: int64(binary.BigEndian.Uint64(b[8:])), kept: b[16] == 1}
+	for p := 17; p < len(b); p += 32 {
+		t.events = append(t.events, crdt.ID(b[p:p+32]))
+	}
+	return t, nil
+}
+
+// encodeRaws packs an order's events, each length-prefixed, into one value.
+func encodeRaws(raws [][]byte) []byte {
+	var b []byte
+	for _, r := range raws {
+		b = binary.AppendUvarint(b, uint64(len(r)))
+		b = append(b, r...)
+	}
+	return b
+}
+
+func decodeRaws(b []byte) ([][]byte, error) {
+	var out [][]byte
+	for len(b) > 0 {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || uint64(len(b)-k) < n {
+			return nil, errors.New("node: malformed cold record")
+		}
+		out = append(out, b[k:k+int(n)])
+		b = b[k+int(n):]
+	}
+	return out, nil
+}
+
+// archiveOps are the writes that archive one order (see the layout above).
+// raws are its events' bytes, parallel to t.events; parties are the keys
+// it is indexed under when kept.
+func archiveOps(t tomb, raws [][]byte, parties []crdt.PubKey) []storeOp {
+	var ops []storeOp
+	if t.kept {
+		ops = append(ops, storeOp{key: coldKey(t.order), val: encodeRaws(raws)})
+		var ps []byte
+		for _, p := range parties {
+			ops = append(ops, storeOp{key: partyKey(p, t.last, t.order), val: []byte{}})
+			ps = append(ps, p[:]...)
+		}
+		ops = append(ops, storeOp{key: dayKey(t.last, t.order), val: ps})
+	}
+	for _, id := range t.events {
+		ops = append(ops, storeOp{key: wantKey(id), val: t.order[:]})
+	}
+	ops = append(ops, storeOp{key: tombKey(t.order), val: t.encode()})
+	for _, id := range t.events {
+		ops = append(ops, storeOp{key: markerKey(id), del: true}, storeOp{key: eventKey(id), del: true})
+	}
+	return ops
+}
+
+// expireColdOps delete a kept order's cold copy and its index entries
+// (its retention is over); its tombstone stays until its own time.
+func expireColdOps(o crdt.ID, last int64, parties []crdt.PubKey) []storeOp {
+	ops := []storeOp{{key: dayKey(last, o), del: true}}
+	for _, p := range parties {
+		ops = append(ops, storeOp{key: partyKey(p, last, o), del: true})
+	}
+	return append(ops, storeOp{key: coldKey(o), del: true})
+}
+
+// forgetTombOps delete a tombstone and what it names; the tombstone last.
+func forgetTombOps(t tomb) []storeOp {
+	var ops []storeOp
+	if t.kept { // normally expired already (retention ends before the tombstone)
+		ops = append(ops, storeOp{key: coldKey(t.order), del: true}, storeOp{key: dayKey(t.last, t.order), del: true})
+	}
+	for _, id := range t.events {
+		ops = append(ops, storeOp{key: wantKey(id), del: true})
+	}
+	return append(ops, storeOp{key: tombKey(t.order), del: true})
+}
+
+// apply writes ops in one batch (one fsync), in order.
+func (s *Store) apply(ctx context.Context, ops []storeOp) error {
+	if len(ops) == 0 {
+		return nil
+	}
+	return s.inBatch(ctx, func(b datastore.Batch) error {
+		for _, op := range ops {
+			var err error
+			if op.del {
+				err = b.Delete(ctx, op.key)
+			} else {
+				err = b.Put(ctx, op.key, s.own(op.val))
+			}
+			if err != nil {
+				return fmt.Errorf("node: store batch %s: %w", op.key, err)
+			}
+		}
+		return nil
+	})
+}
+
+// walk calls fn for each key under prefix in key order (descending if
+// desc) until fn returns false or an error.
+func (s *Store) walk(ctx context.Context, prefix string, desc, keysOnly bool, fn func(k string, v []byte) (bool, error)) error {
+	if err := s.acquire(); err != nil {
+		return err
+	}
+	var order query.Order = query.OrderByKey{}
+	if desc {
+		order = query.OrderByKeyDescending{}
+	}
+	res, err := s.ds.Query(ctx, query.Query{Prefix: prefix, Orders: []query.Order{order}, KeysOnly: keysOnly})
+	s.mu.RUnlock()
+	if err != nil {
+		return fmt.Errorf("node: store query %s: %w", prefix, err)
+	}
+	defer res.Close()
+	for {
+		r, ok := res.NextSync()
+		if !ok {
+			return nil
+		}
+		if r.Error != nil {
+			return fmt.Errorf("node: store iterate %s: %w", prefix, r.Error)
+		}
+		more, err := fn(r.Key, s.own(r.Value))
+		if err != nil || !more {
+			return err
+		}
+	}
+}
+
+// tombs reads every tombstone.
+func (s *Store) tombs(ctx context.Context) ([]tomb, error) {
+	var out []tomb
+	err := s.walk(ctx, tombPrefix, false, false, func(k string, v []byte) (bool, error) {
+		o, ok := parseHexID(strings.TrimPrefix(k, tombPrefix+"/"))
+		if !ok {
+			return true, nil
+		}
+		t, err := decodeTomb(o, v)
+		if err != nil {
+			return true, nil // skipped: the order may be stored again
+		}
+		out = append(out, t)
+		return true, nil
+	})
+	return out, err
+}
+
+func (s *Store) tomb(ctx context.Context, o crdt.ID) (tomb, error) {
+	v, err := s.get(ctx, tombKey(o))
+	if err != nil {
+		return tomb{}, err
+	}
+	return decodeTomb(o, v)
+}
+
+// coldRaws returns an archived order's events, or an error matching
+// ErrNotFound.
+func (s *Store) coldRaws(ctx context.Context, o crdt.ID) ([][]byte, error) {
+	v, err := s.get(ctx, coldKey(o))
+	if err != nil {
+		return nil, err
+	}
+	return decodeRaws(v)
+}
+
+// archivedEvent reports whether id is an event of an archived order.
+func (s *Store) archivedEvent(ctx context.Context, id crdt.ID) bool {
+	if err := s.acquire(); err != nil {
+		return false
+	}
+	defer s.mu.RUnlock()
+	ok, err := s.ds.Has(ctx, wantKey(id))
+	return err == nil && ok
+}
+
+// coldIndexed lists archived orders, newest last activity first, whose
+// last activity is at or after since: a party's (party not zero) from the
+// party index, else all from the index by last activity. It stops at the
+// first older one, so it costs what it returns.
+func (s *Store) coldIndexed(ctx context.Context, party crdt.PubKey, since int64) ([]crdt.ID, error) {
+	prefix := dayPrefix
+	if !party.IsZero() {
+		prefix = partyPrefix + "/" + hexID(crdt.ID(party))
+	}
+	var out []crdt.ID
+	err := s.walk(ctx, prefix, true, true, func(k string, _ []byte) (bool, error) {
+		parts := strings.Split(strings.TrimPrefix(k, prefix+"/"), "/")
+		if len(parts) != 2 {
+			return true, nil
+		}
+		last, err := strconv.ParseUint(parts[0], 16, 64)
+		if err != nil {
+			return true, nil
+		}
+		if int64(last) < since {
+			return false, nil
+		}
+		if o, ok := parseHexID(parts[1]); ok {
+			out = append(out, o)
+		}
+		return true, nil
+	})
+	return out, err
+}
+
+// coldExpired lists kept orders whose last activity is before cutoff, with
+// the parties they are indexed under, oldest first.
+func (s *Store) coldExpired(ctx context.Context, cutoff int64) (orders []crdt.ID, lasts []int64, parties [][]crdt.PubKey, err error) {
+	err = s.walk(ctx, dayPrefix, false, false, func(k string, v []byte) (bool, error) {
+		parts := strings.Split(strings.TrimPrefix(k, dayPrefix+"/"), "/")
+		if len(parts) != 2 {
+			return true, nil
+		}
+		last, err := strconv.ParseUint(parts[0], 16, 64)
+		if err != nil {
+			return true, nil
+		}
+		if int64(last) >= cutoff {
+			return false, nil
+		}
+		o, ok := parseHexID(parts[1])
+		if !ok {
+			return true, nil
+		}
+		var ps []crdt.PubKey
+		for p := 0; p+32 <= len(v); p += 32 {
+			ps = append(ps, crdt.PubKey(v[p:p+32]))
+		}
+		orders, lasts, parties = append(orders, o), append(lasts, int64(last)), append(parties, ps)
+		return true, nil
+	})
+	return orders, lasts, parties, err
+}
+
+func parseHexID(h string) (crdt.ID, bool) {
+	var id crdt.ID
+	if len(h) != 2*len(id) {
+		return id, false
+	}
+	if _, err := hex.Decode(id[:], []byte(h)); err != nil {
+		return id, false
+	}
+	return id, true
+}
