@@ -145,7 +145,9 @@ func archiveAt(t *testing.T, n *Node, clk *fakeClock, at int64) {
 }
 
 // pastHorizon is when the node archives an order last active at last.
-func pastHorizon(last int64) int64 { return last + crdt.ArchiveHorizonMs + archiveGrace.Milliseconds() + 1 }
+func pastHorizon(last int64) int64 {
+	return last + crdt.ArchiveHorizonMs + archiveGrace.Milliseconds() + 1
+}
 
 // TestArchiveRule1OthersDelete: a node that is neither a party to a
 // finished order nor a relay drops it once past the horizon (and the
