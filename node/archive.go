@@ -141,6 +141,9 @@ func (n *Node) advanceArchive(ctx context.Context, fx archiveFx) error {
 		n.replica.ForgetTombstones(forgot...)
 		gs = gs[k:]
 	}
+	if count[actExpire]+count[actForget] > 0 {
+		n.cold.clear()
+	}
 	n.stats.EventsStored, n.stats.EventsPending = n.replica.Len(), n.replica.PendingLen()
 	n.stats.Archived += count[actArchive]
 	if len(fx.groups) > 0 {
@@ -200,6 +203,9 @@ func (n *Node) coldOrder(ctx context.Context, oid crdt.ID) (*crdt.OrderState, bo
 	if !n.replica.Archived(oid) {
 		return nil, false
 	}
+	if s, ok := n.cold.get(oid); ok {
+		return s.Clone(), true
+	}
 	raws, err := n.store.coldRaws(ctx, oid)
 	if err != nil {
 		return nil, false
@@ -216,8 +222,44 @@ func (n *Node) coldOrder(ctx context.Context, oid crdt.ID) (*crdt.OrderState, bo
 		return nil, false
 	}
 	s := crdt.FoldOrder(evs, coop)
-	return s, s != nil
+	if s == nil {
+		return nil, false
+	}
+	n.cold.put(oid, s.Clone())
+	return s, true
 }
+
+// coldCache keeps the states of the archived orders folded last, so that
+// a dashboard asking again for a month of orders does not fold them all
+// again. It holds at most coldCacheMax states (a few MB); the states are
+// folded with the coop's current state, so a change to the coop log
+// clears it (step, ingest.go), as does archival.
+type coldCache struct {
+	m     map[crdt.ID]*crdt.OrderState
+	order []crdt.ID // insertion order, oldest first
+}
+
+func (c *coldCache) get(id crdt.ID) (*crdt.OrderState, bool) {
+	s, ok := c.m[id]
+	return s, ok
+}
+
+func (c *coldCache) put(id crdt.ID, s *crdt.OrderState) {
+	if c.m == nil {
+		c.m = map[crdt.ID]*crdt.OrderState{}
+	}
+	if _, ok := c.m[id]; ok {
+		return
+	}
+	for len(c.order) >= coldCacheMax {
+		delete(c.m, c.order[0])
+		c.order = c.order[1:]
+	}
+	c.m[id] = s
+	c.order = append(c.order, id)
+}
+
+func (c *coldCache) clear() { *c = coldCache{} }
 
 // orderView is an order's state, live or archived. Live states are the
 // replica's: callers must not modify them. It runs on the loop.

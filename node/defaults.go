@@ -51,6 +51,9 @@ const (
 	// archiveBatchOps bounds the writes of one archival batch (each
 	// order's writes stay in one batch).
 	archiveBatchOps = 4096
+	// coldCacheMax bounds the archived orders' states kept folded in
+	// memory (a restaurant's month is about 900 orders).
+	coldCacheMax = 2048
 )
 
 // Replay and caches.

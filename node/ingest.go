@@ -153,6 +153,7 @@ func (n *Node) step(batch []incoming) ([]ingested, []crdt.ID) {
 		n.keepLagging(in, results[i].res) // refused on our own lag: kept for a retry
 	}
 	if coopChanged {
+		n.cold.clear() // archived orders fold with the coop's state (archive.go)
 		changed = append(changed, n.retryLagging()...)
 	}
 	return results, changed

@@ -233,7 +233,8 @@ type Node struct {
 
 	// loop-owned
 	stats      Stats
-	lastSynced int64 // wall ms of the last successful sync session
+	lastSynced int64     // wall ms of the last successful sync session
+	cold       coldCache // archived orders folded lately (archive.go); the loop's
 	// live tracking (tracking.go)
 	tracks    map[crdt.ID]Tracking
 	trackSent map[crdt.ID]int64
