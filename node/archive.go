@@ -78,11 +78,14 @@ func (n *Node) planArchive(ctx context.Context, now int64) (archiveFx, error) {
 		fx.groups = append(fx.groups, archiveGroup{ops: ops, order: o, action: a})
 	}
 	for _, a := range n.replica.ArchiveDue(now, archiveGrace.Milliseconds(), n.keepsOrder(now)) {
-		t := tomb{order: a.Order, until: fx.until, last: a.Last, kept: a.Keep}
+		// an order already past retention (a node that was off, or its
+		// first start with archival) is not kept: rule 2 is over for it
+		keep := a.Keep && a.Last >= now-crdt.RetentionMs
+		t := tomb{order: a.Order, until: fx.until, last: a.Last, kept: keep}
 		raws := make([][]byte, 0, len(a.Events))
 		for _, e := range a.Events {
 			t.events = append(t.events, e.ID)
-			if a.Keep {
+			if keep {
 				raw, err := n.store.GetEvent(ctx, e.ID)
 				if err != nil {
 					return archiveFx{}, fmt.Errorf("node: archive order %s: %w", a.Order.Short(), err)
@@ -143,6 +146,17 @@ func (n *Node) advanceArchive(ctx context.Context, fx archiveFx) error {
 	}
 	if count[actExpire]+count[actForget] > 0 {
 		n.cold.clear()
+	}
+	for _, g := range fx.groups {
+		if g.action == actArchive {
+			n.archivedEvents += len(g.ops) // about two deletes per event
+		}
+	}
+	if n.archivedEvents >= compactAfter {
+		n.archivedEvents = 0
+		if err := n.store.compactEvents(ctx); err != nil {
+			n.log.Warn("compact", "err", err) // only slower walks until pebble compacts by itself
+		}
 	}
 	n.stats.EventsStored, n.stats.EventsPending = n.replica.Len(), n.replica.PendingLen()
 	n.stats.Archived += count[actArchive]

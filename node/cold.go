@@ -12,6 +12,7 @@ import (
 	"github.com/coopnode/coopnode/crdt"
 	"github.com/ipfs/go-datastore"
 	"github.com/ipfs/go-datastore/query"
+	pebbleds "github.com/ipfs/go-ds-pebble"
 )
 
 // The cold store: archived orders on disk, not in memory (SPEC.md §4.5,
@@ -221,6 +222,26 @@ func (s *Store) walk(ctx context.Context, prefix string, desc, keysOnly bool, fn
 			return err
 		}
 	}
+}
+
+// compactEvents asks pebble to compact the live events' key range, after
+// archival deleted many of them: until it does, every walk of /e (replay
+// above all) steps over their deletion tombstones. Only pebble stores
+// compact.
+func (s *Store) compactEvents(ctx context.Context) error {
+	if err := s.acquire(); err != nil {
+		return err
+	}
+	defer s.mu.RUnlock()
+	d, ok := s.ds.(*pebbleds.Datastore)
+	if !ok {
+		return nil
+	}
+	// '0' follows '/': the range is every key under /e/
+	if err := d.DB.Compact(ctx, []byte(eventPrefix+"/"), []byte(eventPrefix+"0"), false); err != nil {
+		return fmt.Errorf("node: compact events: %w", err)
+	}
+	return nil
 }
 
 // tombs reads every tombstone.
