@@ -8,11 +8,15 @@ import { NewProposal } from './proposal-form.js';
 import { Members, Invite, Exports } from './members.js';
 import { Pricing } from './pricing.js';
 import { Dispatch } from './dispatch.js';
+import { Settings } from './profile.js';
+import { ParcelRequest } from './parcel.js';
 
 const ID = '([0-9a-f]{64})';
 
 const ROUTES = [
   [/^\/dispatch$/, (s) => html`<${Dispatch} session=${s} />`],
+  [/^\/restaurant\/profile$/, (s) => html`<${Settings} session=${s} />`],
+  [/^\/restaurant\/parcel$/, (s) => html`<${ParcelRequest} session=${s} />`],
   [/^\/coop\/members$/, (s) => html`<${Members} session=${s} />`],
   [/^\/coop\/invite$/, (s) => html`<${Invite} session=${s} />`],
   [/^\/coop\/exports$/, (s) => html`<${Exports} session=${s} />`],

@@ -10,8 +10,9 @@ let seq = 0;
 // useForm returns the form's state and a submit wrapper.
 //   check(values) → {field: messageKey} for local refusals;
 //   send(values) → a promise (the API call);
-//   codeField maps API codes to the field they concern.
-export function useForm(initial, { check, send, codeField = {}, done }) {
+//   codeField maps API codes to the field they concern;
+//   fieldOK(name) accepts API fields not among the values (lists).
+export function useForm(initial, { check, send, codeField = {}, done, fieldOK }) {
   const [values, setValues] = useState(initial);
   const [errors, setErrors] = useState({});
   const [busy, setBusy] = useState(false);
@@ -31,7 +32,7 @@ export function useForm(initial, { check, send, codeField = {}, done }) {
       const r = await send(values);
       if (done) done(r);
     } catch (err) {
-      const field = (err.field && err.field in values) ? err.field : (codeField[err.code] || '_form');
+      const field = (err.field && (err.field in values || (fieldOK && fieldOK(err.field)))) ? err.field : (codeField[err.code] || '_form');
       setErrors({ [field]: errorText(err), _code: err.code });
     } finally {
       setBusy(false);

@@ -15,7 +15,7 @@ import { coopRoute } from './coop-routes.js';
 // Items without a screen yet show a placeholder saying what comes.
 const NAV = [
   { id: 'restaurant', roles: ['restaurant', 'shop'], items: [
-    ['orders', '/restaurant'], ['tickets', '/restaurant/tickets'], ['menu', '/restaurant/menu'], ['profile', '/restaurant/profile']] },
+    ['orders', '/restaurant'], ['tickets', '/restaurant/tickets'], ['menu', '/restaurant/menu'], ['profile', '/restaurant/profile'], ['parcel', '/restaurant/parcel']] },
   { id: 'customer', roles: ['customer'], items: [['restaurants', '/customer'], ['my_orders', '/customer/orders']] },
   { id: 'courier', roles: ['courier'], items: [['jobs', '/courier'], ['tasks', '/courier/tasks'], ['earnings', '/courier/earnings']] },
   { id: 'dispatch', roles: ['dispatcher', 'admin'], items: [['board', '/dispatch']] },
