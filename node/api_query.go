@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/coopnode/coopnode/crdt"
 	"github.com/coopnode/coopnode/market"
@@ -113,6 +114,29 @@ type Restaurant struct {
 	Profile *crdt.CatalogProfile `json:"profile,omitempty"`
 	Menu    *crdt.CatalogMenu    `json:"menu,omitempty"`
 	Version uint64               `json:"version"`
+	// Open is whether it takes orders now: its profile is enabled and
+	// now is within its hours and in no closing (market.Schedule, in its
+	// time zone, else the coop's). NextOpen, when closed, is when it opens
+	// next in ms (0: not within a year, or disabled).
+	Open     bool  `json:"open"`
+	NextOpen int64 `json:"next_open,omitempty"`
+}
+
+// openState sets r's Open and NextOpen at now; a profile whose hours or
+// zone do not parse reads as closed.
+func (r *Restaurant) openState(coopTZ string, now time.Time) {
+	if r.Profile == nil || !r.Profile.Enabled {
+		return
+	}
+	s, err := market.NewSchedule(r.Profile, coopTZ)
+	if err != nil {
+		return
+	}
+	if r.Open = s.IsOpen(now); !r.Open {
+		if next, ok := s.NextOpen(now); ok {
+			r.NextOpen = next.UnixMilli()
+		}
+	}
 }
 
 // Restaurants returns every restaurant with a published profile or menu.
@@ -141,7 +165,13 @@ func (n *Node) Restaurants(ctx context.Context) ([]Restaurant, error) {
 				}
 			}
 		}
+		tz := ""
+		if c := n.replica.CoopView(n.cfg.coop); c != nil {
+			tz = c.Timezone
+		}
+		now := n.cfg.clock.Now()
 		for _, r := range by {
+			r.openState(tz, now)
 			out = append(out, *r)
 		}
 		sort.Slice(out, func(i, j int) bool { return crdt.ID(out[i].Key).Compare(crdt.ID(out[j].Key)) < 0 })
