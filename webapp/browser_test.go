@@ -63,7 +63,7 @@ func (b tab) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 	defer cancel()
 	if err := chromedp.Do(ctx, steps...); err != nil {
-		html, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`JSON.stringify([...document.querySelectorAll('.field-error,.form-error,[aria-invalid]')].map(e => (e.id || e.dataset.path) + ': ' + e.textContent)) + ' ' + (document.querySelector('.popup')||document.getElementById('main')||document.body).outerHTML.slice(0, 1500)`))
+		html, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`JSON.stringify([...document.querySelectorAll('.field-error,.form-error,[aria-invalid],[role=alert]')].map(e => (e.id || e.dataset.path || e.dataset.code) + ': ' + e.textContent)) + ' ' + (document.querySelector('.popup')||document.getElementById('main')||document.body).outerHTML.slice(0, 1500)`))
 		b.t.Fatalf("%s: %v\npage: %s", what, err, html)
 	}
 }

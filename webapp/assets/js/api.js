@@ -12,7 +12,9 @@ export class ApiError extends Error {
     this.field = body.field || '';
     this.kind = body.kind || '';
     this.detail = body.detail || '';
-    this.explanation = body.explanation || null;
+    this.line = body.line || 0; // the cart line refused (1-based)
+    this.nextOpen = body.next_open || '';
+    this.explanation = body.explanation || null; // how a delivery fee was (not) derived
   }
 }
 
@@ -47,7 +49,7 @@ export async function api(method, path, body) {
 export function events(onChange, onState) {
   const es = new EventSource('/v1/events');
   const handle = (e) => { try { onChange(JSON.parse(e.data)); } catch (err) { console.error(err); } };
-  for (const scope of ['order', 'coop', 'catalog']) es.addEventListener(scope, handle);
+  for (const scope of ['order', 'coop', 'catalog', 'tracking']) es.addEventListener(scope, handle);
   es.onopen = () => onState(true);
   es.onerror = () => onState(false);
   return () => es.close();

@@ -9,6 +9,8 @@ import { RestaurantOrders, Ticket } from './restaurant.js';
 import { MenuEditor } from './menu.js';
 import { CourierJobs } from './courier.js';
 import { coopRoute } from './coop-routes.js';
+import { Restaurants, RestaurantMenu } from './customer.js';
+import { MyOrders, Tracking } from './track.js';
 
 // NAV is the navigation of every role (docs/webapp.md). `roles` are the
 // member roles (or node role) that see a section; '*' is every member.
@@ -102,6 +104,10 @@ function route(path, session) {
   if (path === '/courier' || (path === '/' && session.roles.has('courier'))) return html`<${CourierJobs} session=${session} />`;
   const coop = coopRoute(path, session);
   if (coop) return coop;
+  const c = path.match(/^\/customer\/(r|order)\/([0-9a-f]{64})$/);
+  if (c) return c[1] === 'r' ? html`<${RestaurantMenu} session=${session} restaurantKey=${c[2]} />` : html`<${Tracking} session=${session} id=${c[2]} />`;
+  if (path === '/customer' || (path === '/' && session.roles.has('customer'))) return html`<${Restaurants} session=${session} />`;
+  if (path === '/customer/orders') return html`<${MyOrders} session=${session} />`;
   for (const s of NAV) for (const [id, href] of s.items) if (href === path) return html`<${Placeholder} id=${id} />`;
   return html`<section class="screen"><h1>coopnode</h1><p>${t('screen.home')}</p></section>`;
 }
