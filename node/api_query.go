@@ -22,6 +22,9 @@ func (n *Node) Order(ctx context.Context, id crdt.ID) (*crdt.OrderState, error) 
 		if s, ok = n.coldOrder(ctx, id); ok { // archived, within retention (SPEC.md §4.5)
 			return nil
 		}
+		if n.replica.Archived(id) { // archived, and not kept here or past retention
+			return fmt.Errorf("%w: order %s: %w", ErrUnknown, id.Short(), ErrArchived)
+		}
 		return fmt.Errorf("%w: order %s", ErrUnknown, id.Short())
 	})
 	return s, err

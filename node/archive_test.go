@@ -166,8 +166,8 @@ func TestArchiveRule1OthersDelete(t *testing.T) {
 		t.Fatalf("archived before the horizon: %v", err)
 	}
 	archiveAt(t, n, clk, pastHorizon(o.last(w)))
-	if _, err := n.Order(ctx, o.id); !errors.Is(err, ErrUnknown) {
-		t.Fatalf("order after archival: %v, want ErrUnknown", err)
+	if _, err := n.Order(ctx, o.id); !errors.Is(err, ErrUnknown) || !errors.Is(err, ErrArchived) || Code(err) != "not_found" {
+		t.Fatalf("order after archival: %v, want ErrUnknown and ErrArchived", err)
 	}
 	st := n.Stats(ctx)
 	if st.Archived != 1 || st.EventsStored != before-len(o.ids) {
