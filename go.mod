@@ -15,6 +15,7 @@ require (
 	github.com/libp2p/go-libp2p-pubsub v0.17.0
 	github.com/multiformats/go-multiaddr v0.16.1
 	github.com/prometheus/client_golang v1.24.1
+	github.com/stripe/stripe-go/v82 v82.5.1
 	golang.org/x/mobile v0.0.0-20261011034528-197770444867
 	google.golang.org/protobuf v1.36.11
 )

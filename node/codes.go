@@ -143,6 +143,11 @@ func sentinelRows() []CodeInfo {
 		{"sync_coop", sConflict, "the sync peer follows another cooperative", errs(ErrSyncCoop)},
 		{"sync_protocol", sBad, "the sync peer broke the sync protocol (SPEC.md §8.6)", errs(ErrSyncProtocol)},
 		{"not_offered_yet", sConflict, "couriers on shift see this job first: it opens to others after the head start (SPEC.md §21.2)", errs(ErrNotOfferedYet)},
+		{"payments_off", sConflict, "this node has no online payment account: the restaurant sets one with coopnode payments account", errs(ErrPaymentsOff)},
+		{"payment_provider", http.StatusBadGateway, "the payment provider failed or refused the call; try again", errs(ErrPaymentProvider)},
+		{"payment_declined", http.StatusPaymentRequired, "the payment was declined: pay another way or with another card", errs(ErrPaymentDeclined)},
+		{"webhook_bad_signature", sBad, "the webhook's signature does not verify with the signing secret (SPEC.md §20.3.3)", errs(ErrWebhookSignature)},
+		{"webhook_replayed", sBad, "the webhook was already processed or was signed more than 300 s away from this node's clock (SPEC.md §20.3.3)", errs(ErrWebhookReplayed)},
 		{CodeRefused, sConflict, "the rules refuse the action", errs(ErrRefused)},
 	}
 }

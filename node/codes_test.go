@@ -31,6 +31,8 @@ var sentinels = map[string]error{
 	"ErrNotFound": ErrNotFound, "ErrBadMetaName": ErrBadMetaName, "ErrGossipClosed": ErrGossipClosed,
 	"ErrBadTopic": ErrBadTopic, "ErrSyncProtocol": ErrSyncProtocol, "ErrSyncCoop": ErrSyncCoop,
 	"ErrBadBootstrap": ErrBadBootstrap, "ErrNotEd25519": ErrNotEd25519, "ErrBadInvite": ErrBadInvite,
+	"ErrPaymentsOff": ErrPaymentsOff, "ErrPaymentProvider": ErrPaymentProvider, "ErrPaymentDeclined": ErrPaymentDeclined,
+	"ErrWebhookSignature": ErrWebhookSignature, "ErrWebhookReplayed": ErrWebhookReplayed,
 }
 
 var snake = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)

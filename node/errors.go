@@ -66,6 +66,21 @@ var (
 	// ErrAlreadyRunning: a node already runs on the data folder (the CLI's
 	// run lock is held).
 	ErrAlreadyRunning = errors.New("a node already runs on this data folder")
+
+	// Payments (SPEC.md §20.3).
+
+	// ErrPaymentsOff: this node has no payment provider account (the
+	// restaurant sets one with coopnode payments account).
+	ErrPaymentsOff = errors.New("no online payment account on this node")
+	// ErrPaymentProvider: the payment provider failed or refused the call.
+	ErrPaymentProvider = errors.New("the payment provider failed")
+	// ErrPaymentDeclined: the customer's payment was declined.
+	ErrPaymentDeclined = errors.New("the payment was declined")
+	// ErrWebhookSignature: a webhook whose signature does not verify.
+	ErrWebhookSignature = errors.New("the webhook's signature does not verify")
+	// ErrWebhookReplayed: a webhook already processed, or signed too long
+	// ago (more than 300 s from this node's clock).
+	ErrWebhookReplayed = errors.New("the webhook was replayed or is too old")
 )
 
 // RefusedError is a refusal by the rules: the fold's authority and state

@@ -19,6 +19,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand"
+	"net/http"
 	"sort"
 	"sync"
 	"time"
@@ -74,6 +75,8 @@ type config struct {
 	syncInterval time.Duration
 	archiveEvery time.Duration // archival steps (archive.go); negative: on start only
 	autoConfirm  bool
+	payProvider  PaymentProvider // WithPaymentProvider (pay.go)
+	payHTTP      *http.Client    // WithPaymentHTTPClient
 	autoSet      bool
 	lowPower     bool
 	noConnSync   bool
@@ -248,6 +251,8 @@ type Node struct {
 	// IDs refused for good, which sync no longer fetches (lagging.go); it
 	// has its own lock
 	rejected rejectMemory
+	// payments (pay.go); has its own locks
+	pay *payState
 }
 
 // Stats are counters for demos, benchmarks and health checks.
@@ -378,6 +383,7 @@ func (n *Node) start(ctx context.Context) error {
 	n.guardHost()
 	n.host.SetStreamHandler(protocol.SyncProtocolID, n.handleSync)
 	n.host.SetStreamHandler(protocol.PushProtocolID, n.handlePush)
+	n.host.SetStreamHandler(protocol.PayProtocolID, n.handlePay)
 	gcfg := n.cfg.gossip
 	gcfg.OnGraft = n.graftSync // events relayed before a mesh formed reached nobody
 	if n.gossip, err = newGossip(n.ctx, n.host, gcfg, n.validate); err != nil {
@@ -387,6 +393,9 @@ func (n *Node) start(ctx context.Context) error {
 		if err := n.joinTopics(n.cfg.coop); err != nil {
 			return err
 		}
+	}
+	if err := n.startPayments(ctx); err != nil {
+		return err
 	}
 	n.wg.Add(5)
 	go n.loop()
