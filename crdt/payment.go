@@ -36,6 +36,10 @@ func (m PaymentMethod) MarshalText() ([]byte, error) { return []byte(m.String())
 
 // UnmarshalText parses a method name.
 func (m *PaymentMethod) UnmarshalText(b []byte) error {
+	if len(b) == 0 || string(b) == "unstated" {
+		*m = PayUnstated
+		return nil
+	}
 	v, ok := ParsePaymentMethod(string(b))
 	if !ok {
 		return ErrUnknownPaymentMethod

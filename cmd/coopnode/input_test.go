@@ -141,7 +141,7 @@ func TestEveryCommandRefusesBadInput(t *testing.T) {
 			continue
 		}
 		// the flags each command needs besides the order
-		need := map[string][]string{"assign": {"-courier", memberM}, "fail": {"-reason", "flat tyre"}, "rate": {"-courier", "5"}}[name]
+		need := map[string][]string{"assign": {"-courier", memberM}, "fail": {"-reason", "flat tyre"}, "rate": {"-courier", "5"}, "payment": {"-state", "paid"}}[name]
 		with := func(more ...string) []string { return append(append([]string{name, "-data", dir}, need...), more...) }
 		add("missing argument: coopnode "+name+" -data DIR", with()...)
 		add("too many arguments", with(orderA, orderC)...)

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -166,6 +167,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.Var(&announce, "announce", announceHelp+"; replaces config.json's")
 	nat := fs.Bool("nat", true, "NAT traversal: with -role relay a circuit relay service and AutoNAT service; otherwise reservations on the coop's relays, hole punching and AutoNAT")
 	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics at http://ADDR/metrics (opt-in; e.g. 127.0.0.1:9464)")
+	webhookAddr := fs.String("payments-webhook", "", "restaurant reachable from the internet: take Stripe webhooks at http://ADDR/v1/payments/webhook (opt-in; signature-checked, nothing else served)")
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
@@ -247,6 +249,16 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		defer ms.Close()
 		metricsURL = "http://" + ms.Addr().String() + "/metrics"
+	}
+	if *webhookAddr != "" {
+		wl, err := net.Listen("tcp", *webhookAddr)
+		if err != nil {
+			return fmt.Errorf("%w: -payments-webhook: %v", errUsage, err)
+		}
+		ws := &http.Server{Handler: httpapi.WebhookHandler(n), ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = ws.Serve(wl) }()
+		defer ws.Close()
+		fmt.Fprintf(stdout, "  payments webhook: http://%s%s\n", wl.Addr(), httpapi.WebhookPath)
 	}
 	srv, err := httpapi.New(n, cfg.Token, log)
 	if err != nil {

@@ -34,6 +34,7 @@ func (s *Server) routes() {
 	s.marketRoutes()
 	s.governanceRoutes()
 	s.coopRoutes()
+	s.payRoutes()
 	// No catch-all: the mux's own 404, 405 and redirects are rewritten
 	// as JSON errors by jsonErrors (errors.go).
 }
