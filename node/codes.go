@@ -132,7 +132,7 @@ func sentinelRows() []CodeInfo {
 		{"not_shared", sForbid, "the order's personal data is not shared with this node (yet)", errs(ErrNotShared)},
 		{"wrong_role", sConflict, "an action of another role than this node's", errs(ErrWrongRole)},
 		{"offline", sUnavail, "the call needs the network and no peer is reachable", errs(ErrOffline)},
-		{"peer_unreachable", sUnavail, "the peer answered on none of its known addresses nor through a coop relay (SPEC.md §10.5)", errs(ErrUnreachablePeer)},
+		{"peer_unreachable", sUnavail, "the peer answered on none of its known addresses nor through a coop relay (SPEC.md §10.6)", errs(ErrUnreachablePeer)},
 		{"timeout", sTimeout, "a wait ran out", errs(ErrTimeout, context.DeadlineExceeded)},
 		{"stopped", sUnavail, "the node was stopped", errs(ErrClosed, context.Canceled)},
 		{"already_running", sConflict, "a node already runs on this data folder: stop it first, or use another folder", errs(ErrAlreadyRunning)},

@@ -14,7 +14,7 @@ import (
 	"github.com/multiformats/go-multiaddr"
 )
 
-// NAT traversal (issue 13 item 2, SPEC.md §10.5). In a city every phone is
+// NAT traversal (issue 13 item 2, SPEC.md §10.6). In a city every phone is
 // behind carrier NAT and most restaurants behind a home router; only the
 // coop's relays have public addresses. So:
 //

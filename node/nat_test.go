@@ -20,7 +20,7 @@ import (
 // TestRelayReservationAndCircuit: on loopback, a relay-role node with
 // WithNAT serves reservations to two nodes that have it as bootstrap;
 // one reaches the other, whose address it does not know, through the
-// relay (a limited, relayed link), and both count it (SPEC.md §10.5).
+// relay (a limited, relayed link), and both count it (SPEC.md §10.6).
 func TestRelayReservationAndCircuit(t *testing.T) {
 	t.Cleanup(leakCheck(t))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

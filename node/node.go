@@ -618,7 +618,7 @@ func (n *Node) Addrs() []multiaddr.Multiaddr {
 // Invite returns an invite to this node's coop with this node as bootstrap
 // (its announced and listen addresses, without loopback and link-local ones
 // unless it has no others: see inviteAddrs) and the coop relays holding a
-// reservation for it (SPEC.md §10.5), at most maxInviteAddrs addresses.
+// reservation for it (SPEC.md §10.6), at most maxInviteAddrs addresses.
 func (n *Node) Invite() Invite {
 	return Invite{Coop: n.Coop(), Bootstrap: inviteWithRelays(inviteAddrs(n.Addrs()), n.knownRelays())}
 }

@@ -19,7 +19,7 @@ import (
 	mss "github.com/multiformats/go-multistream"
 )
 
-// Relay reservations (SPEC.md §10.5). A node behind NAT can be reached
+// Relay reservations (SPEC.md §10.6). A node behind NAT can be reached
 // only through a relay that holds a reservation for it. Every bootstrap
 // peer (from the invite, the saved join, -bootstrap) is a relay
 // candidate: one keeper goroutine per candidate reserves a slot, renews
@@ -257,7 +257,7 @@ var ErrUnreachablePeer = errors.New("node: peer unreachable")
 // party: through the addresses the peerstore knows, and through every
 // coop relay this node holds a reservation on (a peer of the same coop
 // behind NAT keeps one there too). A connection through a relay is
-// limited (SPEC.md §10.5): hole punching then tries to replace it with a
+// limited (SPEC.md §10.6): hole punching then tries to replace it with a
 // direct one, which ConnectPeer does not wait for.
 func (n *Node) ConnectPeer(ctx context.Context, id peer.ID) error {
 	if id == n.host.ID() {

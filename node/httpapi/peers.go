@@ -26,7 +26,7 @@ func (s *Server) peers(w http.ResponseWriter, r *http.Request) {
 
 // connect is POST /v1/peers/connect {"peer": "<peer ID>"}: connect to a
 // peer known only by its ID, directly or through a coop relay (then hole
-// punching tries to make the link direct: SPEC.md §10.5). It answers the
+// punching tries to make the link direct: SPEC.md §10.6). It answers the
 // peer's entry as GET /v1/peers lists it.
 func (s *Server) connect(w http.ResponseWriter, r *http.Request) {
 	var req struct {

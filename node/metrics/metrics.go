@@ -56,7 +56,7 @@ var (
 		"Wake-ups sent to sleeping phones' push endpoints, by result.", []string{"result"}, nil)
 	descPublished = prometheus.NewDesc("coopnode_published_total",
 		"Events this node authored and published.", nil, nil)
-	// NAT traversal (SPEC.md §10.5): a relay's service, a client's reservations and hole punches
+	// NAT traversal (SPEC.md §10.6): a relay's service, a client's reservations and hole punches
 	descLinks = prometheus.NewDesc("coopnode_peer_links",
 		"Connected peers by link: direct, or relayed through a circuit relay.", []string{"link"}, nil)
 	descRelayReservations = prometheus.NewDesc("coopnode_relay_reservations",

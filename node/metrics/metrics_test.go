@@ -147,7 +147,7 @@ func waitSeries(t *testing.T, url string, series ...string) string {
 
 // TestRelayCircuitMetrics: a relay-role node with NAT traversal on
 // (node.WithNAT) counts the reservation a NATed node holds on it, and the
-// node counts its held reservation (SPEC.md §10.5; issue 13 item 2).
+// node counts its held reservation (SPEC.md §10.6; issue 13 item 2).
 func TestRelayCircuitMetrics(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
