@@ -189,7 +189,7 @@ func fmtFound(w io.Writer, b []byte) error {
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(w, "founded cooperative %s\ninvite: %s\n", str(m, "coop"), str(m, "invite"))
+	_, err = fmt.Fprintf(w, "founded cooperative %s\ninvite: %s\n", short(str(m, "coop")), str(m, "invite"))
 	return err
 }
 
@@ -208,7 +208,7 @@ func fmtCoop(w io.Writer, b []byte) error {
 		}
 	}
 	fmt.Fprintln(w, head)
-	fmt.Fprintf(w, "id: %s\n\n", str(m, "id"))
+	fmt.Fprintf(w, "id: %s\n\n", short(str(m, "id")))
 	members := sub(m, "members")
 	keys := make([]string, 0, len(members))
 	for k := range members {

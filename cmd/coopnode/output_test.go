@@ -35,7 +35,7 @@ func TestReadableOutput(t *testing.T) {
 		args      []string
 		want, not []string
 	}{
-		{[]string{"coop"}, []string{"Vélo Coop (Nantes)", "11110000", "Zoé", "courier,admin", placed.Format("2006-01-02 15:04:05"), "restaurant,shop"}, []string{`"roles"`, memberM}},
+		{[]string{"coop"}, []string{"Vélo Coop (Nantes)", "id: " + orderC[:8] + "\n", "11110000", "Zoé", "courier,admin", placed.Format("2006-01-02 15:04:05"), "restaurant,shop"}, []string{`"roles"`, memberM, orderC}},
 		{[]string{"orders"}, []string{"5eed0001", "accepted", placed.Format("2006-01-02 15:04:05")}, []string{"placed_at", "TODO"}},
 		// the order's own ID in full; its parties' keys in short form
 		{[]string{"order", "5eed"}, []string{"order      " + orderC, "kind       delivery", "pickup     to do", "dropoff    in progress since " + placed.Format("2006-01-02 15:04:05"),
