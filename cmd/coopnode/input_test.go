@@ -253,6 +253,7 @@ func TestEveryCommandRefusesBadInput(t *testing.T) {
 		{"unexpected argument \"now\"", "demo", "now"},
 		{"flag provided but not defined: -bogus", "bench", "-bogus"},
 		{"unexpected argument \"now\"", "bench", "now"},
+		{"-from \"yesterday\": want a date as YYYY-MM-DD", "books", "-data", dir, "-from", "yesterday"},
 		{"want the subcommand verify", "credential", "issue"},
 		{"-at \"tomorrow\" is not an RFC 3339 time", "credential", "verify", "-at", "tomorrow", "x.json"},
 		{"no such file", "credential", "verify", filepath.Join(t.TempDir(), "missing.json")},
@@ -407,7 +408,7 @@ func TestFormatsSurviveOddAnswers(t *testing.T) {
 		"status": fmtStatus, "invite": fmtInvite, "found": fmtFound, "coop": fmtCoop, "restaurants": fmtRestaurants, "peers": fmtPeers,
 		"orders": fmtOrders, "order": fmtOrder, "jobs": fmtJobs, "claim": fmtClaim, "quote": fmtQuote,
 		"placed": fmtPlaced, "generic": fmtGeneric, "slots": fmtSlots, "done": fmtDone, "published": published("menu"),
-		"shifts": fmtShifts, "board": fmtBoard, "created": fmtCreated("shift"),
+		"shifts": fmtShifts, "board": fmtBoard, "books": fmtBooks, "created": fmtCreated("shift"),
 	}
 	answers := []string{``, `null`, `[]`, `{}`, `"x"`, `7`, `[null, 1, "a", {}]`, `not json`,
 		`{"members": [1], "stats": "x", "place": 5, "pickup": [], "proof": {"pin": 1}, "result": {"won": "yes"}, "lines": {"a": 1}, "roles": "admin"}`,

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/coopnode/coopnode/crdt"
 	"github.com/coopnode/coopnode/market"
@@ -19,6 +20,7 @@ func (s *Server) coopRoutes() {
 	m.HandleFunc("POST /v1/shifts/{id}/offer", s.offerSwap)
 	m.HandleFunc("POST /v1/offers/{id}/accept", s.acceptSwap)
 	m.HandleFunc("GET /v1/board", s.board)
+	m.HandleFunc("GET /v1/books", s.books)
 }
 
 // namedID reads the {id} of a route, naming what it identifies.
@@ -151,4 +153,38 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request) {
 		out = []market.Offer{}
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// books is GET /v1/books?from=DAY&to=DAY[&format=csv]: the open books as
+// JSON, or their canonical text (SPEC.md §21.3.2) with the digest in the
+// X-Books-Digest header.
+func (s *Server) books(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	format := q.Get("format")
+	if format != "" && format != "json" && format != "csv" {
+		failf(w, node.ErrBadArgument, "format must be json or csv")
+		return
+	}
+	for _, name := range []string{"from", "to"} {
+		if v := q.Get(name); v != "" {
+			if _, err := time.Parse("2006-01-02", v); err != nil {
+				failf(w, node.ErrBadArgument, "%s must be YYYY-MM-DD", name)
+				return
+			}
+		}
+	}
+	ctx, cancel := ctxOf(r)
+	defer cancel()
+	b, err := s.n.Books(ctx, market.Period{From: q.Get("from"), To: q.Get("to")})
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	if format != "csv" {
+		writeJSON(w, http.StatusOK, b)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("X-Books-Digest", b.Digest)
+	_, _ = w.Write(b.Canonical())
 }

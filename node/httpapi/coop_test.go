@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"testing"
@@ -64,5 +66,29 @@ func TestShiftRoutes(t *testing.T) {
 	}
 	if code, _, raw := f.do("POST", "/v1/shifts/"+id+"/drop", `{"reason":"ill"}`, f.token); code != 200 {
 		t.Fatalf("drop: %d %s", code, raw)
+	}
+}
+
+// TestBooksRoute: the open books as JSON and as canonical text whose
+// SHA-256 is the digest; a bad period or format refused (SPEC.md §21.3).
+func TestBooksRoute(t *testing.T) {
+	f := newFixture(t)
+	if code, m, _ := f.do("POST", "/v1/coop/found", `{"name":"Books Coop","timezone":"Europe/Paris"}`, f.token); code != 201 && code != 200 {
+		t.Fatalf("found: %d %v", code, m)
+	}
+	code, m, raw := f.do("GET", "/v1/books?from=2026-01-01&to=2026-12-31", "", f.token)
+	digest, _ := m["digest"].(string)
+	if code != 200 || len(digest) != 64 {
+		t.Fatalf("books: %d %s", code, raw)
+	}
+	code, _, raw = f.do("GET", "/v1/books?from=2026-01-01&to=2026-12-31&format=csv", "", f.token)
+	sum := sha256.Sum256(raw)
+	if code != 200 || !strings.HasPrefix(string(raw), "coopnode books v1\nperiod,2026-01-01,2026-12-31\n[orders]\n") || hex.EncodeToString(sum[:]) != digest {
+		t.Fatalf("canonical books: %d %q, digest %s", code, raw, digest)
+	}
+	for _, q := range []string{"?from=yesterday", "?to=2026-13-01", "?format=pdf"} {
+		if code, m, raw := f.do("GET", "/v1/books"+q, "", f.token); code != 400 || m["code"] != "bad_argument" {
+			t.Errorf("%s: %d %s", q, code, raw)
+		}
 	}
 }
