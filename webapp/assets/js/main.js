@@ -25,8 +25,8 @@ const NAV = [
     ['members', '/coop/members'], ['invite', '/coop/invite'], ['pricing', '/coop/pricing'], ['exports', '/coop/exports'],
     ['governance', '/coop/governance'], ['shifts', '/coop/shifts'], ['books', '/coop/books']] },
 ];
-// LATER are the items of the cooperative issue not built yet (shifts, books).
-const LATER = new Set(['shifts', 'books']);
+// LATER are the items of the cooperative issue not built yet (books).
+const LATER = new Set(['books']);
 
 function useHash() {
   const [h, setH] = useState(location.hash.slice(1) || '/');
