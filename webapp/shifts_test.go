@@ -67,7 +67,10 @@ func TestShiftsInBrowser(t *testing.T) {
 	ana, chloe := tabs["Ana"], tabs["Chloé"]
 	ana.do("Ana signs up", chromedp.WaitVisible(chromedp.CSS(shift+` form.signup`)), chromedp.Click(chromedp.CSS(shift+` form.signup button`)),
 		chromedp.WaitVisible(chromedp.CSS(shift+`[data-mine=true][data-seats="1"]`)))
-	c.eventually("the shift at Bruno's node", func() bool { ss, err := couriers["Bruno"].Shifts(ctx); return err == nil && len(ss) == 1 && len(ss[0].Seats) == 1 })
+	c.eventually("the shift at Bruno's node", func() bool {
+		ss, err := couriers["Bruno"].Shifts(ctx)
+		return err == nil && len(ss) == 1 && len(ss[0].Seats) == 1
+	})
 	must(t, couriers["Bruno"].SignUp(ctx, sid))
 	for _, b := range []tab{ana, chloe} {
 		b.do("full, live", chromedp.WaitVisible(chromedp.CSS(shift+`[data-seats="2"]`)))
