@@ -24,6 +24,8 @@ type Filter struct {
 	Day        string      `json:"day,omitempty"`
 	Courier    crdt.PubKey `json:"courier,omitzero"`    // the holder
 	Restaurant crdt.PubKey `json:"restaurant,omitzero"` // or shop
+	// Month, "2006-01", selects an invoice's month (ExportInvoice only).
+	Month string `json:"month,omitempty"`
 }
 
 // Table is a CSV table: a header and rows of the same width.

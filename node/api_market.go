@@ -248,8 +248,9 @@ func (n *Node) Price(ctx context.Context, order crdt.ID) (*market.Recomputed, er
 }
 
 // Export builds one of the coop's accounting tables: "orders",
-// "deliveries", "pay" or "pay-summary", filtered by day, courier or
-// restaurant.
+// "deliveries", "pay", "pay-summary" or "payments", filtered by day,
+// courier or restaurant; or "invoice", one restaurant's month (SPEC.md
+// §16.10.6).
 func (n *Node) Export(ctx context.Context, kind string, f market.Filter) (*market.Table, error) {
 	var t *market.Table
 	err := n.do(ctx, func() error {
@@ -270,8 +271,12 @@ func (n *Node) Export(ctx context.Context, kind string, f market.Filter) (*marke
 			t, err = market.ExportCourierPay(coop, orders, f)
 		case "pay-summary":
 			t, err = market.ExportPaySummary(coop, orders, f)
+		case "payments":
+			t, err = market.ExportPayments(coop, orders, f)
+		case "invoice":
+			t, err = market.ExportInvoice(coop, orders, f)
 		default:
-			return fmt.Errorf("%w: export %q (want orders, deliveries, pay or pay-summary)", ErrBadArgument, kind)
+			return fmt.Errorf("%w: export %q (want orders, deliveries, pay, pay-summary, payments or invoice)", ErrBadArgument, kind)
 		}
 		return err
 	})

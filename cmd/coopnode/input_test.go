@@ -211,6 +211,8 @@ func TestEveryCommandRefusesBadInput(t *testing.T) {
 		{"stars go from 1 to 5", "rate", "-data", dir, "-restaurant", "6", orderC},
 		{"give -restaurant, -courier or -comment", "rate", "-data", dir, orderC},
 		{"-kind \"invoices\"", "export", "-data", dir, "-kind", "invoices"},
+		{"-kind invoice needs -restaurant and -month", "export", "-data", dir, "-kind", "invoice", "-month", "2026-03"},
+		{"-month \"03/2026\": want a month as YYYY-MM", "export", "-data", dir, "-month", "03/2026"},
 		{"-day \"31/12/2026\": want a date as YYYY-MM-DD", "export", "-data", dir, "-day", "31/12/2026"},
 		{"-courier \"Zoé\": want hex", "export", "-data", dir, "-courier", "Zoé"},
 		{"-restaurant is required", "slots", "-data", dir},

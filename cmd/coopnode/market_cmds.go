@@ -81,16 +81,26 @@ func init() {
 			return iv.call("POST", "/v1/orders/"+id+"/rate", map[string]any{"restaurant_stars": *rs, "courier_stars": *cs, "comment": *cm}, fmtOrder)
 		}
 	})
-	addClient("export", "write a CSV export for the coop's books", "-kind orders|deliveries|pay|pay-summary [-day YYYY-MM-DD] [-courier KEY] [-restaurant KEY]", 0, func(fs *flagSet) clientAction {
-		kind := fs.String("kind", "orders", "orders, deliveries, pay or pay-summary")
+	addClient("export", "write a CSV export for the coop's books", "-kind orders|deliveries|pay|pay-summary|payments|invoice [-day YYYY-MM-DD] [-month YYYY-MM] [-courier KEY] [-restaurant KEY]", 0, func(fs *flagSet) clientAction {
+		kind := fs.String("kind", "orders", "orders, deliveries, pay, pay-summary, payments, or invoice (one restaurant's month: -restaurant and -month)")
 		day := fs.String("day", "", "a local date, YYYY-MM-DD")
+		month := fs.String("month", "", "a month, YYYY-MM (invoice)")
 		courier := fs.String("courier", "", "only this courier's orders (key, hex or unambiguous prefix)")
 		resto := fs.String("restaurant", "", "only this restaurant's orders (key, hex or unambiguous prefix)")
 		return func(iv *invocation) error {
 			switch *kind {
-			case "orders", "deliveries", "pay", "pay-summary":
+			case "orders", "deliveries", "pay", "pay-summary", "payments":
+			case "invoice":
+				if *resto == "" || *month == "" {
+					return usagef("-kind invoice needs -restaurant and -month")
+				}
 			default:
-				return usagef("-kind %q: want orders, deliveries, pay or pay-summary", *kind)
+				return usagef("-kind %q: want orders, deliveries, pay, pay-summary, payments or invoice", *kind)
+			}
+			if *month != "" {
+				if _, err := time.Parse("2006-01", *month); err != nil {
+					return usagef("-month %q: want a month as YYYY-MM", *month)
+				}
 			}
 			if *day != "" {
 				if _, err := time.Parse("2006-01-02", *day); err != nil {
@@ -100,6 +110,9 @@ func init() {
 			q := url.Values{}
 			if *day != "" {
 				q.Set("day", *day)
+			}
+			if *month != "" {
+				q.Set("month", *month)
 			}
 			for name, v := range map[string]string{"courier": *courier, "restaurant": *resto} {
 				k, err := iv.member(name, v)

@@ -194,11 +194,17 @@ func (s *Server) personal(w http.ResponseWriter, r *http.Request) {
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	kind, ok := strings.CutSuffix(r.PathValue("file"), ".csv")
 	if !ok {
-		failf(w, node.ErrNoRoute, "exports are /v1/exports/{orders,deliveries,pay,pay-summary}.csv")
+		failf(w, node.ErrNoRoute, "exports are /v1/exports/{orders,deliveries,pay,pay-summary,payments,invoice}.csv")
 		return
 	}
 	q := r.URL.Query()
-	f := market.Filter{Day: q.Get("day")}
+	f := market.Filter{Day: q.Get("day"), Month: q.Get("month")}
+	if f.Month != "" {
+		if _, err := time.Parse("2006-01", f.Month); err != nil {
+			failf(w, node.ErrBadArgument, "month must be YYYY-MM")
+			return
+		}
+	}
 	if f.Day != "" {
 		if _, err := time.Parse("2006-01-02", f.Day); err != nil {
 			failf(w, node.ErrBadArgument, "day must be YYYY-MM-DD")
@@ -223,7 +229,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", kind+dayPart(f.Day)+".csv"))
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", kind+dayPart(f.Day)+dayPart(f.Month)+".csv"))
 	_ = t.WriteCSV(w)
 }
 

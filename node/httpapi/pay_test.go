@@ -55,10 +55,15 @@ func TestAPIPayments(t *testing.T) {
 		{"pay: unknown order", "/v1/orders/" + strings.Repeat("ab", 32) + "/pay", "POST", ``, 404, "not_found"},
 		{"payment: bad state", "/v1/orders/" + strings.Repeat("ab", 32) + "/payment", "POST", `{"state":"pending"}`, 400, "bad_argument"},
 		{"payment: unknown order", "/v1/orders/" + strings.Repeat("ab", 32) + "/payment", "POST", `{"state":"paid"}`, 404, "not_found"},
+		{"invoice: bad month", "/v1/exports/invoice.csv?month=03-2026", "GET", ``, 400, "bad_argument"},
+		{"invoice: no restaurant", "/v1/exports/invoice.csv?month=2026-03", "GET", ``, 409, "bad_filter"},
 	} {
 		if code, m, _ := f.do(c.method, c.path, c.body, f.token); code != c.status || m["code"] != c.code {
 			t.Errorf("%s: %d %v, want %d %s", c.name, code, m, c.status, c.code)
 		}
+	}
+	if code, _, raw := f.do("GET", "/v1/exports/payments.csv", ``, f.token); code != 200 || !strings.HasPrefix(string(raw), "day,order,kind,status,restaurant") {
+		t.Fatalf("payments export: %d %s", code, raw)
 	}
 	code, m, raw := f.do("PUT", "/v1/payments/account", `{"provider":"stripe","secret_key":"sk_test_hidden","webhook_secret":"whsec_a","api_base":"http://127.0.0.1:1"}`, f.token)
 	if code != 200 || m["set"] != true || strings.Contains(string(raw), "sk_test_hidden") {
