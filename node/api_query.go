@@ -39,6 +39,9 @@ type OrderFilter struct {
 	// all. Archived orders are read from the cold store's indexes only as
 	// far back as it reaches.
 	Since int64
+	// Status keeps orders with this status ("delivered", "refused", …,
+	// as OrderState's JSON names it); "" keeps all.
+	Status string
 }
 
 // Orders returns the coop's orders that match f, oldest first: the live
@@ -46,6 +49,9 @@ type OrderFilter struct {
 // (SPEC.md §4.5), read from the cold store through its index by party
 // (f.Party) or by last activity, so a query costs what it returns.
 func (n *Node) Orders(ctx context.Context, f OrderFilter) ([]*crdt.OrderState, error) {
+	if f.Status != "" && !knownStatus(f.Status) {
+		return nil, fmt.Errorf("%w: status %q (want placed, accepted, preparing, ready, picked_up, delivered, fulfilled, refused, cancelled, failed or invalid)", ErrBadArgument, f.Status)
+	}
 	var out []*crdt.OrderState
 	err := n.do(ctx, func() error {
 		query := n.replica.Orders
@@ -53,7 +59,7 @@ func (n *Node) Orders(ctx context.Context, f OrderFilter) ([]*crdt.OrderState, e
 			query = n.replica.OpenOrders // an index: costs what it returns
 		}
 		keep := func(s *crdt.OrderState) bool {
-			if s.PlacedAt < f.Since {
+			if s.PlacedAt < f.Since || (f.Status != "" && s.Status.String() != f.Status) {
 				return false
 			}
 			if f.Open && !s.Status.Open() {
@@ -76,7 +82,7 @@ func (n *Node) Orders(ctx context.Context, f OrderFilter) ([]*crdt.OrderState, e
 			party = f.Customer
 		}
 		// an order's last activity is at or after its placing
-		cold, err := n.coldOrders(ctx, party, f.Since, keep)
+		cold, err := n.coldOrders(ctx, party, f.Status, f.Since, keep)
 		if err != nil {
 			return err
 		}
@@ -328,4 +334,14 @@ func (n *Node) WaitMesh(ctx context.Context, min int) error {
 		}
 	}
 	return nil
+}
+
+// knownStatus reports whether name is an order status's name.
+func knownStatus(name string) bool {
+	for st := crdt.StatusInvalid; st <= crdt.StatusFailed; st++ {
+		if st.String() == name {
+			return true
+		}
+	}
+	return false
 }

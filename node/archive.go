@@ -93,14 +93,14 @@ func (n *Node) planArchive(ctx context.Context, now int64) (archiveFx, error) {
 				raws = append(raws, raw)
 			}
 		}
-		add(a.Order, actArchive, archiveOps(t, raws, a.State.Parties()))
+		add(a.Order, actArchive, archiveOps(t, raws, a.State.Status, a.State.Parties()))
 	}
-	orders, lasts, parties, err := n.store.coldExpired(ctx, now-crdt.RetentionMs)
+	expired, err := n.store.coldExpired(ctx, now-crdt.RetentionMs)
 	if err != nil {
 		return archiveFx{}, err
 	}
-	for i, o := range orders {
-		add(o, actExpire, expireColdOps(o, lasts[i], parties[i]))
+	for _, c := range expired {
+		add(c.order, actExpire, expireColdOps(c.order, c.last, c.status, c.parties))
 	}
 	for _, o := range n.replica.ExpiredTombstones(now) {
 		t, err := n.store.tomb(ctx, o)
@@ -285,10 +285,10 @@ func (n *Node) orderView(ctx context.Context, oid crdt.ID) (*crdt.OrderState, bo
 }
 
 // coldOrders folds the archived orders of the cold store (a party's, or
-// every one when party is zero) whose last activity is at or after since.
-// It runs on the loop.
-func (n *Node) coldOrders(ctx context.Context, party crdt.PubKey, since int64, keep func(*crdt.OrderState) bool) ([]*crdt.OrderState, error) {
-	ids, err := n.store.coldIndexed(ctx, party, since)
+// else those with a status, or every one when both are zero) whose last
+// activity is at or after since. It runs on the loop.
+func (n *Node) coldOrders(ctx context.Context, party crdt.PubKey, status string, since int64, keep func(*crdt.OrderState) bool) ([]*crdt.OrderState, error) {
+	ids, err := n.store.coldIndexed(ctx, party, status, since)
 	if err != nil {
 		return nil, err
 	}
@@ -323,7 +323,7 @@ func (n *Node) booksOrders(ctx context.Context, f market.Filter) ([]*crdt.OrderS
 	if party.IsZero() {
 		party = f.Courier
 	}
-	cold, err := n.coldOrders(ctx, party, 0, nil)
+	cold, err := n.coldOrders(ctx, party, "", 0, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -220,6 +220,14 @@ func TestArchiveRule2PartiesAndRelaysKeep(t *testing.T) {
 			if list, _ := n.Orders(ctx, OrderFilter{Party: w.pub("resto"), Since: w.w0 + 1}); len(list) != 0 {
 				t.Fatal("Orders Since: an order placed before it")
 			}
+			for status, want := range map[string]int{"cancelled": 1, "delivered": 0} {
+				if list, err := n.Orders(ctx, OrderFilter{Status: status}); err != nil || len(list) != want {
+					t.Fatalf("Orders by status %s: %d (%v), want %d", status, len(list), err, want)
+				}
+			}
+			if _, err := n.Orders(ctx, OrderFilter{Status: "delivered/x"}); !errors.Is(err, ErrBadArgument) {
+				t.Fatalf("Orders by an unknown status: %v", err)
+			}
 			// restart: the order is not replayed, and reads the same
 			must(t, n.Close())
 			s, err = OpenPebble(dir)

@@ -24,7 +24,9 @@ import (
 //
 //	/c/<order>                          its events' raw bytes (kept orders only)
 //	/x/p/<party>/<last>/<order>         index by party (kept orders only)
-//	/x/d/<last>/<order>                 index by last activity (kept orders only)
+//	/x/s/<status>/<last>/<order>        index by status (kept orders only)
+//	/x/d/<last>/<order>                 index by last activity (kept orders only):
+//	                                    its value, the status and the parties
 //	/w/<event>                          each archived event: never wanted again
 //	/t/<order>                          the tombstone
 //	delete /e/<event>, /e/<event>/v     the live copies, last
@@ -39,11 +41,12 @@ import (
 // of the live order would (SPEC.md §4.3), so what they return is what the
 // events say.
 const (
-	coldPrefix  = "/c"
-	tombPrefix  = "/t"
-	wantPrefix  = "/w"
-	partyPrefix = "/x/p"
-	dayPrefix   = "/x/d"
+	coldPrefix   = "/c"
+	tombPrefix   = "/t"
+	wantPrefix   = "/w"
+	partyPrefix  = "/x/p"
+	statusPrefix = "/x/s"
+	dayPrefix    = "/x/d"
 )
 
 func hexID(id crdt.ID) string         { return hex.EncodeToString(id[:]) }
@@ -53,6 +56,9 @@ func tombKey(o crdt.ID) datastore.Key { return datastore.RawKey(tombPrefix + "/"
 func wantKey(e crdt.ID) datastore.Key { return datastore.RawKey(wantPrefix + "/" + hexID(e)) }
 func partyKey(p crdt.PubKey, last int64, o crdt.ID) datastore.Key {
 	return datastore.RawKey(partyPrefix + "/" + hexID(crdt.ID(p)) + "/" + hexLast(last) + "/" + hexID(o))
+}
+func statusKey(st crdt.OrderStatus, last int64, o crdt.ID) datastore.Key {
+	return datastore.RawKey(statusPrefix + "/" + st.String() + "/" + hexLast(last) + "/" + hexID(o))
 }
 func dayKey(last int64, o crdt.ID) datastore.Key {
 	return datastore.RawKey(dayPrefix + "/" + hexLast(last) + "/" + hexID(o))
@@ -127,17 +133,18 @@ func decodeRaws(b []byte) ([][]byte, error) {
 }
 
 // archiveOps are the writes that archive one order (see the layout above).
-// raws are its events' bytes, parallel to t.events; parties are the keys
-// it is indexed under when kept.
-func archiveOps(t tomb, raws [][]byte, parties []crdt.PubKey) []storeOp {
+// raws are its events' bytes, parallel to t.events; status and parties
+// are what it is indexed under when kept.
+func archiveOps(t tomb, raws [][]byte, status crdt.OrderStatus, parties []crdt.PubKey) []storeOp {
 	var ops []storeOp
 	if t.kept {
 		ops = append(ops, storeOp{key: coldKey(t.order), val: encodeRaws(raws)})
-		var ps []byte
+		ps := []byte{byte(status)}
 		for _, p := range parties {
 			ops = append(ops, storeOp{key: partyKey(p, t.last, t.order), val: []byte{}})
 			ps = append(ps, p[:]...)
 		}
+		ops = append(ops, storeOp{key: statusKey(status, t.last, t.order), val: []byte{}})
 		ops = append(ops, storeOp{key: dayKey(t.last, t.order), val: ps})
 	}
 	for _, id := range t.events {
@@ -152,8 +159,8 @@ func archiveOps(t tomb, raws [][]byte, parties []crdt.PubKey) []storeOp {
 
 // expireColdOps delete a kept order's cold copy and its index entries
 // (its retention is over); its tombstone stays until its own time.
-func expireColdOps(o crdt.ID, last int64, parties []crdt.PubKey) []storeOp {
-	ops := []storeOp{{key: dayKey(last, o), del: true}}
+func expireColdOps(o crdt.ID, last int64, status crdt.OrderStatus, parties []crdt.PubKey) []storeOp {
+	ops := []storeOp{{key: dayKey(last, o), del: true}, {key: statusKey(status, last, o), del: true}}
 	for _, p := range parties {
 		ops = append(ops, storeOp{key: partyKey(p, last, o), del: true})
 	}
@@ -292,12 +299,16 @@ func (s *Store) archivedEvent(ctx context.Context, id crdt.ID) bool {
 
 // coldIndexed lists archived orders, newest last activity first, whose
 // last activity is at or after since: a party's (party not zero) from the
-// party index, else all from the index by last activity. It stops at the
-// first older one, so it costs what it returns.
-func (s *Store) coldIndexed(ctx context.Context, party crdt.PubKey, since int64) ([]crdt.ID, error) {
+// party index, else those with a status (status not "") from the status
+// index, else all from the index by last activity. It stops at the first
+// older one, so it costs what it returns.
+func (s *Store) coldIndexed(ctx context.Context, party crdt.PubKey, status string, since int64) ([]crdt.ID, error) {
 	prefix := dayPrefix
-	if !party.IsZero() {
+	switch {
+	case !party.IsZero():
 		prefix = partyPrefix + "/" + hexID(crdt.ID(party))
+	case status != "":
+		prefix = statusPrefix + "/" + status
 	}
 	var out []crdt.ID
 	err := s.walk(ctx, prefix, true, true, func(k string, _ []byte) (bool, error) {
@@ -320,9 +331,17 @@ func (s *Store) coldIndexed(ctx context.Context, party crdt.PubKey, since int64)
 	return out, err
 }
 
+// coldEntry is a kept order as the index by last activity holds it.
+type coldEntry struct {
+	order   crdt.ID
+	last    int64
+	status  crdt.OrderStatus
+	parties []crdt.PubKey
+}
+
 // coldExpired lists kept orders whose last activity is before cutoff, with
-// the parties they are indexed under, oldest first.
-func (s *Store) coldExpired(ctx context.Context, cutoff int64) (orders []crdt.ID, lasts []int64, parties [][]crdt.PubKey, err error) {
+// the status and parties they are indexed under, oldest first.
+func (s *Store) coldExpired(ctx context.Context, cutoff int64) (out []coldEntry, err error) {
 	err = s.walk(ctx, dayPrefix, false, false, func(k string, v []byte) (bool, error) {
 		parts := strings.Split(strings.TrimPrefix(k, dayPrefix+"/"), "/")
 		if len(parts) != 2 {
@@ -339,14 +358,17 @@ func (s *Store) coldExpired(ctx context.Context, cutoff int64) (orders []crdt.ID
 		if !ok {
 			return true, nil
 		}
-		var ps []crdt.PubKey
-		for p := 0; p+32 <= len(v); p += 32 {
-			ps = append(ps, crdt.PubKey(v[p:p+32]))
+		c := coldEntry{order: o, last: int64(last)}
+		if len(v)%32 == 1 {
+			c.status, v = crdt.OrderStatus(v[0]), v[1:]
 		}
-		orders, lasts, parties = append(orders, o), append(lasts, int64(last)), append(parties, ps)
+		for p := 0; p+32 <= len(v); p += 32 {
+			c.parties = append(c.parties, crdt.PubKey(v[p:p+32]))
+		}
+		out = append(out, c)
 		return true, nil
 	})
-	return orders, lasts, parties, err
+	return out, err
 }
 
 func parseHexID(h string) (crdt.ID, bool) {
