@@ -117,6 +117,12 @@ func (r *Replica) Archive(until int64, orders ...ID) {
 // (a node replaying its store calls it for every tombstone it kept).
 func (r *Replica) Tombstone(oid ID, until int64) { r.tombs[oid] = max(r.tombs[oid], until) }
 
+// TombstoneUntil returns until when an archived order is remembered.
+func (r *Replica) TombstoneUntil(oid ID) (int64, bool) {
+	u, ok := r.tombs[oid]
+	return u, ok
+}
+
 // Archived reports whether the order is tombstoned.
 func (r *Replica) Archived(oid ID) bool { return r.tombs[oid] != 0 }
 

@@ -103,9 +103,10 @@ func (n *Node) planArchive(ctx context.Context, now int64) (archiveFx, error) {
 		add(c.order, actExpire, expireColdOps(c.order, c.last, c.status, c.parties))
 	}
 	for _, o := range n.replica.ExpiredTombstones(now) {
-		t, err := n.store.tomb(ctx, o)
+		until, _ := n.replica.TombstoneUntil(o)
+		t, err := n.store.tomb(ctx, o, until)
 		if err != nil {
-			t = tomb{order: o} // lost or malformed: only the tombstone itself goes
+			t = tomb{order: o, until: until} // lost or malformed: only the tombstone itself goes
 		}
 		add(o, actForget, forgetTombOps(t))
 	}

@@ -134,8 +134,18 @@ func onDisk(t *testing.T, n *Node, o archOrder) (live int, cold, tombstone bool,
 	}
 	_, err := n.store.coldRaws(ctx, o.id)
 	cold = err == nil
-	_, err = n.store.tomb(ctx, o.id)
-	return live, cold, err == nil, wanted
+	ts, err := n.store.tombs(ctx)
+	must(t, err)
+	for _, tb := range ts {
+		if tb.order == o.id {
+			tombstone = true
+			full, err := n.store.tomb(ctx, o.id, tb.until)
+			if err != nil || len(full.events) != len(o.ids) {
+				t.Fatalf("tombstone of %s: %v, %d events", o.id.Short(), err, len(full.events))
+			}
+		}
+	}
+	return live, cold, tombstone, wanted
 }
 
 func archiveAt(t *testing.T, n *Node, clk *fakeClock, at int64) {

@@ -28,12 +28,13 @@ import (
 //	/x/d/<last>/<order>                 index by last activity (kept orders only):
 //	                                    its value, the status and the parties
 //	/w/<event>                          each archived event: never wanted again
-//	/t/<order>                          the tombstone
+//	/t/<until>/<order>                  the tombstone, kept until <until>; its
+//	                                    value: last activity, kept, event IDs
 //	delete /e/<event>, /e/<event>/v     the live copies, last
 //
-// <last> is the order's last activity, 16 hex digits of wall ms, so an
-// index walk in key order is a walk in time. Replay reads the tombstones
-// (a few thousand: one per order archived within the retention period)
+// <last> and <until> are wall ms in 16 hex digits, so an index walk in key
+// order is a walk in time. Replay reads the tombstones' keys only (a few
+// thousand: one per order archived within the retention period)
 // and finishes a cut archival: a live event whose order is tombstoned is
 // deleted, its cold copy and tombstone having been written before it.
 // Reads of archived orders (Order, Orders, Export, Price, PersonalDataOf)
@@ -52,7 +53,9 @@ const (
 func hexID(id crdt.ID) string         { return hex.EncodeToString(id[:]) }
 func hexLast(ms int64) string         { return fmt.Sprintf("%016x", uint64(max(ms, 0))) }
 func coldKey(o crdt.ID) datastore.Key { return datastore.RawKey(coldPrefix + "/" + hexID(o)) }
-func tombKey(o crdt.ID) datastore.Key { return datastore.RawKey(tombPrefix + "/" + hexID(o)) }
+func tombKey(until int64, o crdt.ID) datastore.Key {
+	return datastore.RawKey(tombPrefix + "/" + hexLast(until) + "/" + hexID(o))
+}
 func wantKey(e crdt.ID) datastore.Key { return datastore.RawKey(wantPrefix + "/" + hexID(e)) }
 func partyKey(p crdt.PubKey, last int64, o crdt.ID) datastore.Key {
 	return datastore.RawKey(partyPrefix + "/" + hexID(crdt.ID(p)) + "/" + hexLast(last) + "/" + hexID(o))
@@ -83,8 +86,7 @@ type tomb struct {
 }
 
 func (t tomb) encode() []byte {
-	b := binary.BigEndian.AppendUint64(nil, uint64(t.until))
-	b = binary.BigEndian.AppendUint64(b, uint64(t.last))
+	b := binary.BigEndian.AppendUint64(nil, uint64(t.last))
 	k := byte(0)
 	if t.kept {
 		k = 1
@@ -98,12 +100,12 @@ func (t tomb) encode() []byte {
 
 var errBadTomb = errors.New("node: malformed tombstone")
 
-func decodeTomb(o crdt.ID, b []byte) (tomb, error) {
-	if len(b) < 17 || (len(b)-17)%32 != 0 {
+func decodeTomb(o crdt.ID, until int64, b []byte) (tomb, error) {
+	if len(b) < 9 || (len(b)-9)%32 != 0 {
 		return tomb{}, fmt.Errorf("%w: %s", errBadTomb, o.Short())
 	}
-	t := tomb{order: o, until: int64(binary.BigEndian.Uint64(b)), last: int64(binary.BigEndian.Uint64(b[8:])), kept: b[16] == 1}
-	for p := 17; p < len(b); p += 32 {
+	t := tomb{order: o, until: until, last: int64(binary.BigEndian.Uint64(b)), kept: b[8] == 1}
+	for p := 9; p < len(b); p += 32 {
 		t.events = append(t.events, crdt.ID(b[p:p+32]))
 	}
 	return t, nil
@@ -150,7 +152,7 @@ func archiveOps(t tomb, raws [][]byte, status crdt.OrderStatus, parties []crdt.P
 	for _, id := range t.events {
 		ops = append(ops, storeOp{key: wantKey(id), val: t.order[:]})
 	}
-	ops = append(ops, storeOp{key: tombKey(t.order), val: t.encode()})
+	ops = append(ops, storeOp{key: tombKey(t.until, t.order), val: t.encode()})
 	for _, id := range t.events {
 		ops = append(ops, storeOp{key: markerKey(id), del: true}, storeOp{key: eventKey(id), del: true})
 	}
@@ -176,7 +178,7 @@ func forgetTombOps(t tomb) []storeOp {
 	for _, id := range t.events {
 		ops = append(ops, storeOp{key: wantKey(id), del: true})
 	}
-	return append(ops, storeOp{key: tombKey(t.order), del: true})
+	return append(ops, storeOp{key: tombKey(t.until, t.order), del: true})
 }
 
 // apply writes ops in one batch (one fsync), in order.
@@ -251,30 +253,40 @@ func (s *Store) compactEvents(ctx context.Context) error {
 	return nil
 }
 
-// tombs reads every tombstone.
+// tombs reads every tombstone's order and time, from the keys only.
 func (s *Store) tombs(ctx context.Context) ([]tomb, error) {
 	var out []tomb
-	err := s.walk(ctx, tombPrefix, false, false, func(k string, v []byte) (bool, error) {
-		o, ok := parseHexID(strings.TrimPrefix(k, tombPrefix+"/"))
-		if !ok {
-			return true, nil
+	err := s.walk(ctx, tombPrefix, false, true, func(k string, _ []byte) (bool, error) {
+		until, o, ok := parseTimedKey(strings.TrimPrefix(k, tombPrefix+"/"))
+		if ok {
+			out = append(out, tomb{order: o, until: until})
 		}
-		t, err := decodeTomb(o, v)
-		if err != nil {
-			return true, nil // skipped: the order may be stored again
-		}
-		out = append(out, t)
 		return true, nil
 	})
 	return out, err
 }
 
-func (s *Store) tomb(ctx context.Context, o crdt.ID) (tomb, error) {
-	v, err := s.get(ctx, tombKey(o))
+// tomb reads a tombstone whole.
+func (s *Store) tomb(ctx context.Context, o crdt.ID, until int64) (tomb, error) {
+	v, err := s.get(ctx, tombKey(until, o))
 	if err != nil {
 		return tomb{}, err
 	}
-	return decodeTomb(o, v)
+	return decodeTomb(o, until, v)
+}
+
+// parseTimedKey parses "<16 hex time>/<64 hex ID>".
+func parseTimedKey(k string) (int64, crdt.ID, bool) {
+	parts := strings.Split(k, "/")
+	if len(parts) != 2 {
+		return 0, crdt.ID{}, false
+	}
+	t, err := strconv.ParseUint(parts[0], 16, 64)
+	if err != nil {
+		return 0, crdt.ID{}, false
+	}
+	o, ok := parseHexID(parts[1])
+	return int64(t), o, ok
 }
 
 // coldRaws returns an archived order's events, or an error matching
@@ -312,20 +324,14 @@ func (s *Store) coldIndexed(ctx context.Context, party crdt.PubKey, status strin
 	}
 	var out []crdt.ID
 	err := s.walk(ctx, prefix, true, true, func(k string, _ []byte) (bool, error) {
-		parts := strings.Split(strings.TrimPrefix(k, prefix+"/"), "/")
-		if len(parts) != 2 {
+		last, o, ok := parseTimedKey(strings.TrimPrefix(k, prefix+"/"))
+		if !ok {
 			return true, nil
 		}
-		last, err := strconv.ParseUint(parts[0], 16, 64)
-		if err != nil {
-			return true, nil
-		}
-		if int64(last) < since {
+		if last < since {
 			return false, nil
 		}
-		if o, ok := parseHexID(parts[1]); ok {
-			out = append(out, o)
-		}
+		out = append(out, o)
 		return true, nil
 	})
 	return out, err
@@ -343,22 +349,14 @@ type coldEntry struct {
 // the status and parties they are indexed under, oldest first.
 func (s *Store) coldExpired(ctx context.Context, cutoff int64) (out []coldEntry, err error) {
 	err = s.walk(ctx, dayPrefix, false, false, func(k string, v []byte) (bool, error) {
-		parts := strings.Split(strings.TrimPrefix(k, dayPrefix+"/"), "/")
-		if len(parts) != 2 {
-			return true, nil
-		}
-		last, err := strconv.ParseUint(parts[0], 16, 64)
-		if err != nil {
-			return true, nil
-		}
-		if int64(last) >= cutoff {
-			return false, nil
-		}
-		o, ok := parseHexID(parts[1])
+		last, o, ok := parseTimedKey(strings.TrimPrefix(k, dayPrefix+"/"))
 		if !ok {
 			return true, nil
 		}
-		c := coldEntry{order: o, last: int64(last)}
+		if last >= cutoff {
+			return false, nil
+		}
+		c := coldEntry{order: o, last: last}
 		if len(v)%32 == 1 {
 			c.status, v = crdt.OrderStatus(v[0]), v[1:]
 		}
