@@ -18,9 +18,21 @@ const (
 	ArchiveHorizonMs int64 = 7 * 24 * 3600 * 1000
 	// RetentionMs: parties and relays keep a finished order's events this
 	// long after its last activity; an archiving node remembers the
-	// archived order's ID (its tombstone) this long after archiving it.
+	// archived order's ID (its tombstone) this long after the order passed
+	// the horizon (TombstoneTime).
 	RetentionMs int64 = 30 * 24 * 3600 * 1000
+	// TombstoneMinMs: however old an archived order, its tombstone is
+	// kept at least this long after archiving, for peers whose clocks run
+	// behind.
+	TombstoneMinMs int64 = 24 * 3600 * 1000
 )
+
+// TombstoneTime is until when a node archiving at now an order last
+// active at last remembers it (SPEC.md §4.5): the retention period after
+// the order passed the horizon, and at least TombstoneMinMs after now.
+func TombstoneTime(last, now int64) int64 {
+	return max(last+ArchiveHorizonMs+RetentionMs, now+TombstoneMinMs)
+}
 
 // PastHorizon reports whether an order with state s and last activity last
 // is past the archive horizon at now (SPEC.md §4.5): finished, and idle for
@@ -82,12 +94,12 @@ func (r *Replica) ArchiveDue(now, grace int64, keep func(*OrderState) bool) []Ar
 
 // Archive drops the orders from the live set: their events, their state,
 // the open-orders index, and the events pending on them; and records a
-// tombstone for each, to remember until the given wall time, so that
+// tombstone for each, to remember until the wall time given, so that
 // their events are never stored again (SPEC.md §4.5 rule 4). Orders not
 // held only get the tombstone. The caller persists before it archives.
-func (r *Replica) Archive(until int64, orders ...ID) {
+func (r *Replica) Archive(orders map[ID]int64) {
 	gone := map[ID]bool{}
-	for _, oid := range orders {
+	for oid, until := range orders {
 		r.tombs[oid] = max(r.tombs[oid], until)
 		ol, ok := r.orders[oid]
 		if !ok {

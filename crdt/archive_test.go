@@ -76,7 +76,7 @@ func TestArchiveTombstone(t *testing.T) {
 		t.Fatalf("ghost: %s", out.Status)
 	}
 	liveBefore := r.Len()
-	r.Archive(99, oid)
+	r.Archive(map[ID]int64{oid: 99})
 	if _, ok := r.Order(oid); ok || r.Has(evs[0].ID) || r.Has(evs[1].ID) || r.Known(ghost.ID) {
 		t.Fatal("the archived order is still held")
 	}
@@ -110,5 +110,20 @@ func TestArchiveTombstone(t *testing.T) {
 	w.mustStore(r, evs[1])
 	if w.order(r, oid).Status != StatusRefused {
 		t.Fatal("refold after the tombstone was forgotten")
+	}
+}
+
+// TestTombstoneTime: the retention period after the horizon, and at least
+// a day after archiving.
+func TestTombstoneTime(t *testing.T) {
+	const day = 24 * 3600 * 1000
+	last := int64(1_790_000_000_000)
+	for _, c := range []struct{ now, want int64 }{
+		{last + ArchiveHorizonMs + 3_600_000, last + ArchiveHorizonMs + RetentionMs},
+		{last + 365*day, last + 366*day},
+	} {
+		if got := TombstoneTime(last, c.now); got != c.want {
+			t.Fatalf("archived at %d: until %d, want %d", c.now, got, c.want)
+		}
 	}
 }

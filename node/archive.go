@@ -39,13 +39,13 @@ import (
 // one order's (never split between batches), and what each changes in the
 // replica once durable.
 type archiveFx struct {
-	until  int64 // the new tombstones' time
 	groups []archiveGroup
 }
 
 type archiveGroup struct {
 	ops    []storeOp
 	order  crdt.ID
+	until  int64 // actArchive: the tombstone's time
 	action archiveAction
 }
 
@@ -73,15 +73,16 @@ func (n *Node) keepsOrder(now int64) func(*crdt.OrderState) bool {
 
 // planArchive decides one archival step at now. It changes nothing.
 func (n *Node) planArchive(ctx context.Context, now int64) (archiveFx, error) {
-	fx := archiveFx{until: now + crdt.RetentionMs}
-	add := func(o crdt.ID, a archiveAction, ops []storeOp) {
+	var fx archiveFx
+	add := func(o crdt.ID, a archiveAction, ops []storeOp) *archiveGroup {
 		fx.groups = append(fx.groups, archiveGroup{ops: ops, order: o, action: a})
+		return &fx.groups[len(fx.groups)-1]
 	}
 	for _, a := range n.replica.ArchiveDue(now, archiveGrace.Milliseconds(), n.keepsOrder(now)) {
 		// an order already past retention (a node that was off, or its
 		// first start with archival) is not kept: rule 2 is over for it
 		keep := a.Keep && a.Last >= now-crdt.RetentionMs
-		t := tomb{order: a.Order, until: fx.until, last: a.Last, kept: keep}
+		t := tomb{order: a.Order, until: crdt.TombstoneTime(a.Last, now), last: a.Last, kept: keep}
 		raws := make([][]byte, 0, len(a.Events))
 		for _, e := range a.Events {
 			t.events = append(t.events, e.ID)
@@ -93,7 +94,7 @@ func (n *Node) planArchive(ctx context.Context, now int64) (archiveFx, error) {
 				raws = append(raws, raw)
 			}
 		}
-		add(a.Order, actArchive, archiveOps(t, raws, a.State.Status, a.State.Parties()))
+		add(a.Order, actArchive, archiveOps(t, raws, a.State.Status, a.State.Parties())).until = t.until
 	}
 	expired, err := n.store.coldExpired(ctx, now-crdt.RetentionMs)
 	if err != nil {
@@ -131,17 +132,17 @@ func (n *Node) advanceArchive(ctx context.Context, fx archiveFx) error {
 			return err
 		}
 		// 2. apply
-		var archived, forgot []crdt.ID
+		archived, forgot := map[crdt.ID]int64{}, []crdt.ID(nil)
 		for _, g := range gs[:k] {
 			switch g.action {
 			case actArchive:
-				archived = append(archived, g.order)
+				archived[g.order] = g.until
 			case actForget:
 				forgot = append(forgot, g.order)
 			}
 			count[g.action]++
 		}
-		n.replica.Archive(fx.until, archived...)
+		n.replica.Archive(archived)
 		n.replica.ForgetTombstones(forgot...)
 		gs = gs[k:]
 	}
