@@ -299,7 +299,13 @@ func historyRow(b *testing.B, m int) error {
 	}
 	// the relay two days later (no new orders): the one-off tombstones of
 	// the first start's archival are gone (SPEC.md §4.5: at least a day)
-	later, err := runAt("relay", keys["relay"], strconv.FormatInt(g.End().Add(48*time.Hour).UnixMilli(), 10))
+	// (the first of these starts forgets them: the second is measured)
+	endLater := strconv.FormatInt(g.End().Add(48*time.Hour).UnixMilli(), 10)
+	forget, err := runAt("relay", keys["relay"], endLater)
+	if err != nil {
+		return err
+	}
+	later, err := runAt("relay", keys["relay"], endLater)
 	if err != nil {
 		return err
 	}
@@ -318,7 +324,8 @@ func historyRow(b *testing.B, m int) error {
 		fmt.Printf("%-7s %8d | %-10s %7.2f s %5.0f MB %5.0f MB | %s | %s\n", label, c.Events, c.Role, c.StartupS, c.HeapMB, c.RSSMB, q, extra)
 	}
 	fmt.Printf("%-7s (generated %d events for the relay in %.1f s; restaurant 0: %d open, %d orders in the last 30 days)\n", label, counts[0], genS, rows[1].Open, rows[1].MonthCount)
-	fmt.Printf("%-7s the relay two days later: start-up %.2f s, heap %.0f MB, RSS %.0f MB, %d live events (%d more orders archived)\n", label, later.StartupS, later.HeapMB, later.RSSMB, later.Events, later.Archived)
+	fmt.Printf("%-7s the relay two days later: start-up %.2f s (%.2f s the first time, forgetting tombstones), heap %.0f MB, RSS %.0f MB, %d live events (%d more orders archived)\n",
+		label, later.StartupS, forget.StartupS, later.HeapMB, later.RSSMB, later.Events, forget.Archived)
 	for _, f := range firsts {
 		fmt.Printf("%-7s first start of the %s on the generated store: %.2f s, archived %d orders, %d live events\n", label, f.Role, f.StartupS, f.Archived, f.Events)
 	}
