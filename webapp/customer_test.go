@@ -128,13 +128,15 @@ func TestCustomerOrderFlow(t *testing.T) {
 		t.Fatalf("quote: %q", got)
 	}
 	// a slot, when the restaurant offers one
-	if n := b.eval(`document.querySelectorAll('#c-when option').length`); n > 1 {
-		t.Logf("%.0f slots offered: the first chosen", n-1)
-		b.do("a slot", chromedp.SetValue(chromedp.CSS(`#c-when`), b.attrN(`#c-when option`, 1, "value")),
+	slot := false
+	if n := b.eval(`document.querySelectorAll('#c-day option').length`); n > 1 {
+		t.Logf("slots offered on %.0f days: the first slot of the first day chosen", n-1)
+		b.do("a slot", chromedp.SetValue(chromedp.CSS(`#c-day`), b.attrN(`#c-day option`, 1, "value")),
 			chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-				_, err := chromedp.Evaluate[bool](`document.querySelector('#c-when').dispatchEvent(new Event('change', {bubbles: true}))`)(ctx, tg)
+				_, err := chromedp.Evaluate[bool](`document.querySelector('#c-day').dispatchEvent(new Event('change', {bubbles: true}))`)(ctx, tg)
 				return err
-			}), chromedp.WaitVisible(chromedp.CSS(`.quote[data-state="ok"][data-total="1500"]`)))
+			}), chromedp.WaitVisible(chromedp.CSS(`#c-when`)), chromedp.WaitVisible(chromedp.CSS(`.quote[data-state="ok"][data-total="1500"]`)))
+		slot = true
 	}
 	published := c.cust.Stats(ctx).Published
 	b.do("checkout without a name", chromedp.Click(chromedp.CSS(`.checkout`)), chromedp.WaitVisible(chromedp.CSS(`#c-name[aria-invalid="true"]`)))
@@ -157,6 +159,9 @@ func TestCustomerOrderFlow(t *testing.T) {
 	must(t, err)
 	if s.Place.Totals.TotalCents != 1500 || s.Place.Totals.TipCents != 150 {
 		t.Fatalf("totals %+v", s.Place.Totals)
+	}
+	if slot && s.Place.Slot.Start == 0 {
+		t.Fatal("the order has no slot")
 	}
 	pd, err := c.resto.PersonalDataOf(ctx, id)
 	must(t, err)

@@ -7,7 +7,7 @@
 // here and kept on this device). Tracking is in track.js.
 import { html, useState, useEffect, useRef } from '../vendor/preact-htm.js';
 import { api, events } from './api.js';
-import { t, money, time, dateTime, errorText } from './i18n.js';
+import { t, money, time, dateTime, dayKey, locale, errorText } from './i18n.js';
 import { parseDeg, isSet, distanceM, km } from './geo.js';
 
 const WHERE = 'coopnode.where';
@@ -31,6 +31,11 @@ function newPIN() {
 // offers: whether a profile's fulfilment ("delivery,collection" in JSON)
 // includes method m.
 export const offers = (p, m) => String(p.fulfilment || '').split(',').includes(m);
+
+// dateLong names a day ("Wednesday 2 December") in zone tz.
+function dateLong(ms, tz) {
+  try { return new Intl.DateTimeFormat(locale, { weekday: 'long', day: 'numeric', month: 'long', timeZone: tz }).format(new Date(ms)); } catch { return dayKey(ms, tz); }
+}
 
 function tzOf(r, session) { return (r.profile && r.profile.timezone) || session.tz; }
 
@@ -209,6 +214,7 @@ export function RestaurantMenu({ session, restaurantKey }) {
   const [lines, setLines] = useState(() => { try { return JSON.parse(localStorage.getItem(cartKey)) || []; } catch { return []; } });
   const [fulfilment, setFulfilment] = useState('delivery');
   const [when, setWhen] = useState('asap');
+  const [day, setDay] = useState(''); // '' is as soon as possible
   const [tip, setTip] = useState('0');
   const [tipOther, setTipOther] = useState('');
   const [quote, setQuote] = useState({ state: 'empty' });
@@ -297,6 +303,15 @@ export function RestaurantMenu({ session, restaurantKey }) {
   if (!r) return html`<section class="screen" aria-busy="true"><p>${t('app.loading')}</p></section>`;
   const p = r.profile || {};
   const tz = tzOf(r, session);
+  // the slots by day in the restaurant's zone: a day, then a time
+  const byDay = {};
+  const days = [];
+  for (const x of slots) {
+    const a = Date.parse(x.start), k = dayKey(a, tz);
+    if (!byDay[k]) { byDay[k] = []; days.push([k, dateLong(a, tz)]); }
+    byDay[k].push(a + '-' + Date.parse(x.end));
+  }
+  const pickDay = (k) => { setDay(k); setWhen(k ? byDay[k][0] : 'asap'); };
   const qErr = quote.state === 'error' ? quote.err : null;
   const lineErr = (i) => errs['line' + (i + 1)] || (qErr && qErr.line === i + 1 ? errorText(qErr) : '');
   const fieldErr = (k) => errs[k] ? html`<p class="field-error" role="alert" data-code=${errs._code || 'local'}>${errs[k]}</p>` : null;
@@ -321,11 +336,17 @@ export function RestaurantMenu({ session, restaurantKey }) {
         ${offers(p, 'delivery') && offers(p, 'collection') ? html`<fieldset class="fulfilment"><legend>${t('cust.how')}</legend>
           ${[['delivery', 'order.delivery'], ['collection', 'order.collection']].map(([v, k]) => html`<label class="choice"><input type="radio" name="fulfilment" value=${v}
             checked=${fulfilment === v} onChange=${() => setFulfilment(v)} />${t(k)}</label>`)}${fieldErr('fulfilment')}</fieldset>` : null}
-        <div class="field"><label for="c-when">${t('cust.when')}</label>
+        <div class="when-row">
+        <div class="field"><label for="c-day">${t('cust.when')}</label>
+          <select id="c-day" name="day" value=${day} onChange=${(e) => pickDay(e.target.value)}>
+            <option value="">${t('cust.asap')}</option>
+            ${days.map(([k, label]) => html`<option value=${k}>${label}</option>`)}
+          </select></div>
+        ${day ? html`<div class="field"><label for="c-when">${t('cust.slot')}</label>
           <select id="c-when" name="when" value=${when} onChange=${(e) => setWhen(e.target.value)} aria-invalid=${errs.when || (qErr && CODE_FIELD[qErr.code] === 'when') ? 'true' : undefined}>
-            <option value="asap">${t('cust.asap')}</option>
-            ${slots.map((s) => { const a = Date.parse(s.start), b = Date.parse(s.end); return html`<option value=${a + '-' + b}>${dateTime(a, tz)}–${time(b, tz)}</option>`; })}
-          </select>${fieldErr('when')}</div>
+            ${(byDay[day] || []).map((v) => { const [a, b] = v.split('-').map(Number); return html`<option value=${v}>${time(a, tz)}–${time(b, tz)}</option>`; })}
+          </select></div>` : null}
+          ${fieldErr('when')}</div>
         <fieldset class="tip"><legend>${t('cust.tip')}</legend>
           ${TIPS.map((c) => html`<label class="choice"><input type="radio" name="tip" value=${c} checked=${tip === String(c)} onChange=${() => setTip(String(c))} />${c ? money(c, session.currency) : t('cust.no_tip')}</label>`)}
           <label class="choice"><input type="radio" name="tip" value="other" checked=${tip === 'other'} onChange=${() => setTip('other')} />${t('cust.tip_other')}</label>
