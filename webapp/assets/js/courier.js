@@ -9,6 +9,7 @@
 import { html, useState, useEffect, useRef } from '../vendor/preact-htm.js';
 import { api, events } from './api.js';
 import { t, money, errorText } from './i18n.js';
+import { useNet, NetBanner, act as send } from './net.js';
 
 // FAIL_REASONS are the reasons a courier gives for a failed task (§5.4.5
 // takes any non-empty reason; these are the ones the app offers).
@@ -91,11 +92,12 @@ function Address({ id, version }) {
 }
 
 // Task is one order this courier holds, with the next step's button.
-function Task({ session, order, restaurants, reload }) {
+function Task({ session, order, restaurants, reload, net }) {
   const [pin, setPin] = useState('');
   const [reason, setReason] = useState('');
   const [err, setErr] = useState(null);
   const [busy, setBusy] = useState(false);
+  const [queued, setQueued] = useState('');
   const pickup = (order.pickup && order.pickup.status) || 'TODO';
   const dropoff = (order.dropoff && order.dropoff.status) || 'TODO';
   const task = pickup === 'DONE' ? 2 : 1;
@@ -103,8 +105,9 @@ function Task({ session, order, restaurants, reload }) {
     setBusy(true);
     setErr(null);
     try {
-      await api('POST', `/v1/orders/${order.id}/${action}`, body);
-      await reload();
+      const r = await send(order.id, action, body, net);
+      setQueued(r && r.queued ? action : '');
+      if (!(r && r.queued)) await reload();
     } catch (e) {
       setErr(e);
     } finally {
@@ -134,7 +137,7 @@ function Task({ session, order, restaurants, reload }) {
     <header><h3>${restaurantName(session, order.restaurant, restaurants)}</h3><span class="ref">#${short(order.id)}</span>
       <span class="status">${t('courier.status.' + order.status)}</span></header>
     ${order.holder_confirmed ? html`<${Address} id=${order.id} version=${(order.steps || []).length + (order.shares || []).length} />` : html`<p class="hint">${t('courier.unconfirmed')}</p>`}
-    ${step}
+    ${queued && net.queued ? html`<p class="queued" role="status" data-queued=${queued}>${t('net.queued_step')}</p>` : step}
     ${err ? html`<p class="field-error" role="alert" data-code=${err.code}>${err.text || errorText(err)}</p>` : null}
     <form class="fail" onSubmit=${fail}>
       <label for=${'reason-' + order.id}>${t(task === 1 ? 'courier.fail_pickup' : 'courier.fail_dropoff')}</label>
@@ -158,6 +161,7 @@ export function CourierJobs({ session }) {
   const [err, setErr] = useState(null);
   const typed = useRef(false);
   const pos = useRef(null);
+  const net = useNet(() => reloadRef.current());
 
   const seq = useRef(0);
   // reload reads the jobs, this courier's tasks and the restaurants; an
@@ -232,9 +236,10 @@ export function CourierJobs({ session }) {
   const listed = Object.values(outcomes).map((o) => o.job).concat((jobs || []).filter((j) => !outcomes[j.order.id]));
   return html`<section class="screen courier">
     <h1>${t('nav.jobs')}</h1>
+    <${NetBanner} net=${net} />
     ${err ? html`<p class="error" role="alert" data-code=${err.code}>${errorText(err)}</p>` : null}
     ${mine.length ? html`<h2>${t('courier.my_tasks')}</h2><ul class="tasks">
-      ${mine.map((o) => html`<${Task} key=${o.id} session=${session} order=${o} restaurants=${restaurants} reload=${reload} />`)}</ul>` : null}
+      ${mine.map((o) => html`<${Task} key=${o.id} session=${session} order=${o} restaurants=${restaurants} reload=${reload} net=${net} />`)}</ul>` : null}
     <form class="position" onSubmit=${search}>
       <p class="hint" data-geo=${geo}>${t('courier.geo.' + geo)}</p>
       <div class="field"><label for="c-lat">${t('courier.lat')}</label>

@@ -11,6 +11,7 @@ import { CourierJobs } from './courier.js';
 import { coopRoute } from './coop-routes.js';
 import { Restaurants, RestaurantMenu } from './customer.js';
 import { MyOrders, Tracking } from './track.js';
+import { Earnings } from './earnings.js';
 
 // NAV is the navigation of every role (docs/webapp.md). `roles` are the
 // member roles (or node role) that see a section; '*' is every member.
@@ -108,6 +109,7 @@ function route(path, session) {
   if (c) return c[1] === 'r' ? html`<${RestaurantMenu} session=${session} restaurantKey=${c[2]} />` : html`<${Tracking} session=${session} id=${c[2]} />`;
   if (path === '/customer' || (path === '/' && session.roles.has('customer'))) return html`<${Restaurants} session=${session} />`;
   if (path === '/customer/orders') return html`<${MyOrders} session=${session} />`;
+  if (path === '/courier/earnings') return html`<${Earnings} session=${session} />`;
   for (const s of NAV) for (const [id, href] of s.items) if (href === path) return html`<${Placeholder} id=${id} />`;
   return html`<section class="screen"><h1>coopnode</h1><p>${t('screen.home')}</p></section>`;
 }
