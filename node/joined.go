@@ -125,6 +125,10 @@ func mergeAddrs(a, b []multiaddr.Multiaddr) []multiaddr.Multiaddr {
 // joins as Join does. A peer it cannot reach now is only logged: discovery
 // keeps redialing saved peers from the next start on.
 func (n *Node) JoinInvite(ctx context.Context, inv Invite) error {
+	// an invite to another coop is refused before dialing its peers
+	if c := n.Coop(); !c.IsZero() && c != inv.Coop {
+		return errorf(ErrBadArgument, "the invite is to coop %s, and this node already belongs to coop %s: a node follows one coop (use another data folder)", inv.Coop.Short(), c.Short())
+	}
 	for _, a := range inv.Bootstrap {
 		if err := n.ConnectAddr(ctx, a); err != nil {
 			n.log.Warn("bootstrap peer from the invite unreachable", "addr", a, "err", err)
@@ -133,11 +137,15 @@ func (n *Node) JoinInvite(ctx context.Context, inv Invite) error {
 	if err := n.Join(ctx, inv.Coop); err != nil {
 		return err
 	}
-	return n.do(ctx, func() error {
+	if err := n.do(ctx, func() error {
 		boot, err := n.savedBootstrap(n.ctx)
 		if err != nil {
 			return err
 		}
 		return n.saveBootstrap(n.ctx, mergeAddrs(boot, inv.Bootstrap))
-	})
+	}); err != nil {
+		return err
+	}
+	n.addRelayCandidates(inv.Bootstrap) // its relays, for a reservation (reserve.go)
+	return nil
 }

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"log/slog"
 	"strings"
@@ -144,4 +145,47 @@ func mustPeer(t *testing.T, name string) peer.ID {
 	id, err := peer.IDFromPrivateKey(k)
 	must(t, err)
 	return id
+}
+
+// TestForeignInvite: an invite to another coop is refused with a clear
+// error before the node dials any of its peers, and the node keeps
+// working in its own coop (issue 13, must show: a foreign invite).
+func TestForeignInvite(t *testing.T) {
+	t.Cleanup(leakCheck(t))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := &cluster{t: t, ctx: ctx, nodes: map[string]*Node{}}
+	a := c.startNode("a-admin", RoleAdmin, WithNAT(true))
+	_, err := a.Found(ctx, crdt.CoopGenesis{Name: "Ours"})
+	must(t, err)
+	b := c.startNode("b-admin", RoleRelay, WithNAT(true))
+	_, err = b.Found(ctx, crdt.CoopGenesis{Name: "Theirs"})
+	must(t, err)
+	err = a.JoinInvite(ctx, b.Invite())
+	if !errors.Is(err, ErrBadArgument) || !strings.Contains(err.Error(), "already belongs to coop") {
+		t.Fatalf("JoinInvite(foreign) = %v, want ErrBadArgument naming both coops", err)
+	}
+	if a.Host().Network().Connectedness(b.ID()) != network.NotConnected {
+		t.Errorf("a dialed the foreign invite's peer")
+	}
+	if got := a.NATStats().ReservationsHeld; got != 0 {
+		t.Errorf("a reserved on the foreign coop's relay (%d)", got)
+	}
+	must(t, a.Admit(ctx, crdt.PubKey(nodeKey("member").Public().(ed25519.PublicKey)), crdt.RoleCourier, "M"))
+}
+
+// TestJoinInviteReservesOnItsRelay: a running node that joins by invite
+// reserves a slot on the invite's relay (SPEC.md §10.6), not only a node
+// started with the invite.
+func TestJoinInviteReservesOnItsRelay(t *testing.T) {
+	t.Cleanup(leakCheck(t))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := &cluster{t: t, ctx: ctx, nodes: map[string]*Node{}}
+	r := c.startNode("relay", RoleRelay, WithNAT(true))
+	_, err := r.Found(ctx, crdt.CoopGenesis{Name: "Joined later"})
+	must(t, err)
+	n := c.startNode("newcomer", RoleCourier, WithNAT(true))
+	must(t, n.JoinInvite(ctx, r.Invite()))
+	waitFor(t, "a reservation on the invite's relay", func() bool { return n.NATStats().ReservationsHeld == 1 })
 }

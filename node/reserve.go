@@ -59,38 +59,27 @@ const (
 // reservations holds the keepers' shared state.
 type reservations struct {
 	mu    sync.Mutex
+	on    bool // startReservations ran
 	held  map[peer.ID][]multiaddr.Multiaddr // relay -> its addresses (no /p2p/) while a reservation is held
 	state map[peer.ID]relayState
 	// wake[p] nudges p's keeper when the node loses its connection to p
 	wake map[peer.ID]chan struct{}
 }
 
-// startReservations starts a keeper for every bootstrap peer (see above).
+// startReservations starts a keeper for every bootstrap peer (see above)
+// and the watcher that wakes a keeper when its relay's connection drops.
 // It runs only with WithNAT on a node that is not a relay.
 func (n *Node) startReservations() error {
-	var cands []peer.AddrInfo
-	for _, m := range n.cfg.bootstrap {
-		ai, err := peer.AddrInfoFromP2pAddr(m)
-		if err != nil || ai.ID == n.host.ID() || isRelayed(m) {
-			continue
-		}
-		cands = mergeAddrInfos(append(cands, *ai), n.host.ID())
-	}
 	r := &n.rsv
 	r.mu.Lock()
+	r.on = true
 	r.held, r.state, r.wake = map[peer.ID][]multiaddr.Multiaddr{}, map[peer.ID]relayState{}, map[peer.ID]chan struct{}{}
-	for _, ai := range cands {
-		r.wake[ai.ID] = make(chan struct{}, 1)
-	}
 	r.mu.Unlock()
-	if len(cands) == 0 {
-		return nil
-	}
 	sub, err := n.host.EventBus().Subscribe(new(event.EvtPeerConnectednessChanged))
 	if err != nil {
 		return fmt.Errorf("node: reservations: %w", err)
 	}
-	n.wg.Add(1 + len(cands))
+	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()
 		defer sub.Close()
@@ -117,10 +106,36 @@ func (n *Node) startReservations() error {
 			}
 		}
 	}()
-	for _, ai := range cands {
-		go n.keepReservation(ai, r.wake[ai.ID])
-	}
+	n.addRelayCandidates(n.cfg.bootstrap)
 	return nil
+}
+
+// addRelayCandidates starts a keeper for each peer of addrs that has none
+// yet (a no-op without WithNAT or on a relay).
+func (n *Node) addRelayCandidates(addrs []multiaddr.Multiaddr) {
+	var cands []peer.AddrInfo
+	for _, m := range addrs {
+		ai, err := peer.AddrInfoFromP2pAddr(m)
+		if err != nil || ai.ID == n.host.ID() || isRelayed(m) {
+			continue
+		}
+		cands = mergeAddrInfos(append(cands, *ai), n.host.ID())
+	}
+	r := &n.rsv
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.on || n.ctx.Err() != nil {
+		return
+	}
+	for _, ai := range cands {
+		if r.wake[ai.ID] != nil {
+			continue
+		}
+		wake := make(chan struct{}, 1)
+		r.wake[ai.ID] = wake
+		n.wg.Add(1) // the node's other goroutines hold the count above zero until Close
+		go n.keepReservation(ai, wake)
+	}
 }
 
 // keepReservation is the keeper of one relay candidate.
