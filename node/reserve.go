@@ -59,7 +59,7 @@ const (
 // reservations holds the keepers' shared state.
 type reservations struct {
 	mu    sync.Mutex
-	on    bool // startReservations ran
+	on    bool                              // startReservations ran
 	held  map[peer.ID][]multiaddr.Multiaddr // relay -> its addresses (no /p2p/) while a reservation is held
 	state map[peer.ID]relayState
 	// wake[p] nudges p's keeper when the node loses its connection to p
