@@ -27,6 +27,9 @@ type config struct {
 	Listen     []string `json:"listen"`
 	MDNS       bool     `json:"mdns"`        // LAN discovery (needs a multicast lock on Android)
 	MeshRouter bool     `json:"mesh_router"` // relay gossip like a full node (default: leaf)
+	// NoNAT turns NAT traversal off: no reservations on the coop's
+	// relays, no hole punching, no AutoNAT (node.WithNAT; default on).
+	NoNAT bool `json:"no_nat"`
 
 	MaxPeers                   int `json:"max_peers"`                       // default 8
 	LowPowerMaxPeers           int `json:"low_power_max_peers"`             // default 2

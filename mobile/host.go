@@ -257,6 +257,9 @@ func newPhoneHost(key ed25519.PrivateKey, cfg *config, g *gater, t *traffic) (ho
 		AddrsFactory: g.addrsFactory,
 		Reporter:     t,
 		UserAgent:    "coopnode-mobile",
+		// a phone behind carrier NAT is reached through the coop's relay,
+		// then directly once hole punching succeeds (SPEC.md §10.6)
+		EnableRelay: !cfg.NoNAT,
 	})
 	if err != nil {
 		return nil, errorf(errInternal, "%v", err)

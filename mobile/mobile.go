@@ -186,6 +186,7 @@ func Start(dataDir, configJSON string, callbacks Callbacks) (n *Node, err error)
 		// power mode (power.go).
 		node.WithSyncInterval(-1), node.WithSyncOnConnect(false),
 		node.WithLeaf(!cfg.MeshRouter), node.WithMDNS(cfg.MDNS), node.WithLogger(m.log),
+		node.WithNAT(!cfg.NoNAT), // reservations on the coop's relays (the host runs the rest)
 	}
 	if inv != nil {
 		opts = append(opts, node.WithInvite(*inv))
