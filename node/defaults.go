@@ -127,6 +127,38 @@ const (
 	mdnsQueue = 16
 )
 
+// Role links (SPEC.md §10.6, topology.go; WithRoleLinks). A follower of
+// the orders topic (courier, relay, admin) keeps coreLinks links to other
+// followers: with gossipsub's D = 4 that leaves the mesh room to choose and
+// keeps its diameter near log₇ of the followers. A customer or restaurant
+// keeps leafLinks links to followers: its orders reach it by push from
+// any of them, so one is enough while it holds and three ride out a
+// courier's phone dropping off without a gap.
+const (
+	defaultCoreLinks = 8
+	defaultLeafLinks = 3
+	// linkCheckFirst is the keeper's first check after start (bootstrap
+	// dials are under way); then every linkCheckShort while links are
+	// missing, every linkCheckIdle when not.
+	linkCheckFirst = 500 * time.Millisecond
+	linkCheckShort = time.Second
+	linkCheckIdle  = 10 * time.Second
+	// linkPending is how long a peer the keeper dialed may take to send its
+	// subscriptions before it stops counting as a follower to come.
+	linkPending = 5 * time.Second
+	// linkAskEvery spaces peer exchanges with one peer; linkAskTimeout and
+	// linkDialTimeout bound an exchange and a dial.
+	linkAskEvery    = 5 * time.Second
+	linkAskTimeout  = 10 * time.Second
+	linkDialTimeout = 10 * time.Second
+	// A candidate whose dial failed waits linkRetryMin·2^failures, at most
+	// linkRetryMax, before the next try.
+	linkRetryMin = 5 * time.Second
+	linkRetryMax = 5 * time.Minute
+	// linkKnownMax bounds the peers the keeper remembers.
+	linkKnownMax = 512
+)
+
 // Default listen addresses (WithListen). Production nodes listen on every
 // interface so that couriers on the same Wi-Fi (and the coop's always-on
 // nodes) can reach them; tests always pass 127.0.0.1 addresses explicitly.

@@ -81,6 +81,9 @@ type config struct {
 	lowPower     bool
 	noConnSync   bool
 	follow       *Follow // nil: defaultFollow(role)
+	// role links (topology.go): how many the node keeps by role
+	coreLinks, leafLinks int
+	roleLinksOff         bool
 	// benchmark hooks (bench_options.go): bytes written to and frames read
 	// from push streams
 	pushSent func(peer.ID, int)
@@ -191,6 +194,20 @@ func WithGossipDegree(d, lo, hi int) Option {
 	return func(c *config) error { c.gossip.D, c.gossip.Dlo, c.gossip.Dhi = d, lo, hi; return nil }
 }
 
+// WithRoleLinks sets how many role links the node keeps (SPEC.md §10.6):
+// core links to other followers of the orders topic when it follows that
+// topic, leaf links to followers when it does not. Zero keeps the
+// default (defaultCoreLinks, defaultLeafLinks); a negative value keeps
+// none of that kind. WithRoleLinks(-1, -1) turns the keeper off, for
+// tests that draw their own graph.
+func WithRoleLinks(core, leaf int) Option {
+	return func(c *config) error {
+		c.coreLinks, c.leafLinks = core, leaf
+		c.roleLinksOff = core < 0 && leaf < 0
+		return nil
+	}
+}
+
 // Node is one coopnode peer.
 type Node struct {
 	cfg     config
@@ -218,6 +235,7 @@ type Node struct {
 	graftMu   sync.Mutex
 	graftLast map[peer.ID]time.Time
 	verified  verifiedCache
+	links     linkCounts // the role-link keeper's last count (topology.go)
 	keyLimit  *limiter
 	peerLimit *limiter
 	blocks    *blocklist
@@ -296,6 +314,13 @@ func New(ctx context.Context, opts ...Option) (*Node, error) {
 	if cfg.key == nil {
 		return nil, ErrNoKey
 	}
+	if cfg.coreLinks == 0 {
+		cfg.coreLinks = defaultCoreLinks
+	}
+	if cfg.leafLinks == 0 {
+		cfg.leafLinks = defaultLeafLinks
+	}
+	cfg.coreLinks, cfg.leafLinks = max(cfg.coreLinks, 0), max(cfg.leafLinks, 0)
 	if !cfg.autoSet && cfg.role == RoleRestaurant {
 		cfg.autoConfirm = true
 	}
@@ -384,6 +409,7 @@ func (n *Node) start(ctx context.Context) error {
 	n.host.SetStreamHandler(protocol.SyncProtocolID, n.handleSync)
 	n.host.SetStreamHandler(protocol.PushProtocolID, n.handlePush)
 	n.host.SetStreamHandler(protocol.PayProtocolID, n.handlePay)
+	n.host.SetStreamHandler(protocol.PeersProtocolID, n.handlePeers)
 	gcfg := n.cfg.gossip
 	gcfg.OnGraft = n.graftSync // events relayed before a mesh formed reached nobody
 	if n.gossip, err = newGossip(n.ctx, n.host, gcfg, n.validate); err != nil {
@@ -414,8 +440,9 @@ func (n *Node) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	n.wg.Add(1)
+	n.wg.Add(2)
 	go n.watchPeers()
+	go n.keepLinks()
 	if n.cfg.nat && n.cfg.role != RoleRelay {
 		return n.startReservations()
 	}
@@ -651,6 +678,7 @@ func (n *Node) Close() error {
 		if n.host != nil {
 			n.host.RemoveStreamHandler(protocol.SyncProtocolID)
 			n.host.RemoveStreamHandler(protocol.PushProtocolID)
+			n.host.RemoveStreamHandler(protocol.PeersProtocolID)
 			if n.connNotifee != nil {
 				n.host.Network().StopNotify(n.connNotifee)
 			}
