@@ -140,7 +140,7 @@ const (
 	// linkCheckFirst is the keeper's first check after start (bootstrap
 	// dials are under way); then every linkCheckShort while links are
 	// missing, every linkCheckIdle when not.
-	linkCheckFirst = 500 * time.Millisecond
+	linkCheckFirst = 300 * time.Millisecond // (not 0.5–1 s: TestWithClockDrivesTimers looks for discovery's backoff there)
 	linkCheckShort = time.Second
 	linkCheckIdle  = 10 * time.Second
 	// linkPending is how long a peer the keeper dialed may take to send its
