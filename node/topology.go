@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/libp2p/go-libp2p/core/event"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/multiformats/go-multiaddr"
@@ -101,25 +100,25 @@ func (n *Node) keepLinks() {
 	k := &linkKeeper{n: n, known: map[peer.ID]*linkPeer{}, asked: map[peer.ID]time.Time{},
 		kept: map[peer.ID]bool{}, dialed: map[peer.ID]time.Time{}}
 	defer k.release()
-	sub, err := n.host.EventBus().Subscribe(new(event.EvtPeerConnectednessChanged))
-	if err != nil {
-		n.log.Warn("role links: no connectedness events", "err", err)
-		return
-	}
-	defer sub.Close()
+	// A lost link wakes the keeper at once. The callback must never block:
+	// libp2p calls it inside the swarm, and the keeper may itself be
+	// waiting on a dial that needs the swarm.
+	wake := make(chan struct{}, 1)
+	nb := &network.NotifyBundle{DisconnectedF: func(network.Network, network.Conn) {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	}}
+	n.host.Network().Notify(nb)
+	defer n.host.Network().StopNotify(nb)
 	t := n.cfg.clock.NewTimer(linkCheckFirst)
 	defer t.Stop()
 	for {
 		select {
 		case <-n.ctx.Done():
 			return
-		case e, ok := <-sub.Out():
-			if !ok {
-				return
-			}
-			if ev, _ := e.(event.EvtPeerConnectednessChanged); ev.Connectedness != network.NotConnected || !k.kept[ev.Peer] {
-				continue
-			}
+		case <-wake:
 		case <-t.C():
 		}
 		next := linkCheckIdle

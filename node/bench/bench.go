@@ -30,7 +30,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		Transport: "mocknet", Nodes: cfg.Nodes, Relays: 1, Restaurants: cfg.Restaurants, Couriers: cfg.Couriers,
 		Customers: cfg.Customers, LinkLatencyMs: sim.Ms(cfg.Latency), BandwidthBytesPerS: cfg.Bandwidth,
 		Hops: HopFloor(cfg.Nodes), OrdersPerMin: cfg.OrdersPerMin, DurationS: cfg.Duration.Seconds(),
-		Churn: cfg.Churn, Seed: cfg.Seed, Machine: machine(), Date: start.Format("2006-01-02"),
+		Churn: cfg.Churn, Seed: cfg.Seed, Machine: machine(), Date: start.Format("2006-01-02"), Topology: cfg.Topology(),
 	}
 	if cfg.Loopback {
 		res.Transport = "loopback TCP"

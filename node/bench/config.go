@@ -32,10 +32,20 @@ type Config struct {
 	// it does not follow the orders topic, SPEC.md §10.4) keeps, each to a
 	// follower; default 2.
 	LeafLinks int
-	// RandomGraph draws one random graph of average degree Degree over
-	// all nodes, ignoring roles (how the harness connected nodes before
-	// party push).
+	// By default the harness draws no graph: every node starts with the
+	// relay's address only (what an invite gives) and builds its role
+	// links itself (SPEC.md §10.6); any node may dial any other.
+	//
+	// RandomGraph connects one random graph of average degree Degree over
+	// all nodes first, ignoring roles, and gives no bootstrap address: the
+	// nodes start from their random neighbours and add the role links
+	// they lack themselves.
 	RandomGraph bool
+	// DrawnGraph connects the role graph drawn by the harness (followers
+	// Degree links among themselves, leaves LeafLinks to followers; the
+	// default before the nodes built their own) and turns the nodes' own
+	// role links off; only the drawn links exist.
+	DrawnGraph bool
 	// MocknetLatency uses mocknet's own latency model (stop-and-wait per
 	// stream, see latency.go) instead of the harness's delay line.
 	MocknetLatency bool
@@ -86,6 +96,18 @@ const (
 // ErrConfig wraps every configuration error.
 var ErrConfig = errors.New("bench: bad config")
 
+// Topology names the run's topology mode: "own" (the nodes' own role
+// links from the relay's address), "random" or "drawn".
+func (c Config) Topology() string {
+	switch {
+	case c.RandomGraph:
+		return "random"
+	case c.DrawnGraph:
+		return "drawn"
+	}
+	return "own"
+}
+
 func (c Config) withDefaults() (Config, error) {
 	var errs []error
 	bad := func(format string, a ...any) {
@@ -127,6 +149,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Loopback {
 		c.Bandwidth = 0
+	}
+	if c.RandomGraph && c.DrawnGraph {
+		bad("random graph and drawn graph exclude each other")
 	}
 	if c.Degree == 0 {
 		c.Degree = 8

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/coopnode/coopnode/crdt"
@@ -26,6 +27,7 @@ type member struct {
 	pub  crdt.PubKey
 	pos  crdt.Position
 	n    *node.Node
+	h    host.Host // its mocknet host, made before the nodes start (nil on loopback)
 	tr   *byteTracer
 	sub  *node.Subscription
 	done chan struct{} // closed when the collector has drained sub
@@ -61,7 +63,11 @@ type syncFigure struct {
 type coopRun struct {
 	cfg Config
 	rng *rand.Rand // the driver goroutine's only
-	g   graph
+	// drawn is what the harness connects (the random or the role graph;
+	// nothing with the nodes' own topology); g is the connection graph
+	// the measured phase began on (drawn, or what the nodes built)
+	drawn graph
+	g     graph
 	fab *fabric
 	on  atomic.Bool // byte counting
 	raw *rawLog
@@ -133,17 +139,21 @@ func (r *coopRun) cast() {
 	cfg := r.cfg
 	n := cfg.Nodes
 	grng := rand.New(rand.NewSource(cfg.Seed*31 + 7))
-	if cfg.RandomGraph {
-		r.g = buildGraph(n, cfg.Degree, grng)
-	} else {
+	switch {
+	case cfg.RandomGraph:
+		r.drawn = buildGraph(n, cfg.Degree, grng)
+	case cfg.DrawnGraph:
 		// index 0 is the relay, then restaurants, couriers and customers
 		follower := make([]bool, n)
 		follower[0] = true
 		for i := 1 + cfg.Restaurants; i < 1+cfg.Restaurants+cfg.Couriers; i++ {
 			follower[i] = true
 		}
-		r.g = buildRoleGraph(follower, cfg.Degree, cfg.LeafLinks, grng)
+		r.drawn = buildRoleGraph(follower, cfg.Degree, cfg.LeafLinks, grng)
+	default:
+		r.drawn = graph{adj: make([][]int, n)}
 	}
+	r.g = r.drawn
 	r.fab = newFabric(cfg, n)
 	r.arr = make([]map[crdt.ID]time.Time, n)
 	r.offline, r.churned, r.busy = make([]bool, n), make([]bool, n), make([]bool, n)
@@ -182,17 +192,20 @@ func (r *coopRun) start(m *member) error {
 		node.WithRand(rand.New(rand.NewSource(cfg.Seed*7919 + int64(m.i)))),
 		node.WithLogger(cfg.Logger.With("node", m.i, "role", string(m.role))),
 	}
-	if r.fab.mn != nil {
-		h, err := r.fab.mockHost(m.i, m.key)
-		if err != nil {
-			return err
-		}
-		opts = append(opts, node.WithHost(h))
+	if m.h != nil {
+		opts = append(opts, node.WithHost(m.h))
 	} else {
 		opts = append(opts, node.WithListen("/ip4/127.0.0.1/tcp/0"))
 	}
 	if !r.coop.IsZero() {
 		opts = append(opts, node.WithCoop(r.coop))
+	}
+	switch {
+	case cfg.DrawnGraph:
+		opts = append(opts, node.WithRoleLinks(-1, -1))
+	case !cfg.RandomGraph && m != r.relay:
+		// what an invite gives: the relay's addresses
+		opts = append(opts, node.WithBootstrap(r.relay.n.Addrs()...))
 	}
 	if cfg.SyncInterval != 0 {
 		opts = append(opts, node.WithSyncInterval(cfg.SyncInterval))
@@ -270,6 +283,22 @@ func (r *coopRun) pollEvery(d, every time.Duration, what string, cond func() boo
 func (r *coopRun) setup() error {
 	ctx := r.ctx
 	r.cast()
+	if r.fab.mn != nil {
+		for _, m := range r.ms {
+			h, err := r.fab.mockHost(m.i, m.key)
+			if err != nil {
+				return err
+			}
+			m.h = h
+			r.fab.register(m.i, h)
+		}
+		if !r.cfg.DrawnGraph {
+			// the nodes pick their links: any may dial any other
+			if err := r.fab.linkAll(); err != nil {
+				return err
+			}
+		}
+	}
 	if err := r.start(r.relay); err != nil {
 		return err
 	}
@@ -281,12 +310,16 @@ func (r *coopRun) setup() error {
 	if err := sim.Parallel(len(r.ms)-1, func(i int) error { return r.start(r.ms[1+i]) }); err != nil {
 		return err
 	}
-	for _, e := range r.g.edges() {
+	for _, e := range r.drawn.edges() {
 		if err := r.fab.connect(ctx, e[0], e[1]); err != nil {
 			return err
 		}
 	}
-	r.logf("%d nodes up, %d links (mean degree %.1f), latency %v", len(r.ms), len(r.g.edges()), r.g.meanDegree(), r.cfg.Latency)
+	if !r.cfg.DrawnGraph {
+		r.waitLinks()
+	}
+	g := r.fab.snapshot()
+	r.logf("%d nodes up, topology %s: %d links (mean degree %.1f), latency %v", len(r.ms), r.cfg.Topology(), len(g.edges()), g.meanDegree(), r.cfg.Latency)
 	wctx, cancel := context.WithTimeout(ctx, setupWait)
 	defer cancel()
 	for _, m := range r.ms {
@@ -322,6 +355,38 @@ func (r *coopRun) setup() error {
 	}
 	r.logf("coop founded, %d members admitted, catalogue of %d restaurants everywhere", members, len(r.restaurants))
 	return nil
+}
+
+// waitLinks waits until every node keeps the role links it wants (as
+// many as the coop's followers allow), for at most setupWait; a node
+// still short then is reported, and the run goes on.
+func (r *coopRun) waitLinks() {
+	followers := 1 + len(r.couriers)
+	short := func() []int {
+		var out []int
+		for _, m := range r.ms {
+			kept, want := m.n.RoleLinks()
+			avail := followers
+			if m.role == node.RoleRelay || m.role == node.RoleCourier {
+				avail--
+			}
+			if want == 0 || kept < min(want, avail) {
+				out = append(out, m.i)
+			}
+		}
+		return out
+	}
+	from := r.now()
+	if err := r.poll(setupWait, "every node's role links", func() bool { return len(short()) == 0 }); err != nil {
+		var desc []string
+		for _, i := range short() {
+			kept, want := r.ms[i].n.RoleLinks()
+			desc = append(desc, fmt.Sprintf("%d (%s) %d/%d, %d peers", i, r.ms[i].role, kept, want, len(r.ms[i].n.Host().Network().Peers())))
+		}
+		r.logf("role links: %d nodes still short after %v: %v", len(desc), setupWait, desc)
+		return
+	}
+	r.logf("role links: every node has its own after %v", r.now().Sub(from).Round(10*time.Millisecond))
 }
 
 // nodes lists every member's node.

@@ -38,6 +38,9 @@ func b2i(b bool) int {
 // arrived or cfg.Drain has passed.
 func (r *coopRun) drive() error {
 	r.syncBytes0 = r.syncBytes()
+	if !r.cfg.DrawnGraph {
+		r.g = r.fab.snapshot() // what the nodes built
+	}
 	// the orders topic's mesh: its followers only (SPEC.md §10.1)
 	var trs []*byteTracer
 	idx := map[peer.ID]int{}
@@ -350,10 +353,20 @@ func (r *coopRun) claimRace(id crdt.ID, claimants []*member) (*member, error) {
 	return winner, nil
 }
 
-// cutAll takes every link of node i down.
+// cutAll takes every link of node i down: the drawn graph's, or, where
+// the nodes pick their own links, every pair's (nothing can dial it, and
+// it can dial nothing).
 func (r *coopRun) cutAll(i int) {
-	for _, j := range r.g.adj[i] {
-		r.fab.cut(i, j)
+	if r.cfg.DrawnGraph {
+		for _, j := range r.g.adj[i] {
+			r.fab.cut(i, j)
+		}
+		return
+	}
+	for j := range r.ms {
+		if j != i {
+			r.fab.cut(i, j)
+		}
 	}
 }
 
@@ -367,18 +380,36 @@ func (r *coopRun) goOffline(i int) {
 }
 
 // comeBack restores i's links to its online neighbours (except skip, already
-// linked) and marks it online from at.
+// linked) and marks it online from at. Where the nodes pick their own
+// links, i may dial every online node again; it reconnects to its drawn
+// random neighbours (as a phone redials the peers it knew), or to its
+// bootstrap peer at once (node.Reconnect, what the app calls when the
+// network comes back), and its keeper restores its role links.
 func (r *coopRun) comeBack(i, skip int, at time.Time) error {
-	for _, j := range r.g.adj[i] {
+	online := func(j int) bool {
 		r.mu.Lock()
-		off := r.offline[j]
-		r.mu.Unlock()
-		if off || j == skip {
+		defer r.mu.Unlock()
+		return !r.offline[j]
+	}
+	if !r.cfg.DrawnGraph {
+		for j := range r.ms {
+			if j != i && j != skip && online(j) {
+				if err := r.fab.linkOnly(i, j); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for _, j := range r.drawn.adj[i] {
+		if !online(j) || j == skip {
 			continue
 		}
 		if err := r.fab.connect(r.ctx, i, j); err != nil {
 			return err
 		}
+	}
+	if !r.cfg.DrawnGraph && !r.cfg.RandomGraph {
+		_, _ = r.ms[i].n.Reconnect(r.ctx) // a failure leaves it to discovery's backoff
 	}
 	r.mu.Lock()
 	r.offline[i] = false

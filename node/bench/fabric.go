@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/rand"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -266,6 +267,53 @@ func (f *fabric) linkOnly(a, b int) error {
 	}
 	f.up[key2(a, b)] = true
 	return nil
+}
+
+// linkAll links every pair of hosts on mocknet (nothing to do on
+// loopback, where any node may dial any other).
+func (f *fabric) linkAll() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.mn == nil {
+		return nil
+	}
+	if err := f.mn.LinkAll(); err != nil {
+		return fmt.Errorf("bench: link all: %w", err)
+	}
+	for a := range f.host {
+		for b := a + 1; b < len(f.host); b++ {
+			f.up[key2(a, b)] = true
+		}
+	}
+	return nil
+}
+
+// snapshot is the connection graph now.
+func (f *fabric) snapshot() graph {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	g := graph{adj: make([][]int, len(f.host))}
+	for i, h := range f.host {
+		if h == nil {
+			continue
+		}
+		for _, p := range h.Network().Peers() {
+			if j, ok := f.idx[p]; ok && j != i {
+				g.adj[i] = append(g.adj[i], j)
+			}
+		}
+	}
+	for i, a := range g.adj { // keep only edges both sides see
+		keep := a[:0]
+		for _, j := range a {
+			if slices.Contains(g.adj[j], i) {
+				keep = append(keep, j)
+			}
+		}
+		g.adj[i] = keep
+		sort.Ints(g.adj[i])
+	}
+	return g
 }
 
 // cut takes the edge down: the mocknet link is removed (so nothing can

@@ -98,6 +98,12 @@ type Result struct {
 	Restaurants        int     `json:"restaurants"`
 	Couriers           int     `json:"couriers"`
 	Customers          int     `json:"customers"`
+	// Topology is how the connections came about: "own" (the nodes' own
+	// role links from the relay's address, SPEC.md §10.6), "random" (a
+	// random graph first, then the nodes' own links) or "drawn" (the
+	// harness's role graph only). ConnectionDegree and the graph floors
+	// are of the connections when the measured phase began.
+	Topology           string  `json:"topology"`
 	ConnectionDegree   float64 `json:"connection_degree"`
 	LinkLatencyMs      float64 `json:"link_latency_ms"`
 	BandwidthBytesPerS float64 `json:"bandwidth_bytes_per_s"`
@@ -195,8 +201,8 @@ func (r *Result) checks() []Check {
 // coopnode and baseline side by side with the targets.
 func (r *Result) WriteTable(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "coopnode bench — %s, %d nodes (1 relay, %d restaurants, %d couriers, %d customers), mean degree %.1f\n",
-		r.Transport, r.Nodes, r.Restaurants, r.Couriers, r.Customers, r.ConnectionDegree)
+	fmt.Fprintf(&b, "coopnode bench — %s, %d nodes (1 relay, %d restaurants, %d couriers, %d customers), topology %s, mean degree %.1f\n",
+		r.Transport, r.Nodes, r.Restaurants, r.Couriers, r.Customers, r.Topology, r.ConnectionDegree)
 	fmt.Fprintf(&b, "links %.0f ms one way, bandwidth %s; hop floor %d × %.0f ms = %.0f ms (this graph: %.0f ms median author, %.0f ms worst); %.0f orders/min for %.0f s, churn %.0f%% (%d nodes); seed %d\n",
 		r.LinkLatencyMs, bw(r.BandwidthBytesPerS), r.Hops, r.LinkLatencyMs, r.HopFloorMs, r.GraphFloorP50Ms, r.GraphFloorMaxMs, r.OrdersPerMin, r.DurationS, 100*r.Churn, r.ChurnedNodes, r.Seed)
 	fmt.Fprintf(&b, "%s, %s; took %.0f s\n\n", r.Machine, r.Date, r.ElapsedS)
