@@ -68,9 +68,9 @@ type coopRun struct {
 	// the measured phase began on (drawn, or what the nodes built)
 	drawn graph
 	g     graph
-	fab *fabric
-	on  atomic.Bool // byte counting
-	raw *rawLog
+	fab   *fabric
+	on    atomic.Bool // byte counting
+	raw   *rawLog
 
 	ms          []*member
 	relay       *member
@@ -323,6 +323,15 @@ func (r *coopRun) setup() error {
 	wctx, cancel := context.WithTimeout(ctx, setupWait)
 	defer cancel()
 	for _, m := range r.ms {
+		if !r.cfg.DrawnGraph && (m.role == node.RoleCustomer || m.role == node.RoleRestaurant) {
+			// A leaf dialed its links, so to the followers it is an
+			// inbound peer, and gossipsub refuses an inbound GRAFT once
+			// its mesh holds D_hi peers: a leaf may have no mesh. It
+			// still hears its peers' IHAVE gossip and their own events
+			// (flood publishing) and gets its orders by push; the
+			// membership and catalogue waits below check that it does.
+			continue
+		}
 		if err := m.n.WaitMesh(wctx, 1); err != nil {
 			return fmt.Errorf("bench: node %d mesh: %w", m.i, err)
 		}

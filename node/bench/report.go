@@ -92,12 +92,12 @@ type Check struct {
 // Result is a whole bench run. `coopnode bench --json` prints it as one
 // JSON object; its field names are a contract.
 type Result struct {
-	Transport          string  `json:"transport"`
-	Nodes              int     `json:"nodes"`
-	Relays             int     `json:"relays"`
-	Restaurants        int     `json:"restaurants"`
-	Couriers           int     `json:"couriers"`
-	Customers          int     `json:"customers"`
+	Transport   string `json:"transport"`
+	Nodes       int    `json:"nodes"`
+	Relays      int    `json:"relays"`
+	Restaurants int    `json:"restaurants"`
+	Couriers    int    `json:"couriers"`
+	Customers   int    `json:"customers"`
 	// Topology is how the connections came about: "own" (the nodes' own
 	// role links from the relay's address, SPEC.md §10.6), "random" (a
 	// random graph first, then the nodes' own links) or "drawn" (the
