@@ -20,6 +20,7 @@ func TestBenchBadFlags(t *testing.T) {
 		{[]string{"bench", "-orders-per-min", "-5"}, "orders per minute"},
 		{[]string{"bench", "-D", "9", "-Dlo", "1", "-Dhi", "4"}, "gossip degrees"},
 		{[]string{"bench", "-log-level", "loud"}, "-log-level"},
+		{[]string{"bench", "-random-graph", "-drawn-graph"}, "exclude each other"},
 		{[]string{"bench", "extra"}, "unexpected argument \"extra\""},
 	} {
 		var out, errb bytes.Buffer
