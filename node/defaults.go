@@ -127,7 +127,7 @@ const (
 	mdnsQueue = 16
 )
 
-// Role links (SPEC.md §10.6, topology.go; WithRoleLinks). A follower of
+// Role links (SPEC.md §10.7, topology.go; WithRoleLinks). A follower of
 // the orders topic (courier, relay, admin) keeps coreLinks links to other
 // followers: with gossipsub's D = 4 that leaves the mesh room to choose and
 // keeps its diameter near log₇ of the followers. A customer or restaurant

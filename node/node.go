@@ -194,7 +194,7 @@ func WithGossipDegree(d, lo, hi int) Option {
 	return func(c *config) error { c.gossip.D, c.gossip.Dlo, c.gossip.Dhi = d, lo, hi; return nil }
 }
 
-// WithRoleLinks sets how many role links the node keeps (SPEC.md §10.6):
+// WithRoleLinks sets how many role links the node keeps (SPEC.md §10.7):
 // core links to other followers of the orders topic when it follows that
 // topic, leaf links to followers when it does not. Zero keeps the
 // default (defaultCoreLinks, defaultLeafLinks); a negative value keeps

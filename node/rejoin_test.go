@@ -11,7 +11,7 @@ import (
 )
 
 // TestOldInviteAfterRelayAndFounderRestart (issue 13.3, SPEC.md §10.3,
-// §10.6): a coop's founder and its relay, each on its own data directory
+// §10.7): a coop's founder and its relay, each on its own data directory
 // and port, give out an invite naming both; both stop, so
 // that nothing of the coop runs, and start again; a new device then joins with the invite given out before. It
 // reaches them, catches up on what happened before and after the

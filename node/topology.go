@@ -16,7 +16,7 @@ import (
 	"github.com/coopnode/coopnode/protocol"
 )
 
-// Role links (SPEC.md §10.6): the node builds the connection graph its
+// Role links (SPEC.md §10.7): the node builds the connection graph its
 // role needs by itself, from its bootstrap peers and peer exchange.
 //
 // Why: audience routing depends on the graph. Customers and restaurants do
@@ -74,7 +74,7 @@ type linkKeeper struct {
 type linkCounts struct{ kept, want atomic.Int64 }
 
 // RoleLinks returns how many role links the node keeps and how many its
-// role asks for (SPEC.md §10.6), as of the keeper's last check.
+// role asks for (SPEC.md §10.7), as of the keeper's last check.
 func (n *Node) RoleLinks() (kept, want int) {
 	return int(n.links.kept.Load()), int(n.links.want.Load())
 }
@@ -324,7 +324,7 @@ type peerRecord struct {
 }
 
 // askPeers runs one peer exchange with the connected peer p (SPEC.md
-// §10.6): it asks for the addresses of want and returns the records p
+// §10.7): it asks for the addresses of want and returns the records p
 // sent, dropping those that do not parse.
 func (n *Node) askPeers(p peer.ID, want []peer.ID) ([]peerRecord, error) {
 	ctx, cancel := context.WithTimeout(n.ctx, linkAskTimeout)
@@ -377,7 +377,7 @@ func (n *Node) askPeers(p peer.ID, want []peer.ID) ([]peerRecord, error) {
 	return out, nil
 }
 
-// handlePeers answers one peer exchange (SPEC.md §10.6): the wanted peers
+// handlePeers answers one peer exchange (SPEC.md §10.7): the wanted peers
 // it is connected to, then followers of the orders topic it is connected
 // to, in random order, never the asker itself, up to MaxPeerRecords.
 func (n *Node) handlePeers(s network.Stream) {

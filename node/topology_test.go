@@ -23,7 +23,7 @@ func protectedLinks(n *Node) int {
 	return k
 }
 
-// TestRoleLinksFromBootstrap (SPEC.md §10.6): nodes given only a relay's
+// TestRoleLinksFromBootstrap (SPEC.md §10.7): nodes given only a relay's
 // address build the role graph themselves: every courier keeps its core
 // links to other followers of the orders topic, found by peer exchange,
 // every customer and restaurant its leaf links to followers, all
@@ -122,7 +122,7 @@ func contains(ps []peer.ID, p peer.ID) bool {
 	return false
 }
 
-// TestPeerExchange (SPEC.md §10.6): a peer answers with the followers of
+// TestPeerExchange (SPEC.md §10.7): a peer answers with the followers of
 // the orders topic it is connected to and the wanted peers, never the
 // asker; a malformed request gets its stream reset and no answer.
 func TestPeerExchange(t *testing.T) {

@@ -6,7 +6,7 @@ import (
 	"fmt"
 )
 
-// Peer exchange (SPEC.md §10.6). A node that needs more links of its role
+// Peer exchange (SPEC.md §10.7). A node that needs more links of its role
 // opens a stream to a connected peer, writes one request naming the peers
 // whose addresses it wants (possibly none) and closes its side; the peer
 // answers with records of peers it is connected to — the followers of the
@@ -29,7 +29,7 @@ import (
 // PeersProtocolID is the libp2p stream protocol of peer exchange.
 const PeersProtocolID = "/coopnode/peers/1"
 
-// Limits of peer exchange (SPEC.md §9.1, §10.6).
+// Limits of peer exchange (SPEC.md §9.1, §10.7).
 const (
 	MaxPeerWants    = 8
 	MaxPeerRecords  = 32

@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// SPEC.md §10.6: requests and responses round-trip.
+// SPEC.md §10.7: requests and responses round-trip.
 func TestPeersRoundTrip(t *testing.T) {
 	want := [][]byte{bytes.Repeat([]byte{1}, 38), {2}}
 	b, err := AppendPeersRequest(nil, want)
@@ -35,7 +35,7 @@ func TestPeersRoundTrip(t *testing.T) {
 	}
 }
 
-// SPEC.md §10.6, §9.1: every malformed or oversized message is refused,
+// SPEC.md §10.7, §9.1: every malformed or oversized message is refused,
 // by the encoder and by the decoder.
 func TestPeersRefusals(t *testing.T) {
 	id := []byte{9, 9}

@@ -34,7 +34,7 @@ type Config struct {
 	LeafLinks int
 	// By default the harness draws no graph: every node starts with the
 	// relay's address only (what an invite gives) and builds its role
-	// links itself (SPEC.md §10.6); any node may dial any other.
+	// links itself (SPEC.md §10.7); any node may dial any other.
 	//
 	// RandomGraph connects one random graph of average degree Degree over
 	// all nodes first, ignoring roles, and gives no bootstrap address: the

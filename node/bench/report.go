@@ -99,7 +99,7 @@ type Result struct {
 	Couriers    int    `json:"couriers"`
 	Customers   int    `json:"customers"`
 	// Topology is how the connections came about: "own" (the nodes' own
-	// role links from the relay's address, SPEC.md §10.6), "random" (a
+	// role links from the relay's address, SPEC.md §10.7), "random" (a
 	// random graph first, then the nodes' own links) or "drawn" (the
 	// harness's role graph only). ConnectionDegree and the graph floors
 	// are of the connections when the measured phase began.
