@@ -150,13 +150,11 @@ func (n *Node) advanceArchive(ctx context.Context, fx archiveFx) error {
 		n.cold.clear()
 	}
 	for _, g := range fx.groups {
-		if g.action == actArchive {
-			n.archivedEvents += len(g.ops) // about two deletes per event
-		}
+		n.archivalWrites += len(g.ops)
 	}
-	if n.archivedEvents >= compactAfter {
-		n.archivedEvents = 0
-		if err := n.store.compactEvents(ctx); err != nil {
+	if n.archivalWrites >= compactAfter {
+		n.archivalWrites = 0
+		if err := n.store.compactArchival(ctx); err != nil {
 			n.log.Warn("compact", "err", err) // only slower walks until pebble compacts by itself
 		}
 	}

@@ -233,11 +233,12 @@ func (s *Store) walk(ctx context.Context, prefix string, desc, keysOnly bool, fn
 	}
 }
 
-// compactEvents asks pebble to compact the live events' key range, after
-// archival deleted many of them: until it does, every walk of /e (replay
-// above all) steps over their deletion tombstones. Only pebble stores
-// compact.
-func (s *Store) compactEvents(ctx context.Context) error {
+// compactArchival asks pebble to compact the key ranges archival writes
+// and deletes in (the live events, the cold store, its indexes, the
+// tombstones and archived-event IDs), after a step that deleted many
+// keys: until it does, every walk of those ranges (replay above all) steps
+// over their deletion markers. Only pebble stores compact.
+func (s *Store) compactArchival(ctx context.Context) error {
 	if err := s.acquire(); err != nil {
 		return err
 	}
@@ -246,9 +247,11 @@ func (s *Store) compactEvents(ctx context.Context) error {
 	if !ok {
 		return nil
 	}
-	// '0' follows '/': the range is every key under /e/
-	if err := d.DB.Compact(ctx, []byte(eventPrefix+"/"), []byte(eventPrefix+"0"), false); err != nil {
-		return fmt.Errorf("node: compact events: %w", err)
+	for _, p := range []string{eventPrefix, coldPrefix, tombPrefix, wantPrefix, "/x"} {
+		// '0' follows '/': the range is every key under p/
+		if err := d.DB.Compact(ctx, []byte(p+"/"), []byte(p+"0"), false); err != nil {
+			return fmt.Errorf("node: compact %s: %w", p, err)
+		}
 	}
 	return nil
 }

@@ -54,8 +54,8 @@ const (
 	// coldCacheMax bounds the archived orders' states kept folded in
 	// memory (a restaurant's month is about 900 orders).
 	coldCacheMax = 2048
-	// compactAfter: archival writes (about two deletes per archived
-	// event) after which the live events' key range is compacted, so
+	// compactAfter: archival writes (about five per archived event)
+	// after which the key ranges archival touches are compacted, so
 	// replay no longer steps over the deleted keys.
 	compactAfter = 40_000
 )

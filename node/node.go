@@ -256,8 +256,8 @@ type Node struct {
 	stats      Stats
 	lastSynced int64     // wall ms of the last successful sync session
 	cold       coldCache // archived orders folded lately (archive.go); the loop's
-	// archival writes since the live events were last compacted (archive.go)
-	archivedEvents int
+	// archival writes since their key ranges were last compacted (archive.go)
+	archivalWrites int
 	// live tracking (tracking.go)
 	tracks    map[crdt.ID]Tracking
 	trackSent map[crdt.ID]int64
