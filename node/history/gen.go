@@ -50,7 +50,8 @@ type Event struct {
 	ID         crdt.ID
 	Raw        []byte
 	Kind       crdt.Kind
-	Order      int // index of the order + 1; 0 outside orders
+	Wall       int64 // its wall clock, ms
+	Order      int   // index of the order + 1; 0 outside orders
 	Restaurant int
 	Customer   int
 }
@@ -100,7 +101,7 @@ func seal(k ed25519.PrivateKey, d protocol.Draft) Event {
 	if err != nil {
 		panic(fmt.Sprintf("history: seal %s: %v", d.Kind, err)) // a generator bug, not input
 	}
-	return Event{ID: e.ID, Raw: raw, Kind: d.Kind}
+	return Event{ID: e.ID, Raw: raw, Kind: d.Kind, Wall: d.Wall}
 }
 
 // Base returns the coop log and the catalogue: the genesis, every
