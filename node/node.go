@@ -379,7 +379,8 @@ func (n *Node) start(ctx context.Context) error {
 	// orders that passed the horizon while the node was off leave the live
 	// set before anything else runs (SPEC.md §4.5)
 	if err := n.archiveNow(ctx); err != nil {
-		return fmt.Errorf("node: archive: %w", err)
+		// the orders stay live, and the next step tries again
+		n.log.Warn("archive on start", "err", err)
 	}
 	if b, err := n.store.GetMeta(ctx, "last_synced"); err == nil && len(b) == 8 {
 		n.lastSynced = int64(binary.BigEndian.Uint64(b))
