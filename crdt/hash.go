@@ -116,6 +116,7 @@ func (s *OrderState) Hash() [32]byte {
 	if p := s.Payment; p != nil {
 		p.hash(h)
 	}
+	s.hashFeedback(h)
 	return h.sum()
 }
 

@@ -56,6 +56,10 @@ const (
 
 	KindOrderRate    Kind = 70 // SPEC.md §16.8
 	KindOrderPayment Kind = 71 // SPEC.md §20.2
+
+	// Feedback kinds (SPEC.md §21.4).
+	KindOrderFeedback  Kind = 72
+	KindIncidentReport Kind = 73
 )
 
 // ScopeClass says which kind of scope an event belongs to.
@@ -128,6 +132,8 @@ var kinds = map[Kind]kindInfo{
 	KindTaskFail:            {"task.fail", ScopeOrder, func() Payload { return &TaskFail{} }},
 	KindOrderRate:           {"order.rate", ScopeOrder, func() Payload { return &OrderRate{} }},
 	KindOrderPayment:        {"order.payment", ScopeOrder, func() Payload { return &OrderPayment{} }},
+	KindOrderFeedback:       {"order.feedback", ScopeOrder, func() Payload { return &OrderFeedback{} }},
+	KindIncidentReport:      {"incident.report", ScopeOrder, func() Payload { return &IncidentReport{} }},
 }
 
 // String returns the kind's dotted name, such as "order.place".

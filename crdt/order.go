@@ -151,9 +151,13 @@ type OrderState struct {
 	Rating *Rating `json:"rating,omitempty"`
 	// Payment is the order's payment as its order.payment events left it
 	// (SPEC.md §20.2); nil before the first.
-	Payment  *Payment    `json:"payment,omitempty"`
-	Steps    []Step      `json:"steps"`
-	Rejected []Rejection `json:"rejected,omitempty"`
+	Payment *Payment `json:"payment,omitempty"`
+	// Feedback and Incidents are the parties' ratings of each other and
+	// the incidents reported (SPEC.md §21.4).
+	Feedback  []Feedback  `json:"feedback,omitempty"`
+	Incidents []Incident  `json:"incidents,omitempty"`
+	Steps     []Step      `json:"steps"`
+	Rejected  []Rejection `json:"rejected,omitempty"`
 }
 
 // DefaultPrepMinutes is used when an accept names no preparation time.
@@ -351,6 +355,14 @@ func (s *OrderState) Authorize(e *Event, coop *CoopState) Reason {
 		if !a.restaurant && !a.courier {
 			return deny(ReasonNotRestaurant)
 		}
+	case KindOrderFeedback:
+		if !a.restaurant && !a.courier {
+			return deny(ReasonNotParty)
+		}
+	case KindIncidentReport:
+		if !a.customer && !a.restaurant && !a.courier && !a.dispatcher {
+			return deny(ReasonNotParty)
+		}
 	default:
 		return ReasonWrongScope
 	}
@@ -496,6 +508,10 @@ func (s *OrderState) transition(e *Event, coop *CoopState) Reason {
 		return s.rate(e, b)
 	case *OrderPayment:
 		return s.pay(e, b, a)
+	case *OrderFeedback:
+		return s.feedback(e, b, a)
+	case *IncidentReport:
+		return s.incident(e, b, a)
 	case *OrderShare:
 		if b.Recipient.IsZero() || len(b.Sealed) == 0 {
 			return ReasonBadField

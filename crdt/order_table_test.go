@@ -256,6 +256,35 @@ func transitionCases() []transitionCase {
 				}
 			}},
 		{name: "payment by the customer", from: "picked", who: "cust", body: &OrderPayment{State: PayPaid, Method: PayCash, AmountCents: 1950}, gate: ReasonNotRestaurant},
+		// ratings both ways and incidents (SPEC.md §21.4)
+		{name: "restaurant rates courier", from: "delivered", who: "resto", body: &OrderFeedback{Of: PartyCourier, Stars: 4}, want: StatusDelivered,
+			check: func(t *testing.T, s *OrderState) {
+				if len(s.Feedback) != 1 || s.Feedback[0].From != PartyRestaurant || s.Feedback[0].By != key("resto") || s.Feedback[0].Stars != 4 {
+					t.Errorf("feedback %+v", s.Feedback)
+				}
+			}},
+		{name: "courier rates restaurant", from: "delivered", who: "c1", body: &OrderFeedback{Of: PartyRestaurant, Stars: 2, Comment: "45 min wait"}, want: StatusDelivered},
+		{name: "courier rates customer after a failed dropoff", from: "failed", who: "c1", body: &OrderFeedback{Of: PartyCustomer, Stars: 1}, want: StatusFailed},
+		{name: "restaurant rates collection customer", from: "fulfilled", collect: true, who: "resto", body: &OrderFeedback{Of: PartyCustomer, Stars: 5}, want: StatusFulfilled},
+		{name: "restaurant rates collection courier", from: "fulfilled", collect: true, who: "resto", body: &OrderFeedback{Of: PartyCourier, Stars: 5}, reason: ReasonNoHolder},
+		{name: "another courier rates", from: "delivered", who: "c2", body: &OrderFeedback{Of: PartyRestaurant, Stars: 1}, reason: ReasonNotParty},
+		{name: "customer uses feedback", from: "delivered", who: "cust", body: &OrderFeedback{Of: PartyCourier, Stars: 1}, gate: ReasonNotParty},
+		{name: "feedback before the end", from: "picked", who: "resto", body: &OrderFeedback{Of: PartyCourier, Stars: 5}, reason: ReasonBadTransition},
+		{name: "rate oneself", from: "delivered", who: "c1", body: &OrderFeedback{Of: PartyCourier, Stars: 5}, reason: ReasonBadField},
+		{name: "feedback without stars", from: "delivered", who: "resto", body: &OrderFeedback{Of: PartyCourier}, reason: ReasonBadField},
+		{name: "feedback of no party", from: "delivered", who: "resto", body: &OrderFeedback{Of: 7, Stars: 3}, reason: ReasonBadField},
+		{name: "customer reports lateness", from: "picked", who: "cust", body: &IncidentReport{Category: "late", Against: PartyRestaurant}, want: StatusPickedUp,
+			check: func(t *testing.T, s *OrderState) {
+				if len(s.Incidents) != 1 || s.Incidents[0].By != key("cust") || s.Incidents[0].From != PartyCustomer {
+					t.Errorf("incidents %+v", s.Incidents)
+				}
+			}},
+		{name: "courier reports an unsafe address", from: "failed", who: "c1", body: &IncidentReport{Category: "unsafe", Text: "dog"}, want: StatusFailed},
+		{name: "dispatcher reports", from: "accepted", who: "disp", body: &IncidentReport{Category: "other"}, want: StatusAccepted},
+		{name: "incident by another courier", from: "picked", who: "c2", body: &IncidentReport{Category: "rude"}, reason: ReasonNotParty},
+		{name: "incident by a stranger", from: "picked", who: "stranger", body: &IncidentReport{Category: "rude"}, gate: ReasonNotParty},
+		{name: "incident of no category", from: "picked", who: "cust", body: &IncidentReport{Category: "vibes"}, reason: ReasonBadReason},
+		{name: "incident against oneself", from: "picked", who: "c1", body: &IncidentReport{Category: "late", Against: PartyCourier}, reason: ReasonBadField},
 		{name: "food deliver names a stop", from: "picked", who: "c1", body: &TaskDeliver{Stop: 1}, reason: ReasonBadField},
 		{name: "food start names a stop", from: "picked", who: "c1", body: &TaskStart{Task: TaskDropoffN, Stop: 1}, reason: ReasonBadField},
 		{name: "food fail names a stop", from: "picked", who: "c1", body: &TaskFail{Task: TaskDropoffN, Stop: 2, Reason: "x"}, reason: ReasonBadField},

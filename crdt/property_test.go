@@ -27,7 +27,7 @@ func genScenario(w *world, rng *rand.Rand) (place *Event, all []*Event) {
 		}
 		var who string
 		var body Payload
-		choice := rng.Intn(18)
+		choice := rng.Intn(21)
 		if vs, ok := view.Order(place.ID); ok && rng.Intn(5) != 0 {
 			// mostly do what the view's state invites
 			switch vs.Status {
@@ -36,7 +36,9 @@ func genScenario(w *world, rng *rand.Rand) (place *Event, all []*Event) {
 			case StatusAccepted, StatusPreparing, StatusReady:
 				choice = []int{9, 10, 11, 12, 12, 13, 14, 14, 4, 5, 3, 17}[rng.Intn(12)]
 			case StatusPickedUp:
-				choice = []int{15, 15, 15, 16, 9}[rng.Intn(5)]
+				choice = []int{15, 15, 15, 16, 9, 19}[rng.Intn(6)]
+			case StatusDelivered, StatusFailed, StatusFulfilled:
+				choice = []int{18, 18, 19, 20}[rng.Intn(4)]
 			}
 		}
 		if vs, ok := view.Order(place.ID); ok && vs.HasHolder() && rng.Intn(3) != 0 {
@@ -80,6 +82,12 @@ func genScenario(w *world, rng *rand.Rand) (place *Event, all []*Event) {
 			who, body = anyCourier(), &TaskFail{Task: uint8(1 + rng.Intn(2)), Reason: "r"}
 		case 17:
 			who, body = []string{"resto", "stranger", "cust2"}[rng.Intn(3)], &OrderFulfil{}
+		case 18: // ratings both ways (SPEC.md §21.4)
+			who, body = []string{"resto", anyCourier()}[rng.Intn(2)], &OrderFeedback{Of: uint8(1 + rng.Intn(3)), Stars: uint8(rng.Intn(6))}
+		case 19:
+			who, body = []string{"cust", "resto", anyCourier(), "disp"}[rng.Intn(4)], &IncidentReport{Category: IncidentCategories[rng.Intn(len(IncidentCategories))], Against: uint8(rng.Intn(4))}
+		case 20:
+			who, body = "cust", &OrderRate{CourierStars: uint8(rng.Intn(6)), RestaurantStars: uint8(1 + rng.Intn(5))}
 		}
 		all = append(all, w.on(view, who, place.ID, body))
 	}
@@ -168,6 +176,12 @@ func TestOrderConvergence(t *testing.T) {
 		want := ref.Hash()
 		checkOneHolder(t, ref)
 		stats[ref.Status.String()]++
+		if len(ref.Feedback) > 0 {
+			stats["feedback"]++
+		}
+		if len(ref.Incidents) > 0 {
+			stats["incident"]++
+		}
 		if len(ref.Claims) > 1 {
 			stats["multi-claim"]++
 		}
@@ -218,6 +232,9 @@ func TestOrderConvergence(t *testing.T) {
 		}
 	}
 	t.Logf("%d scenarios; final statuses %v", cases, stats)
+	if stats["feedback"] < cases/50 || stats["incident"] < cases/50 {
+		t.Fatalf("generator too tame: %d scenarios with feedback, %d with incidents", stats["feedback"], stats["incident"])
+	}
 	if stats["multi-claim"] < cases/10 {
 		t.Fatalf("generator too tame: only %d scenarios with competing claims", stats["multi-claim"])
 	}

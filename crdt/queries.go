@@ -16,6 +16,8 @@ func (s *OrderState) Clone() *OrderState {
 	n.Steps = append([]Step(nil), s.Steps...)
 	n.Rejected = append([]Rejection(nil), s.Rejected...)
 	n.Shares = append([]Share(nil), s.Shares...)
+	n.Feedback = append([]Feedback(nil), s.Feedback...)
+	n.Incidents = append([]Incident(nil), s.Incidents...)
 	if s.Proof != nil {
 		p := *s.Proof
 		n.Proof = &p

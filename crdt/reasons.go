@@ -106,6 +106,10 @@ type Rejection struct {
 	Reason Reason `json:"reason"`
 }
 
+// ReasonFeedbackClosed: a rating or incident report signed more than
+// FeedbackWindowMillis after the order finished (SPEC.md §21.4.2).
+const ReasonFeedbackClosed Reason = "feedback_closed"
+
 // Shift reasons (SPEC.md §21.1.4).
 const (
 	// ReasonNotPlanner: the author may not publish shifts: neither an

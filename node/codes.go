@@ -215,6 +215,7 @@ func foldRows() []CodeInfo {
 		{"unknown_offer", c, "no such swap offer", nil},
 		{"offer_closed", c, "the swap offer was taken, or its courier left the shift", nil},
 		{"not_offered", sForbid, "the swap offer names another courier", nil},
+		{"feedback_closed", c, "the order finished more than 14 days before this rating or report (SPEC.md §21.4.2)", nil},
 	}
 }
 

@@ -141,7 +141,8 @@ func TestEveryCommandRefusesBadInput(t *testing.T) {
 			continue
 		}
 		// the flags each command needs besides the order
-		need := map[string][]string{"assign": {"-courier", memberM}, "fail": {"-reason", "flat tyre"}, "rate": {"-courier", "5"}, "payment": {"-state", "paid"}}[name]
+		need := map[string][]string{"assign": {"-courier", memberM}, "fail": {"-reason", "flat tyre"}, "rate": {"-courier", "5"}, "payment": {"-state", "paid"},
+			"feedback": {"-of", "courier", "-stars", "4"}, "incident": {"-category", "late"}}[name]
 		with := func(more ...string) []string { return append(append([]string{name, "-data", dir}, need...), more...) }
 		add("missing argument: coopnode "+name+" -data DIR", with()...)
 		add("too many arguments", with(orderA, orderC)...)
@@ -256,6 +257,12 @@ func TestEveryCommandRefusesBadInput(t *testing.T) {
 		{"flag provided but not defined: -bogus", "bench", "-bogus"},
 		{"unexpected argument \"now\"", "bench", "now"},
 		{"-from \"yesterday\": want a date as YYYY-MM-DD", "books", "-data", dir, "-from", "yesterday"},
+		{"-of \"chef\": want courier, restaurant or customer", "feedback", "-data", dir, "-of", "chef", "-stars", "3", orderC},
+		{"-stars goes from 1 to 5", "feedback", "-data", dir, "-of", "courier", "-stars", "9", orderC},
+		{"-category is required", "incident", "-data", dir, orderC},
+		{"-against \"moon\"", "incident", "-data", dir, "-category", "late", "-against", "moon", orderC},
+		{"-member is required", "reputation", "-data", dir},
+		{"-as \"customer\": want courier or restaurant", "reputation", "-data", dir, "-member", memberM, "-as", "customer"},
 		{"want the subcommand verify", "credential", "issue"},
 		{"-at \"tomorrow\" is not an RFC 3339 time", "credential", "verify", "-at", "tomorrow", "x.json"},
 		{"no such file", "credential", "verify", filepath.Join(t.TempDir(), "missing.json")},
@@ -410,7 +417,7 @@ func TestFormatsSurviveOddAnswers(t *testing.T) {
 		"status": fmtStatus, "invite": fmtInvite, "found": fmtFound, "coop": fmtCoop, "restaurants": fmtRestaurants, "peers": fmtPeers,
 		"orders": fmtOrders, "order": fmtOrder, "jobs": fmtJobs, "claim": fmtClaim, "quote": fmtQuote,
 		"placed": fmtPlaced, "generic": fmtGeneric, "slots": fmtSlots, "done": fmtDone, "published": published("menu"),
-		"shifts": fmtShifts, "board": fmtBoard, "books": fmtBooks, "created": fmtCreated("shift"),
+		"shifts": fmtShifts, "board": fmtBoard, "books": fmtBooks, "reputation": fmtReputation, "created": fmtCreated("shift"),
 	}
 	answers := []string{``, `null`, `[]`, `{}`, `"x"`, `7`, `[null, 1, "a", {}]`, `not json`,
 		`{"members": [1], "stats": "x", "place": 5, "pickup": [], "proof": {"pin": 1}, "result": {"won": "yes"}, "lines": {"a": 1}, "roles": "admin"}`,

@@ -21,6 +21,9 @@ func (s *Server) coopRoutes() {
 	m.HandleFunc("POST /v1/offers/{id}/accept", s.acceptSwap)
 	m.HandleFunc("GET /v1/board", s.board)
 	m.HandleFunc("GET /v1/books", s.books)
+	m.HandleFunc("POST /v1/orders/{id}/feedback", s.feedback)
+	m.HandleFunc("POST /v1/orders/{id}/incident", s.incident)
+	m.HandleFunc("GET /v1/reputation/{member}", s.reputation)
 }
 
 // namedID reads the {id} of a route, naming what it identifies.
@@ -187,4 +190,72 @@ func (s *Server) books(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("X-Books-Digest", b.Digest)
 	_, _ = w.Write(b.Canonical())
+}
+
+func (s *Server) feedback(w http.ResponseWriter, r *http.Request) {
+	id, good := namedID(w, r, "order")
+	if !good {
+		return
+	}
+	var req struct {
+		Of      uint8  `json:"of"`
+		Stars   uint8  `json:"stars"`
+		Comment string `json:"comment"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	ctx, cancel := ctxOf(r)
+	defer cancel()
+	ok(w, s.n.RateParty(ctx, id, req.Of, req.Stars, req.Comment))
+}
+
+func (s *Server) incident(w http.ResponseWriter, r *http.Request) {
+	id, good := namedID(w, r, "order")
+	if !good {
+		return
+	}
+	var req struct {
+		Category string `json:"category"`
+		Against  uint8  `json:"against"`
+		Text     string `json:"text"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	ctx, cancel := ctxOf(r)
+	defer cancel()
+	ok(w, s.n.ReportIncident(ctx, id, req.Category, req.Against, req.Text))
+}
+
+// reputation is GET /v1/reputation/{member}?as=courier|restaurant&from=MS&to=MS
+// (default: as courier, over everything).
+func (s *Server) reputation(w http.ResponseWriter, r *http.Request) {
+	k, err := crdt.ParsePubKey(r.PathValue("member"))
+	if err != nil {
+		failf(w, node.ErrBadArgument, "member must be 64 hex characters")
+		return
+	}
+	q := r.URL.Query()
+	as := map[string]uint8{"": crdt.PartyCourier, "courier": crdt.PartyCourier, "restaurant": crdt.PartyRestaurant}[q.Get("as")]
+	if as == 0 {
+		failf(w, node.ErrBadArgument, "as must be courier or restaurant")
+		return
+	}
+	from, err1 := queryInt(r, "from", 0)
+	to, err2 := queryInt(r, "to", 1<<62)
+	for _, err := range []error{err1, err2} {
+		if err != nil {
+			fail(w, err)
+			return
+		}
+	}
+	ctx, cancel := ctxOf(r)
+	defer cancel()
+	rep, err := s.n.Reputation(ctx, k, as, from, to)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
 }

@@ -92,3 +92,39 @@ func TestBooksRoute(t *testing.T) {
 		}
 	}
 }
+
+// TestFeedbackRoutes: ratings, incidents and reputation over HTTP; bad
+// requests refused with their codes (SPEC.md §21.4).
+func TestFeedbackRoutes(t *testing.T) {
+	f := newFixture(t)
+	if code, m, _ := f.do("POST", "/v1/coop/found", `{"name":"Feedback Coop"}`, f.token); code != 201 && code != 200 {
+		t.Fatalf("found: %d %v", code, m)
+	}
+	me := f.n.Key().String()
+	code, m, raw := f.do("GET", "/v1/reputation/"+me+"?as=courier", "", f.token)
+	if code != 200 || m["jobs"] != 0.0 || m["shown"] != false {
+		t.Fatalf("reputation: %d %s", code, raw)
+	}
+	unknown := strings.Repeat("ab", 32)
+	for _, tc := range []struct {
+		name, method, path, body string
+		status                   int
+		code                     string
+	}{
+		{"six stars", "POST", "/v1/orders/" + unknown + "/feedback", `{"of":1,"stars":6}`, 400, "bad_argument"},
+		{"no party", "POST", "/v1/orders/" + unknown + "/feedback", `{"stars":3}`, 400, "bad_argument"},
+		{"unknown field", "POST", "/v1/orders/" + unknown + "/feedback", `{"of":1,"star":3}`, 400, "bad_json"},
+		{"bad order id", "POST", "/v1/orders/xyz/incident", `{"category":"late"}`, 400, "bad_argument"},
+		{"no such category", "POST", "/v1/orders/" + unknown + "/incident", `{"category":"vibes"}`, 400, "bad_argument"},
+		{"reputation as customer", "GET", "/v1/reputation/" + me + "?as=customer", "", 400, "bad_argument"},
+		{"reputation of no key", "GET", "/v1/reputation/zoe", "", 400, "bad_argument"},
+	} {
+		code, m, raw := f.do(tc.method, tc.path, tc.body, f.token)
+		if code != tc.status || m["code"] != tc.code {
+			t.Errorf("%s: %d %s, want %d %s", tc.name, code, raw, tc.status, tc.code)
+		}
+	}
+	if code, _, raw := f.do("POST", "/v1/orders/"+unknown+"/incident", `{"category":"late"}`, f.token); code < 400 {
+		t.Errorf("incident on no order: %d %s", code, raw)
+	}
+}
