@@ -317,7 +317,7 @@ export function RestaurantMenu({ session, restaurantKey }) {
   const fieldErr = (k) => errs[k] ? html`<p class="field-error" role="alert" data-code=${errs._code || 'local'}>${errs[k]}</p>` : null;
   const who_ = (k) => (e) => setWho({ ...who, [k]: e.target.value });
   return html`<section class="screen customer menu-screen" data-restaurant=${r.key}>
-    <p><a href="#/customer">← ${t('nav.restaurants')}</a></p>
+    <p><a class="back" href="#/customer">← ${t('nav.restaurants')}</a></p>
     <h1>${p.name || r.key.slice(0, 8)} <span class=${'state ' + (r.open ? 'open' : 'closed')}>${r.open ? t('cust.open') : t('cust.closed')}</span></h1>
     ${!r.open && r.next_open ? html`<p class="next-open">${t('cust.opens_at', { at: dateTime(r.next_open, tz) })}</p>` : null}
     ${p.min_order_cents ? html`<p class="meta">${t('cust.minimum', { amount: money(p.min_order_cents, session.currency) })}</p>` : null}

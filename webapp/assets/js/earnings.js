@@ -99,6 +99,6 @@ export function Earnings({ session }) {
           <td>${t('courier.status.' + j.status)}</td><td>${money(Number(j.pay_cents), session.currency)}</td>
           <td>${money(Number(j.tip_share_cents), session.currency)}</td></tr>`)}</tbody></table>`
         : html`<p class="empty">${t('earn.none')}</p>`}
-      <p class="meta">${t('earn.how')} <a href=${'/v1/exports/pay.csv?courier=' + session.me} download>${t('earn.csv')}</a></p>` : null}
+      <p class="meta">${t('earn.how')}</p><p><a class="back" href=${'/v1/exports/pay.csv?courier=' + session.me} download>${t('earn.csv')}</a></p>` : null}
   </section>`;
 }
