@@ -13,6 +13,7 @@ import (
 	"github.com/stripe/stripe-go/v82/webhook"
 
 	"github.com/coopnode/coopnode/crdt"
+	"github.com/coopnode/coopnode/internal/stripemock"
 	"github.com/coopnode/coopnode/market"
 )
 
@@ -24,13 +25,13 @@ const testWebhookSecret = "whsec_coopnode_test"
 type payWorld struct {
 	*cluster
 	resto, cust, c1 *Node
-	proxy           *stripeProxy
+	proxy           *stripemock.Proxy
 }
 
 func newPayWorld(t *testing.T) *payWorld {
-	mock := startStripeMock(t)
+	mock := stripemock.Start(t)
 	c := newCluster(t, map[string]Role{"resto": RoleRestaurant, "cust": RoleCustomer, "c1": RoleCourier})
-	w := &payWorld{cluster: c, resto: c.nodes["resto"], cust: c.nodes["cust"], c1: c.nodes["c1"], proxy: newStripeProxy(t, mock)}
+	w := &payWorld{cluster: c, resto: c.nodes["resto"], cust: c.nodes["cust"], c1: c.nodes["c1"], proxy: stripemock.NewProxy(t, mock)}
 	c.connect(w.cust, w.resto)
 	ctx := c.ctx
 	must(t, c.admin.SetRules(ctx, testRules()))
@@ -123,7 +124,7 @@ func TestStripeCheckoutToPaid(t *testing.T) {
 	if sess.ClientSecret == "" || !strings.HasPrefix(sess.Ref, "pi_") || sess.AmountCents != 2250 || !strings.EqualFold(sess.Currency, "EUR") || sess.State != crdt.PayPending {
 		t.Fatalf("session %+v", sess)
 	}
-	creates := w.proxy.callsTo(http.MethodPost, "/v1/payment_intents")
+	creates := w.proxy.Calls(http.MethodPost, "/v1/payment_intents")
 	if len(creates) != 1 || creates[0].Form.Get("amount") != "2250" || creates[0].Form.Get("currency") != "eur" ||
 		creates[0].Form.Get("metadata[coopnode_order]") != id.String() || creates[0].Idempotency != "pay-"+id.String()+"-0" {
 		t.Fatalf("create calls %+v", creates)
@@ -135,14 +136,14 @@ func TestStripeCheckoutToPaid(t *testing.T) {
 	// asked again, the open payment is returned, not a second one
 	again, err := w.cust.Pay(ctx, id)
 	must(t, err)
-	if again.Ref != sess.Ref || len(w.proxy.callsTo(http.MethodPost, "/v1/payment_intents")) != 1 {
+	if again.Ref != sess.Ref || len(w.proxy.Calls(http.MethodPost, "/v1/payment_intents")) != 1 {
 		t.Fatalf("second request opened another payment: %+v", again)
 	}
 	// polling: stripe-mock says requires_payment_method, nothing changes
 	if _, err := w.resto.PollPayments(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if len(w.proxy.callsTo(http.MethodGet, "/v1/payment_intents/"+sess.Ref)) == 0 {
+	if len(w.proxy.Calls(http.MethodGet, "/v1/payment_intents/"+sess.Ref)) == 0 {
 		t.Fatal("no poll reached stripe-mock")
 	}
 	if st, _ := w.resto.Order(ctx, id); st.PaymentState() != crdt.PayPending {
@@ -173,7 +174,7 @@ func TestStripePaidByPolling(t *testing.T) {
 	id := w.order(crdt.PayOnline)
 	sess, err := w.cust.Pay(w.ctx, id)
 	must(t, err)
-	w.proxy.setRewrite(func(pi map[string]any) {
+	w.proxy.SetRewrite(func(pi map[string]any) {
 		pi["status"], pi["amount"], pi["currency"] = "succeeded", 2250, "eur"
 		pi["metadata"] = map[string]any{orderMetadata: id.String()}
 	})
@@ -204,7 +205,7 @@ func TestStripeRefundOnCancel(t *testing.T) {
 	if s.Status != crdt.StatusCancelled || s.Payment.AmountCents != 2250 || s.Payment.Reason != "cancelled" || s.Payment.PaidAt == 0 {
 		t.Fatalf("refunded %+v, order %s", s.Payment, s.Status)
 	}
-	refunds := w.proxy.callsTo(http.MethodPost, "/v1/refunds")
+	refunds := w.proxy.Calls(http.MethodPost, "/v1/refunds")
 	if len(refunds) != 1 || refunds[0].Form.Get("payment_intent") != sess.Ref || refunds[0].Form.Get("amount") != "2250" ||
 		refunds[0].Idempotency != "refund-"+id.String() {
 		t.Fatalf("refund calls %+v", refunds)
@@ -242,7 +243,7 @@ func TestStripeDeclined(t *testing.T) {
 	// a new attempt: a new intent, with the next idempotency key
 	retry, err := w.cust.Pay(ctx, id)
 	must(t, err)
-	creates := w.proxy.callsTo(http.MethodPost, "/v1/payment_intents")
+	creates := w.proxy.Calls(http.MethodPost, "/v1/payment_intents")
 	if retry.State != crdt.PayPending || len(creates) != 2 || creates[1].Idempotency != "pay-"+id.String()+"-2" {
 		t.Fatalf("retry %+v, creates %+v", retry, creates)
 	}
@@ -251,7 +252,7 @@ func TestStripeDeclined(t *testing.T) {
 	id2 := w.order(crdt.PayOnline)
 	sess2, err := w.cust.Pay(ctx, id2)
 	must(t, err)
-	w.proxy.setRewrite(func(pi map[string]any) {
+	w.proxy.SetRewrite(func(pi map[string]any) {
 		pi["status"], pi["amount"], pi["currency"] = "requires_payment_method", 2250, "eur"
 		pi["last_payment_error"] = map[string]any{"type": "card_error", "code": "card_declined"}
 	})
@@ -349,7 +350,7 @@ func TestPayRequestRefusals(t *testing.T) {
 	w.waitPayment(w.resto, online, func(s *crdt.OrderState) bool { return s.Status == crdt.StatusCancelled })
 	_, err = w.cust.Pay(ctx, online)
 	wantCode(t, err, "invalid_transition")
-	if n := len(w.proxy.callsTo(http.MethodPost, "/v1/payment_intents")); n != 0 {
+	if n := len(w.proxy.Calls(http.MethodPost, "/v1/payment_intents")); n != 0 {
 		t.Fatalf("%d intents created for refused requests", n)
 	}
 }

@@ -8,6 +8,7 @@
 import { html, useState, useEffect, useRef } from '../vendor/preact-htm.js';
 import { api, events } from './api.js';
 import { t, money, time, dateTime, dayKey, locale, errorText } from './i18n.js';
+import { PaymentChoice, offeredMethods } from './payment.js';
 import { parseDeg, isSet, distanceM, km } from './geo.js';
 
 const WHERE = 'coopnode.where';
@@ -203,7 +204,7 @@ function QuoteView({ q, session }) {
 // The fields of the checkout form; an API refusal naming another field or
 // code lands by the field it concerns.
 const CODE_FIELD = { bad_tip: 'tip', slot_unavailable: 'when', closed: 'when', outside_zone: 'address', bad_position: 'address',
-  fulfilment_not_offered: 'fulfilment', bad_pin: 'name' };
+  fulfilment_not_offered: 'fulfilment', bad_pin: 'name', payment_not_offered: 'payment' };
 
 // RestaurantMenu: the menu, the cart, the quote and checkout.
 export function RestaurantMenu({ session, restaurantKey }) {
@@ -217,6 +218,7 @@ export function RestaurantMenu({ session, restaurantKey }) {
   const [day, setDay] = useState(''); // '' is as soon as possible
   const [tip, setTip] = useState('0');
   const [tipOther, setTipOther] = useState('');
+  const [payment, setPayment] = useState('');
   const [quote, setQuote] = useState({ state: 'empty' });
   const [who, setWho] = useState({ name: '', phone: '', instructions: '' });
   const [errs, setErrs] = useState({});
@@ -233,6 +235,7 @@ export function RestaurantMenu({ session, restaurantKey }) {
       setR(x);
       setErr(null);
       if (x.profile && !offers(x.profile, 'delivery')) setFulfilment('collection');
+      setPayment((cur) => (offeredMethods(x.profile).includes(cur) ? cur : offeredMethods(x.profile)[0]));
       api('GET', `/v1/restaurants/${restaurantKey}/slots`).then(setSlots, () => setSlots([]));
     } catch (e) { setErr(e); }
   };
@@ -246,6 +249,7 @@ export function RestaurantMenu({ session, restaurantKey }) {
   const cart = () => {
     const c = { restaurant: restaurantKey, fulfilment, items: lines.map((l) => ({ product: l.product, quantity: l.quantity, options: l.options })),
       tip_cents: tipValue || 0 };
+    if (payment) c.payment = payment;
     if (when !== 'asap') { const [s, e] = when.split('-').map(Number); c.slot = { start: s, end: e }; }
     if (fulfilment === 'delivery' && isSet(where.pos)) c.dropoff = where.pos;
     return c;
@@ -264,7 +268,7 @@ export function RestaurantMenu({ session, restaurantKey }) {
         (e) => { if (n === seq.current) setQuote({ state: 'error', err: e }); });
     }, 150);
     return () => clearTimeout(timer);
-  }, [JSON.stringify(lines), fulfilment, when, tip, tipOther, r && r.version]);
+  }, [JSON.stringify(lines), fulfilment, when, tip, tipOther, payment, r && r.version]);
 
   const add = (p, options) => {
     const names = (p.options || []).flatMap((o) => (o.values || []).filter((v) => options.includes(v.id)).map((v) => v.name));
@@ -347,6 +351,7 @@ export function RestaurantMenu({ session, restaurantKey }) {
             ${(byDay[day] || []).map((v) => { const [a, b] = v.split('-').map(Number); return html`<option value=${v}>${time(a, tz)}–${time(b, tz)}</option>`; })}
           </select></div>` : null}
           ${fieldErr('when')}</div>
+        <${PaymentChoice} profile=${p} value=${payment} set=${setPayment} error=${fieldErr('payment')} />
         <fieldset class="tip"><legend>${t('cust.tip')}</legend>
           ${TIPS.map((c) => html`<label class="choice"><input type="radio" name="tip" value=${c} checked=${tip === String(c)} onChange=${() => setTip(String(c))} />${c ? money(c, session.currency) : t('cust.no_tip')}</label>`)}
           <label class="choice"><input type="radio" name="tip" value="other" checked=${tip === 'other'} onChange=${() => setTip('other')} />${t('cust.tip_other')}</label>

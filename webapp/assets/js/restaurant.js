@@ -6,6 +6,7 @@ import { html, useState, useEffect, useRef } from '../vendor/preact-htm.js';
 import { api, events } from './api.js';
 import { useForm, Field, FormError } from './forms.js';
 import { t, money, time, dateTime, dayKey, errorText } from './i18n.js';
+import { PaymentLine } from './payment.js';
 
 const REFUSALS = ['sold_out', 'rush_hour', 'closing'];
 const DELAYS = [10, 20, 30];
@@ -100,6 +101,7 @@ function OrderCard({ order, session, names }) {
     ${p.note ? html`<p class="note">${p.note}</p>` : null}
     <p class="total">${t('order.total')} <strong>${money(p.totals && p.totals.total_cents, session.currency)}</strong>
       ${ready && KITCHEN.has(order.status) ? html` · ${t('order.ready_at', { at: time(ready, session.tz) })}` : null}</p>
+    <${PaymentLine} order=${order} />
     <div class="actions">
       ${order.status === 'placed' ? html`<${AcceptForm} order=${order} session=${session} /><${RefuseForm} order=${order} />` : null}
       ${order.status === 'accepted' ? html`<${Step} order=${order} action="start-preparing" label=${t('order.start_preparing')} />` : null}
@@ -143,10 +145,10 @@ function Today({ orders, session }) {
   const takings = kept.reduce((s, o) => s + ((o.place.totals && o.place.totals.items_cents) || 0), 0);
   return html`<section class="today" aria-labelledby="today-h"><h2 id="today-h">${t('today.title')}</h2>
     <p class="figures"><span data-today-count>${t('today.orders', { n: kept.length })}</span>${' · '}<span data-today-takings>${t('today.takings', { amount: money(takings, session.currency) })}</span></p>
-    <table><thead><tr><th>${t('today.time')}</th><th>${t('today.order')}</th><th>${t('today.status')}</th><th>${t('today.amount')}</th></tr></thead>
+    <table><thead><tr><th>${t('today.time')}</th><th>${t('today.order')}</th><th>${t('today.status')}</th><th>${t('today.amount')}</th><th>${t('pay.title')}</th></tr></thead>
     <tbody>${list.map((o) => html`<tr><td>${time(o.placed_at, session.tz)}</td>
       <td><a href=${'#/restaurant/ticket/' + o.id}>#${short(o.id)}</a></td><td>${t('status.' + o.status)}</td>
-      <td>${money(o.place.totals && o.place.totals.items_cents, session.currency)}</td></tr>`)}</tbody></table></section>`;
+      <td>${money(o.place.totals && o.place.totals.items_cents, session.currency)}</td><td data-pay-order=${o.id}><${PaymentLine} order=${o} /></td></tr>`)}</tbody></table></section>`;
 }
 
 export function RestaurantOrders({ session }) {

@@ -8,6 +8,7 @@ import { api, events } from './api.js';
 import { t, money, time, dateTime, errorText } from './i18n.js';
 import { MapView } from './geo.js';
 import { pinKey, loadWhere } from './customer.js';
+import { PaymentBox } from './payment.js';
 
 const short = (id) => id.slice(0, 6).toUpperCase();
 const ENDED = new Set(['refused', 'cancelled', 'failed', 'invalid']);
@@ -158,6 +159,7 @@ export function Tracking({ session, id }) {
         ${actErr ? html`<p class="form-error" role="alert" data-code=${actErr.code}>${errorText(actErr)}</p>` : null}
         <table class="quote-table">${(o.place.items || []).map((it) => html`<tr><th scope="row">${it.quantity}× ${it.name || it.product}</th><td>${money(it.total_cents, session.currency)}</td></tr>`)}
           <tr class="total"><th scope="row">${t('order.total')}</th><td>${money(o.place.totals.total_cents, session.currency)}</td></tr></table>
+        <${PaymentBox} o=${o} session=${session} />
         ${done ? html`<${RateForm} o=${o} reload=${load} />` : null}
       </div>
       ${delivery ? html`<div data-courier=${tr && !done ? tr.position.lat_e6 + ',' + tr.position.lon_e6 : ''}><${MapView} points=${points} label=${t('track.map')} />

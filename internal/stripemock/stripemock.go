@@ -1,4 +1,8 @@
-package node
+// Package stripemock runs stripe-mock, Stripe's official mock server, for
+// tests: on a loopback port, stopped by its PID when the test ends, with
+// a recording proxy in front that can rewrite the PaymentIntent a GET
+// returns.
+package stripemock
 
 import (
 	"bufio"
@@ -24,14 +28,14 @@ import (
 // reflecting request parameters (amount, currency) into them. It is
 // stateless: it cannot make a PaymentIntent succeed or decline. So a
 // provider's verdict reaches the node the way a real one does, by a signed
-// webhook, or — to test polling — through stripeProxy, which forwards
+// webhook, or — to test polling — through Proxy, which forwards
 // every call to stripe-mock and may rewrite the PaymentIntent a GET
 // returns (status, amount, last_payment_error), as the real API would
 // after the customer paid or was declined.
 
-// stripeMockBin finds stripe-mock: on PATH or in GOPATH/bin. Missing, the
+// bin finds stripe-mock: on PATH or in GOPATH/bin. Missing, the
 // test skips, except under CI=true, where it fails (GUIDE.md).
-func stripeMockBin(t *testing.T) string {
+func bin(t testing.TB) string {
 	t.Helper()
 	if p, err := exec.LookPath("stripe-mock"); err == nil {
 		return p
@@ -57,11 +61,11 @@ func stripeMockBin(t *testing.T) string {
 
 var listenLine = regexp.MustCompile(`Listening for HTTP at address: .*:(\d+)`)
 
-// startStripeMock runs stripe-mock on a free loopback port and returns
-// its base URL. The process is killed by PID when the test ends.
-func startStripeMock(t *testing.T) string {
+// Start runs stripe-mock on free loopback ports and returns its HTTP base
+// URL. The process is killed by PID when the test ends.
+func Start(t testing.TB) string {
 	t.Helper()
-	cmd := exec.Command(stripeMockBin(t), "-http-addr", "127.0.0.1:0", "-https-addr", "127.0.0.1:0")
+	cmd := exec.Command(bin(t), "-http-addr", "127.0.0.1:0", "-https-addr", "127.0.0.1:0")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -96,29 +100,30 @@ func startStripeMock(t *testing.T) string {
 	return ""
 }
 
-// stripeCall is one request the provider made.
-type stripeCall struct {
+// Call is one request the provider made.
+type Call struct {
 	Method, Path, Idempotency string
 	Form                      url.Values
 }
 
-// stripeProxy forwards to stripe-mock, records every call, and lets a
-// test rewrite the PaymentIntent a GET returns.
-type stripeProxy struct {
+// Proxy forwards to stripe-mock, records every call, and lets a test
+// rewrite the PaymentIntent a GET returns.
+type Proxy struct {
 	*httptest.Server
 	mu      sync.Mutex
-	calls   []stripeCall
+	calls   []Call
 	rewrite func(pi map[string]any) // nil: stripe-mock's answer as is
 }
 
-func newStripeProxy(t *testing.T, mock string) *stripeProxy {
-	p := &stripeProxy{}
+// NewProxy starts a Proxy in front of the stripe-mock at mock.
+func NewProxy(t testing.TB, mock string) *Proxy {
+	p := &Proxy{}
 	target, _ := url.Parse(mock)
 	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		form, _ := url.ParseQuery(string(body))
 		p.mu.Lock()
-		p.calls = append(p.calls, stripeCall{r.Method, r.URL.Path, r.Header.Get("Idempotency-Key"), form})
+		p.calls = append(p.calls, Call{r.Method, r.URL.Path, r.Header.Get("Idempotency-Key"), form})
 		rewrite := p.rewrite
 		p.mu.Unlock()
 		req, _ := http.NewRequestWithContext(r.Context(), r.Method, target.String()+r.URL.RequestURI(), bytes.NewReader(body))
@@ -145,17 +150,18 @@ func newStripeProxy(t *testing.T, mock string) *stripeProxy {
 	return p
 }
 
-func (p *stripeProxy) setRewrite(f func(pi map[string]any)) {
+// SetRewrite sets how a GET of a PaymentIntent is rewritten (nil: not).
+func (p *Proxy) SetRewrite(f func(pi map[string]any)) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.rewrite = f
 }
 
-// callsTo returns the calls with this method and path prefix.
-func (p *stripeProxy) callsTo(method, prefix string) []stripeCall {
+// Calls returns the calls with this method and path prefix.
+func (p *Proxy) Calls(method, prefix string) []Call {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	var out []stripeCall
+	var out []Call
 	for _, c := range p.calls {
 		if c.Method == method && strings.HasPrefix(c.Path, prefix) {
 			out = append(out, c)
