@@ -204,6 +204,13 @@ func natStatsOf(h host.Host) *natStats {
 // either way.
 func WithNAT(on bool) Option { return func(c *config) error { c.nat = on; return nil } }
 
+// WithPortMap asks the home router for a port mapping (UPnP IGD or
+// NAT-PMP) so that peers can dial this node directly: worth it for a
+// restaurant's desktop node behind a home router, useless on a phone or a
+// relay with a public address (default off; coopnode run -portmap).
+// Without WithHost only.
+func WithPortMap(on bool) Option { return func(c *config) error { c.portMap = on; return nil } }
+
 // withRelayAddrs is the host's address factory under WithNAT: it adds the
 // circuit addresses of the relays holding a reservation for this node, so
 // identify and invites tell peers how to reach it from behind another NAT.

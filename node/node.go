@@ -92,6 +92,7 @@ type config struct {
 	wakeReg *wakeup.Registry
 	waker   Waker
 	nat     bool // WithNAT
+	portMap bool // WithPortMap
 }
 
 // Option configures New.
@@ -396,7 +397,7 @@ func (n *Node) start(ctx context.Context) error {
 		if len(listen) == 0 {
 			listen = defaultListenAddrs
 		}
-		hc := HostConfig{Key: lk, ListenAddrs: listen, Announce: n.cfg.announce, Logger: n.log}
+		hc := HostConfig{Key: lk, ListenAddrs: listen, Announce: n.cfg.announce, Logger: n.log, NATPortMap: n.cfg.portMap}
 		if n.cfg.nat {
 			hc.RelayService = n.cfg.role == RoleRelay
 			hc.EnableRelay = !hc.RelayService

@@ -166,6 +166,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	var announce listFlag
 	fs.Var(&announce, "announce", announceHelp+"; replaces config.json's")
 	nat := fs.Bool("nat", true, "NAT traversal: with -role relay a circuit relay service and AutoNAT service; otherwise reservations on the coop's relays, hole punching and AutoNAT")
+	portMap := fs.Bool("portmap", false, "ask the home router for a port mapping (UPnP/NAT-PMP) so peers can dial this node directly: for a restaurant's desktop node")
 	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics at http://ADDR/metrics (opt-in; e.g. 127.0.0.1:9464)")
 	webhookAddr := fs.String("payments-webhook", "", "restaurant reachable from the internet: take Stripe webhooks at http://ADDR/v1/payments/webhook (opt-in; signature-checked, nothing else served)")
 	if _, err := parse(fs, args, 0); err != nil {
@@ -211,7 +212,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	opts := []node.Option{node.WithKey(key), node.WithRole(r), node.WithDataDir(filepath.Join(*dir, "store")),
-		node.WithListen(cfg.Listen...), node.WithMDNS(cfg.MDNS), node.WithLogger(log), node.WithNAT(*nat)}
+		node.WithListen(cfg.Listen...), node.WithMDNS(cfg.MDNS), node.WithLogger(log), node.WithNAT(*nat), node.WithPortMap(*portMap)}
 	ann, err := node.ParseAnnounce(cfg.Announce)
 	if err != nil {
 		return checkAnnounce(cfg.Announce)

@@ -308,3 +308,31 @@ func until(ctx context.Context, t *testing.T, what string, cond func() bool) {
 		}
 	}
 }
+
+// usage returns a process's resident memory (VmRSS, MiB) and CPU time so
+// far, for the figures a relay operator sizes a machine with.
+func usage(p *proc) (rssMiB float64, cpu time.Duration) {
+	pid := p.cmd.Process.Pid
+	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+				var kb float64
+				fmt.Sscanf(strings.TrimSpace(v), "%f", &kb)
+				rssMiB = kb / 1024
+			}
+		}
+	}
+	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
+		// fields after the command name (which may hold spaces): utime is the 12th, stime the 13th
+		if i := strings.LastIndexByte(string(b), ')'); i > 0 {
+			f := strings.Fields(string(b)[i+1:])
+			if len(f) > 12 {
+				var ut, st float64
+				fmt.Sscanf(f[11], "%f", &ut)
+				fmt.Sscanf(f[12], "%f", &st)
+				cpu = time.Duration((ut + st) * float64(time.Second) / 100) // USER_HZ = 100 on Linux
+			}
+		}
+	}
+	return rssMiB, cpu
+}

@@ -191,6 +191,8 @@ func TestNATTraversal(t *testing.T) {
 		c.deliver(ctx, o2)
 		t.Logf("cone NAT: order-to-restaurant latency relayed %v, direct %v; direct links %v after connecting; hole punches: %v",
 			relayed.Round(time.Millisecond), direct.Round(time.Millisecond), toDirect.Round(time.Millisecond), c.punches())
+		rss, cpu := usage(c.relay)
+		t.Logf("relay process after two orders: %.0f MiB resident, %v CPU", rss, cpu.Round(10*time.Millisecond))
 		if p := c.punches(); !strings.Contains(strings.Join(p, ";"), "succeeded") {
 			t.Errorf("the links went direct but no node logged a successful hole punch: %v", p)
 		}
