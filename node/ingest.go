@@ -36,7 +36,9 @@ import (
 // order above: nothing is announced, published, pushed or acknowledged
 // before it is durable. The duties are recomputed from state, never from
 // memory of what was done, so they also run on start and after every
-// catch-up sync (duties.go).
+// catch-up sync (duties.go). Events leave the replica by the same pattern:
+// archival (archive.go) plans its writes and replica changes as data
+// (planArchive) and advanceArchive persists, then applies them.
 
 // source is where an incoming event came from. It picks the admission
 // mode, how long a pending event waits for its parents before its sender
