@@ -401,3 +401,29 @@ func TestArchiveRule5NoRestore(t *testing.T) {
 		t.Fatalf("the restored order: %v", err)
 	}
 }
+
+// TestArchiveByClock: the node archives by itself, on its timer of the
+// injected clock, once the clock passes the horizon and the grace.
+func TestArchiveByClock(t *testing.T) {
+	t.Cleanup(leakCheck(t))
+	clk := newFakeClock()
+	w := newArchWorld(t, clk.Now().UnixMilli())
+	o := w.order()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	n, err := New(ctx, WithKey(nodeKey("relay")), WithRole(RoleRelay), WithClock(clk), WithCoop(w.coop),
+		WithListen("/ip4/127.0.0.1/tcp/0"), WithSyncInterval(-1), WithSyncOnConnect(false))
+	must(t, err)
+	defer n.Close()
+	feed(t, n, srcSync, append(append([][]byte(nil), w.base...), o.raws...)...)
+	clk.waitTimer(t, defaultArchiveEvery, 10*time.Second)
+	clk.advance(time.Duration(crdt.ArchiveHorizonMs)*time.Millisecond - time.Hour) // ticks, not yet due
+	if n.Stats(ctx).Archived != 0 {
+		t.Fatal("archived before the horizon")
+	}
+	clk.advance(2*time.Hour + time.Minute)
+	eventually(t, 10*time.Second, "the order archived on the clock's tick", func() bool { return n.Stats(ctx).Archived == 1 })
+	if _, err := n.Order(ctx, o.id); err != nil {
+		t.Fatalf("the relay keeps the archived order: %v", err)
+	}
+}
