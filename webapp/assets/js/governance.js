@@ -58,8 +58,7 @@ function ProposalCard({ p, tally, data, session }) {
   return html`<li class="proposal" data-proposal=${p.id} data-status=${tally.status}>
     <header><h3><a href=${'#/coop/governance/' + p.id}>${p.open.title}</a></h3>
       <span class=${'badge status-' + tally.status}>${t('gov.status.' + tally.status)}</span> <${Result} tally=${tally} /></header>
-    <p class="meta">${t('gov.by', { name: memberName(data.coop, p.author) })} · ${t(tally.status === 'open' ? 'gov.closes' : 'gov.closed', { at: dateTime(p.open.closes, session.tz) })}
-      · ${electorate(p)} · ${ruleText(p.open)}</p>
+    <p class="meta">${t('gov.by', { name: memberName(data.coop, p.author) })} · ${t(tally.status === 'open' ? 'gov.closes' : 'gov.closed', { at: dateTime(p.open.closes, session.tz) })}${' · '}${electorate(p)} · ${ruleText(p.open)}</p>
     <${Counts} tally=${tally} />
     ${mine ? html`<p class="my-vote">${t(mine.via ? 'gov.my_vote_via' : 'gov.my_vote', { choice: t('gov.choice.' + mine.choice), name: memberName(data.coop, mine.via) })}</p>` : null}
   </li>`;
@@ -176,8 +175,7 @@ export function ProposalPage({ session, id }) {
     <p><span class=${'badge status-' + tally.status}>${t('gov.status.' + tally.status)}</span> <${Result} tally=${tally} />
       ${tally.enacted ? html` <span class="enacted">${t('gov.enacted')}</span>` : null}
       <button class="refresh" onClick=${reload}>${t('gov.refresh')}</button></p>
-    <p class="meta">${t('gov.by', { name: memberName(data.coop, p.author) })} · ${t('gov.opened', { at: dateTime(p.opened, session.tz) })} ·
-      ${t(tally.status === 'open' ? 'gov.closes' : 'gov.closed', { at: dateTime(p.open.closes, session.tz) })}</p>
+    <p class="meta">${t('gov.by', { name: memberName(data.coop, p.author) })} · ${t('gov.opened', { at: dateTime(p.opened, session.tz) })}${' · '}${t(tally.status === 'open' ? 'gov.closes' : 'gov.closed', { at: dateTime(p.open.closes, session.tz) })}</p>
     <p class="meta">${electorate(p)} · ${ruleText(p.open)}</p>
     ${p.open.text ? html`<div class="text">${p.open.text.split('\n').map((l) => html`<p>${l}</p>`)}</div>` : null}
     <${DecisionText} d=${p.open.decision} data=${data} session=${session} />

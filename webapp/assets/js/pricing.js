@@ -97,8 +97,7 @@ function Preview({ sample, draft, session }) {
       <p class="pay-parts">${t('pricing.pay_parts', { base: m(res.ok.pay.base_cents), km: m(res.ok.pay.distance_cents), fee: m(res.ok.pay.fee_cents), tip: m(res.ok.pay.tip_cents), top: m(res.ok.pay.top_up_cents) })}</p>`
       : html`<p class="error" role="alert">${errorText(res.err)}</p>`}
     ${ex ? html`<ol class="why">${(ex.rules || []).map((r) => html`<li class=${r.matched ? 'matched' : ''}>
-      <strong>${r.name || t('pricing.rule_n', { n: r.index })}</strong>:
-      ${!r.tried ? t('pricing.not_tried') : r.matched ? (r.parts || []).join(' + ') + ' = ' + m(r.cents) : t('pricing.no') + ' ' + (r.failed || []).join('; ')}</li>`)}</ol>
+      <strong>${r.name || t('pricing.rule_n', { n: r.index })}</strong>${': '}${!r.tried ? t('pricing.not_tried') : r.matched ? (r.parts || []).join(' + ') + ' = ' + m(r.cents) : t('pricing.no') + ' ' + (r.failed || []).join('; ')}</li>`)}</ol>
       <p class="summary">${ex.summary}</p>` : null}
   </div>`;
 }
