@@ -30,6 +30,8 @@ var (
 		"restaurant_net_cents", "courier_pay_cents", "tip_share_cents"}
 	BookShiftsHeader = []string{"day", "shift", "courier", "minutes", "guarantee_cents", "earned_cents", "top_up_cents"}
 	BookRulesHeader  = []string{"day", "version", "event"}
+	// BookPaymentsHeader: the payments table (SPEC.md §21.3.1, §20.5).
+	BookPaymentsHeader = []string{"day", "order", "method", "payment_state", "paid_cents", "refunded_cents", "collected_by", "tip_to_courier_cents"}
 )
 
 // Period selects the local days [From, To] of the books, "2006-01-02" in
@@ -45,6 +47,9 @@ type Books struct {
 	Orders *Table `json:"orders"`
 	Shifts *Table `json:"shifts"`
 	Rules  *Table `json:"rules"`
+	// Payments has a row per order of the period with a payment recorded
+	// (SPEC.md §20); in the canonical text only when it has rows.
+	Payments *Table `json:"payments"`
 	// Totals sum the order and shift lines per day, ISO week and month,
 	// per courier and per restaurant.
 	Days        []Total `json:"days"`
@@ -84,7 +89,8 @@ func ComputeBooks(coop *crdt.CoopState, orders []*crdt.OrderState, p Period) (*B
 		return nil, err
 	}
 	in := func(day string) bool { return (p.From == "" || day >= p.From) && (p.To == "" || day <= p.To) }
-	b := &Books{Period: p, Orders: &Table{Header: BookOrdersHeader}, Shifts: &Table{Header: BookShiftsHeader}, Rules: &Table{Header: BookRulesHeader}}
+	b := &Books{Period: p, Orders: &Table{Header: BookOrdersHeader}, Shifts: &Table{Header: BookShiftsHeader}, Rules: &Table{Header: BookRulesHeader},
+		Payments: &Table{Header: BookPaymentsHeader}}
 	sums := map[string]map[string]*Total{}
 	add := func(kind, key string, f func(*Total)) {
 		if sums[kind] == nil {
@@ -126,6 +132,11 @@ func ComputeBooks(coop *crdt.CoopState, orders []*crdt.OrderState, p Period) (*B
 			net = t.ItemsCents - fee
 		}
 		pay := payOf[s.ID]
+		if s.Payment != nil {
+			m := moneyOf(s)
+			b.Payments.Rows = append(b.Payments.Rows, []string{day, s.ID.String(), s.Place.Payment.Effective().String(), s.PaymentState().String(),
+				i64(m.paid), i64(m.refunded), m.collectedBy, i64(m.tip)})
+		}
 		b.Orders.Rows = append(b.Orders.Rows, []string{day, s.ID.String(), kindOf(s), s.Status.String(), key(s.Restaurant),
 			key(s.Holder), u64(s.Place.RulesVersion), i64(t.ItemsCents), i64(t.DeliveryCents), i64(t.TipCents),
 			i64(t.TaxCents), i64(takings), i64(fee), i64(net), i64(pay.TotalCents), i64(pay.TipCents)})
@@ -249,7 +260,10 @@ func (b *Books) Canonical() []byte {
 	for _, t := range []struct {
 		name string
 		t    *Table
-	}{{"orders", b.Orders}, {"shifts", b.Shifts}, {"rules", b.Rules}} {
+	}{{"orders", b.Orders}, {"shifts", b.Shifts}, {"rules", b.Rules}, {"payments", b.Payments}} {
+		if t.name == "payments" && (t.t == nil || len(t.t.Rows) == 0) {
+			continue // books without payments keep their v1 text
+		}
 		w.WriteString("[" + t.name + "]\n")
 		w.WriteString(strings.Join(t.t.Header, ",") + "\n")
 		for _, r := range t.t.Rows {

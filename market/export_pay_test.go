@@ -3,6 +3,7 @@ package market
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -156,3 +157,35 @@ func TestExportInvoice(t *testing.T) {
 }
 
 func fmtSscan(s string, v *int64) (int, error) { return fmt.Sscan(s, v) }
+
+// TestBooksCarryPayments: the open books list each order's payment, in
+// the canonical text and so in the digest; books without a payment keep
+// the text they had before payments (SPEC.md §21.3).
+func TestBooksCarryPayments(t *testing.T) {
+	c, ids := payDay(t)
+	b, err := ComputeBooks(c.state(), c.r.Orders(c.id, nil), Period{From: "2026-03-10", To: "2026-03-10"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Payments.Rows) != 4 {
+		t.Fatalf("payment rows %v", b.Payments.Rows)
+	}
+	row := rowOf(b.Payments, ids["refunded"])
+	if row == nil || row[column(b.Payments, "payment_state")] != "refunded" || row[column(b.Payments, "refunded_cents")] == "0" {
+		t.Fatalf("refunded row %v", row)
+	}
+	if row := rowOf(b.Payments, ids["a"]); row[column(b.Payments, "collected_by")] != "courier" {
+		t.Fatalf("cash row %v", row)
+	}
+	if !strings.Contains(string(b.Canonical()), "[payments]\n"+strings.Join(BookPaymentsHeader, ",")+"\n") {
+		t.Fatal("no payments table in the canonical text")
+	}
+	plain, _ := day(t)
+	pb, err := ComputeBooks(plain.state(), plain.r.Orders(plain.id, nil), Period{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(pb.Canonical()), "[payments]") || len(pb.Payments.Rows) != 0 {
+		t.Fatal("books without payments changed their canonical text")
+	}
+}
