@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math/rand"
 	"os"
 	"runtime"
 	"slices"
@@ -62,19 +63,22 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 
 	if cfg.Baseline {
 		fmt.Fprintf(cfg.Log, "bench: baseline: plain gossipsub, %d messages on the same schedule\n", len(o.recs))
-		all, needed, bcpu, bmesh, err := runBaseline(ctx, cfg, planFrom(o, g, t0, topic))
+		m, bn, ba, err := baseline(ctx, cfg, planFrom(o, g, t0, topic))
 		if err != nil {
 			return nil, err
 		}
-		ba, bn := analyze(all), analyze(needed)
-		m := ba.m
-		m.CPUBusyShare, m.CPUOtherShare = bcpu[0], bcpu[1]
-		m.MeshHopsP50, m.MeshHopsMax, m.MeshConnected = bmesh[0], bmesh[1], bmesh[2] == 1
-		m.PropagationNeededP50Ms, m.PropagationNeededP99Ms, m.PropagationNeededMaxMs = bn.m.PropagationP50Ms, bn.m.PropagationP99Ms, bn.m.PropagationMaxMs
-		m.UninterestedBytesPerEvent, m.UninterestedShare = bn.m.UninterestedBytesPerEvent, bn.m.UninterestedShare
-		res.Baseline = &m
+		res.Baseline = m
 		res.baseSamples = msSlice(bn.samples)
 		res.baseBytesPerNode = ba.bytesPerNode
+	}
+	if cfg.BaselineDeployed {
+		dg := buildGraph(cfg.Nodes, 8, rand.New(rand.NewSource(cfg.Seed*31+11)))
+		fmt.Fprintf(cfg.Log, "bench: baseline as deployed: plain gossipsub on a random graph of degree 8\n")
+		m, _, _, err := baseline(ctx, cfg, planFrom(o, dg, t0, topic))
+		if err != nil {
+			return nil, err
+		}
+		res.BaselineDeployed = m
 	}
 
 	rate, k, err := applyRate(raws, time.Second, cfg.Now)
@@ -85,6 +89,21 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	res.Targets = res.checks()
 	res.ElapsedS = cfg.Now().Sub(start).Seconds()
 	return res, nil
+}
+
+// baseline runs plain gossipsub on plan and returns its figures.
+func baseline(ctx context.Context, cfg Config, plan basePlan) (*Metrics, analysis, analysis, error) {
+	all, needed, bcpu, bmesh, err := runBaseline(ctx, cfg, plan)
+	if err != nil {
+		return nil, analysis{}, analysis{}, err
+	}
+	ba, bn := analyze(all), analyze(needed)
+	m := ba.m
+	m.CPUBusyShare, m.CPUOtherShare = bcpu[0], bcpu[1]
+	m.MeshHopsP50, m.MeshHopsMax, m.MeshConnected = bmesh[0], bmesh[1], bmesh[2] == 1
+	m.PropagationNeededP50Ms, m.PropagationNeededP99Ms, m.PropagationNeededMaxMs = bn.m.PropagationP50Ms, bn.m.PropagationP99Ms, bn.m.PropagationMaxMs
+	m.UninterestedBytesPerEvent, m.UninterestedShare = bn.m.UninterestedBytesPerEvent, bn.m.UninterestedShare
+	return &m, bn, ba, nil
 }
 
 // fill copies the coopnode run's figures into res.
@@ -111,6 +130,17 @@ func (r *coopRun) fill(res *Result, o *observation, a analysis, repair int) {
 	slices.Sort(waits)
 	res.Claims = len(waits)
 	res.ClaimResolutionP50Ms, res.ClaimResolutionP99Ms = sim.PercentileMs(waits, 50), sim.PercentileMs(waits, 99)
+	outcomes := slices.Clone(r.claimOutcomes)
+	slices.Sort(outcomes)
+	res.ClaimOutcomeP50Ms, res.ClaimOutcomeP99Ms = sim.PercentileMs(outcomes, 50), sim.PercentileMs(outcomes, 99)
+	var alerts []time.Duration
+	for id, oi := range r.orders {
+		if at := r.arr[oi.restaurant][id]; !at.IsZero() && !oi.checkout.IsZero() {
+			alerts = append(alerts, at.Sub(oi.checkout))
+		}
+	}
+	slices.Sort(alerts)
+	res.OrderAlertP50Ms, res.OrderAlertP99Ms = sim.PercentileMs(alerts, 50), sim.PercentileMs(alerts, 99)
 	for _, c := range r.churned {
 		if c {
 			res.ChurnedNodes++

@@ -258,7 +258,7 @@ func TestBenchSmoke(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	res, err := Run(ctx, Config{Nodes: 16, Duration: 8 * time.Second, OrdersPerMin: 60, Churn: 0.2, ChurnOff: 2 * time.Second,
-		Baseline: true, Seed: 7, Log: testLog{t}})
+		Baseline: true, BaselineDeployed: true, Seed: 7, Log: testLog{t}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,7 +271,7 @@ func TestBenchSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{`"propagation_p99_ms"`, `"bytes_per_event_ratio"`, `"baseline":{`, `"sync_round_trips"`, `"hop_floor_ms":80`} {
+	for _, k := range []string{`"propagation_p99_ms"`, `"bytes_per_event_ratio"`, `"baseline":{`, `"sync_round_trips"`, `"hop_floor_ms":80`, `"baseline_deployed":{`, `"order_alert_p99_ms"`, `"claim_outcome_p99_ms"`, `"topology":"own"`} {
 		if !bytes.Contains(js, []byte(k)) {
 			t.Errorf("JSON lacks %s", k)
 		}
@@ -281,6 +281,10 @@ func TestBenchSmoke(t *testing.T) {
 	}
 	if res.DeliveryRatio != 1 {
 		t.Fatalf("delivery ratio %v: missing %v", res.DeliveryRatio, res.MissingByKind)
+	}
+	if res.OrderAlertP50Ms <= 0 || res.ClaimOutcomeP50Ms < res.ClaimResolutionP50Ms || res.BaselineDeployed.Events != res.Events {
+		t.Fatalf("order alert %v ms, claim outcome %v ms (resolution %v ms), deployed baseline %d events of %d",
+			res.OrderAlertP50Ms, res.ClaimOutcomeP50Ms, res.ClaimResolutionP50Ms, res.BaselineDeployed.Events, res.Events)
 	}
 }
 

@@ -64,8 +64,10 @@ type Config struct {
 	// to arrive; default 20 s.
 	Drain time.Duration
 
-	// Baseline also runs plain gossipsub on the same schedule.
-	Baseline bool
+	// Baseline also runs plain gossipsub on the same schedule and graph;
+	// BaselineDeployed on the same schedule as deployed: a random graph of
+	// degree 8 over all nodes (issue 18).
+	Baseline, BaselineDeployed bool
 
 	// Gossip knobs for the coopnode nodes (benchmark-only; zero = the
 	// node's defaults).

@@ -46,6 +46,7 @@ type pubInfo struct {
 }
 
 type orderInfo struct {
+	checkout             time.Time // when the customer's node was asked to place it
 	customer, restaurant int
 	parties              map[int]bool // claimants and holder
 }
@@ -93,14 +94,17 @@ type coopRun struct {
 	outages    [][]interval
 	orders     map[crdt.ID]*orderInfo
 	claimWaits []time.Duration
-	placed     int
-	delivered  int
-	sync       syncFigure
-	t0, end    time.Time
-	syncBytes0 int
-	cpu        float64 // busy share of the CPUs during the measured phase
-	cpuOther   float64 // the same for other processes on the machine (-1: unknown)
-	mesh       [3]int  // mesh hops p50, max, connected (1) at the start of the phase
+	// claimOutcomes: from asking a courier's node to claim until it knew
+	// the outcome
+	claimOutcomes []time.Duration
+	placed        int
+	delivered     int
+	sync          syncFigure
+	t0, end       time.Time
+	syncBytes0    int
+	cpu           float64 // busy share of the CPUs during the measured phase
+	cpuOther      float64 // the same for other processes on the machine (-1: unknown)
+	mesh          [3]int  // mesh hops p50, max, connected (1) at the start of the phase
 }
 
 const (

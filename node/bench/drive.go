@@ -203,12 +203,13 @@ func (r *coopRun) runOrder(no int, rng *rand.Rand) (err error) {
 	r.mu.Lock()
 	place := placeFor(rng, cust, resto, resto.menu, pin, no)
 	r.mu.Unlock()
+	checkout := r.now()
 	id, err := cust.n.PlaceUnpriced(ctx, place)
 	if err != nil {
 		return err
 	}
 	r.mu.Lock()
-	r.orders[id] = &orderInfo{customer: cust.i, restaurant: resto.i, parties: map[int]bool{}}
+	r.orders[id] = &orderInfo{checkout: checkout, customer: cust.i, restaurant: resto.i, parties: map[int]bool{}}
 	r.placed++
 	r.mu.Unlock()
 
@@ -307,9 +308,9 @@ func (r *coopRun) claimRace(id crdt.ID, claimants []*member) (*member, error) {
 		}
 	}
 	type result struct {
-		res  node.ClaimResult
-		took time.Duration
-		err  error
+		res           node.ClaimResult
+		took, outcome time.Duration
+		err           error
 	}
 	results := make([]result, len(claimants))
 	var wg sync.WaitGroup
@@ -317,6 +318,7 @@ func (r *coopRun) claimRace(id crdt.ID, claimants []*member) (*member, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			asked := r.now()
 			cid, err := c.n.Claim(ctx, id, c.pos)
 			if err != nil {
 				results[i].err = err
@@ -326,7 +328,8 @@ func (r *coopRun) claimRace(id crdt.ID, claimants []*member) (*member, error) {
 			actx, cancel := context.WithTimeout(ctx, stepTimeout)
 			defer cancel()
 			res, err := c.n.AwaitClaim(actx, id, cid)
-			results[i] = result{res, r.now().Sub(at), err}
+			now := r.now()
+			results[i] = result{res, now.Sub(at), now.Sub(asked), err}
 		}()
 	}
 	wg.Wait()
@@ -348,6 +351,7 @@ func (r *coopRun) claimRace(id crdt.ID, claimants []*member) (*member, error) {
 	r.mu.Lock()
 	for _, res := range results {
 		r.claimWaits = append(r.claimWaits, res.took)
+		r.claimOutcomes = append(r.claimOutcomes, res.outcome)
 	}
 	r.mu.Unlock()
 	return winner, nil

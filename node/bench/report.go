@@ -126,6 +126,14 @@ type Result struct {
 	Claims               int     `json:"claims"`
 	ClaimResolutionP50Ms float64 `json:"claim_resolution_p50_ms"`
 	ClaimResolutionP99Ms float64 `json:"claim_resolution_p99_ms"`
+	// What people feel (issue 18): an order's checkout on the customer's
+	// node until the order is applied on the restaurant's node, and a
+	// claim (from the moment the courier's node is asked to make it) until
+	// that node knows it won or lost.
+	OrderAlertP50Ms   float64 `json:"order_alert_p50_ms"`
+	OrderAlertP99Ms   float64 `json:"order_alert_p99_ms"`
+	ClaimOutcomeP50Ms float64 `json:"claim_outcome_p50_ms"`
+	ClaimOutcomeP99Ms float64 `json:"claim_outcome_p99_ms"`
 	// MissingByKind counts needed deliveries that never happened, by
 	// event kind and the kind of node that missed it.
 	MissingByKind map[string]int `json:"missing_by_kind,omitempty"`
@@ -159,11 +167,16 @@ type Result struct {
 	RSSMBPerNode             float64 `json:"rss_mb_per_node"`
 
 	Baseline *Metrics `json:"baseline,omitempty"`
-	Targets  []Check  `json:"targets"`
-	SVG      string   `json:"svg,omitempty"`
-	Machine  string   `json:"machine"`
-	Date     string   `json:"date"`
-	ElapsedS float64  `json:"elapsed_s"`
+	// BaselineDeployed is plain gossipsub as an application would deploy
+	// it: one topic every node subscribes to, default parameters, on a
+	// random graph of degree 8 (not this run's graph), replaying the same
+	// schedule and outages.
+	BaselineDeployed *Metrics `json:"baseline_deployed,omitempty"`
+	Targets          []Check  `json:"targets"`
+	SVG              string   `json:"svg,omitempty"`
+	Machine          string   `json:"machine"`
+	Date             string   `json:"date"`
+	ElapsedS         float64  `json:"elapsed_s"`
 
 	// for the picture
 	samples, baseSamples []float64
@@ -252,6 +265,9 @@ func (r *Result) WriteTable(w io.Writer) error {
 		{"CPU busy: this run / other processes", cpuShares(r.Metrics), bv(func(m *Metrics) string { return cpuShares(*m) }), ""},
 		{"sync bytes received (all sessions)", kb(float64(r.RepairSyncBytes)), "none (no repair)", ""},
 		{"claim resolution p50 / p99 ms", g(r.ClaimResolutionP50Ms) + " / " + g(r.ClaimResolutionP99Ms), "", ""},
+		{"plain gossipsub as deployed (random graph, degree 8): p50 / p99 ms, bytes/S, delivery", "", deployed(r.BaselineDeployed), ""},
+		{"claim outcome p50 / p99 ms", g(r.ClaimOutcomeP50Ms) + " / " + g(r.ClaimOutcomeP99Ms), "", ""},
+		{"order alert (checkout → restaurant) p50 / p99 ms", g(r.OrderAlertP50Ms) + " / " + g(r.OrderAlertP99Ms), "", ""},
 		{"churn repair p50 / max ms", fmt.Sprintf("%s / %s (%d unrepaired)", g(r.ChurnRepairP50Ms), g(r.ChurnRepairMaxMs), r.ChurnRepairIncomplete), "", ""},
 		{"catch-up: d fetched (needed), pushed", fmt.Sprintf("%d (%d), %d", r.SyncMissedEvents, r.SyncNeededEvents, r.SyncEventsOut), "", ""},
 		{"catch-up round trips", fmt.Sprint(r.SyncRoundTrips), "", grade["sync_round_trips"]},
@@ -349,4 +365,13 @@ func (r *Result) MarkdownRow() string {
 		r.Date, r.Nodes, r.LinkLatencyMs, r.HopFloorMs, r.PropagationP50Ms, r.PropagationP99Ms, b, r.DeliveryRatio,
 		r.BytesPerEventRatio, r.UninterestedBytesPerEvent, r.DuplicatesPerDelivery, r.SyncRoundTrips, r.SyncBytes,
 		r.ApplyEventsPerSecPerCore, r.RSSMBPerNode)
+}
+
+// deployed summarises the as-deployed baseline for the table.
+func deployed(m *Metrics) string {
+	if m == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f / %.1f (same nodes: %.1f / %.1f), %.2f, %.5f", m.PropagationP50Ms, m.PropagationP99Ms,
+		m.PropagationNeededP50Ms, m.PropagationNeededP99Ms, m.BytesPerEventRatio, m.DeliveryRatio)
 }
