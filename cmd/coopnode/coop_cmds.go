@@ -21,7 +21,13 @@ func init() {
 		})
 	}
 	getter("status", "show the running node: peer, key, coop, counters", "/v1/status", fmtStatus)
-	getter("invite", "print the invite string of the node's cooperative", "/v1/invite", fmtInvite)
+	addClient("invite", "print the invite string of the node's cooperative (-qr: as a QR code in the terminal, -png FILE: as an image)", "[-qr] [-png FILE]", 0, func(fs *flagSet) clientAction {
+		qr := fs.Bool("qr", false, "print the invite as a QR code too, in the terminal")
+		png := fs.String("png", "", "write the invite as a QR code to this PNG file")
+		return func(iv *invocation) error {
+			return iv.call("GET", "/v1/invite", nil, func(w io.Writer, b []byte) error { return fmtInviteQR(w, b, *qr, *png) })
+		}
+	})
 	getter("peers", "list connected peers: coop role, direct or relayed, transport, round trip", "/v1/peers", fmtPeers)
 	getter("coop", "show the cooperative's members and roles", "/v1/coop", fmtCoop)
 	getter("restaurants", "list restaurants with their profiles and menus", "/v1/restaurants", fmtRestaurants)
