@@ -1,6 +1,10 @@
 package market
 
-import "github.com/coopnode/coopnode/crdt"
+import (
+	"time"
+
+	"github.com/coopnode/coopnode/crdt"
+)
 
 // PayAction is what a restaurant's node owes an order's online payment
 // (SPEC.md §20.3.4): a pure decision on the order's state, which the node
@@ -116,4 +120,35 @@ func sameCurrency(a, b string) bool {
 		}
 	}
 	return true
+}
+
+// The poll schedule of an open online payment (SPEC.md §20.3.3).
+const (
+	PollFast    = 5 * time.Second  // every 5 s …
+	PollFastFor = 2 * time.Minute  // … for the first 2 minutes after pending,
+	PollSlow    = 30 * time.Second // then every 30 s,
+	PollExpiry  = 24 * time.Hour   // for at most 24 hours
+)
+
+// PollVerdict says whether an open payment is polled now.
+type PollVerdict uint8
+
+// Poll verdicts.
+const (
+	PollNow     PollVerdict = iota
+	PollLater               // polled too recently
+	PollExpired             // open too long: cancel it and record it failed ("expired")
+)
+
+// PollDue decides whether the open payment p is polled at now, given when
+// it was last polled (zero: never). The payer ticks every PollFast.
+func PollDue(p *crdt.Payment, now, last time.Time) PollVerdict {
+	open := now.Sub(time.UnixMilli(p.At))
+	switch {
+	case open > PollExpiry:
+		return PollExpired
+	case !last.IsZero() && open > PollFastFor && now.Sub(last) < PollSlow:
+		return PollLater
+	}
+	return PollNow
 }

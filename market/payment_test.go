@@ -3,6 +3,7 @@ package market
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/coopnode/coopnode/crdt"
 )
@@ -102,6 +103,31 @@ func TestCheckPayment(t *testing.T) {
 		err := checkPayment(c.m, c.offered)
 		if (err == nil) != c.ok || (err != nil && !errors.Is(err, ErrPaymentNotOffered)) {
 			t.Errorf("%d offered %d: %v", c.m, c.offered, err)
+		}
+	}
+}
+
+func TestPollDue(t *testing.T) {
+	opened := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	p := &crdt.Payment{Method: crdt.PayOnline, State: crdt.PayPending, At: opened.UnixMilli()}
+	for _, c := range []struct {
+		name      string
+		now, last time.Duration // after opened; last < 0: never polled
+		want      PollVerdict
+	}{
+		{"never polled", time.Second, -1, PollNow},
+		{"fast phase, polled 5 s ago", time.Minute, 55 * time.Second, PollNow},
+		{"slow phase, polled 10 s ago", 10 * time.Minute, 10*time.Minute - 10*time.Second, PollLater},
+		{"slow phase, polled 30 s ago", 10 * time.Minute, 10*time.Minute - 30*time.Second, PollNow},
+		{"slow phase, never polled (a restart)", 10 * time.Minute, -1, PollNow},
+		{"a day and a minute", 24*time.Hour + time.Minute, 24 * time.Hour, PollExpired},
+	} {
+		var last time.Time
+		if c.last >= 0 {
+			last = opened.Add(c.last)
+		}
+		if got := PollDue(p, opened.Add(c.now), last); got != c.want {
+			t.Errorf("%s: %d, want %d", c.name, got, c.want)
 		}
 	}
 }

@@ -81,12 +81,9 @@ type WebhookEvent struct {
 	Status   market.ProviderStatus
 }
 
-// Payment timing (SPEC.md §20.3.3).
+// Payment timing (SPEC.md §20.3.3; the poll schedule is market.PollDue's).
 const (
-	payPollFast      = 5 * time.Second
-	payPollFastFor   = 2 * time.Minute
-	payPollSlow      = 30 * time.Second
-	payExpiry        = 24 * time.Hour
+	payPollFast      = market.PollFast // the payer's tick
 	webhookTolerance = 300 * time.Second
 	webhookMemory    = 2 * webhookTolerance
 )
@@ -280,11 +277,11 @@ func (n *Node) PollPayments(ctx context.Context) (int, error) {
 			case market.PayNothing:
 				continue
 			case market.PayPoll:
-				open := now.Sub(time.UnixMilli(p.At))
-				if open > payExpiry {
-					j.action, j.expire = market.PayVoid, true
-				} else if last, ok := n.pay.lastPoll[s.ID]; ok && open > payPollFastFor && now.Sub(last) < payPollSlow {
+				switch market.PollDue(p, now, n.pay.lastPoll[s.ID]) {
+				case market.PollLater:
 					continue
+				case market.PollExpired:
+					j.action, j.expire = market.PayVoid, true
 				}
 			}
 			jobs = append(jobs, j)

@@ -416,3 +416,40 @@ func TestPaymentAccountSealed(t *testing.T) {
 		t.Fatal("account lost on restart")
 	}
 }
+
+// TestStripeRefusedAndVoided: a paid order the restaurant refuses is
+// refunded; an order cancelled by its customer while its payment is still
+// open has the PaymentIntent cancelled at stripe-mock and the payment
+// recorded failed (cancelled): nothing stays open, nothing is paid.
+func TestStripeRefusedAndVoided(t *testing.T) {
+	w := newPayWorld(t)
+	ctx := w.ctx
+	refused := w.order(crdt.PayOnline)
+	sess, err := w.cust.Pay(ctx, refused)
+	must(t, err)
+	body, h := webhookFor(t, "evt_paid_refused", "payment_intent.succeeded", intent(sess.Ref, refused, "succeeded", 2250), time.Now(), testWebhookSecret)
+	must(t, w.resto.PaymentWebhook(ctx, body, h))
+	w.waitPayment(w.resto, refused, paymentIs(crdt.PayPaid))
+	must(t, w.resto.Refuse(ctx, refused, crdt.ReasonRushHour))
+	s := w.waitPayment(w.cust, refused, paymentIs(crdt.PayRefunded))
+	if s.Payment.Reason != "refused" {
+		t.Fatalf("refund after refusal: %+v", s.Payment)
+	}
+
+	open := w.order(crdt.PayOnline)
+	sess2, err := w.cust.Pay(ctx, open)
+	must(t, err)
+	w.waitPayment(w.resto, open, paymentIs(crdt.PayPending))
+	must(t, w.cust.Cancel(ctx, open, crdt.ReasonCustomer))
+	s = w.waitPayment(w.cust, open, paymentIs(crdt.PayFailed))
+	if s.Payment.Reason != "cancelled" || s.Payment.PaidAt != 0 {
+		t.Fatalf("voided: %+v", s.Payment)
+	}
+	cancels := w.proxy.Calls(http.MethodPost, "/v1/payment_intents/"+sess2.Ref+"/cancel")
+	if len(cancels) != 1 || cancels[0].Idempotency != "void-"+open.String() {
+		t.Fatalf("cancel calls %+v", cancels)
+	}
+	if len(w.proxy.Calls(http.MethodPost, "/v1/refunds")) != 1 {
+		t.Fatal("refunds: want exactly the refused order's")
+	}
+}
