@@ -137,5 +137,7 @@ function App() {
 }
 
 await setLocale(pickLocale());
-render(html`<${App} />`, document.getElementById('app'));
+const root = document.getElementById('app');
+root.textContent = ''; // the boot text, which render would keep
+render(html`<${App} />`, root);
 export { events };

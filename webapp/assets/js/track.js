@@ -52,7 +52,7 @@ export function MyOrders({ session }) {
   </section>`;
 }
 
-function Timeline({ o, tz }) {
+function Timeline({ o, tz, courier }) {
   const at = (kinds) => { const s = (o.steps || []).filter((x) => kinds.includes(x.kind)); return s.length ? s[s.length - 1].wall : 0; };
   const rank = RANK[o.status] ?? -1;
   const delivery = o.place.fulfilment === 'delivery';
@@ -63,7 +63,7 @@ function Timeline({ o, tz }) {
     const current = done && !steps.slice(i + 1).some(([k2, ks2]) => at(ks2) > 0 || (k2 === 'courier' ? !!o.holder : rank >= (RANK[k2] ?? 99)));
     return html`<li data-step=${k} data-done=${done ? '1' : '0'} class=${(done ? 'done' : 'todo') + (current ? ' current' : '')}
       aria-current=${current ? 'step' : undefined}>
-      <span class="step-name">${t('track.' + (k === 'delivered' && !delivery ? 'collected' : k))}</span>
+      <span class="step-name">${t('track.' + (k === 'delivered' && !delivery ? 'collected' : k))}${k === 'courier' && courier ? ': ' + courier : ''}</span>
       ${when ? html` <span class="meta">${time(when, tz)}</span>` : null}</li>`; })}
     ${ENDED.has(o.status) ? html`<li class="ended" data-step=${o.status} data-done="1">${t('courier.status.' + o.status)}${o.reason ? ' — ' + (t('reason.' + o.reason) === 'reason.' + o.reason ? o.reason : t('reason.' + o.reason)) : ''}</li>` : null}
   </ol>`;
@@ -151,7 +151,7 @@ export function Tracking({ session, id }) {
     <p class="status-line" data-status=${o.status}>${t('courier.status.' + o.status)}</p>
     <div class="track-grid">
       <div>
-        <${Timeline} o=${o} tz=${tz} />
+        <${Timeline} o=${o} tz=${tz} courier=${o.holder && session.coop && session.coop.members && session.coop.members[o.holder] ? session.coop.members[o.holder].name : ''} />
         ${pin && delivery && !done && !ENDED.has(o.status) ? html`<p class="pin">${t('track.pin')} <strong class="pin-code" data-pin=${pin}>${pin}</strong></p>` : null}
         ${eta ? html`<p class="eta" data-eta=${eta}>${t(tr.approaching ? 'track.approaching' : 'track.eta', { at: time(eta, tz) })}</p>`
           : readyAt && !done && !ENDED.has(o.status) && !o.holder ? html`<p class="eta">${t('order.ready_at', { at: time(readyAt, tz) })}</p>` : null}
