@@ -116,6 +116,9 @@ type Constitution struct {
 	// HeadStartSec is how long couriers on shift see a job before the
 	// others (the job board rule, SPEC.md §21.2); 0: no head start.
 	HeadStartSec uint32 `cbor:"4,keyasint,omitempty" json:"head_start_sec,omitempty"`
+	// CredentialIssuer is the coop key whose did:key issues its couriers'
+	// work record credentials (SPEC.md §21.5); zero: none designated.
+	CredentialIssuer PubKey `cbor:"5,keyasint,omitempty,omitzero" json:"credential_issuer,omitzero"`
 }
 
 // MaxDropNoticeMin and MaxHeadStartSec bound the constitution's shift
@@ -159,6 +162,8 @@ func (c Constitution) Problem() string {
 		return "drop notice above a week"
 	case c.HeadStartSec > MaxHeadStartSec:
 		return "head start above an hour"
+	case !c.CredentialIssuer.IsZero() && c.CredentialIssuer.SmallOrder():
+		return "credential issuer is a small-order key"
 	}
 	for i, m := range c.Matters {
 		switch {

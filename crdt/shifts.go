@@ -286,13 +286,14 @@ func cloneShifts(in map[ID]*Shift) (map[ID]*Shift, map[ID]ID) {
 // without shifts keep their hashes.
 func (c *CoopState) hashShifts(h *hasher) {
 	k := c.Constitution
-	if len(c.Shifts) == 0 && k.ShiftPlanners == 0 && k.DropNoticeMin == 0 && k.HeadStartSec == 0 {
+	if len(c.Shifts) == 0 && k.ShiftPlanners == 0 && k.DropNoticeMin == 0 && k.HeadStartSec == 0 && k.CredentialIssuer.IsZero() {
 		return
 	}
 	h.str("shifts/v1")
 	h.u64(uint64(k.ShiftPlanners))
 	h.u64(uint64(k.DropNoticeMin))
 	h.u64(uint64(k.HeadStartSec))
+	h.id(k.CredentialIssuer)
 	ss := c.SortedShifts()
 	h.u64(uint64(len(ss)))
 	seats := func(xs []Seat) {

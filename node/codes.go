@@ -142,6 +142,8 @@ func sentinelRows() []CodeInfo {
 		{"bad_topic", sInternal, "an empty gossip topic name", errs(ErrBadTopic)},
 		{"sync_coop", sConflict, "the sync peer follows another cooperative", errs(ErrSyncCoop)},
 		{"sync_protocol", sBad, "the sync peer broke the sync protocol (SPEC.md §8.6)", errs(ErrSyncProtocol)},
+		{"not_issuer", sForbid, "this node's key is not the credential issuer the constitution designates (SPEC.md §21.5)", errs(ErrNotIssuer)},
+		{"wrong_subject", sConflict, "the credential is about another key than the member named", errs(ErrWrongSubject)},
 		{"not_offered_yet", sConflict, "couriers on shift see this job first: it opens to others after the head start (SPEC.md §21.2)", errs(ErrNotOfferedYet)},
 		{"payments_off", sConflict, "this node has no online payment account: the restaurant sets one with coopnode payments account", errs(ErrPaymentsOff)},
 		{"payment_provider", http.StatusBadGateway, "the payment provider failed or refused the call; try again", errs(ErrPaymentProvider)},

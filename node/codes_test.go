@@ -27,7 +27,7 @@ var sentinels = map[string]error{
 	"ErrRefused": ErrRefused, "ErrNotMember": ErrNotMember, "ErrNotShared": ErrNotShared, "ErrArchived": ErrArchived,
 	"ErrBadArgument": ErrBadArgument, "ErrTimeout": ErrTimeout, "ErrClosed": ErrClosed,
 	"ErrBadJSON": ErrBadJSON, "ErrTooLarge": ErrTooLarge, "ErrUnauthorized": ErrUnauthorized,
-	"ErrNoRoute": ErrNoRoute, "ErrBadMethod": ErrBadMethod, "ErrWrongRole": ErrWrongRole, "ErrNotOfferedYet": ErrNotOfferedYet, "ErrOffline": ErrOffline, "ErrUnreachablePeer": ErrUnreachablePeer, "ErrAlreadyRunning": ErrAlreadyRunning,
+	"ErrNoRoute": ErrNoRoute, "ErrBadMethod": ErrBadMethod, "ErrWrongRole": ErrWrongRole, "ErrNotOfferedYet": ErrNotOfferedYet, "ErrNotIssuer": ErrNotIssuer, "ErrWrongSubject": ErrWrongSubject, "ErrOffline": ErrOffline, "ErrUnreachablePeer": ErrUnreachablePeer, "ErrAlreadyRunning": ErrAlreadyRunning,
 	"ErrNotFound": ErrNotFound, "ErrBadMetaName": ErrBadMetaName, "ErrGossipClosed": ErrGossipClosed,
 	"ErrBadTopic": ErrBadTopic, "ErrSyncProtocol": ErrSyncProtocol, "ErrSyncCoop": ErrSyncCoop,
 	"ErrBadBootstrap": ErrBadBootstrap, "ErrNotEd25519": ErrNotEd25519, "ErrBadInvite": ErrBadInvite,

@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/ed25519"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -74,10 +75,11 @@ func init() {
 			})
 		}
 	})
-	addClient("admit", "admit a member or change its roles (admins)", "-member KEY -roles ROLE,... [-name NAME]", 0, func(fs *flagSet) clientAction {
+	addClient("admit", "admit a member or change its roles (admins)", "-member KEY -roles ROLE,... [-name NAME] [-credential FILE]", 0, func(fs *flagSet) clientAction {
 		m := fs.String("member", "", "the member's key, hex or an unambiguous prefix of a known member (required)")
 		roles := fs.String("roles", "", "comma-separated: courier, dispatcher, admin, restaurant, shop (required)")
 		name := fs.String("name", "", "display name")
+		cred := fs.String("credential", "", "a work record credential from another coop, checked before admitting (SPEC.md §21.5)")
 		return func(iv *invocation) error {
 			if *m == "" {
 				return usagef("-member is required: the key 'coopnode status' prints on the new member's node")
@@ -90,7 +92,15 @@ func init() {
 			if err != nil {
 				return err
 			}
-			return iv.call("POST", "/v1/coop/members", map[string]any{"member": key, "roles": rs, "name": *name}, fmtDone)
+			body := map[string]any{"member": key, "roles": rs, "name": *name}
+			if *cred != "" {
+				raw, err := readCredential(*cred)
+				if err != nil {
+					return err
+				}
+				body["credential"] = json.RawMessage(raw)
+			}
+			return iv.call("POST", "/v1/coop/members", body, fmtAdmitted)
 		}
 	})
 	addClient("revoke", "revoke a member (admins): its keys stop acting for the coop", "-member KEY [-reason WHY]", 0, func(fs *flagSet) clientAction {

@@ -20,13 +20,15 @@ import (
 // not (tampered, expired, not_yet_valid, wrong_cryptosuite, ...), 2 for a
 // bad command line. Whether the issuing did:key is a coop you trust is
 // yours to judge: the output names it.
-func cmdCredential(_ context.Context, args []string, stdout, stderr io.Writer) error {
+func cmdCredential(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch {
 	case len(args) > 0 && args[0] == "verify":
 		args = args[1:]
+	case len(args) > 0 && args[0] == "export":
+		return credentialExport.run(ctx, args[1:], stdout, stderr)
 	case len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help"):
 	default:
-		return usagef("want the subcommand verify: coopnode credential verify [-at TIME] [-json] FILE")
+		return usagef("want the subcommand verify or export: coopnode credential verify [-at TIME] [-json] FILE, coopnode credential export -data DIR -courier KEY [flags]")
 	}
 	fs := newFlags("credential", stderr)
 	at := fs.String("at", "", "verify as of this RFC 3339 time (default: now)")

@@ -95,7 +95,8 @@ func init() {
 		}},
 		"bench": {"simulate a city-scale coop on mocknet, side by side with plain gossipsub", "[flags]", cmdBench},
 		"credential": {
-			"verify a courier's work record credential offline", "verify [-at TIME] [-json] FILE", cmdCredential},
+			"verify a courier's work record credential offline, or export one (the coop's issuer)",
+			"verify [-at TIME] [-json] FILE | export -data DIR -courier KEY [-from DAY] [-to DAY] [-valid-days N] [-o FILE]", cmdCredential},
 	}
 }
 

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"net/http"
 	"time"
 
@@ -24,6 +25,8 @@ func (s *Server) coopRoutes() {
 	m.HandleFunc("POST /v1/orders/{id}/feedback", s.feedback)
 	m.HandleFunc("POST /v1/orders/{id}/incident", s.incident)
 	m.HandleFunc("GET /v1/reputation/{member}", s.reputation)
+	m.HandleFunc("POST /v1/credentials/export", s.exportCredential)
+	m.HandleFunc("POST /v1/credentials/verify", s.verifyCredential)
 }
 
 // namedID reads the {id} of a route, naming what it identifies.
@@ -258,4 +261,62 @@ func (s *Server) reputation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, rep)
+}
+
+// exportCredential is POST /v1/credentials/export {courier, from, to,
+// valid_days}: the courier's work record credential, signed by this node
+// as the coop's designated issuer (SPEC.md §21.5).
+func (s *Server) exportCredential(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Courier   crdt.PubKey `json:"courier"`
+		From      int64       `json:"from"` // wall ms; 0: since the courier's admission
+		To        int64       `json:"to"`   // wall ms; 0: now
+		ValidDays int         `json:"valid_days"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	if req.Courier.IsZero() || req.From < 0 || req.To < 0 || req.ValidDays < 0 || req.ValidDays > 5*366 {
+		failf(w, node.ErrBadArgument, "courier is required; from, to (ms) and valid_days (0..1830) must not be negative")
+		return
+	}
+	wr := node.WorkRecordRequest{Courier: req.Courier, Validity: time.Duration(req.ValidDays) * 24 * time.Hour}
+	if req.From != 0 {
+		wr.From = time.UnixMilli(req.From)
+	}
+	if req.To != 0 {
+		wr.To = time.UnixMilli(req.To)
+	}
+	ctx, cancel := ctxOf(r)
+	defer cancel()
+	raw, err := s.n.ExportWorkRecord(ctx, wr)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/vc+json")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(raw)
+}
+
+// verifyCredential is POST /v1/credentials/verify {credential, subject}:
+// the credential checked offline, and about subject if given.
+func (s *Server) verifyCredential(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Credential json.RawMessage `json:"credential"`
+		Subject    crdt.PubKey     `json:"subject"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	if len(req.Credential) == 0 {
+		failf(w, node.ErrBadArgument, "credential is required: the credential's JSON object")
+		return
+	}
+	v, err := s.n.VerifyWorkRecord(req.Credential, req.Subject)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
 }

@@ -128,3 +128,56 @@ func TestFeedbackRoutes(t *testing.T) {
 		t.Errorf("incident on no order: %d %s", code, raw)
 	}
 }
+
+// TestCredentialRoutes: the work record export refused until the
+// constitution designates this node's key, then issued and verified over
+// HTTP; an admission with a tampered record refused (SPEC.md §21.5).
+func TestCredentialRoutes(t *testing.T) {
+	f := newFixture(t)
+	if code, m, _ := f.do("POST", "/v1/coop/found", `{"name":"Issuer Coop"}`, f.token); code != 201 && code != 200 {
+		t.Fatalf("found: %d %v", code, m)
+	}
+	me := f.n.Key().String()
+	body := fmt.Sprintf(`{"courier":"%s","valid_days":30}`, me)
+	if code, m, raw := f.do("POST", "/v1/credentials/export", body, f.token); code != 403 || m["code"] != "not_issuer" {
+		t.Fatalf("export before designation: %d %s", code, raw)
+	}
+	if code, _, raw := f.do("PUT", "/v1/coop/constitution", fmt.Sprintf(`{"credential_issuer":"%s"}`, me), f.token); code != 200 {
+		t.Fatalf("designate: %d %s", code, raw)
+	}
+	if code, m, raw := f.do("POST", "/v1/credentials/export", body, f.token); code != 400 || m["code"] != "bad_argument" {
+		t.Fatalf("export for a non-courier: %d %s", code, raw)
+	}
+	if code, _, raw := f.do("POST", "/v1/coop/members", fmt.Sprintf(`{"member":"%s","roles":["admin","courier"]}`, me), f.token); code != 200 {
+		t.Fatalf("admit self as courier: %d %s", code, raw)
+	}
+	code, _, cred := f.do("POST", "/v1/credentials/export", body, f.token)
+	if code != 200 || !strings.Contains(string(cred), `"eddsa-jcs-2022"`) {
+		t.Fatalf("export: %d %s", code, cred)
+	}
+	code, m, raw := f.do("POST", "/v1/credentials/verify", fmt.Sprintf(`{"credential":%s,"subject":"%s"}`, cred, me), f.token)
+	if code != 200 || m["IssuerName"] != "Issuer Coop" {
+		t.Fatalf("verify: %d %s", code, raw)
+	}
+	tampered := strings.Replace(string(cred), `"shiftsWorked": 0`, `"shiftsWorked": 9`, 1)
+	if tampered == string(cred) {
+		t.Fatalf("nothing to tamper with in %s", cred)
+	}
+	other := strings.Repeat("cd", 32)
+	for _, tc := range []struct {
+		name, path, body string
+		status           int
+		code             string
+	}{
+		{"tampered", "/v1/credentials/verify", fmt.Sprintf(`{"credential":%s}`, tampered), 409, "tampered"},
+		{"someone else's", "/v1/credentials/verify", fmt.Sprintf(`{"credential":%s,"subject":"%s"}`, cred, other), 409, "wrong_subject"},
+		{"no credential", "/v1/credentials/verify", `{}`, 400, "bad_argument"},
+		{"admit on a tampered record", "/v1/coop/members", fmt.Sprintf(`{"member":"%s","roles":["courier"],"credential":%s}`, me, tampered), 409, "tampered"},
+		{"export for no one", "/v1/credentials/export", `{}`, 400, "bad_argument"},
+	} {
+		code, m, raw := f.do("POST", tc.path, tc.body, f.token)
+		if code != tc.status || m["code"] != tc.code {
+			t.Errorf("%s: %d %s, want %d %s", tc.name, code, raw, tc.status, tc.code)
+		}
+	}
+}

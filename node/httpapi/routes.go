@@ -144,6 +144,9 @@ type memberReq struct {
 	Roles  []string    `json:"roles"`
 	Name   string      `json:"name"`
 	Reason string      `json:"reason"`
+	// Credential: a work record from another coop, checked before the
+	// admission, about Member (SPEC.md §21.5).
+	Credential json.RawMessage `json:"credential,omitempty"`
 }
 
 func (s *Server) admit(w http.ResponseWriter, r *http.Request) {
@@ -166,11 +169,20 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := ctxOf(r)
 	defer cancel()
+	out := map[string]any{"ok": true}
+	if len(req.Credential) > 0 {
+		v, err := s.n.VerifyWorkRecord(req.Credential, req.Member)
+		if err != nil {
+			fail(w, err)
+			return
+		}
+		out["record"] = v
+	}
 	if err := s.n.Admit(ctx, req.Member, roles, req.Name); err != nil {
 		fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
