@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/coopnode/coopnode/credential"
 	"github.com/coopnode/coopnode/crdt"
+	"github.com/coopnode/coopnode/credential"
 	"github.com/coopnode/coopnode/market"
 )
 

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coopnode/coopnode/credential"
 	"github.com/coopnode/coopnode/crdt"
+	"github.com/coopnode/coopnode/credential"
 	"github.com/coopnode/coopnode/market"
 )
 
@@ -29,7 +29,10 @@ func TestWorkRecordTravels(t *testing.T) {
 	must(t, resto.PublishProfile(ctx, crdt.CatalogProfile{Name: "Chez Mia", Position: restoAt, Timezone: "Europe/Paris",
 		Fulfilment: crdt.FulfilDelivery, MinOrderCents: 800, PrepMinutes: 12, Enabled: true}))
 	must(t, resto.PublishMenu(ctx, testMenu()))
-	c.eventually("menu everywhere", func(n *Node) bool { rs, err := n.Restaurants(ctx); return err == nil && len(rs) == 1 && rs[0].Menu != nil })
+	c.eventually("menu everywhere", func(n *Node) bool {
+		rs, err := n.Restaurants(ctx)
+		return err == nil && len(rs) == 1 && rs[0].Menu != nil
+	})
 	if _, err := c.admin.ExportWorkRecord(ctx, WorkRecordRequest{Courier: c1.Key()}); Code(err) != "not_issuer" {
 		t.Fatalf("export with no issuer designated: %v", err)
 	}
