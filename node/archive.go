@@ -226,7 +226,7 @@ func (n *Node) coldOrder(ctx context.Context, oid crdt.ID) (*crdt.OrderState, bo
 	}
 	evs := make([]*crdt.Event, 0, len(raws))
 	for _, raw := range raws {
-		// verified when admitted; the ID is still checked against the key
+		// verified when admitted: decoded without checking the signature again
 		if e, err := protocol.DecodeTrusted(raw); err == nil {
 			evs = append(evs, e)
 		}
