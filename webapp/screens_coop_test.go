@@ -36,7 +36,8 @@ func screenshot(t *testing.T, b tab, name string) {
 // TestScreenshotsCoop renders the cooperative's screens on real nodes and,
 // with -update, writes docs/screens/coop-governance.png (the decisions
 // list), coop-proposal.png (a pay vote with its results), coop-members.png,
-// coop-pricing.png (the live preview), coop-shifts.png, dispatch-board.png
+// coop-pricing.png (the live preview), coop-shifts.png, coop-books.png,
+// dispatch-board.png
 // and restaurant-settings.png. Without -update it checks that each renders.
 func TestScreenshotsCoop(t *testing.T) {
 	c := newCoop(t)
@@ -119,6 +120,8 @@ func TestScreenshotsCoop(t *testing.T) {
 	screenshot(t, b, "coop-shifts.png")
 	b.do("dispatch", chromedp.Navigate(base+"#/dispatch"), chromedp.WaitVisible(chromedp.CSS(`.dispatch[data-open="2"] .dcol[data-courier="`+couriers["Bruno"].Key().String()+`"] .dcard`)))
 	screenshot(t, b, "dispatch-board.png")
+	b.do("books", chromedp.Navigate(base+"#/coop/books"), chromedp.WaitVisible(chromedp.CSS(`.books .digest-value`)))
+	screenshot(t, b, "coop-books.png")
 
 	// the proposal as a courier sees it: the ballot, then the results
 	alink := c.serve(couriers["Chloé"])

@@ -26,8 +26,8 @@ const NAV = [
     ['members', '/coop/members'], ['invite', '/coop/invite'], ['pricing', '/coop/pricing'], ['exports', '/coop/exports'],
     ['governance', '/coop/governance'], ['shifts', '/coop/shifts'], ['books', '/coop/books']] },
 ];
-// LATER are the items of the cooperative issue not built yet (books).
-const LATER = new Set(['books']);
+// LATER are items whose feature is not in the node yet (none now).
+const LATER = new Set([]);
 
 function useHash() {
   const [h, setH] = useState(location.hash.slice(1) || '/');
