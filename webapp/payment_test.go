@@ -14,10 +14,11 @@ import (
 
 	"github.com/coopnode/coopnode/crdt"
 	"github.com/coopnode/coopnode/internal/stripemock"
-	"github.com/coopnode/coopnode/node"
 )
 
-// TestPaymentInBrowser (issue 17): the customer's checkout offers the
+// TestPaymentInBrowser (issue 17): the restaurant offers online payment
+// and sets its Stripe account (a bad key refused by its field) on its
+// settings screen; the customer's checkout offers the
 // restaurant's payment methods; an online order's page opens the payment
 // (the customer's node asks the restaurant's node, which opens it at
 // stripe-mock) and shows it paid once Stripe's signed webhook reaches
@@ -29,19 +30,30 @@ func TestPaymentInBrowser(t *testing.T) {
 	proxy := stripemock.NewProxy(t, mock)
 	c := newCoop(t)
 	ctx := c.ctx
-	must(t, c.resto.PublishProfile(ctx, crdt.CatalogProfile{Name: "Chez Mia", Position: restoPos, Timezone: "Europe/Paris",
-		Fulfilment: crdt.FulfilDelivery | crdt.FulfilCollection, Enabled: true, MinOrderCents: 800, PrepMinutes: 12,
-		Payments: crdt.OfferCash | crdt.OfferOnline}))
 	const secret = "whsec_browser_test"
-	must(t, c.resto.SetPaymentAccount(ctx, node.PaymentAccount{Provider: "stripe", SecretKey: "sk_test_browser", WebhookSecret: secret, APIBase: proxy.URL}))
 	must(t, c.cust.Connect(ctx, peer.AddrInfo{ID: c.resto.ID(), Addrs: c.resto.Host().Addrs()}))
-	c.eventually("the profile with online payment at the customer", func() bool {
-		rs, err := c.cust.Restaurants(ctx)
-		return err == nil && len(rs) == 1 && rs[0].Profile != nil && rs[0].Profile.Payments&crdt.OfferOnline != 0
-	})
 	custLink, restoLink := c.serve(c.cust), c.serve(c.resto)
 	b := tab{t, newBrowser(t, ctx)}
 	ce := watchConsole(t, b)
+
+	// the restaurant offers online payment and sets its Stripe account
+	b.do("the settings", chromedp.Navigate(restoLink), chromedp.WaitVisible(chromedp.CSS(`.restaurant .live.on`)),
+		chromedp.Click(chromedp.CSS(`.nav a[href="#/restaurant/profile"]`)), chromedp.WaitVisible(chromedp.CSS(`.payment-settings[data-account="none"]`)))
+	b.do("online payment offered", chromedp.Click(chromedp.CSS(`.payment-methods input[name=online]`)),
+		chromedp.Click(chromedp.CSS(`.payment-methods button.primary`)), chromedp.WaitVisible(chromedp.CSS(`.payment-methods input[name=online]:checked`)))
+	c.eventually("the profile with online payment at the customer", func() bool {
+		rs, err := c.cust.Restaurants(ctx)
+		return err == nil && len(rs) == 1 && rs[0].Profile != nil && rs[0].Profile.Payments == crdt.OfferCash|crdt.OfferOnline
+	})
+	b.do("a publishable key is refused by its field", typeInto(`.payment-account input[name=secret_key]`, "pk_test_browser"),
+		chromedp.Click(chromedp.CSS(`.payment-account button.primary`)), chromedp.WaitVisible(chromedp.CSS(`.payment-account input[name=secret_key][aria-invalid=true]`)))
+	b.do("the account", typeInto(`.payment-account input[name=secret_key]`, "sk_test_browser"), typeInto(`.payment-account input[name=webhook_secret]`, secret),
+		typeInto(`.payment-account input[name=api_base]`, proxy.URL), chromedp.Click(chromedp.CSS(`.payment-account button.primary`)),
+		chromedp.WaitVisible(chromedp.CSS(`.payment-settings[data-account="set"]`)))
+	if p, ok := c.resto.PaymentAccountSet(); !ok || p != "stripe" {
+		t.Fatal("the account did not reach the node")
+	}
+	b.poll(`document.querySelector('.payment-account input[name=secret_key]').value === ''`) // not left on the page
 	card := `.restaurant-card[data-key="` + c.resto.Key().String() + `"]`
 	wrap := `.product[data-product="wrap"]`
 	b.do("the menu", chromedp.Navigate(custLink), chromedp.WaitVisible(chromedp.CSS(card+` a`)), chromedp.Click(chromedp.CSS(card+` a`)),

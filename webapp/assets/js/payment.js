@@ -3,9 +3,10 @@
 // customer's node asks the restaurant's node, which opens the payment at
 // its own Stripe account), and for the restaurant the payment's state, a
 // cash payment taken at the counter and a refund.
-import { html, useState } from '../vendor/preact-htm.js';
+import { html, useState, useEffect } from '../vendor/preact-htm.js';
 import { api } from './api.js';
 import { t, money, errorText } from './i18n.js';
+import { useForm, Field, FormError } from './forms.js';
 
 // METHODS: each method and its bit in the profile's "payments".
 const METHODS = [['cash', 1], ['card', 2], ['online', 4]];
@@ -82,4 +83,47 @@ export function PaymentLine({ order }) {
     ${st === 'paid' ? html` <button class="danger pay-refund" disabled=${busy} onClick=${record('refunded', 'restaurant')}>${t(sure ? 'pay.refund_confirm' : 'pay.refund')}</button>` : null}
     ${err ? html`<span class="form-error" role="alert" data-code=${err.code}>${errorText(err)}</span>` : null}
   </p>`;
+}
+
+// PaymentSettings is the restaurant's choice of methods (the profile's
+// "payments" bits) and its own Stripe account: the secret key and the
+// webhook signing secret go to its node, which keeps them sealed and
+// never shows them again.
+export function PaymentSettings({ profile, reload }) {
+  const [account, setAccount] = useState(null);
+  const loadAccount = () => api('GET', '/v1/payments/account').then(setAccount, () => setAccount(null));
+  useEffect(() => { loadAccount(); }, []);
+  const bits = profile.payments || 1;
+  const m = useForm(Object.fromEntries(METHODS.map(([k, b]) => [k, bits & b ? 'on' : ''])), {
+    check: (v) => (METHODS.some(([k]) => v[k]) ? {} : { cash: 'pay.need_method' }),
+    send: (v) => api('PUT', '/v1/catalog/profile', { ...profile, payments: METHODS.reduce((n, [k, b]) => (v[k] ? n | b : n), 0) }),
+    done: reload,
+  });
+  const a = useForm({ secret_key: '', webhook_secret: '', api_base: '' }, {
+    check: (v) => (v.secret_key.trim().startsWith('sk_') || v.secret_key.trim().startsWith('rk_') ? {} : { secret_key: 'pay.need_key' }),
+    send: (v) => api('PUT', '/v1/payments/account', { provider: 'stripe', secret_key: v.secret_key.trim(), webhook_secret: v.webhook_secret.trim(), api_base: v.api_base.trim() }),
+    codeField: { bad_argument: 'secret_key' },
+    done: () => { a.setAll({ secret_key: '', webhook_secret: '', api_base: '' }); loadAccount(); },
+  });
+  const check = (k) => (e) => m.setAll({ ...m.values, [k]: e.target.checked ? 'on' : '' });
+  return html`<div class="payment-settings" data-account=${account && account.set ? 'set' : 'none'}>
+    <form class="settings-form payment-methods" onSubmit=${m.submit} novalidate>
+      <${FormError} form=${m} />
+      <fieldset><legend>${t('pay.methods')}</legend>
+        ${METHODS.map(([k]) => html`<label><input type="checkbox" name=${k} checked=${!!m.values[k]} onChange=${check(k)} /> ${t('pay.method.' + k)}</label>`)}
+        ${m.errors.cash ? html`<p class="field-error" role="alert" data-code=${m.errors._code || 'local'}>${m.errors.cash}</p>` : null}
+      </fieldset>
+      <button class="primary" disabled=${m.busy}>${t('settings.save')}</button>
+    </form>
+    <form class="settings-form payment-account" onSubmit=${a.submit} novalidate autocomplete="off">
+      <${FormError} form=${a} />
+      <p class="hint">${account && account.set ? t('pay.account_set', { provider: account.provider }) : t('pay.account_none')}</p>
+      <div class="row">
+        <${Field} form=${a} name="secret_key" type="password" label=${t('pay.secret_key')} />
+        <${Field} form=${a} name="webhook_secret" type="password" label=${t('pay.webhook_secret')} />
+        <${Field} form=${a} name="api_base" label=${t('pay.api_base')} placeholder="https://api.stripe.com" />
+      </div>
+      <button class="primary" disabled=${a.busy}>${t('pay.save_account')}</button>
+    </form>
+  </div>`;
 }

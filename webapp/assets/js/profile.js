@@ -9,6 +9,7 @@
 import { html, useState } from '../vendor/preact-htm.js';
 import { api } from './api.js';
 import { useForm, Field, FormError } from './forms.js';
+import { PaymentSettings } from './payment.js';
 import { t, dateTime, errorText } from './i18n.js';
 import { useLive, LiveBadge, cents, amount } from './live.js';
 
@@ -181,6 +182,8 @@ export function Settings({ session }) {
     </div>
     <h2>${t('settings.profile')}</h2>
     <${ProfileForm} profile=${p} reload=${reload} key=${'p' + v} />
+    <h2>${t('pay.settings')}</h2>
+    <${PaymentSettings} profile=${p} reload=${reload} key=${'pay' + v} />
     <h2>${t('settings.hours_title')}</h2>
     <${HoursForm} profile=${p} session=${session} reload=${reload} key=${'h' + v} />
     <p class="hint">${t('settings.parcels_link')} <a href="#/restaurant/parcel">${t('nav.parcel')}</a></p>
