@@ -113,6 +113,8 @@ func TestAPIBadInput(t *testing.T) {
 		{"refuse with bad reason", "POST", "/v1/orders/" + order + "/refuse", `{"reason":"meh"}`, f.token, 403, "not_restaurant"},
 		{"place for non-member restaurant", "POST", "/v1/orders", strings.Replace(place, resto.String(), strings.Repeat("11", 32), 1), f.token, 409, "restaurant_not_member"},
 		{"place off the globe", "POST", "/v1/orders", strings.Replace(place, `"lat_e6":1,`, `"lat_e6":95000000,`, 1), f.token, 409, "bad_field"},
+		{"orders since not a time", "GET", "/v1/orders?since=yesterday", "", f.token, 400, "bad_argument"},
+		{"orders unknown status", "GET", "/v1/orders?status=lost", "", f.token, 400, "bad_argument"},
 		{"jobs bad position", "GET", "/v1/jobs?lat_e6=abc", "", f.token, 400, "bad_argument"},
 		{"jobs off globe", "GET", "/v1/jobs?lat_e6=95000000&lon_e6=0", "", f.token, 400, "bad_argument"},
 		{"found twice", "POST", "/v1/coop/found", `{"name":"Again"}`, f.token, 400, "bad_argument"},

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/coopnode/coopnode/crdt"
 	"github.com/coopnode/coopnode/node"
@@ -278,7 +279,16 @@ func (s *Server) putMenu(w http.ResponseWriter, r *http.Request) {
 func (s *Server) orders(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := ctxOf(r)
 	defer cancel()
-	f := node.OrderFilter{Open: r.URL.Query().Get("open") == "1"}
+	q := r.URL.Query()
+	f := node.OrderFilter{Open: q.Get("open") == "1", Status: q.Get("status")}
+	if v := q.Get("since"); v != "" {
+		ms, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || ms < 0 {
+			failf(w, node.ErrBadArgument, "since must be a wall time in milliseconds")
+			return
+		}
+		f.Since = ms
+	}
 	if r.URL.Query().Get("mine") == "1" {
 		f.Party = s.n.Key()
 		if k, ok := s.n.MemberKey(ctx); ok {
