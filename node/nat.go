@@ -8,6 +8,7 @@ import (
 
 	"github.com/libp2p/go-libp2p"
 	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/peer"
 	pbv2 "github.com/libp2p/go-libp2p/p2p/protocol/circuitv2/pb"
 	"github.com/libp2p/go-libp2p/p2p/protocol/circuitv2/relay"
 	"github.com/libp2p/go-libp2p/p2p/protocol/holepunch"
@@ -123,6 +124,9 @@ type natStats struct {
 	circuits, circuitsTotal, circuitsRef atomic.Int64
 	bytes                                atomic.Int64
 	punchOK, punchFail, directOK         atomic.Int64
+	// onPunchFail, if set, is told of every failed hole punch (the node
+	// retries later: punchRetry)
+	onPunchFail atomic.Pointer[func(peer.ID)]
 }
 
 var (
@@ -164,6 +168,9 @@ func (s *natStats) Trace(e *holepunch.Event) {
 		} else {
 			s.punchFail.Add(1)
 			s.log.Info("hole punch failed: the link stays relayed", "peer", e.Remote, "elapsed_ms", ev.EllapsedTime.Milliseconds(), "err", ev.Error)
+			if f := s.onPunchFail.Load(); f != nil {
+				(*f)(e.Remote)
+			}
 		}
 	case *holepunch.DirectDialEvt:
 		if ev.Success {

@@ -446,6 +446,10 @@ func (n *Node) start(ctx context.Context) error {
 	go n.watchPeers()
 	go n.keepLinks()
 	if n.cfg.nat && n.cfg.role != RoleRelay {
+		if st := natStatsOf(n.host); st != nil {
+			f := n.punchFailed
+			st.onPunchFail.Store(&f)
+		}
 		return n.startReservations()
 	}
 	return nil

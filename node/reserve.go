@@ -64,6 +64,8 @@ type reservations struct {
 	state map[peer.ID]relayState
 	// wake[p] nudges p's keeper when the node loses its connection to p
 	wake map[peer.ID]chan struct{}
+	// punch[p]: hole punch retries made for p; negative while one is scheduled
+	punch map[peer.ID]int
 }
 
 // startReservations starts a keeper for every bootstrap peer (see above)
@@ -301,4 +303,71 @@ func (n *Node) ConnectPeer(ctx context.Context, id peer.ID) error {
 		n.requestSync(id)
 	}
 	return nil
+}
+
+// Hole punch retries. DCUtR makes three attempts right after a relayed
+// connection opens and then gives up, leaving the link relayed for good.
+// A busy machine or a NAT mapping that was not ready yet can fail all
+// three; a later attempt often succeeds. So the node that dialed the
+// relayed connection (it knows the circuit) retries: after punchRetryMin,
+// doubling up to punchRetryMax, it closes the relayed connection and
+// dials through the relay again, which makes the peer behind NAT start a
+// new hole punch. It stops once the link is direct or the peer is gone;
+// behind a symmetric NAT it keeps retrying at punchRetryMax.
+const (
+	punchRetryMin = 2 * time.Second
+	punchRetryMax = 10 * time.Minute
+)
+
+// punchFailed is natStats' onPunchFail hook.
+func (n *Node) punchFailed(p peer.ID) {
+	if n.ctx.Err() != nil || !n.dialedRelayed(p) {
+		return
+	}
+	r := &n.rsv
+	r.mu.Lock()
+	if r.punch == nil {
+		r.punch = map[peer.ID]int{}
+	}
+	k := r.punch[p]
+	if k < 0 { // a retry is already scheduled
+		r.mu.Unlock()
+		return
+	}
+	r.punch[p] = -(k + 1)
+	r.mu.Unlock()
+	wait := min(punchRetryMin<<min(k, 20), punchRetryMax)
+	n.cfg.clock.AfterFunc(wait, func() { n.retryPunch(p, k+1) })
+}
+
+// dialedRelayed reports whether this node has only limited (relayed)
+// connections to p and dialed one of them.
+func (n *Node) dialedRelayed(p peer.ID) bool {
+	out := false
+	for _, c := range n.host.Network().ConnsToPeer(p) {
+		if !c.Stat().Limited {
+			return false
+		}
+		out = out || c.Stat().Direction == network.DirOutbound
+	}
+	return out
+}
+
+func (n *Node) retryPunch(p peer.ID, attempt int) {
+	r := &n.rsv
+	r.mu.Lock()
+	r.punch[p] = attempt
+	r.mu.Unlock()
+	if n.ctx.Err() != nil || !n.dialedRelayed(p) {
+		return
+	}
+	n.log.Info("hole punch: dialing the peer through the relay again", "peer", p, "retry", attempt)
+	for _, c := range n.host.Network().ConnsToPeer(p) {
+		_ = c.Close()
+	}
+	ctx, cancel := context.WithTimeout(n.ctx, reserveTimeout)
+	defer cancel()
+	if err := n.ConnectPeer(ctx, p); err != nil {
+		n.log.Info("hole punch retry: the peer is no longer reachable through the relay", "peer", p, "err", err)
+	}
 }

@@ -211,6 +211,10 @@ func TestNATTraversal(t *testing.T) {
 		c.deliver(ctx, o1)
 		// wait for the outcome of both hole punches (3 attempts each)
 		until(ctx, t, "both hole punches ended", func() bool { return len(c.punches()) >= 2 })
+		// the restaurant, which dialed through the relay, tries again later
+		until(ctx, t, "the restaurant retries the hole punch", func() bool {
+			return strings.Contains(c.resto.log.String(), "dialing the peer through the relay again")
+		})
 		m := c.links(ctx, t)
 		t.Logf("symmetric NAT: order lifecycle completed; order-to-restaurant latency %v (relayed); links after hole punching: customer %s, courier %s; hole punches: %v",
 			relayed.Round(time.Millisecond), m[cust], m[cour], c.punches())
