@@ -140,13 +140,14 @@ func TestCourierOffline(t *testing.T) {
 	}
 	b.do("everything shared", chromedp.WaitVisible(chromedp.CSS(`.netstate[data-state="online"][data-pending="0"]`)))
 
-	// earnings: today's job, paid by the rules, tip included
+	// earnings: this week's job (today's too, unless midnight passed
+	// since the order), paid by the rules, tip included
 	price, err := ana.Price(ctx, id)
 	must(t, err)
 	b.do("earnings", chromedp.Click(chromedp.CSS(`a[href="#/courier/earnings"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`.earnings .figures-card[data-period="today"][data-jobs="1"]`)))
-	if got := b.attr(`.figures-card[data-period="today"]`, "data-pay"); got != strconv.FormatInt(price.Pay.TotalCents, 10) {
-		t.Fatalf("today's pay %s, want %d", got, price.Pay.TotalCents)
+		chromedp.WaitVisible(chromedp.CSS(`.earnings .figures-card[data-period="week"][data-jobs="1"]`)))
+	if got := b.attr(`.figures-card[data-period="week"]`, "data-pay"); got != strconv.FormatInt(price.Pay.TotalCents, 10) {
+		t.Fatalf("the week's pay %s, want %d", got, price.Pay.TotalCents)
 	}
 	if got := b.attr(`.figures-card[data-period="week"]`, "data-tips"); got != strconv.FormatInt(price.Pay.TipCents, 10) || price.Pay.TipCents != 200 {
 		t.Fatalf("week's tips %s, want %d (200)", got, price.Pay.TipCents)
