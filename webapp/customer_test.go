@@ -1,7 +1,6 @@
 package webapp_test
 
 import (
-	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -129,17 +128,8 @@ func TestCustomerOrderFlow(t *testing.T) {
 	}
 	// a slot, when the restaurant offers one
 	slot := false
-	if n := b.eval(`document.querySelectorAll('#c-day option').length`); n > 1 {
-		// the second day's first slot when there is one: today's first
-		// slot may pass its ordering deadline while the test runs
-		day := min(int(n)-1, 2)
-		t.Logf("slots offered on %.0f days: the first slot of day %d chosen", n-1, day)
-		b.do("a slot", chromedp.SetValue(chromedp.CSS(`#c-day`), b.attrN(`#c-day option`, day, "value")),
-			chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-				_, err := chromedp.Evaluate[bool](`document.querySelector('#c-day').dispatchEvent(new Event('change', {bubbles: true}))`)(ctx, tg)
-				return err
-			}), chromedp.WaitVisible(chromedp.CSS(`#c-when`)), chromedp.WaitVisible(chromedp.CSS(`.quote[data-state="ok"][data-total="1500"]`)))
-		slot = true
+	if slot = b.pickSecondDay(); slot {
+		b.do("the quote for the slot", chromedp.WaitVisible(chromedp.CSS(`.quote[data-state="ok"][data-total="1500"]`)))
 	}
 	published := c.cust.Stats(ctx).Published
 	b.do("checkout without a name", chromedp.Click(chromedp.CSS(`.checkout`)), chromedp.WaitVisible(chromedp.CSS(`#c-name[aria-invalid="true"]`)))
