@@ -74,15 +74,7 @@ func TestCustomerOrderFlow(t *testing.T) {
 	ctx := c.ctx
 	ana := c.start("ana", node.RoleCourier)
 	must(t, c.admin.Admit(ctx, ana.Key(), crdt.RoleCourier, "Ana"))
-	shut := c.start("shut", node.RoleRestaurant)
-	must(t, c.admin.Admit(ctx, shut.Key(), crdt.RoleRestaurant, "Le Volet Clos"))
-	c.eventually("the second restaurant is a member", func() bool { _, ok := shut.MemberKey(ctx); return ok })
-	now := time.Now()
-	must(t, shut.PublishProfile(ctx, crdt.CatalogProfile{Name: "Le Volet Clos", Position: crdt.Position{LatE6: 47_215_000, LonE6: -1_556_000},
-		Timezone: "Europe/Paris", Fulfilment: crdt.FulfilDelivery, Enabled: true,
-		Closings: []crdt.Closing{{Start: now.Add(-time.Hour).UnixMilli(), End: now.Add(3 * time.Hour).UnixMilli(), Reason: "holiday"}}}))
-	must(t, shut.PublishMenu(ctx, testMenu()))
-	c.eventually("both restaurants at the customer", func() bool { rs, err := c.cust.Restaurants(ctx); return err == nil && len(rs) == 2 })
+	shut := c.closedRestaurant(crdt.CatalogProfile{Name: "Le Volet Clos", Position: crdt.Position{LatE6: 47_215_000, LonE6: -1_556_000}}, 3*time.Hour)
 
 	link := c.serve(c.cust) // served before the browser starts, so closed after it
 	b := tab{t, newBrowser(t, ctx)}

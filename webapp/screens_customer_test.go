@@ -31,15 +31,8 @@ func TestScreenshotsCustomer(t *testing.T) {
 	ctx := c.ctx
 	ana := c.start("ana", node.RoleCourier)
 	must(t, c.admin.Admit(ctx, ana.Key(), crdt.RoleCourier, "Ana"))
-	shut := c.start("shut", node.RoleRestaurant)
-	must(t, c.admin.Admit(ctx, shut.Key(), crdt.RoleRestaurant, "Le Volet Clos"))
-	c.eventually("the second restaurant is a member", func() bool { _, ok := shut.MemberKey(ctx); return ok })
-	now := time.Now()
-	must(t, shut.PublishProfile(ctx, crdt.CatalogProfile{Name: "Le Volet Clos", Description: "Crêpes and galettes", Tags: []string{"crêperie", "vegetarian"},
-		Position: crdt.Position{LatE6: 47_213_500, LonE6: -1_549_000}, Timezone: "Europe/Paris", Fulfilment: crdt.FulfilDelivery, Enabled: true,
-		Closings: []crdt.Closing{{Start: now.Add(-time.Hour).UnixMilli(), End: now.Add(20 * time.Hour).UnixMilli(), Reason: "holiday"}}}))
-	must(t, shut.PublishMenu(ctx, testMenu()))
-	c.eventually("both restaurants at the customer", func() bool { rs, err := c.cust.Restaurants(ctx); return err == nil && len(rs) == 2 })
+	c.closedRestaurant(crdt.CatalogProfile{Name: "Le Volet Clos", Description: "Crêpes and galettes", Tags: []string{"crêperie", "vegetarian"},
+		Position: crdt.Position{LatE6: 47_213_500, LonE6: -1_549_000}}, 20*time.Hour)
 
 	// a delivery on its way, for the tracking page, and one delivered
 	// earlier, for the courier's earnings
@@ -68,23 +61,10 @@ func TestScreenshotsCustomer(t *testing.T) {
 
 	custLink, courierLink := c.serve(c.cust), c.serve(ana)
 	b := tab{t, newBrowser(t, ctx)}
-	shot := func(name string) {
-		cctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
-		defer cancel()
-		img, err := chromedp.Run(cctx, chromedp.CaptureScreenshot())
-		must(t, err)
-		if _, err := png.Decode(bytes.NewReader(img)); err != nil {
-			t.Fatalf("%s: not a PNG: %v", name, err)
-		}
-		if *update {
-			must(t, os.WriteFile(filepath.Join("..", "docs", "screens", name), img, 0o644))
-			t.Logf("wrote docs/screens/%s (%d bytes)", name, len(img))
-		}
-	}
 	b.do("restaurants", chromedp.Navigate(custLink), chromedp.WaitVisible(chromedp.CSS(`.restaurants[data-count="2"]`)),
 		typeInto(`#w-addr`, "3 rue Kervégan"), typeInto(`#w-lat`, "47.2103"), typeInto(`#w-lon`, "-1.5604"), chromedp.Click(chromedp.CSS(`.set-where`)),
 		chromedp.WaitVisible(chromedp.CSS(`.restaurant-card .dist`)))
-	shot("customer-restaurants.png")
+	b.shot("customer-restaurants.png")
 	wrap := `.product[data-product="wrap"]`
 	b.do("the menu and the cart", chromedp.Click(chromedp.CSS(`.restaurant-card.open a`)),
 		chromedp.Click(chromedp.CSS(wrap+` .add`)), chromedp.Click(chromedp.CSS(wrap+` input[value="harissa"]`)), chromedp.Click(chromedp.CSS(wrap+` .add-confirm`)),
@@ -93,7 +73,7 @@ func TestScreenshotsCustomer(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`.quote[data-state="ok"]`)), chromedp.Click(chromedp.CSS(`.quote .explain summary`)),
 		chromedp.WaitVisible(chromedp.CSS(`.quote .explain li.matched`)), typeInto(`#c-name`, "Léa"),
 		chromedp.EmulateViewport(1280, 1250), jsDo(`document.activeElement.blur()`), jsDo(`window.scrollTo(0, 0)`))
-	shot("customer-menu.png")
+	b.shot("customer-menu.png")
 	b.do("back to the usual size", chromedp.EmulateViewport(1280, 900))
 
 	courierAt := crdt.Position{LatE6: 47_214_000, LonE6: -1_557_500}
@@ -112,13 +92,13 @@ func TestScreenshotsCustomer(t *testing.T) {
 		// kept on this device, as after a checkout in the browser
 		jsDo(`localStorage.setItem('coopnode.pin.`+onWay.String()+`', '4821')`), chromedp.Reload(),
 		chromedp.WaitVisible(chromedp.CSS(`.pin-code`)), chromedp.WaitVisible(chromedp.CSS(`.map [data-point="courier"]`)))
-	shot("customer-tracking.png")
+	b.shot("customer-tracking.png")
 	b.do("tracking on a phone", chromedp.EmulateViewport(360, 740), chromedp.WaitVisible(chromedp.CSS(`.pin-code`)))
-	shot("customer-tracking-phone.png")
+	b.shot("customer-tracking-phone.png")
 	b.do("the courier's earnings", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(courierLink),
 		chromedp.WaitVisible(chromedp.CSS(`.task`)), chromedp.Click(chromedp.CSS(`a[href="#/courier/earnings"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.earnings .figures-card[data-period="today"][data-jobs="2"]`)))
-	shot("courier-earnings.png")
+	b.shot("courier-earnings.png")
 }
 
 // jsDo runs a JavaScript statement as a browser step.
@@ -127,4 +107,38 @@ func jsDo(expr string) chromedp.Action[chromedp.Void] {
 		_, err := chromedp.Evaluate[bool]("("+expr+", true)")(ctx, tg)
 		return err
 	})
+}
+
+// shot captures the tab's screen as a PNG; with -update it writes
+// docs/screens/name.
+func (b tab) shot(name string) {
+	b.t.Helper()
+	cctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	img, err := chromedp.Run(cctx, chromedp.CaptureScreenshot())
+	must(b.t, err)
+	if _, err := png.Decode(bytes.NewReader(img)); err != nil {
+		b.t.Fatalf("%s: not a PNG: %v", name, err)
+	}
+	if *update {
+		must(b.t, os.WriteFile(filepath.Join("..", "docs", "screens", name), img, 0o644))
+		b.t.Logf("wrote docs/screens/%s (%d bytes)", name, len(img))
+	}
+}
+
+// closedRestaurant adds a second restaurant ("shut") with p's name and
+// position, taking deliveries but in a closing from an hour ago until
+// `for` from now, with the usual menu; the customer's node has it.
+func (c *coop) closedRestaurant(p crdt.CatalogProfile, closedFor time.Duration) *node.Node {
+	ctx := c.ctx
+	shut := c.start("shut", node.RoleRestaurant)
+	must(c.t, c.admin.Admit(ctx, shut.Key(), crdt.RoleRestaurant, p.Name))
+	c.eventually("the second restaurant is a member", func() bool { _, ok := shut.MemberKey(ctx); return ok })
+	now := time.Now()
+	p.Timezone, p.Fulfilment, p.Enabled = "Europe/Paris", crdt.FulfilDelivery, true
+	p.Closings = []crdt.Closing{{Start: now.Add(-time.Hour).UnixMilli(), End: now.Add(closedFor).UnixMilli(), Reason: "holiday"}}
+	must(c.t, shut.PublishProfile(ctx, p))
+	must(c.t, shut.PublishMenu(ctx, testMenu()))
+	c.eventually("both restaurants at the customer", func() bool { rs, err := c.cust.Restaurants(ctx); return err == nil && len(rs) == 2 })
+	return shut
 }

@@ -1,14 +1,8 @@
 package webapp_test
 
 import (
-	"bytes"
-	"context"
 	"flag"
-	"image/png"
-	"os"
-	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -50,28 +44,15 @@ func TestScreenshots(t *testing.T) {
 	must(t, c.resto.Accept(ctx, cooking, 20))
 	must(t, c.resto.StartPreparing(ctx, cooking))
 
-	shot := func(name string) {
-		cctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
-		defer cancel()
-		img, err := chromedp.Run(cctx, chromedp.CaptureScreenshot())
-		must(t, err)
-		if _, err := png.Decode(bytes.NewReader(img)); err != nil {
-			t.Fatalf("%s: not a PNG: %v", name, err)
-		}
-		if *update {
-			must(t, os.WriteFile(filepath.Join("..", "docs", "screens", name), img, 0o644))
-			t.Logf("wrote docs/screens/%s (%d bytes)", name, len(img))
-		}
-	}
 	b.do("the board", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS(`.restaurant .live.on`)),
 		chromedp.WaitVisible(chromedp.CSS(`.order.status-ready`)), chromedp.WaitVisible(chromedp.CSS(`.order.status-preparing`)))
-	shot("restaurant-orders.png")
+	b.shot("restaurant-orders.png")
 	id := order(wrap(1, "harissa"), lemonade)
 	b.do("the pop-up", chromedp.WaitVisible(chromedp.CSS(`.popup[data-order="`+id.String()+`"]`)))
-	shot("restaurant-alert.png")
+	b.shot("restaurant-alert.png")
 	b.do("the menu editor", chromedp.Click(chromedp.CSS(`.popup .close`)), chromedp.Click(chromedp.CSS(`a[href="#/restaurant/menu"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.menu-editor input[data-path="sections[0].products[0].price_cents"]`)))
-	shot("restaurant-menu.png")
+	b.shot("restaurant-menu.png")
 
 	// the courier's Jobs near me, in its own browser: one delivery won
 	// (its task card), the other jobs listed with distances and pay
@@ -92,5 +73,5 @@ func TestScreenshots(t *testing.T) {
 	cb.do("claim", chromedp.Click(chromedp.CSS(job+` button.claim`)),
 		chromedp.WaitVisible(chromedp.CSS(job+` .claim-outcome.won`)),
 		chromedp.WaitVisible(chromedp.CSS(`.task[data-order="`+ready.String()+`"] .start-pickup`)))
-	shot("courier-jobs.png")
+	b.shot("courier-jobs.png")
 }
