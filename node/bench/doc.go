@@ -18,12 +18,21 @@
 // (node/bench_options.go: an extra gossipsub RawTracer to count bytes, and
 // a few gossip knobs), so a measured node is a production node.
 //
-// The connection graph follows SPEC.md §10.4 (buildRoleGraph): the relay
-// and the couriers, who follow the orders topic, keep Degree (8)
-// connections to each other; every customer and restaurant keeps
-// LeafLinks (2) connections, each to one of them. The baseline runs on the
-// same graph. RandomGraph draws the earlier graph instead: one random graph
-// of average degree Degree over all nodes.
+// The connections are the nodes' own by default (SPEC.md §10.7): every
+// node starts with the relay's address (what an invite gives), any node
+// may dial any other (mocknet links every pair), and each keeps the role
+// links its role asks for, found by peer exchange. RandomGraph first
+// connects one random graph of average degree Degree over all nodes and
+// gives no bootstrap address; the nodes add the role links they lack.
+// DrawnGraph connects the role graph of buildRoleGraph instead (the
+// relay and the couriers keep Degree links to each other, every customer
+// and restaurant LeafLinks to them) with the nodes' own links off. A
+// churned node loses every link and may dial no one; when it comes back it
+// redials its bootstrap peer (node.Reconnect) or its drawn neighbours. On
+// loopback nothing stops an offline node's redials: churn there only
+// closes connections. The figures of the graph (degree, floors) are of
+// the connections when the measured phase began. The baseline runs on the
+// same graph; the as-deployed baseline on a random graph of degree 8.
 //
 // Latency is a delay line (latency.go): mocknet's own LinkOptions.Latency
 // is stop-and-wait per stream, which caps a stream at about one gossip
