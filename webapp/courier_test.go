@@ -20,9 +20,9 @@ import (
 // its own browser (its own login cookies), see the order the restaurant
 // accepted in "Jobs near me" and both click Claim: one page shows "won",
 // the other "lost" naming the winner. The winner's page then runs the
-// task flow (start, picked up, start the delivery, a wrong PIN refused by
-// its field, the right PIN) and the order is delivered on the restaurant's
-// node. Prints claim click → outcome shown for both pages.
+// task flow (start, picked up, start the delivery, the cash taken at the
+// door, a wrong PIN refused by its field, the right PIN) and the order is
+// delivered and paid in cash on the restaurant's node. Prints claim click → outcome shown for both pages.
 func TestCourierClaimRace(t *testing.T) {
 	c := newCoop(t)
 	ctx := c.ctx
@@ -120,6 +120,8 @@ func TestCourierClaimRace(t *testing.T) {
 	}
 	w.do("picked up", chromedp.Click(chromedp.CSS(task+` .pickup`)), chromedp.WaitVisible(chromedp.CSS(task+` .start-dropoff`)))
 	w.do("start the delivery", chromedp.Click(chromedp.CSS(task+` .start-dropoff`)), chromedp.WaitVisible(chromedp.CSS(task+` input[name=pin]`)))
+	w.do("cash taken at the door (SPEC.md §20.2)", chromedp.Click(chromedp.CSS(task+` .courier-payment[data-method="cash"] .pay-collect`)),
+		chromedp.WaitVisible(chromedp.CSS(task+` .courier-payment[data-payment="paid"]`)))
 	published := couriers[winner].Stats(ctx).Published
 	w.do("a wrong PIN", typeFresh(task+` input[name=pin]`, "0000"), chromedp.Click(chromedp.CSS(task+` .delivered`)),
 		chromedp.WaitVisible(chromedp.CSS(task+` .field-error[data-code="pin_mismatch"]`)))
@@ -131,8 +133,10 @@ func TestCourierClaimRace(t *testing.T) {
 	}
 	w.do("the right PIN", typeFresh(task+` input[name=pin]`, "4321"), chromedp.Click(chromedp.CSS(task+` .delivered`)),
 		chromedp.WaitNotPresent(chromedp.CSS(task)))
-	if _, err := c.resto.WaitOrder(ctx, id, func(s *crdt.OrderState) bool { return s.Status == crdt.StatusDelivered }); err != nil {
-		t.Fatalf("delivered on the restaurant's node: %v", err)
+	if _, err := c.resto.WaitOrder(ctx, id, func(s *crdt.OrderState) bool {
+		return s.Status == crdt.StatusDelivered && s.PaymentState() == crdt.PayPaid && s.Payment.Method == crdt.PayCash
+	}); err != nil {
+		t.Fatalf("delivered and paid in cash on the restaurant's node: %v", err)
 	}
 }
 

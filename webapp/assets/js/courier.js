@@ -9,6 +9,7 @@
 import { html, useState, useEffect, useRef } from '../vendor/preact-htm.js';
 import { api, events } from './api.js';
 import { t, money, errorText } from './i18n.js';
+import { CourierPayment } from './payment.js';
 import { useNet, NetBanner, act as send } from './net.js';
 
 // FAIL_REASONS are the reasons a courier gives for a failed task (§5.4.5
@@ -137,6 +138,7 @@ function Task({ session, order, restaurants, reload, net }) {
     <header><h3>${restaurantName(session, order.restaurant, restaurants)}</h3><span class="ref">#${short(order.id)}</span>
       <span class="status">${t('courier.status.' + order.status)}</span></header>
     ${order.holder_confirmed ? html`<${Address} id=${order.id} version=${(order.steps || []).length + (order.shares || []).length} />` : html`<p class="hint">${t('courier.unconfirmed')}</p>`}
+    <${CourierPayment} order=${order} session=${session} reload=${reload} />
     ${queued && net.queued ? html`<p class="queued" role="status" data-queued=${queued}>${t('net.queued_step')}</p>` : step}
     ${err ? html`<p class="field-error" role="alert" data-code=${err.code}>${err.text || errorText(err)}</p>` : null}
     <form class="fail" onSubmit=${fail}>

@@ -127,3 +127,25 @@ export function PaymentSettings({ profile, reload }) {
     </form>
   </div>`;
 }
+
+// CourierPayment tells the courier holding an order what to collect at the
+// door, and records cash or card taken there (SPEC.md §20.2: the holder's
+// word); an online order is shown as paid or not, never collected.
+export function CourierPayment({ order, session, reload }) {
+  const [busy, setBusy] = useState(false);
+  const [err, setErr] = useState(null);
+  const m = paymentMethod(order);
+  const st = paymentState(order);
+  const picked = order.pickup && order.pickup.status === 'DONE';
+  const take = async () => {
+    setBusy(true);
+    setErr(null);
+    try { await api('POST', `/v1/orders/${order.id}/payment`, { state: 'paid' }); if (reload) await reload(); } catch (x) { setErr(x); } finally { setBusy(false); }
+  };
+  const total = money(order.place.totals && order.place.totals.total_cents, session.currency);
+  return html`<p class="courier-payment" data-method=${m} data-payment=${st}>
+    <span class="pay-method">${t('pay.method.' + m)}</span> · <span class="pay-state">${stateText(order)}</span>
+    ${m !== 'online' && st === 'none' && picked ? html` <button class="pay-collect" disabled=${busy} onClick=${take}>${t('pay.collected', { amount: total })}</button>` : null}
+    ${err ? html`<span class="field-error" role="alert" data-code=${err.code}>${errorText(err)}</span>` : null}
+  </p>`;
+}
