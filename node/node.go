@@ -351,6 +351,7 @@ func New(ctx context.Context, opts ...Option) (*Node, error) {
 		peerLimit: newLimiter(PeerRate, PeerBurst, cfg.clock),
 		blocks:    newBlocklist(cfg.clock),
 	}
+	n.links.wake = make(chan struct{}, 1)
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	if err := n.start(ctx); err != nil {
 		_ = n.Close()

@@ -111,6 +111,7 @@ func WithLeaf(on bool) Option {
 // default (defaultFollow, or WithFollow), so call SetFollow again after
 // them.
 func (n *Node) SetFollow(ctx context.Context, f Follow) error {
+	defer n.wakeLinks() // what it follows sets the role links it keeps (SPEC.md §10.7)
 	return n.do(ctx, func() error {
 		coop := n.cfg.coop
 		if coop.IsZero() {

@@ -70,8 +70,21 @@ type linkKeeper struct {
 	dialed map[peer.ID]time.Time // connected by us, subscription not seen yet
 }
 
-// linkCounts is the keeper's last count, for RoleLinks.
-type linkCounts struct{ kept, want atomic.Int64 }
+// linkCounts is the keeper's last count, for RoleLinks, and its wake-up
+// (made by New, so wakeLinks never blocks).
+type linkCounts struct {
+	kept, want atomic.Int64
+	wake       chan struct{}
+}
+
+// wakeLinks has the keeper check at once (the topics the node follows
+// changed). It never blocks.
+func (n *Node) wakeLinks() {
+	select {
+	case n.links.wake <- struct{}{}:
+	default:
+	}
+}
 
 // RoleLinks returns how many role links the node keeps and how many its
 // role asks for (SPEC.md §10.7), as of the keeper's last check.
@@ -103,13 +116,8 @@ func (n *Node) keepLinks() {
 	// A lost link wakes the keeper at once. The callback must never block:
 	// libp2p calls it inside the swarm, and the keeper may itself be
 	// waiting on a dial that needs the swarm.
-	wake := make(chan struct{}, 1)
-	nb := &network.NotifyBundle{DisconnectedF: func(network.Network, network.Conn) {
-		select {
-		case wake <- struct{}{}:
-		default:
-		}
-	}}
+	wake := n.links.wake
+	nb := &network.NotifyBundle{DisconnectedF: func(network.Network, network.Conn) { n.wakeLinks() }}
 	n.host.Network().Notify(nb)
 	defer n.host.Network().StopNotify(nb)
 	t := n.cfg.clock.NewTimer(linkCheckFirst)

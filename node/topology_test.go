@@ -155,3 +155,33 @@ func TestPeerExchange(t *testing.T) {
 		t.Fatalf("a malformed request was answered: %d bytes, %v", n, err)
 	}
 }
+
+// TestRoleLinksFollowWhatTheNodeFollows (SPEC.md §10.7): a phone that
+// stops following the coop's topics (saving power) keeps no role links
+// and protects none, so TrimConnections may close them; following the
+// orders topic again (a courier's shift starts) brings the core links
+// back. The keeper reacts to SetFollow at once.
+func TestRoleLinksFollowWhatTheNodeFollows(t *testing.T) {
+	c := newCluster(t, map[string]Role{"c1": RoleCourier, "c2": RoleCourier, "phone": RoleCourier})
+	ctx := c.ctx
+	phone := c.nodes["phone"]
+	eventually(t, 20*time.Second, "the courier's core links", func() bool {
+		k, w := phone.RoleLinks()
+		return w == defaultCoreLinks && k >= 3 && protectedLinks(phone) >= 3
+	})
+	must(t, phone.SetFollow(ctx, Follow{}))
+	eventually(t, 10*time.Second, "no role link kept while saving power", func() bool {
+		k, w := phone.RoleLinks()
+		return w == 0 && k == 0 && protectedLinks(phone) == 0
+	})
+	must(t, phone.SetFollow(ctx, Follow{Coop: true}))
+	eventually(t, 10*time.Second, "leaf links while following the coop only", func() bool {
+		k, w := phone.RoleLinks()
+		return w == defaultLeafLinks && k >= 3
+	})
+	must(t, phone.SetFollow(ctx, FollowAll()))
+	eventually(t, 10*time.Second, "core links again on shift", func() bool {
+		k, w := phone.RoleLinks()
+		return w == defaultCoreLinks && k >= 3 && protectedLinks(phone) >= 3
+	})
+}
