@@ -160,15 +160,7 @@ func TestCustomerOrderFlow(t *testing.T) {
 	}
 	must(t, c.resto.Accept(ctx, id, 15))
 	step("accepted, live", "accepted")
-	c.eventually("the courier has the accepted order", func() bool {
-		s, err := ana.Order(ctx, id)
-		return err == nil && s.Status == crdt.StatusAccepted
-	})
-	claim, err := ana.Claim(ctx, id, restoPos)
-	must(t, err)
-	if res, err := ana.AwaitClaim(ctx, id, claim); err != nil || !res.Won {
-		t.Fatalf("claim: %+v %v", res, err)
-	}
+	c.claimWon(ana, id)
 	step("a courier", "courier")
 	must(t, ana.StartTask(ctx, id, 1))
 	c.eventually("the claim confirmed at the customer", func() bool {
@@ -219,4 +211,19 @@ func (b tab) attrN(sel string, n int, name string) string {
 		b.t.Fatalf("%s[%d] %s: %v", sel, n, name, err)
 	}
 	return v
+}
+
+// claimWon has courier n claim the accepted order id, once it has it,
+// and checks the claim won.
+func (c *coop) claimWon(n *node.Node, id crdt.ID) {
+	c.t.Helper()
+	c.eventually("the courier has the accepted order", func() bool {
+		s, err := n.Order(c.ctx, id)
+		return err == nil && s.Status == crdt.StatusAccepted
+	})
+	claim, err := n.Claim(c.ctx, id, restoPos)
+	must(c.t, err)
+	if res, err := n.AwaitClaim(c.ctx, id, claim); err != nil || !res.Won {
+		c.t.Fatalf("claim: %+v %v", res, err)
+	}
 }

@@ -83,15 +83,7 @@ func TestCourierOffline(t *testing.T) {
 	_, err = c.resto.WaitOrder(ctx, id, func(*crdt.OrderState) bool { return true })
 	must(t, err)
 	must(t, c.resto.Accept(ctx, id, 10))
-	c.eventually("the courier has the accepted order", func() bool {
-		s, err := ana.Order(ctx, id)
-		return err == nil && s.Status == crdt.StatusAccepted
-	})
-	claim, err := ana.Claim(ctx, id, restoPos)
-	must(t, err)
-	if res, err := ana.AwaitClaim(ctx, id, claim); err != nil || !res.Won {
-		t.Fatalf("claim: %+v %v", res, err)
-	}
+	c.claimWon(ana, id)
 	must(t, ana.StartTask(ctx, id, 1))
 
 	link := c.serve(ana)

@@ -72,11 +72,7 @@ func TestPhoneWidth(t *testing.T) {
 		js, err := ana.Jobs(ctx, crdt.Position{}, 0)
 		return err == nil && len(js) == 2
 	})
-	claim, err := ana.Claim(ctx, ids[0], restoPos)
-	must(t, err)
-	if res, err := ana.AwaitClaim(ctx, ids[0], claim); err != nil || !res.Won {
-		t.Fatalf("claim: %+v %v", res, err)
-	}
+	c.claimWon(ana, ids[0])
 	must(t, ana.StartTask(ctx, ids[0], 1))
 
 	custLink, courierLink := c.serve(c.cust), c.serve(ana)
