@@ -138,6 +138,7 @@ func (s *payState) set(p PaymentProvider) {
 // startPayments loads the sealed account, if any, and starts the payer.
 func (n *Node) startPayments(ctx context.Context) error {
 	n.pay = newPayState(n.cfg.payProvider, n.cfg.payHTTP)
+	n.loadWebhookSeen(ctx)
 	if n.pay.get() == nil {
 		a, err := n.loadPaymentAccount(ctx)
 		if err != nil {
@@ -388,6 +389,10 @@ func (n *Node) PaymentWebhook(ctx context.Context, body []byte, header http.Head
 	if !n.pay.remember(ev.ID, now) {
 		return fmt.Errorf("%w: event %s was already processed", ErrWebhookReplayed, ev.ID)
 	}
+	if err := n.saveWebhookSeen(ctx); err != nil {
+		n.pay.forget(ev.ID)
+		return err
+	}
 	if !ev.Relevant {
 		return nil
 	}
@@ -415,6 +420,33 @@ func (s *payState) remember(id string, now time.Time) bool {
 	}
 	s.seen[id] = now
 	return true
+}
+
+// webhookMeta is the store metadata name of the webhook event IDs
+// processed in the last webhookMemory, so a restart does not reopen them.
+const webhookMeta = "webhook_seen"
+
+func (n *Node) saveWebhookSeen(ctx context.Context) error {
+	n.pay.seenMu.Lock()
+	b, err := json.Marshal(n.pay.seen)
+	n.pay.seenMu.Unlock()
+	if err != nil {
+		return err
+	}
+	return n.store.PutMeta(ctx, webhookMeta, b)
+}
+
+// loadWebhookSeen reads the IDs saved by saveWebhookSeen; a missing or
+// unreadable record is an empty memory (the 300 s window still holds).
+func (n *Node) loadWebhookSeen(ctx context.Context) {
+	b, err := n.store.GetMeta(ctx, webhookMeta)
+	if err != nil {
+		return
+	}
+	seen := map[string]time.Time{}
+	if json.Unmarshal(b, &seen) == nil {
+		n.pay.seen = seen
+	}
 }
 
 func (s *payState) forget(id string) {

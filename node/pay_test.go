@@ -453,3 +453,44 @@ func TestStripeRefusedAndVoided(t *testing.T) {
 		t.Fatal("refunds: want exactly the refused order's")
 	}
 }
+
+// fakeProvider is a hand-written PaymentProvider whose webhooks all verify
+// and name no payment.
+type fakeProvider struct{}
+
+func (fakeProvider) Name() string { return "fake" }
+func (fakeProvider) Create(context.Context, PaymentRequest) (PaymentSession, error) {
+	return PaymentSession{}, ErrPaymentProvider
+}
+func (fakeProvider) Session(context.Context, string) (PaymentSession, error) {
+	return PaymentSession{}, ErrPaymentProvider
+}
+func (fakeProvider) Status(context.Context, string) (market.ProviderStatus, error) {
+	return market.ProviderStatus{}, ErrPaymentProvider
+}
+func (fakeProvider) Refund(context.Context, string, int64, string) error { return ErrPaymentProvider }
+func (fakeProvider) Cancel(context.Context, string, string) error        { return ErrPaymentProvider }
+func (fakeProvider) Webhook(body []byte, _ http.Header) (WebhookEvent, error) {
+	return WebhookEvent{ID: string(body), Signed: time.Now()}, nil
+}
+
+// TestWebhookReplayAfterRestart: a webhook processed before a restart is
+// still refused as replayed after it.
+func TestWebhookReplayAfterRestart(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	start := func() *Node {
+		n, err := New(ctx, WithKey(nodeKey("resto")), WithRole(RoleRestaurant), WithDataDir(dir), WithListen("/ip4/127.0.0.1/tcp/0"),
+			WithSyncInterval(-1), WithPaymentProvider(fakeProvider{}))
+		must(t, err)
+		return n
+	}
+	n := start()
+	must(t, n.PaymentWebhook(ctx, []byte("evt_1"), nil))
+	wantCode(t, n.PaymentWebhook(ctx, []byte("evt_1"), nil), "webhook_replayed")
+	must(t, n.Close())
+	n = start()
+	defer n.Close()
+	wantCode(t, n.PaymentWebhook(ctx, []byte("evt_1"), nil), "webhook_replayed")
+	must(t, n.PaymentWebhook(ctx, []byte("evt_2"), nil))
+}
