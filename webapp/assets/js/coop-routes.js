@@ -12,6 +12,7 @@ import { Settings } from './profile.js';
 import { ParcelRequest } from './parcel.js';
 import { Shifts } from './shifts.js';
 import { Books } from './books.js';
+import { Credential } from './credential.js';
 
 const ID = '([0-9a-f]{64})';
 
@@ -19,6 +20,7 @@ const ROUTES = [
   [/^\/dispatch$/, (s) => html`<${Dispatch} session=${s} />`],
   [/^\/coop\/shifts$/, (s) => html`<${Shifts} session=${s} />`],
   [/^\/coop\/books$/, (s) => html`<${Books} session=${s} />`],
+  [/^\/coop\/credential$/, (s) => html`<${Credential} session=${s} />`],
   [/^\/restaurant\/profile$/, (s) => html`<${Settings} session=${s} />`],
   [/^\/restaurant\/parcel$/, (s) => html`<${ParcelRequest} session=${s} />`],
   [/^\/coop\/members$/, (s) => html`<${Members} session=${s} />`],
