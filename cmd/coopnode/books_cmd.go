@@ -46,9 +46,12 @@ func fmtBooks(out io.Writer, b []byte) error {
 	var w bytes.Buffer
 	p := sub(m, "period")
 	fmt.Fprintf(&w, "coopnode books v1\nperiod,%s,%s\n", str(p, "from"), str(p, "to"))
-	for _, name := range []string{"orders", "shifts", "rules"} {
-		fmt.Fprintf(&w, "[%s]\n", name)
+	for _, name := range []string{"orders", "shifts", "rules", "payments"} {
 		t := sub(m, name)
+		if name == "payments" && len(list(t, "rows")) == 0 {
+			continue // present only when an order has a payment (SPEC.md §21.3.2)
+		}
+		fmt.Fprintf(&w, "[%s]\n", name)
 		for _, row := range append([]any{t["header"]}, list(t, "rows")...) {
 			cells, _ := row.([]any)
 			for i, c := range cells {

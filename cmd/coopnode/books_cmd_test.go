@@ -31,6 +31,15 @@ func TestBooksText(t *testing.T) {
 	if body+"\n" != string(b.Canonical()) || last != b.Digest {
 		t.Fatalf("books text:\n%s", text)
 	}
+	// with a payments table (SPEC.md §20.5), printed after the rules
+	b.Payments = &market.Table{Header: []string{"day", "order"}, Rows: [][]string{{"2026-03-10", "ab"}}}
+	sum = sha256.Sum256(b.Canonical())
+	b.Digest = hex.EncodeToString(sum[:])
+	raw, _ = json.Marshal(b)
+	out.Reset()
+	if err := fmtBooks(&out, raw); err != nil || !strings.Contains(out.String(), "[payments]\nday,order\n2026-03-10,ab\ndigest,"+b.Digest) {
+		t.Fatalf("books with payments: %v\n%s", err, out.String())
+	}
 	b.Orders.Rows[0][11] = "9999" // a figure changed, the digest kept
 	raw, _ = json.Marshal(b)
 	if err := fmtBooks(&out, raw); err == nil || !strings.Contains(err.Error(), "does not give the digest") {
