@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/coopnode/coopnode/crdt"
+	"github.com/coopnode/coopnode/market"
 )
 
 // TestCouriersVoteAPayRule: on four real nodes sharing one injected clock,
@@ -93,5 +94,22 @@ func TestCouriersVoteAPayRule(t *testing.T) {
 	}
 	if err := c3.Enact(ctx, pid); Code(err) != "already_enacted" {
 		t.Fatalf("second enactment: %v", err)
+	}
+	// the open books (SPEC.md §21.3) change the same way on every node:
+	// today's rules in force are version 1, then the voted version 2,
+	// named by its enacting event (earnings follow each order's version,
+	// TestBooksSameDigestEverywhere)
+	period := market.Period{From: time.UnixMilli(want.Rules[0].SetAt).UTC().Format("2006-01-02"), To: clk.Now().UTC().Format("2006-01-02")}
+	books, err := c.admin.Books(ctx, period)
+	must(t, err)
+	if rows := books.Rules.Rows; len(rows) < 2 || rows[0][1] != "1" || rows[len(rows)-1][1] != "2" {
+		t.Fatalf("rules in force in the books: %v", rows)
+	}
+	for name, n := range c.nodes {
+		b, err := n.Books(ctx, period)
+		must(t, err)
+		if b.Digest != books.Digest {
+			t.Errorf("%s: books digest %s, the admin's %s", name, b.Digest, books.Digest)
+		}
 	}
 }
