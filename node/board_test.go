@@ -53,7 +53,10 @@ func TestShiftCouriersSeeJobsFirst(t *testing.T) {
 	if err := c2.SignUp(ctx, shift); Code(err) != "shift_full" {
 		t.Fatalf("c2 on a full shift: %v", err)
 	}
-	c.eventually("menu everywhere", func(n *Node) bool { rs, err := n.Restaurants(ctx); return err == nil && len(rs) == 1 && rs[0].Menu != nil })
+	c.eventually("menu everywhere", func(n *Node) bool {
+		rs, err := n.Restaurants(ctx)
+		return err == nil && len(rs) == 1 && rs[0].Menu != nil
+	})
 
 	cart := market.Cart{Restaurant: resto.Key(), Fulfilment: crdt.FulfilDelivery, Dropoff: crdt.Position{LatE6: 47_210_123, LonE6: -1_560_456},
 		Items: []market.CartItem{{Product: "wrap", Quantity: 2, Options: []string{"harissa"}}}}
