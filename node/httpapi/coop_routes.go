@@ -47,18 +47,23 @@ func ok(w http.ResponseWriter, err error) {
 	writeJSON(w, http.StatusOK, map[string]any{"ok": true})
 }
 
-func (s *Server) shifts(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := ctxOf(r)
-	defer cancel()
-	out, err := s.n.Shifts(ctx)
+// answerList writes a list, [] when empty, or the error.
+func answerList[T any](w http.ResponseWriter, out []T, err error) {
 	if err != nil {
 		fail(w, err)
 		return
 	}
 	if out == nil {
-		out = []crdt.Shift{}
+		out = []T{}
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) shifts(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := ctxOf(r)
+	defer cancel()
+	out, err := s.n.Shifts(ctx)
+	answerList(w, out, err)
 }
 
 func (s *Server) planShift(w http.ResponseWriter, r *http.Request) {
@@ -151,14 +156,7 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := ctxOf(r)
 	defer cancel()
 	out, err := s.n.Board(ctx, pos)
-	if err != nil {
-		fail(w, err)
-		return
-	}
-	if out == nil {
-		out = []market.Offer{}
-	}
-	writeJSON(w, http.StatusOK, out)
+	answerList(w, out, err)
 }
 
 // books is GET /v1/books?from=DAY&to=DAY[&format=csv]: the open books as
