@@ -31,14 +31,7 @@ func TestCredentialInBrowser(t *testing.T) {
 	})
 	deliverOne(c, ana)
 
-	tabs := map[string]tab{}
-	for name, n := range map[string]*node.Node{"admin": c.admin, "Ana": ana} {
-		link := c.serve(n)
-		b := tab{t, newBrowser(t, ctx)}
-		tabs[name] = b
-		b.do(name+": my credential", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS(`.nav a[href="#/coop/credential"]`)),
-			chromedp.Click(chromedp.CSS(`.nav a[href="#/coop/credential"]`)), chromedp.WaitVisible(chromedp.CSS(`.credential form.verify`)))
-	}
+	tabs := openIn(c, map[string]*node.Node{"admin": c.admin, "Ana": ana}, "/coop/credential", `.credential form.verify`)
 	anaTab, admin := tabs["Ana"], tabs["admin"]
 	anaTab.do("Ana's record", chromedp.WaitVisible(chromedp.CSS(`.record[data-delivered="1"]`)))
 	if got := anaTab.text(`.credential .issuer`); !strings.Contains(got, "Camille") {

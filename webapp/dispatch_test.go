@@ -6,7 +6,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/coopnode/coopnode/crdt"
-	"github.com/coopnode/coopnode/market"
 	"github.com/coopnode/coopnode/node"
 )
 
@@ -29,13 +28,7 @@ func TestDispatcherBoard(t *testing.T) {
 	b.do("the board", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS(`.nav a[href="#/dispatch"]`)),
 		chromedp.Click(chromedp.CSS(`.nav a[href="#/dispatch"]`)), chromedp.WaitVisible(chromedp.CSS(`.dispatch .live.on`)))
 
-	cart := market.Cart{Restaurant: c.resto.Key(), Fulfilment: crdt.FulfilDelivery, Dropoff: homePos,
-		Items: []market.CartItem{{Product: "wrap", Quantity: 2, Options: []string{"tahini"}}}}
-	id, _, err := c.cust.Checkout(ctx, cart, node.PersonalData{Name: "Léa", Dropoff: homePos}, "4321")
-	must(t, err)
-	_, err = c.resto.WaitOrder(ctx, id, func(s *crdt.OrderState) bool { return s.Status == crdt.StatusPlaced })
-	must(t, err)
-	must(t, c.resto.Accept(ctx, id, 15))
+	id := acceptedOrder(c)
 	card := `.dcard[data-order="` + id.String() + `"]`
 	col := func(n *node.Node) string { return `.dcol[data-courier="` + n.Key().String() + `"]` }
 	holder := func(want crdt.PubKey) {
