@@ -141,7 +141,7 @@ func TestCouriersVotePayRuleInBrowser(t *testing.T) {
 
 	// Bruno and Chloé open it from their list, which shows it live
 	for _, name := range []string{"Bruno", "Chloé"} {
-		tabs[name].do(name+": the proposal in the list", chromedp.WaitVisible(chromedp.CSS(`.group.open .proposal[data-proposal="`+pid.String()+`"] a`)),
+		tabs[name].do(name+": the proposal in the list, awaiting their vote", chromedp.WaitVisible(chromedp.CSS(`.group.open .proposal[data-proposal="`+pid.String()+`"] .reminder`)),
 			chromedp.Click(chromedp.CSS(`.proposal[data-proposal="`+pid.String()+`"] a`)), chromedp.WaitVisible(chromedp.CSS(page+` form.vote`)))
 	}
 	bruno := tabs["Bruno"]

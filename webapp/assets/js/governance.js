@@ -53,13 +53,22 @@ function Counts({ tally }) {
   </p>`;
 }
 
+// eligible says whether member may vote on p: a member, not revoked,
+// holding a role of its electorate if it names one (SPEC.md §19.3).
+function eligible(member, p) {
+  return !!(member && !member.revoked_at && (!p.open.role || !p.open.role.length || (member.roles || []).some((r) => p.open.role.includes(r))));
+}
+
 function ProposalCard({ p, tally, data, session }) {
   const mine = (tally.votes || []).find((v) => v.member === session.me);
+  const left = p.open.closes - Date.now();
+  const remind = tally.status === 'open' && !mine && eligible(data.coop.members[session.me], p);
   return html`<li class="proposal" data-proposal=${p.id} data-status=${tally.status}>
     <header><h3><a href=${'#/coop/governance/' + p.id}>${p.open.title}</a></h3>
       <span class=${'badge status-' + tally.status}>${t('gov.status.' + tally.status)}</span> <${Result} tally=${tally} /></header>
     <p class="meta">${t('gov.by', { name: memberName(data.coop, p.author) })} · ${t(tally.status === 'open' ? 'gov.closes' : 'gov.closed', { at: dateTime(p.open.closes, session.tz) })}${' · '}${electorate(p)} · ${ruleText(p.open)}</p>
     <${Counts} tally=${tally} />
+    ${remind ? html`<p class="reminder">${t(left < 86400000 ? 'gov.remind_hours' : 'gov.remind_days', { n: Math.max(1, Math.round(left / (left < 86400000 ? 3600000 : 86400000))) })}</p>` : null}
     ${mine ? html`<p class="my-vote">${t(mine.via ? 'gov.my_vote_via' : 'gov.my_vote', { choice: t('gov.choice.' + mine.choice), name: memberName(data.coop, mine.via) })}</p>` : null}
   </li>`;
 }
@@ -166,8 +175,7 @@ export function ProposalPage({ session, id }) {
   const tally = data.tallies[id];
   if (!p) return html`<section class="screen proposal-page"><p class="error" role="alert">${t('err.unknown_proposal')}</p></section>`;
   const mine = (tally.votes || []).find((v) => v.member === session.me);
-  const member = data.coop.members[session.me];
-  const eligible = member && !member.revoked_at && (!p.open.role || !p.open.role.length || (member.roles || []).some((r) => p.open.role.includes(r)));
+  const mayVote = eligible(data.coop.members[session.me], p);
   return html`<section class="screen proposal-page" data-proposal=${p.id} data-status=${tally.status} data-agree=${tally.agree}
       data-turnout=${tally.turnout} data-passed=${String(tally.passed)} data-enacted=${tally.enacted ? 'true' : 'false'}>
     <p><a href="#/coop/governance">← ${t('nav.governance')}</a></p>
@@ -180,10 +188,10 @@ export function ProposalPage({ session, id }) {
     ${p.open.text ? html`<div class="text">${p.open.text.split('\n').map((l) => html`<p>${l}</p>`)}</div>` : null}
     <${DecisionText} d=${p.open.decision} data=${data} session=${session} />
     ${tally.status === 'provisional' ? html`<p class="hint">${t('gov.provisional_hint')}</p>` : null}
-    ${tally.status === 'open' && eligible ? html`<div class="ballot">
+    ${tally.status === 'open' && mayVote ? html`<div class="ballot">
       <${VoteForm} p=${p} tally=${tally} mine=${mine} reload=${reload} key=${'v' + (mine ? mine.event : '')} />
       <${DelegateForm} p=${p} data=${data} session=${session} reload=${reload} /></div>` : null}
-    ${tally.status === 'open' && !eligible ? html`<p class="not-eligible">${t('err.not_eligible')}</p>` : null}
+    ${tally.status === 'open' && !mayVote ? html`<p class="not-eligible">${t('err.not_eligible')}</p>` : null}
     ${tally.status === 'final' && tally.passed && p.open.decision && p.open.decision.kind && !tally.enacted ? html`<${EnactForm} p=${p} reload=${reload} />` : null}
     <h2>${t('gov.results')}</h2>
     <${Counts} tally=${tally} />
