@@ -45,9 +45,10 @@ func IsJob(s *crdt.OrderState) bool {
 	return s.Place.Fulfilment == crdt.FulfilDelivery && !s.HolderConfirmed
 }
 
-// covering returns the shifts covering now whose zone holds the job's
-// pickup, by the zones of the rules version the order names.
-func covering(coop *crdt.CoopState, s *crdt.OrderState, now int64) []*crdt.Shift {
+// Covering returns the shifts covering now whose zone holds the job's
+// pickup, by the zones of the rules version the order names. The relay's
+// wake-ups follow it too (node/wakeups.go).
+func Covering(coop *crdt.CoopState, s *crdt.OrderState, now int64) []*crdt.Shift {
 	var zones []string
 	if r, err := RulesFor(coop, s.Place.RulesVersion); err == nil {
 		zones = r.ZonesAt(s.Place.Pickup)
@@ -80,7 +81,7 @@ func OfferFor(coop *crdt.CoopState, s *crdt.OrderState, k crdt.PubKey, pos crdt.
 	o := Offer{Order: s.ID, DistanceM: int(DistanceM(pos, s.Place.Pickup)), OfferedFrom: s.AcceptedAt}
 	o.WaitingMs = max(now-s.AcceptedAt, 0)
 	seen := map[crdt.PubKey]bool{}
-	for _, sh := range covering(coop, s, now) {
+	for _, sh := range Covering(coop, s, now) {
 		for _, st := range sh.Seats {
 			seen[st.Courier] = true
 			if st.Courier == k && o.Shift.IsZero() {

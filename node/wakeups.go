@@ -8,6 +8,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/network"
 
 	"github.com/coopnode/coopnode/crdt"
+	"github.com/coopnode/coopnode/market"
 	"github.com/coopnode/coopnode/node/wakeup"
 )
 
@@ -17,7 +18,8 @@ import (
 // party push reaches it. A relay given WithWakeups sends a wake-up to the
 // registered push endpoint of each member an applied order event concerns
 // and who is not connected: the order's parties on any order event, and
-// the coop's couriers when a job appears (order.accept). The phone then
+// when a job appears (order.accept) the couriers on a shift covering it, or
+// all couriers when none is (wakeTargets). The phone then
 // reconnects and syncs; the wake-up itself carries no order content.
 //
 // The loop only names whom to wake (effectsOf → advance, step 6); one
@@ -54,27 +56,61 @@ func WithWakeups(reg *wakeup.Registry, w Waker) Option {
 	}
 }
 
-// wakeTargetsFor names the keys an applied order event concerns: its
-// parties (members and their live devices) and, when a job appears, every
-// courier of the coop. It runs on the loop.
+// wakeTargetsFor names the keys an applied order event concerns
+// (wakeTargets). It runs on the loop.
 func (n *Node) wakeTargetsFor(e *crdt.Event) []crdt.PubKey {
 	if n.wakes == nil || e.Kind.Class() != crdt.ScopeOrder || n.cfg.coop.IsZero() {
 		return nil
 	}
+	s, _ := n.replica.OrderView(e.ScopeID())
+	return wakeTargets(n.replica.CoopView(n.cfg.coop), s, e)
+}
+
+// wakeTargets decides, as a pure function of the folded coop state coop
+// (nil if unknown), the order's state s (nil if unknown) and the applied
+// order event e, whom e concerns: the order's parties on any order event,
+// and when a job appears (order.accept) the couriers who should hear of it:
+//
+//   - the couriers seated on a shift in progress at e's wall time whose
+//     zone, if set, contains the pickup (market.Covering, the same rule as
+//     the job board's head start, SPEC.md §21.2);
+//   - if no courier sits on such a shift (the coop plans no shift then, or
+//     none covering this pickup, or nobody signed up), every courier of the
+//     coop: a job must wake someone, as every courier then sees it at once
+//     on the board.
+//
+// Revoked members and the author are left out; each member named brings
+// its live (non-revoked) devices. docs/wakeups.md explains the rule.
+func wakeTargets(coop *crdt.CoopState, s *crdt.OrderState, e *crdt.Event) []crdt.PubKey {
 	var members []crdt.PubKey
-	if s, ok := n.replica.OrderView(e.ScopeID()); ok {
+	if s != nil {
 		members = append(members, s.Parties()...)
 	}
-	coop := n.replica.CoopView(n.cfg.coop)
-	if coop == nil {
-		return members
+	courier := func(k crdt.PubKey) bool {
+		m, ok := coop.Members[k]
+		return ok && m.RevokedAt == 0 && m.Roles.Has(crdt.RoleCourier)
 	}
-	if e.Kind == crdt.KindOrderAccept {
-		for k, m := range coop.Members {
-			if m.RevokedAt == 0 && m.Roles.Has(crdt.RoleCourier) {
-				members = append(members, k)
+	if coop != nil && e.Kind == crdt.KindOrderAccept {
+		var onShift []crdt.PubKey
+		seen := map[crdt.PubKey]bool{}
+		if s != nil {
+			for _, sh := range market.Covering(coop, s, e.Wall) {
+				for _, st := range sh.Seats {
+					if !seen[st.Courier] && courier(st.Courier) {
+						seen[st.Courier] = true
+						onShift = append(onShift, st.Courier)
+					}
+				}
 			}
 		}
+		if len(onShift) == 0 { // no courier on a covering shift: all couriers
+			for k := range coop.Members {
+				if courier(k) {
+					onShift = append(onShift, k)
+				}
+			}
+		}
+		members = append(members, onShift...)
 	}
 	out := make([]crdt.PubKey, 0, len(members))
 	for _, k := range members {
@@ -82,6 +118,9 @@ func (n *Node) wakeTargetsFor(e *crdt.Event) []crdt.PubKey {
 			continue
 		}
 		out = append(out, k)
+		if coop == nil {
+			continue
+		}
 		if m, ok := coop.Members[k]; ok {
 			for d, dev := range m.Devices {
 				if dev.RevokedAt == 0 {
