@@ -68,8 +68,8 @@ func cmdCredential(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	day := func(t time.Time) string { return t.UTC().Format("2006-01-02") }
 	fmt.Fprintf(stdout, "valid: a courier work record\n  issuer   %s\n  courier  %s\n", issuer, v.Subject)
-	fmt.Fprintf(stdout, "  period   %s to %s: %d deliveries (%.1f%% on time), %d shifts\n",
-		day(r.PeriodStart), day(r.PeriodEnd), r.Deliveries, 100*r.OnTimeShare, r.ShiftsWorked)
+	fmt.Fprintf(stdout, "  period   %s to %s: %s (%.1f%% on time), %s\n",
+		day(r.PeriodStart), day(r.PeriodEnd), plural(r.Deliveries, "delivery", "deliveries"), 100*r.OnTimeShare, plural(r.ShiftsWorked, "shift", "shifts"))
 	if r.Ratings > 0 {
 		fmt.Fprintf(stdout, "  rating   %.2f from %d ratings\n", r.MeanRating, r.Ratings)
 	} else {
@@ -81,4 +81,12 @@ func cmdCredential(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	fmt.Fprintf(stdout, "  valid    %s to %s (checked as of %s)\n", day(v.ValidFrom), until, now.UTC().Format(time.RFC3339))
 	return nil
+}
+
+// plural says n with the noun's singular or plural form: "1 delivery".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

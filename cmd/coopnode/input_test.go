@@ -422,7 +422,7 @@ func TestFormatsSurviveOddAnswers(t *testing.T) {
 		"status": fmtStatus, "invite": fmtInvite, "found": fmtFound, "coop": fmtCoop, "restaurants": fmtRestaurants, "peers": fmtPeers,
 		"orders": fmtOrders, "order": fmtOrder, "jobs": fmtJobs, "claim": fmtClaim, "quote": fmtQuote,
 		"placed": fmtPlaced, "generic": fmtGeneric, "slots": fmtSlots, "done": fmtDone, "published": published("menu"),
-		"shifts": fmtShifts, "board": fmtBoard, "books": fmtBooks, "reputation": fmtReputation, "admitted": fmtAdmitted, "created": fmtCreated("shift"),
+		"shifts": fmtShifts, "board": fmtBoard, "books": fmtBooks, "reputation": fmtReputation, "admitted": fmtAdmitted, "created": fmtCreated("shift", "next:"),
 	}
 	answers := []string{``, `null`, `[]`, `{}`, `"x"`, `7`, `[null, 1, "a", {}]`, `not json`,
 		`{"members": [1], "stats": "x", "place": 5, "pickup": [], "proof": {"pin": 1}, "result": {"won": "yes"}, "lines": {"a": 1}, "roles": "admin"}`,

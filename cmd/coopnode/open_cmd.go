@@ -34,7 +34,7 @@ func init() {
 				return nil
 			}
 			if err := openBrowser(iv.ctx, link); err != nil {
-				fmt.Fprintf(iv.out, "could not open a browser (%v); open this link:\n%s\n", err, link)
+				fmt.Fprintf(iv.out, "could not open a browser (%v; set $BROWSER to the command that opens one); open this link:\n%s\n", err, link)
 				return nil
 			}
 			fmt.Fprintf(iv.out, "opened the web app in the browser; the link is:\n%s\n", link)
@@ -60,8 +60,11 @@ func openBrowser(ctx context.Context, link string) error {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, append(args, link)...)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		if s := strings.TrimSpace(string(out)); s != "" {
-			return fmt.Errorf("%s: %v: %s", name, err, oneLine(s))
+		// the opener's last line says why (xdg-open lists every browser it
+		// tried before it); the link is printed apart
+		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+		if s := strings.TrimSpace(strings.ReplaceAll(lines[len(lines)-1], link, "the link")); s != "" {
+			return fmt.Errorf("%s: %v: %s", name, err, s)
 		}
 		return fmt.Errorf("%s: %v", name, err)
 	}

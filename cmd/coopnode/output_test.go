@@ -16,10 +16,13 @@ import (
 func TestReadableOutput(t *testing.T) {
 	placed := time.Date(2026, 12, 1, 19, 30, 0, 0, time.Local)
 	answers := map[string]string{
-		"/v1/coop":             `{"id": "` + orderC + `", "name": "Vélo Coop", "city": "Nantes", "members": {"` + memberM + `": {"key": "` + memberM + `", "name": "Zoé", "roles": 5, "admitted_at": ` + ms(placed) + `}, "` + memberN + `": {"key": "` + memberN + `", "name": "Ali", "roles": ["restaurant", "shop"]}}}`,
-		"/v1/orders":           `[{"id": "` + orderC + `", "status": "accepted", "placed_at": ` + ms(placed) + `, "restaurant": "` + memberR + `", "customer": "` + memberN + `", "pickup": {"status": "TODO"}}]`,
-		"/v1/orders/" + orderC: `{"id": "` + orderC + `", "status": "accepted", "placed_at": ` + ms(placed) + `, "restaurant": "` + memberR + `", "customer": "` + memberN + `", "holder": "` + memberM + `", "place": {"fulfilment": 1}, "pickup": {"status": "TODO"}, "dropoff": {"status": "DOING", "started_at": ` + ms(placed) + `}}`,
-		"/v1/quote":            `{"fulfilment": 1, "lines": [{"name": "Falafel wrap", "quantity": 2, "option_names": ["Harissa"], "total_cents": 1400}], "items_cents": 1400, "delivery_cents": 350, "tip_cents": 200, "total_cents": 1950, "tax_cents": 127}`,
+		"/v1/coop":                          `{"id": "` + orderC + `", "name": "Vélo Coop", "city": "Nantes", "members": {"` + memberM + `": {"key": "` + memberM + `", "name": "Zoé", "roles": 5, "admitted_at": ` + ms(placed) + `}, "` + memberN + `": {"key": "` + memberN + `", "name": "Ali", "roles": ["restaurant", "shop"]}}}`,
+		"/v1/orders":                        `[{"id": "` + orderC + `", "status": "accepted", "placed_at": ` + ms(placed) + `, "restaurant": "` + memberR + `", "customer": "` + memberN + `", "pickup": {"status": "TODO"}}]`,
+		"/v1/orders/" + orderC:              `{"id": "` + orderC + `", "status": "accepted", "placed_at": ` + ms(placed) + `, "restaurant": "` + memberR + `", "customer": "` + memberN + `", "holder": "` + memberM + `", "place": {"fulfilment": 1}, "pickup": {"status": "TODO"}, "dropoff": {"status": "DOING", "started_at": ` + ms(placed) + `}}`,
+		"/v1/payments/account":              `{"set": true, "provider": "stripe"}`,
+		"/v1/orders/" + orderC + "/payment": `{"method": "cash", "state": "paid", "amount_cents": 2250}`,
+		"/v1/shifts":                        `{"id": "` + orderC + `"}`,
+		"/v1/quote":                         `{"fulfilment": 1, "lines": [{"name": "Falafel wrap", "quantity": 2, "option_names": ["Harissa"], "total_cents": 1400}], "items_cents": 1400, "delivery_cents": 350, "tip_cents": 200, "total_cents": 1950, "tax_cents": 127}`,
 	}
 	dir := fakeData(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if a, ok := answers[r.URL.Path]; ok {
@@ -30,6 +33,8 @@ func TestReadableOutput(t *testing.T) {
 		w.Write([]byte(`{"error": "task.deliver refused: the PIN does not match", "code": "pin_mismatch", "field": "proof.pin"}`))
 	}))
 	cart := t.TempDir() + "/cart.json"
+	sk := t.TempDir() + "/sk.txt"
+	must(t, writeFile(sk, "sk_test_1\n"))
 	must(t, writeFile(cart, `{"items": [{"product": "wrap", "quantity": 2}], "restaurant": "`+memberR+`"}`))
 	for _, tc := range []struct {
 		args      []string
@@ -41,6 +46,11 @@ func TestReadableOutput(t *testing.T) {
 		{[]string{"order", "5eed"}, []string{"order      " + orderC, "kind       delivery", "pickup     to do", "dropoff    in progress since " + placed.Format("2006-01-02 15:04:05"),
 			"restaurant " + memberR[:8] + "\n", "customer   " + memberN[:8] + "\n", "courier    " + memberM[:8] + " (not yet confirmed)"}, []string{"TODO", "DOING", ms(placed), memberR, memberN, memberM}},
 		{[]string{"quote", "-file", cart}, []string{"2 × Falafel wrap (Harissa)  14.00", "delivery   3.50", "total  19.50"}, []string{"_cents"}},
+		// words, short IDs and amounts, not the JSON answer
+		{[]string{"payments-account", "-key-file", sk}, []string{"stripe account is set"}, []string{"set:", "provider:"}},
+		{[]string{"payment", "-state", "paid", orderC}, []string{"cash, paid, 22.50"}, []string{"2250"}},
+		{[]string{"shift-plan", "-start", "2026-12-02T11:00:00Z", "-end", "2026-12-02T13:00:00Z", "-needed", "2"},
+			[]string{"shift " + orderC[:8] + "\n", "coopnode shift-signup " + orderC[:8]}, []string{orderC}},
 		{[]string{"coop", "-json"}, []string{`"roles": 5`, `"admitted_at": ` + ms(placed)}, nil},
 		{[]string{"order", orderC[:8], "--json"}, []string{`"status": "TODO"`}, nil},
 		{[]string{"order", orderC[:8], "-field", "dropoff.status"}, []string{"DOING\n"}, []string{"{"}},

@@ -54,12 +54,12 @@ func init() {
 					return err
 				}
 			}
-			return iv.call("PUT", "/v1/payments/account", map[string]any{"provider": "stripe", "secret_key": key, "webhook_secret": wh, "api_base": *base}, fmtGeneric)
+			return iv.call("PUT", "/v1/payments/account", map[string]any{"provider": "stripe", "secret_key": key, "webhook_secret": wh, "api_base": *base}, fmtAccountSet)
 		}
 	})
 	addClient("payments-poll", "ask the payment provider now about open payments; refund cancelled paid orders (restaurant)", "", 0, func(fs *flagSet) clientAction {
 		return func(iv *invocation) error {
-			return iv.call("POST", "/v1/payments/poll", nil, fmtGeneric)
+			return iv.call("POST", "/v1/payments/poll", nil, fmtPolled)
 		}
 	})
 }
@@ -97,10 +97,32 @@ func fmtPayment(w io.Writer, b []byte) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "payment  %s, %s, %.0f cents", str(o, "method"), str(o, "state"), num(o, "amount_cents"))
+	fmt.Fprintf(w, "payment  %s, %s, %s", str(o, "method"), str(o, "state"), money(num(o, "amount_cents")))
 	if r := str(o, "reason"); r != "" {
 		fmt.Fprintf(w, " (%s)", r)
 	}
 	fmt.Fprintln(w)
 	return nil
+}
+
+func fmtAccountSet(w io.Writer, b []byte) error {
+	o, err := asObj(b)
+	if err != nil {
+		return err
+	}
+	if set, _ := o["set"].(bool); !set {
+		_, err = fmt.Fprintln(w, "no payment account set")
+		return err
+	}
+	_, err = fmt.Fprintf(w, "the restaurant's %s account is set, sealed in the node's data folder (never shown again)\n", str(o, "provider"))
+	return err
+}
+
+func fmtPolled(w io.Writer, b []byte) error {
+	o, err := asObj(b)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "asked the payment provider about open payments: %.0f calls\n", num(o, "calls"))
+	return err
 }

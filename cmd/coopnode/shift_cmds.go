@@ -31,7 +31,7 @@ func init() {
 					return usagef("-needed is required: how many couriers the shift seats")
 				}
 				return iv.call("POST", "/v1/shifts", map[string]any{"start": s.UnixMilli(), "end": e.UnixMilli(), "needed": *needed,
-					"zone": *zone, "guarantee_cents": *guarantee, "note": *note}, fmtCreated("shift"))
+					"zone": *zone, "guarantee_cents": *guarantee, "note": *note}, fmtCreated("shift", "couriers take a seat with: coopnode shift-signup"))
 			}
 		})
 	addClient("shift-signup", "take a seat on a shift", "SHIFT", 1, func(fs *flagSet) clientAction {
@@ -60,7 +60,7 @@ func init() {
 				}
 				body["for"] = id
 			}
-			return iv.shiftPost(0, "offer", body, fmtCreated("offer"))
+			return iv.shiftPost(0, "offer", body, fmtCreated("offer", "a courier takes the seat with: coopnode shift-accept"))
 		}
 	})
 	addClient("shift-accept", "accept a swap offer: take its seat", "OFFER", 1, func(fs *flagSet) clientAction {
@@ -134,13 +134,16 @@ func (iv *invocation) shiftID(s string, offer bool) (string, error) {
 	return pickPrefix(strings.TrimSuffix(what, " ID"), s, all)
 }
 
-func fmtCreated(what string) func(io.Writer, []byte) error {
+// fmtCreated prints the new shift's or offer's short ID and the command
+// that takes it up (the full ID: -field id).
+func fmtCreated(what, next string) func(io.Writer, []byte) error {
 	return func(w io.Writer, b []byte) error {
 		m, err := asObj(b)
 		if err != nil {
 			return err
 		}
-		_, err = fmt.Fprintf(w, "%s %s\n", what, str(m, "id"))
+		id := short(str(m, "id"))
+		_, err = fmt.Fprintf(w, "%s %s\n%s %s\n", what, id, next, id)
 		return err
 	}
 }
