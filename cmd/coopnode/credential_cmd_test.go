@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,5 +56,20 @@ func TestCredentialVerify(t *testing.T) {
 		if code != tc.code || !strings.Contains(out.String(), tc.wantOut) || !strings.Contains(errb.String(), tc.wantError) {
 			t.Errorf("%v: exit %d\nstdout %q\nstderr %q", tc.args, code, out.String(), errb.String())
 		}
+	}
+}
+
+// TestCredentialExportNotIssuerSaysWhatToDo: a node that is not the
+// coop's issuer refuses with not_issuer, and the CLI says where to run
+// the export or how the coop names an issuer (SPEC.md §21.5).
+func TestCredentialExportNotIssuerSaysWhatToDo(t *testing.T) {
+	dir := fakeData(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusForbidden)
+		w.Write([]byte(`{"error": "this node is not the coop's credential issuer: the constitution designates no issuer", "code": "not_issuer"}`))
+	}))
+	var out, errb bytes.Buffer
+	code := realMain([]string{"credential", "export", "-data", dir, "-courier", memberM}, &out, &errb)
+	if code != 1 || !strings.Contains(errb.String(), "not_issuer") || !strings.Contains(errb.String(), "credential_issuer in its constitution") {
+		t.Fatalf("exit %d, %q", code, errb.String())
 	}
 }

@@ -50,6 +50,9 @@ func init() {
 					return err
 				}
 				raw, err := c.do(iv.ctx, "POST", "/v1/credentials/export", body)
+				if errCode(err) == "not_issuer" {
+					return fmt.Errorf("%w; run it on the issuer's node, or have the coop name this node credential_issuer in its constitution (PUT /v1/coop/constitution, SPEC.md §21.5)", err)
+				}
 				if err != nil {
 					return err
 				}
