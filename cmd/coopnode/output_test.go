@@ -22,6 +22,7 @@ func TestReadableOutput(t *testing.T) {
 		"/v1/payments/account":              `{"set": true, "provider": "stripe"}`,
 		"/v1/orders/" + orderC + "/payment": `{"method": "cash", "state": "paid", "amount_cents": 2250}`,
 		"/v1/shifts":                        `{"id": "` + orderC + `"}`,
+		"/v1/shifts/" + orderC + "/signup":  `{"ok": true}`,
 		"/v1/quote":                         `{"fulfilment": 1, "lines": [{"name": "Falafel wrap", "quantity": 2, "option_names": ["Harissa"], "total_cents": 1400}], "items_cents": 1400, "delivery_cents": 350, "tip_cents": 200, "total_cents": 1950, "tax_cents": 127}`,
 	}
 	dir := fakeData(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -51,6 +52,7 @@ func TestReadableOutput(t *testing.T) {
 		{[]string{"payment", "-state", "paid", orderC}, []string{"cash, paid, 22.50"}, []string{"2250"}},
 		{[]string{"shift-plan", "-start", "2026-12-02T11:00:00Z", "-end", "2026-12-02T13:00:00Z", "-needed", "2"},
 			[]string{"shift " + orderC[:8] + "\n", "coopnode shift-signup " + orderC[:8]}, []string{orderC}},
+		{[]string{"shift-signup", orderC}, []string{"you hold a seat on the shift"}, []string{"done", "ok"}},
 		{[]string{"coop", "-json"}, []string{`"roles": 5`, `"admitted_at": ` + ms(placed)}, nil},
 		{[]string{"order", orderC[:8], "--json"}, []string{`"status": "TODO"`}, nil},
 		{[]string{"order", orderC[:8], "-field", "dropoff.status"}, []string{"DOING\n"}, []string{"{"}},

@@ -35,11 +35,15 @@ func init() {
 			}
 		})
 	addClient("shift-signup", "take a seat on a shift", "SHIFT", 1, func(fs *flagSet) clientAction {
-		return func(iv *invocation) error { return iv.shiftPost(0, "signup", map[string]any{}, fmtDone) }
+		return func(iv *invocation) error {
+			return iv.shiftPost(0, "signup", map[string]any{}, fmtSaid("you hold a seat on the shift (coopnode shifts lists who is on it)"))
+		}
 	})
 	addClient("shift-drop", "give a seat up (with the notice the constitution requires)", "[-reason TEXT] SHIFT", 1, func(fs *flagSet) clientAction {
 		reason := fs.String("reason", "", "why, for the planners")
-		return func(iv *invocation) error { return iv.shiftPost(0, "drop", map[string]any{"reason": *reason}, fmtDone) }
+		return func(iv *invocation) error {
+			return iv.shiftPost(0, "drop", map[string]any{"reason": *reason}, fmtSaid("you gave your seat on the shift up"))
+		}
 	})
 	addClient("shift-offer", "offer your seat on a shift to another courier", "[-to MEMBER] [-for SHIFT] SHIFT", 1, func(fs *flagSet) clientAction {
 		to := fs.String("to", "", "only this courier (member key or prefix) may accept")
@@ -69,7 +73,7 @@ func init() {
 			if err != nil {
 				return err
 			}
-			return iv.call("POST", "/v1/offers/"+id+"/accept", map[string]any{}, fmtDone)
+			return iv.call("POST", "/v1/offers/"+id+"/accept", map[string]any{}, fmtSaid("you took the offered seat on the shift"))
 		}
 	})
 	addClient("board", "the jobs you see now by the job board rule, and why", "-lat-e6 N -lon-e6 N", 0, func(fs *flagSet) clientAction {
@@ -134,6 +138,14 @@ func (iv *invocation) shiftID(s string, offer bool) (string, error) {
 	return pickPrefix(strings.TrimSuffix(what, " ID"), s, all)
 }
 
+// fmtSaid prints msg once the node has done the action.
+func fmtSaid(msg string) func(io.Writer, []byte) error {
+	return func(w io.Writer, _ []byte) error {
+		_, err := fmt.Fprintln(w, msg)
+		return err
+	}
+}
+
 // fmtCreated prints the new shift's or offer's short ID and the command
 // that takes it up (the full ID: -field id).
 func fmtCreated(what, next string) func(io.Writer, []byte) error {
@@ -168,6 +180,9 @@ func fmtShifts(w io.Writer, b []byte) error {
 			zone, len(seats), int(num(p, "needed")))
 		if g := num(p, "guarantee_cents"); g > 0 {
 			fmt.Fprintf(w, "  guaranteed %.2f/h", g/100)
+		}
+		if n := str(p, "note"); n != "" {
+			fmt.Fprintf(w, "  (%s)", oneLine(n))
 		}
 		fmt.Fprintln(w)
 		for _, x := range seats {
