@@ -71,6 +71,8 @@ func (n *Node) loop() {
 		case m := <-n.gossip.msgs:
 			if m.Topic == protocol.TopicTracking(n.cfg.coop) {
 				n.receiveTrack(m)
+			} else if m.Topic == n.cityTopic && n.cityTopic != "" {
+				// a card: folded by its validator (directory.go)
 			} else {
 				n.ingestGossip(m)
 			}

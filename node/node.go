@@ -91,8 +91,9 @@ type config struct {
 	// wake-ups for sleeping phones (wakeups.go)
 	wakeReg *wakeup.Registry
 	waker   Waker
-	nat     bool // WithNAT
-	portMap bool // WithPortMap
+	nat     bool   // WithNAT
+	city    string // WithCity (directory.go)
+	portMap bool   // WithPortMap
 }
 
 // Option configures New.
@@ -263,6 +264,9 @@ type Node struct {
 	tracks    map[crdt.ID]Tracking
 	trackSent map[crdt.ID]int64
 	trackSeen map[string]int64
+	// the city directory (directory.go): nil until the node follows a city
+	dir       *crdt.Directory
+	cityTopic string
 	trackSeq  uint64
 	// events refused on our own lag, kept for a retry (lagging.go)
 	lagged   lagQueue
@@ -420,6 +424,11 @@ func (n *Node) start(ctx context.Context) error {
 	}
 	if !n.cfg.coop.IsZero() {
 		if err := n.joinTopics(n.cfg.coop); err != nil {
+			return err
+		}
+	}
+	if n.cfg.city != "" {
+		if err := n.followCity(n.cfg.city); err != nil {
 			return err
 		}
 	}
@@ -637,9 +646,13 @@ func (n *Node) Role() Role { return n.cfg.role }
 
 // Coop returns the cooperative the node follows (zero before joining).
 func (n *Node) Coop() crdt.ID {
-	var id crdt.ID
-	_ = n.do(context.Background(), func() error { id = n.cfg.coop; return nil })
-	return id
+	// through a channel: if the node closes while the loop runs f, do
+	// returns first and must not race f's write
+	c := make(chan crdt.ID, 1)
+	if err := n.do(context.Background(), func() error { c <- n.cfg.coop; return nil }); err != nil {
+		return crdt.ID{}
+	}
+	return <-c
 }
 
 // Addrs returns the node's dialable multiaddrs with its /p2p/ component.
