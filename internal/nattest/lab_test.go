@@ -228,6 +228,7 @@ type eventWatch struct {
 	mu      sync.Mutex
 	arrived map[string]time.Time // order ID -> when the stream showed it
 	placed  map[string]int64     // order ID -> placed_at (ms, the customer's clock: same kernel)
+	any     int                  // changes seen, of any scope
 	changed chan struct{}
 }
 
@@ -258,6 +259,13 @@ func (l *lab) watchEvents(ctx context.Context, p *proc) *eventWatch {
 				return
 			}
 			now := time.Now()
+			w.mu.Lock()
+			w.any++
+			w.mu.Unlock()
+			select {
+			case w.changed <- struct{}{}:
+			default:
+			}
 			if ch.Scope != "order" || ch.Order == nil {
 				continue
 			}
@@ -273,6 +281,26 @@ func (l *lab) watchEvents(ctx context.Context, p *proc) *eventWatch {
 		}
 	}()
 	return w
+}
+
+// liveWithin reports whether the stream shows a change within d: then the
+// subscription is up, and no order placed afterwards can slip by.
+func (w *eventWatch) liveWithin(d time.Duration) bool {
+	deadline := time.NewTimer(d)
+	defer deadline.Stop()
+	for {
+		w.mu.Lock()
+		n := w.any
+		w.mu.Unlock()
+		if n > 0 {
+			return true
+		}
+		select {
+		case <-deadline.C:
+			return false
+		case <-w.changed:
+		}
+	}
 }
 
 // latency waits until order id arrived and returns arrival - placed_at.

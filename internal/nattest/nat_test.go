@@ -86,10 +86,18 @@ func setup(ctx context.Context, t *testing.T, bin, variant string, symmetric boo
 	l.cli(ctx, c.relay, "admit", "-member", c.restoKey, "-roles", "restaurant", "-name", "Chez Mia")
 	l.cli(ctx, c.relay, "admit", "-member", c.courierKey, "-roles", "courier", "-name", "Zoé")
 	l.cli(ctx, c.resto, "wait", "-member", c.restoKey)
+	// the restaurant's stream starts before its menu, whose change proves
+	// it live: an order placed before the stream was up would be missed
+	c.events = l.watchEvents(ctx, c.resto)
 	l.cli(ctx, c.resto, "profile", "-file", "examples/profile.json")
 	l.cli(ctx, c.resto, "menu", "-file", "examples/menu.json")
+	for !c.events.liveWithin(2 * time.Second) { // the stream came up after both: publish the menu again
+		if ctx.Err() != nil {
+			t.Fatal("the restaurant's event stream never showed a change")
+		}
+		l.cli(ctx, c.resto, "menu", "-file", "examples/menu.json")
+	}
 	l.cli(ctx, c.customer, "wait", "-restaurant", c.restoKey, "-rules", "1")
-	c.events = l.watchEvents(ctx, c.resto)
 	return c
 }
 
