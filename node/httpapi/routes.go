@@ -36,6 +36,7 @@ func (s *Server) routes() {
 	s.governanceRoutes()
 	s.coopRoutes()
 	s.payRoutes()
+	s.cityRoutes()
 	// No catch-all: the mux's own 404, 405 and redirects are rewritten
 	// as JSON errors by jsonErrors (errors.go).
 }
