@@ -13,10 +13,12 @@ import { ParcelRequest } from './parcel.js';
 import { Shifts } from './shifts.js';
 import { Books } from './books.js';
 import { Credential } from './credential.js';
+import { CityCoops } from './city.js';
 
 const ID = '([0-9a-f]{64})';
 
 const ROUTES = [
+  [/^\/customer\/city$/, (s) => html`<${CityCoops} session=${s} />`],
   [/^\/dispatch$/, (s) => html`<${Dispatch} session=${s} />`],
   [/^\/coop\/shifts$/, (s) => html`<${Shifts} session=${s} />`],
   [/^\/coop\/books$/, (s) => html`<${Books} session=${s} />`],

@@ -19,7 +19,7 @@ import { Earnings } from './earnings.js';
 const NAV = [
   { id: 'restaurant', roles: ['restaurant', 'shop'], items: [
     ['orders', '/restaurant'], ['tickets', '/restaurant/tickets'], ['menu', '/restaurant/menu'], ['profile', '/restaurant/profile'], ['parcel', '/restaurant/parcel']] },
-  { id: 'customer', roles: ['customer'], items: [['restaurants', '/customer'], ['my_orders', '/customer/orders']] },
+  { id: 'customer', roles: ['customer'], items: [['restaurants', '/customer'], ['my_orders', '/customer/orders'], ['city', '/customer/city']] },
   { id: 'courier', roles: ['courier'], items: [['jobs', '/courier'], ['tasks', '/courier/tasks'], ['earnings', '/courier/earnings']] },
   { id: 'dispatch', roles: ['dispatcher', 'admin'], items: [['board', '/dispatch']] },
   { id: 'coop', roles: ['*'], items: [
