@@ -58,15 +58,16 @@ func (c *City) Node(coop crdt.ID) (*Node, bool) {
 // Directory returns the city's coop cards from the first node that follows
 // a city (SPEC.md §22.3).
 func (c *City) Directory(ctx context.Context) (string, []crdt.DirectoryEntry, error) {
-	var err error = errorf(ErrBadArgument, "no node of the city follows a city directory")
 	for _, n := range c.nodes {
-		city, cards, e := n.Directory(ctx)
-		if e == nil {
+		city, cards, err := n.Directory(ctx)
+		if err != nil {
+			return "", nil, err
+		}
+		if city != "" {
 			return city, cards, nil
 		}
-		err = e
 	}
-	return "", nil, err
+	return "", nil, errorf(ErrBadArgument, "no node of the city follows a city directory")
 }
 
 // Restaurants lists the restaurants of every coop, each with its coop.

@@ -68,13 +68,13 @@ func (n *Node) FollowCity(ctx context.Context, city string) error {
 	return n.do(ctx, func() error { return n.followCity(city) })
 }
 
-// Directory returns the cards of the followed city, by coop name.
+// Directory returns the cards of the followed city, by coop name; a node
+// that follows no city answers "" and no cards.
 func (n *Node) Directory(ctx context.Context) (city string, cards []crdt.DirectoryEntry, err error) {
 	err = n.do(ctx, func() error {
-		if n.dir == nil {
-			return errorf(ErrBadArgument, "this node follows no city: start it with a city")
+		if n.dir != nil {
+			city, cards = n.dir.City(), n.dir.Entries()
 		}
-		city, cards = n.dir.City(), n.dir.Entries()
 		return nil
 	})
 	return city, cards, err

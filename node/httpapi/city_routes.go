@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -35,7 +34,7 @@ func (s *Server) city(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := ctxOf(r)
 	defer cancel()
 	city, entries, err := s.n.Directory(ctx)
-	if err != nil && !errors.Is(err, node.ErrBadArgument) {
+	if err != nil {
 		fail(w, err)
 		return
 	}
