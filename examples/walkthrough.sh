@@ -9,7 +9,8 @@ W=$(mktemp -d)          # the binary, three data folders and three logs
 go build -o "$W/coopnode" ./cmd/coopnode
 PATH="$W:$PATH"
 PIDS=""                 # the nodes this script starts, stopped by PID on exit
-trap 'kill $PIDS 2>/dev/null || true; wait; rm -rf "$W"' EXIT
+# on exit: if a step failed, show the nodes' last log lines; stop the nodes
+trap 'st=$?; [ $st -eq 0 ] || tail -n 20 "$W"/*.log 2>/dev/null; kill $PIDS 2>/dev/null || true; wait; rm -rf "$W"' EXIT
 
 # 1. each participant gets a data folder: identity key, access token, config
 coopnode init -data "$W/resto"    -role restaurant -listen /ip4/127.0.0.1/tcp/0 -mdns=false

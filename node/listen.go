@@ -2,8 +2,11 @@ package node
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net"
+	"os"
 	"strconv"
+	"strings"
 
 	"github.com/multiformats/go-multiaddr"
 )
@@ -14,7 +17,16 @@ import (
 // init` saves the result: a node then listens on the same port at every
 // start, and the invites it handed out keep working after a restart
 // (issue 12.4). Addresses with a port already set are returned unchanged.
-func PinListenPorts(addrs []string) ([]string, error) {
+//
+// The port is chosen below the kernel's ephemeral range, at a point intn
+// picks (nil: math/rand/v2), never by binding port 0: a port from the
+// ephemeral range is handed out again to the next outgoing connection of
+// any program, which can hold it when the node starts and listens, so the
+// node would fail to bind the port its invites name.
+func PinListenPorts(addrs []string, intn func(n int) int) ([]string, error) {
+	if intn == nil {
+		intn = rand.IntN
+	}
 	ports := map[string]string{} // IP -> chosen port
 	out := make([]string, 0, len(addrs))
 	for _, s := range addrs {
@@ -31,7 +43,7 @@ func PinListenPorts(addrs []string) ([]string, error) {
 			case multiaddr.P_TCP, multiaddr.P_UDP:
 				if c.Value() == "0" && ip != "" {
 					if ports[ip] == "" {
-						p, err := freePort(ip)
+						p, err := freePort(ip, intn)
 						if err != nil {
 							return nil, err
 						}
@@ -51,8 +63,67 @@ func PinListenPorts(addrs []string) ([]string, error) {
 	return out, nil
 }
 
-// freePort finds a port free for both TCP and UDP on ip.
-func freePort(ip string) (int, error) {
+// Pinned ports are picked in [pinLow, the ephemeral range's low end).
+const (
+	pinLow           = 20000
+	defaultEphemeral = 32768 // Linux's default low end, when unreadable
+)
+
+// ephemeralLow is the low end of the kernel's ephemeral port range.
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return defaultEphemeral
+	}
+	f := strings.Fields(string(b))
+	if len(f) != 2 {
+		return defaultEphemeral
+	}
+	lo, err := strconv.Atoi(f[0])
+	if err != nil {
+		return defaultEphemeral
+	}
+	return lo
+}
+
+// freePort finds a port free for both TCP and UDP on ip, below the
+// ephemeral range, trying ports in order from a point intn picks.
+func freePort(ip string, intn func(int) int) (int, error) {
+	hi := ephemeralLow()
+	if hi-pinLow < 1000 { // a machine whose ephemeral range starts low
+		return kernelPort(ip)
+	}
+	n := hi - pinLow
+	start := intn(n)
+	var lastErr error
+	for i := range 256 {
+		port := pinLow + (start+i*7919)%n
+		if err := tryPort(ip, port); err != nil {
+			lastErr = err
+			continue
+		}
+		return port, nil
+	}
+	return 0, fmt.Errorf("node: no port free for both TCP and UDP on %s in [%d, %d): %w", ip, pinLow, hi, lastErr)
+}
+
+// tryPort reports whether port is free for both TCP and UDP on ip now.
+func tryPort(ip string, port int) error {
+	addr := net.JoinHostPort(ip, strconv.Itoa(port))
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	u, err := net.ListenPacket("udp", addr)
+	if err != nil {
+		return err
+	}
+	return u.Close()
+}
+
+// kernelPort lets the kernel pick a port free for both TCP and UDP.
+func kernelPort(ip string) (int, error) {
 	var lastErr error
 	for range 32 {
 		l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))

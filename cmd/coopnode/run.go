@@ -92,7 +92,7 @@ func cmdInit(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	// the same port at every start, so invites to this node stay valid
-	pinned, err := node.PinListenPorts(splitList(*listen))
+	pinned, err := node.PinListenPorts(splitList(*listen), nil)
 	if err != nil {
 		return fmt.Errorf("%w: -listen: %v", errUsage, err)
 	}
@@ -123,7 +123,7 @@ func saveConfig(dir string, cfg config) error {
 // pinOldConfig gives a data folder made before init kept its port (port 0
 // in config.json) a port now, and keeps it.
 func pinOldConfig(dir string, cfg *config) error {
-	pinned, err := node.PinListenPorts(cfg.Listen)
+	pinned, err := node.PinListenPorts(cfg.Listen, nil)
 	if err != nil || slices.Equal(pinned, cfg.Listen) {
 		return err
 	}
