@@ -50,6 +50,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		r.shutdown()
 		return nil, err
 	}
+	fm, ferr := r.firstMenu()
 	o := r.observe()
 	a := analyze(o)
 	repair := r.syncBytes() - r.syncBytes0
@@ -58,6 +59,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	r.shutdown()
 	r.fill(res, o, a, repair)
 	res.RSSMBPerNode = float64(peak) / (1 << 20) / float64(cfg.Nodes)
+	res.setFirstMenu(fm, ferr)
 	fmt.Fprintf(cfg.Log, "bench: coopnode: p50 %.0f ms, p99 %.0f ms, delivery %.4f, %.2f×S\n",
 		res.PropagationP50Ms, res.PropagationP99Ms, res.DeliveryRatio, res.BytesPerEventRatio)
 
@@ -133,6 +135,16 @@ func (r *coopRun) fill(res *Result, o *observation, a analysis, repair int) {
 	outcomes := slices.Clone(r.claimOutcomes)
 	slices.Sort(outcomes)
 	res.ClaimOutcomeP50Ms, res.ClaimOutcomeP99Ms = sim.PercentileMs(outcomes, 50), sim.PercentileMs(outcomes, 99)
+	for _, c := range []struct {
+		ds       []time.Duration
+		n        *int
+		p50, p99 *float64
+	}{{r.claimDirect, &res.ClaimsConnected, &res.ClaimOutcomeConnectedP50Ms, &res.ClaimOutcomeConnectedP99Ms},
+		{r.claimRelayed, &res.ClaimsRelayed, &res.ClaimOutcomeRelayedP50Ms, &res.ClaimOutcomeRelayedP99Ms}} {
+		ds := slices.Clone(c.ds)
+		slices.Sort(ds)
+		*c.n, *c.p50, *c.p99 = len(ds), sim.PercentileMs(ds, 50), sim.PercentileMs(ds, 99)
+	}
 	var alerts []time.Duration
 	for id, oi := range r.orders {
 		if at := r.arr[oi.restaurant][id]; !at.IsZero() && !oi.checkout.IsZero() {

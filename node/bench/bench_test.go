@@ -271,7 +271,7 @@ func TestBenchSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{`"propagation_p99_ms"`, `"bytes_per_event_ratio"`, `"baseline":{`, `"sync_round_trips"`, `"hop_floor_ms":80`, `"baseline_deployed":{`, `"order_alert_p99_ms"`, `"claim_outcome_p99_ms"`, `"topology":"own"`} {
+	for _, k := range []string{`"propagation_p99_ms"`, `"bytes_per_event_ratio"`, `"baseline":{`, `"sync_round_trips"`, `"hop_floor_ms":80`, `"baseline_deployed":{`, `"order_alert_p99_ms"`, `"claim_outcome_p99_ms"`, `"topology":"own"`, `"first_menu_ms"`, `"first_menu_bytes"`, `"status":"met"`} {
 		if !bytes.Contains(js, []byte(k)) {
 			t.Errorf("JSON lacks %s", k)
 		}
@@ -285,6 +285,13 @@ func TestBenchSmoke(t *testing.T) {
 	if res.OrderAlertP50Ms <= 0 || res.ClaimOutcomeP50Ms < res.ClaimResolutionP50Ms || res.BaselineDeployed.Events != res.Events {
 		t.Fatalf("order alert %v ms, claim outcome %v ms (resolution %v ms), deployed baseline %d events of %d",
 			res.OrderAlertP50Ms, res.ClaimOutcomeP50Ms, res.ClaimResolutionP50Ms, res.BaselineDeployed.Events, res.Events)
+	}
+	if res.FirstMenuError != "" || res.FirstMenuMs <= 0 || res.FirstMenuCatalogueBytes <= res.FirstMenuMenuBytes || res.FirstMenuMenuBytes <= 0 || res.FirstMenuBytes < int64(res.FirstMenuMenuBytes) {
+		t.Fatalf("first menus: %v ms, %d bytes received for a catalogue of %d (menus %d), error %q",
+			res.FirstMenuMs, res.FirstMenuBytes, res.FirstMenuCatalogueBytes, res.FirstMenuMenuBytes, res.FirstMenuError)
+	}
+	if res.ClaimsConnected+res.ClaimsRelayed != res.Claims {
+		t.Fatalf("%d claims, %d filed as connected and %d as not", res.Claims, res.ClaimsConnected, res.ClaimsRelayed)
 	}
 }
 

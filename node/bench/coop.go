@@ -97,14 +97,17 @@ type coopRun struct {
 	// claimOutcomes: from asking a courier's node to claim until it knew
 	// the outcome
 	claimOutcomes []time.Duration
-	placed        int
-	delivered     int
-	sync          syncFigure
-	t0, end       time.Time
-	syncBytes0    int
-	cpu           float64 // busy share of the CPUs during the measured phase
-	cpuOther      float64 // the same for other processes on the machine (-1: unknown)
-	mesh          [3]int  // mesh hops p50, max, connected (1) at the start of the phase
+	// the same, for couriers connected to the restaurant when they
+	// claimed, and for the others
+	claimDirect, claimRelayed []time.Duration
+	placed                    int
+	delivered                 int
+	sync                      syncFigure
+	t0, end                   time.Time
+	syncBytes0                int
+	cpu                       float64 // busy share of the CPUs during the measured phase
+	cpuOther                  float64 // the same for other processes on the machine (-1: unknown)
+	mesh                      [3]int  // mesh hops p50, max, connected (1) at the start of the phase
 }
 
 const (
@@ -211,6 +214,25 @@ func (r *coopRun) start(m *member) error {
 		// what an invite gives: the relay's addresses
 		opts = append(opts, node.WithBootstrap(r.relay.n.Addrs()...))
 	}
+	opts = append(opts, r.knobs()...)
+	if m == r.syncCourier {
+		opts = append(opts, node.WithSyncOnConnect(false)) // its catch-up is measured by hand
+	}
+	n, err := node.New(r.ctx, opts...)
+	if err != nil {
+		return fmt.Errorf("bench: start node %d (%s): %w", m.i, m.role, err)
+	}
+	m.n = n
+	r.fab.register(m.i, n.Host())
+	m.sub = n.Subscribe(1 << 14)
+	go r.collect(m)
+	return nil
+}
+
+// knobs are the run's gossip options, the same for every node it starts.
+func (r *coopRun) knobs() []node.Option {
+	cfg := r.cfg
+	var opts []node.Option
 	if cfg.SyncInterval != 0 {
 		opts = append(opts, node.WithSyncInterval(cfg.SyncInterval))
 	}
@@ -229,18 +251,7 @@ func (r *coopRun) start(m *member) error {
 	if cfg.NoFloodPublish {
 		opts = append(opts, node.WithFloodPublish(false))
 	}
-	if m == r.syncCourier {
-		opts = append(opts, node.WithSyncOnConnect(false)) // its catch-up is measured by hand
-	}
-	n, err := node.New(r.ctx, opts...)
-	if err != nil {
-		return fmt.Errorf("bench: start node %d (%s): %w", m.i, m.role, err)
-	}
-	m.n = n
-	r.fab.register(m.i, n.Host())
-	m.sub = n.Subscribe(1 << 14)
-	go r.collect(m)
-	return nil
+	return opts
 }
 
 // collect records when m applied each event, and who authored what.

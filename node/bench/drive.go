@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/coopnode/coopnode/crdt"
@@ -258,7 +259,7 @@ func (r *coopRun) runOrder(no int, rng *rand.Rand) (err error) {
 		r.orders[id].parties[c.i] = true
 	}
 	r.mu.Unlock()
-	winner, err := r.claimRace(id, claimants)
+	winner, err := r.claimRace(id, resto, claimants)
 	for _, c := range claimants {
 		if c != winner {
 			r.release(c)
@@ -299,8 +300,10 @@ func (r *coopRun) runOrder(no int, rng *rand.Rand) (err error) {
 }
 
 // claimRace has the claimants claim at the same moment, each on its own
-// node once it sees the job, and each learn the outcome there.
-func (r *coopRun) claimRace(id crdt.ID, claimants []*member) (*member, error) {
+// node once it sees the job, and each learn the outcome there. Each
+// outcome is filed by whether the courier's node was connected to the
+// restaurant's when it claimed (issue 18's two claim targets).
+func (r *coopRun) claimRace(id crdt.ID, resto *member, claimants []*member) (*member, error) {
 	ctx := r.ctx
 	for _, c := range claimants {
 		if err := waitOrder(ctx, c.n, id, isJob); err != nil {
@@ -310,6 +313,7 @@ func (r *coopRun) claimRace(id crdt.ID, claimants []*member) (*member, error) {
 	type result struct {
 		res           node.ClaimResult
 		took, outcome time.Duration
+		direct        bool
 		err           error
 	}
 	results := make([]result, len(claimants))
@@ -318,6 +322,7 @@ func (r *coopRun) claimRace(id crdt.ID, claimants []*member) (*member, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			direct := c.n.Host().Network().Connectedness(resto.n.ID()) == network.Connected
 			asked := r.now()
 			cid, err := c.n.Claim(ctx, id, c.pos)
 			if err != nil {
@@ -329,7 +334,7 @@ func (r *coopRun) claimRace(id crdt.ID, claimants []*member) (*member, error) {
 			defer cancel()
 			res, err := c.n.AwaitClaim(actx, id, cid)
 			now := r.now()
-			results[i] = result{res, now.Sub(at), now.Sub(asked), err}
+			results[i] = result{res, now.Sub(at), now.Sub(asked), direct, err}
 		}()
 	}
 	wg.Wait()
@@ -352,6 +357,11 @@ func (r *coopRun) claimRace(id crdt.ID, claimants []*member) (*member, error) {
 	for _, res := range results {
 		r.claimWaits = append(r.claimWaits, res.took)
 		r.claimOutcomes = append(r.claimOutcomes, res.outcome)
+		if res.direct {
+			r.claimDirect = append(r.claimDirect, res.outcome)
+		} else {
+			r.claimRelayed = append(r.claimRelayed, res.outcome)
+		}
 	}
 	r.mu.Unlock()
 	return winner, nil

@@ -288,6 +288,22 @@ func (f *fabric) linkAll() error {
 	return nil
 }
 
+// linkNew links a host that is not one of the cast to every host of the
+// cast (mocknet only): any node may dial it, and it may dial any.
+func (f *fabric) linkNew(h host.Host) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, o := range f.host {
+		if o == nil {
+			continue
+		}
+		if _, err := f.mn.LinkPeers(h.ID(), o.ID()); err != nil {
+			return fmt.Errorf("bench: link a new node to %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
 // snapshot is the connection graph now.
 func (f *fabric) snapshot() graph {
 	f.mu.Lock()

@@ -1,0 +1,55 @@
+package bench
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestChecks: every target of issues 7 and 18 is graded, a target the run
+// did not measure says so instead of counting as missed, and the table
+// prints every one with its status.
+func TestChecks(t *testing.T) {
+	r := &Result{LinkLatencyMs: 40, HopFloorMs: 120, Metrics: Metrics{PropagationP50Ms: 130, PropagationP99Ms: 200, BytesPerEventRatio: 2, EventBytes: 260, UninterestedBytesPerEvent: 5, DeliveryRatio: 1},
+		BaselineDeployed: &Metrics{PropagationP50Ms: 124, PropagationP99Ms: 170, BytesPerEventRatio: 8},
+		OrdersPlaced:     3, OrderAlertP99Ms: 230, ClaimsConnected: 2, ClaimOutcomeConnectedP99Ms: 95, FirstMenuMs: 400, FirstMenuBytes: 5000, FirstMenuCatalogueBytes: 4000,
+		SyncRoundTrips: 2, SyncBytes: 100, SyncBytesLimit: 200, ApplyEventsPerSecPerCore: 20000}
+	want := map[string]string{
+		"propagation_p50_ms": "met", "propagation_p99_ms": "missed", "p50 vs gossipsub as deployed": "missed", "p99 vs gossipsub as deployed": "missed",
+		"bytes_per_event_ratio": "met", "bytes vs gossipsub as deployed": "met", "uninterested_bytes_per_event": "met", "order_alert_p99_ms": "met",
+		"claim_outcome_connected_p99_ms": "met", "claim_outcome_relayed_p99_ms": "not measured", "first_menu_ms": "met", "first_menu_bytes": "missed",
+		"relay_day_cpu_share, relay_rss_mb": "not measured", "delivery_ratio": "met", "sync_round_trips": "met", "sync_bytes": "met", "apply_events_per_sec_per_core": "met",
+	}
+	cs := r.checks()
+	got := map[string]string{}
+	for _, c := range cs {
+		got[c.Name] = c.Status
+		if c.OK != (c.Status == "met") {
+			t.Errorf("%s: ok %v with status %q", c.Name, c.OK, c.Status)
+		}
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %q, want %q", k, got[k], v)
+		}
+	}
+	r.Day = &DayFigure{OrdersPerDay: 200, Relay: ProcFigure{DayCPUShare: 0.004, PeakRSSMB: 60}}
+	got = map[string]string{}
+	for _, c := range r.checks() {
+		got[c.Name] = c.Status
+	}
+	if got["relay_day_cpu_share"] != "met" || got["relay_rss_mb"] != "missed" {
+		t.Errorf("day targets: %v", got)
+	}
+	var b strings.Builder
+	if err := writeTargets(&b, cs); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
+		if !strings.Contains(b.String(), c.Name) {
+			t.Errorf("table lacks %s:\n%s", c.Name, b.String())
+		}
+	}
+	if !strings.Contains(b.String(), "2 not measured") {
+		t.Errorf("table does not count what it did not measure:\n%s", b.String())
+	}
+}
