@@ -59,7 +59,7 @@ func (n *Node) followCity(city string) error {
 	if err := n.gossip.join(n.cityTopic); err != nil {
 		return fmt.Errorf("node: join %s: %w", n.cityTopic, err)
 	}
-	return nil
+	return n.watchCity(n.cityTopic) // cards published before we came (cards.go)
 }
 
 // FollowCity starts following a city's directory (SPEC.md §22.1). A node
@@ -132,6 +132,7 @@ func (n *Node) PublishCard(ctx context.Context, info CardInfo) (crdt.CoopCard, e
 		if r := n.dir.Apply(c, h); r != "" {
 			return errorf(ErrRefused, "%s", r)
 		}
+		n.keepCard(c.Coop, raw)
 		card = c
 		select {
 		case n.outbox <- outMsg{topic: n.cityTopic, raw: raw, ephemeral: true}:
@@ -161,6 +162,7 @@ func (n *Node) validateCard(ctx context.Context, from peer.ID, data []byte) pubs
 		}
 		switch r := n.dir.Apply(c, h); r {
 		case "":
+			n.keepCard(c.Coop, data)
 			verdict = pubsub.ValidationAccept
 		case crdt.ReasonCardStale:
 			verdict = pubsub.ValidationIgnore

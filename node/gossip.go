@@ -540,6 +540,18 @@ func (g *gossip) publish(ctx context.Context, topic string, data []byte) error {
 	return nil
 }
 
+// peerJoins returns a handler of the peers that join topic (already
+// joined), starting with those subscribed now; the caller cancels it.
+func (g *gossip) peerJoins(topic string) (*pubsub.TopicEventHandler, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	gt, err := g.topicLocked(topic)
+	if err != nil {
+		return nil, err
+	}
+	return gt.t.EventHandler()
+}
+
 // topicPeers lists the connected peers known to subscribe to topic.
 func (g *gossip) topicPeers(topic string) []peer.ID { return g.ps.ListPeers(topic) }
 

@@ -267,6 +267,7 @@ type Node struct {
 	// the city directory (directory.go): nil until the node follows a city
 	dir       *crdt.Directory
 	cityTopic string
+	cardRaw   map[crdt.ID][]byte // wire forms of dir's cards (cards.go)
 	trackSeq  uint64
 	// events refused on our own lag, kept for a retry (lagging.go)
 	lagged   lagQueue
@@ -417,6 +418,7 @@ func (n *Node) start(ctx context.Context) error {
 	n.host.SetStreamHandler(protocol.PushProtocolID, n.handlePush)
 	n.host.SetStreamHandler(protocol.PayProtocolID, n.handlePay)
 	n.host.SetStreamHandler(protocol.PeersProtocolID, n.handlePeers)
+	n.host.SetStreamHandler(protocol.CardsProtocolID, n.handleCards)
 	gcfg := n.cfg.gossip
 	gcfg.OnGraft = n.graftSync // events relayed before a mesh formed reached nobody
 	if n.gossip, err = newGossip(n.ctx, n.host, gcfg, n.validate); err != nil {
@@ -699,6 +701,7 @@ func (n *Node) Close() error {
 			n.host.RemoveStreamHandler(protocol.SyncProtocolID)
 			n.host.RemoveStreamHandler(protocol.PushProtocolID)
 			n.host.RemoveStreamHandler(protocol.PeersProtocolID)
+			n.host.RemoveStreamHandler(protocol.CardsProtocolID)
 			if n.connNotifee != nil {
 				n.host.Network().StopNotify(n.connNotifee)
 			}
