@@ -2,6 +2,8 @@ package node
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
 	"fmt"
 
 	"github.com/coopnode/coopnode/crdt"
@@ -128,3 +130,19 @@ func (c *City) Checkout(ctx context.Context, coop crdt.ID, cart market.Cart, pd 
 	id, q, err := n.Checkout(ctx, cart, pd, pin)
 	return id, n.Coop(), q, err
 }
+
+// CoopKey is the device key a member's node uses in a further coop
+// (SPEC.md §22.4): a peer ID is its key, so one key must run on one peer
+// only, and the node of each further coop gets its own key, derived from
+// the member's seed and the coop ID so that nothing more is stored. In
+// that coop the member is admitted with its member key and this key is
+// linked to it as a device (SPEC.md §5, device.link): it then acts for
+// the member, whose books and pay are the member key's.
+func CoopKey(member ed25519.PrivateKey, coop crdt.ID) ed25519.PrivateKey {
+	h := sha256.New()
+	h.Write([]byte("coopnode/coop-key/v1\x00"))
+	h.Write(member.Seed())
+	h.Write(coop[:])
+	return ed25519.NewKeyFromSeed(h.Sum(nil))
+}
+
