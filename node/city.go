@@ -145,4 +145,3 @@ func CoopKey(member ed25519.PrivateKey, coop crdt.ID) ed25519.PrivateKey {
 	h.Write(coop[:])
 	return ed25519.NewKeyFromSeed(h.Sum(nil))
 }
-
