@@ -15,7 +15,7 @@ import (
 // The open books (SPEC.md §21.3): the coop's accounts as a pure function of
 // its folded logs, so that every member's node prints the same numbers and
 // the same digest. Per order: takings, delivery fee, tax, platform fee,
-// the restaurant's net, courier pay and the tip share, by the rules
+// the restaurant's net, courier pay and the tip (wholly the courier's), by the rules
 // version the order names; per shift seat: the guaranteed pay and the
 // top-up that reaches it; per day: the rules versions in force. No
 // customer key, name or address enters the books.
@@ -179,7 +179,7 @@ func ComputeBooks(coop *crdt.CoopState, orders []*crdt.OrderState, p Period) (*B
 			var got int64
 			for _, s := range earned[seat.Courier] {
 				if sh.Covers(s.Pickup.DoneAt) {
-					got += payOf[s.ID].TotalCents
+					got += payOf[s.ID].CoopCents() // tips never count towards a guarantee (SPEC.md §20.5)
 				}
 			}
 			top := max(g-got, 0)

@@ -50,7 +50,7 @@ func TestBooks(t *testing.T) {
 		t.Fatalf("shift lines %v", b.Shifts.Rows)
 	}
 	pp, _ := Reprice(coop, c.order(ids["parcel"]))
-	earned := rc.Pay.TotalCents + pp.Pay.TotalCents
+	earned := rc.Pay.CoopCents() + pp.Pay.CoopCents() // tips apart
 	s := b.Shifts.Rows[0]
 	if get(b.Shifts, s, "minutes") != "180" || get(b.Shifts, s, "guarantee_cents") != "6000" || get(b.Shifts, s, "earned_cents") != i64(earned) ||
 		get(b.Shifts, s, "top_up_cents") != i64(6000-earned) {

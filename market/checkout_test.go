@@ -39,8 +39,8 @@ func TestCheckoutQuote(t *testing.T) {
 	if q.PlatformFeeCents != 278 || q.RestaurantNetCents != 1850-278 {
 		t.Fatalf("platform fee %d", q.PlatformFeeCents)
 	}
-	// pay: 300 + 60 × d/1000 + tip 200, at least 400
-	wantPay := 300 + divHalfUp(60*int64(q.DistanceM), 1000) + 200
+	// pay: 300 + 60 × d/1000, at least 400, then the whole tip 200 on top
+	wantPay := max(300+divHalfUp(60*int64(q.DistanceM), 1000), 400) + 200
 	if q.CourierPay == nil || q.CourierPay.TotalCents != wantPay {
 		t.Fatalf("pay %+v, want %d", q.CourierPay, wantPay)
 	}

@@ -74,20 +74,64 @@ func ExportPayments(coop *crdt.CoopState, orders []*crdt.OrderState, f Filter) (
 	return t, nil
 }
 
-// InvoiceHeader is the header of ExportInvoice (SPEC.md §16.10.6).
+// InvoiceHeader is the header of ExportInvoice (SPEC.md §16.10.6). The
+// last five columns settle each order between the three parties, each a
+// non-negative amount owed in the direction its name says.
 var InvoiceHeader = []string{"day", "order", "kind", "status", "method", "payment_state", "items_cents", "delivery_cents",
 	"tip_cents", "total_cents", "kept_cents", "collected_by", "platform_fee_cents", "restaurant_net_cents", "courier",
-	"courier_name", "courier_pay_cents", "tip_to_courier_cents", "restaurant_owes_coop_cents"}
+	"courier_name", "courier_pay_cents", "tip_to_courier_cents",
+	"restaurant_owes_coop_cents", "coop_owes_restaurant_cents", "restaurant_owes_courier_cents", "courier_owes_coop_cents",
+	"coop_owes_courier_cents"}
+
+// Settlement is what one order (or a month) leaves owed between the
+// restaurant, the coop and the courier (SPEC.md §16.10.6), each amount
+// non-negative, in the direction its name says.
+type Settlement struct {
+	RestaurantOwesCoop    int64 `json:"restaurant_owes_coop_cents"`
+	CoopOwesRestaurant    int64 `json:"coop_owes_restaurant_cents"`
+	RestaurantOwesCourier int64 `json:"restaurant_owes_courier_cents"` // the tip, when the restaurant took the money
+	CourierOwesCoop       int64 `json:"courier_owes_coop_cents"`       // the cash it took, less the tip it keeps
+	CoopOwesCourier       int64 `json:"coop_owes_courier_cents"`       // its pay for the job, tip apart
+}
+
+// settle settles a served order whose payment was recorded: whoever took
+// the money pays each party its due. The coop is due the platform fee and
+// the delivery fee, the courier the whole tip (unless refunded) and its
+// pay from the coop, the restaurant its net. A refund of a served order
+// is the restaurant's to bear: it still owes the coop its due.
+func settle(m money, fee, delivery, net int64, pay Pay) Settlement {
+	st := Settlement{CoopOwesCourier: pay.CoopCents()}
+	coopDue := fee + delivery
+	// what the restaurant holds: the money it took, less what it paid back
+	held := -m.refunded
+	if m.collectedBy == "restaurant" {
+		held += m.paid
+		st.RestaurantOwesCourier = m.tip
+	} else {
+		st.CourierOwesCoop = m.paid - m.tip
+	}
+	// the restaurant ends with its net, or bears the refund
+	due := net
+	if m.refunded != 0 {
+		due = m.kept - coopDue - m.tip
+	}
+	if x := due - held + st.RestaurantOwesCourier; x >= 0 {
+		st.CoopOwesRestaurant = x
+	} else {
+		st.RestaurantOwesCoop = -x
+	}
+	return st
+}
 
 // ExportInvoice is one restaurant's invoice for one month (f.Month,
 // "2006-01", and f.Restaurant are required): one row per order of the
 // month that was served (delivered or fulfilled) or whose money moved,
-// then a "total" row (SPEC.md §16.10.6). restaurant_owes_coop_cents, for
-// a served order, is what the restaurant owes the coop: the money it
-// kept, less its net and the tip it passes on to the courier (so the
-// platform fee and the delivery fee); negative when the courier took the
-// cash (the coop owes the restaurant its net); empty when no payment was
-// recorded (collected_by "unrecorded", settled by hand).
+// then a "total" row summing the amounts and a "balance" row: what one of
+// the restaurant and the coop pays the other to settle the month (SPEC.md
+// §16.10.6). A served order's settlement columns say who owes whom
+// (Settlement); they are empty when no payment was recorded
+// (collected_by "unrecorded", settled by hand) and for an order not
+// served (the money is the customer's until refunded).
 func ExportInvoice(coop *crdt.CoopState, orders []*crdt.OrderState, f Filter) (*Table, error) {
 	if f.Restaurant.IsZero() {
 		return nil, fmt.Errorf("%w: an invoice needs a restaurant", ErrBadFilter)
@@ -106,7 +150,7 @@ func ExportInvoice(coop *crdt.CoopState, orders []*crdt.OrderState, f Filter) (*
 		return nil, err
 	}
 	t := &Table{Header: InvoiceHeader}
-	var sum [12]int64
+	var sum [15]int64
 	prefix := month.Format("2006-01")
 	for _, s := range sel {
 		day := x.day(s)
@@ -116,42 +160,57 @@ func ExportInvoice(coop *crdt.CoopState, orders []*crdt.OrderState, f Filter) (*
 			continue
 		}
 		p := &s.Place
-		var fee, net, pay int64
+		var fee, net int64
+		var pay Pay
 		if served {
 			if rc, err := RepriceWith(x.rulesOf(s), s); err == nil {
 				fee, net = rc.PlatformFeeCents, rc.RestaurantNetCents
 			}
-			if pp, ok := x.coursePay(s); ok {
-				pay = pp.TotalCents
-			}
-		}
-		collected, owes := m.collectedBy, ""
-		var owed int64
-		switch {
-		case !served:
-			// not served: the money kept is the customer's until refunded
-		case m.collectedBy == "restaurant":
-			owed = m.kept - net - m.tip
-			owes = i64(owed)
-		case m.collectedBy == "courier":
-			owed = -net
-			owes = i64(owed)
-		default:
-			collected = "unrecorded" // no payment recorded: settled by hand
+			pay, _ = x.coursePay(s)
 		}
 		delivery := p.Totals.DeliveryCents
 		if !served {
 			delivery = 0
 		}
-		vals := []int64{p.Totals.ItemsCents, delivery, p.Totals.TipCents, p.Totals.TotalCents, m.kept, 0, fee, net, pay, m.tip, owed}
+		collected := m.collectedBy
+		var st Settlement
+		owes := make([]string, 5)
+		switch {
+		case !served:
+		case m.collectedBy == "":
+			collected = "unrecorded"
+		default:
+			st = settle(m, fee, delivery, net, pay)
+			for i, v := range []int64{st.RestaurantOwesCoop, st.CoopOwesRestaurant, st.RestaurantOwesCourier, st.CourierOwesCoop, st.CoopOwesCourier} {
+				owes[i] = i64(v)
+			}
+		}
+		vals := []int64{p.Totals.ItemsCents, delivery, p.Totals.TipCents, p.Totals.TotalCents, m.kept, 0, fee, net, pay.TotalCents, m.tip,
+			st.RestaurantOwesCoop, st.CoopOwesRestaurant, st.RestaurantOwesCourier, st.CourierOwesCoop, st.CoopOwesCourier}
 		for i, v := range vals {
 			sum[i], _ = add(sum[i], v)
 		}
-		t.Rows = append(t.Rows, []string{day, s.ID.String(), kindOf(s), s.Status.String(), p.Payment.Effective().String(),
+		t.Rows = append(t.Rows, append([]string{day, s.ID.String(), kindOf(s), s.Status.String(), p.Payment.Effective().String(),
 			s.PaymentState().String(), i64(p.Totals.ItemsCents), i64(delivery), i64(p.Totals.TipCents), i64(p.Totals.TotalCents),
-			i64(m.kept), collected, i64(fee), i64(net), key(s.Holder), x.name(s.Holder), i64(pay), i64(m.tip), owes})
+			i64(m.kept), collected, i64(fee), i64(net), key(s.Holder), x.name(s.Holder), i64(pay.TotalCents), i64(m.tip)}, owes...))
 	}
-	t.Rows = append(t.Rows, []string{prefix, "total", "", "", "", "", i64(sum[0]), i64(sum[1]), i64(sum[2]), i64(sum[3]),
-		i64(sum[4]), "", i64(sum[6]), i64(sum[7]), "", "", i64(sum[8]), i64(sum[9]), i64(sum[10])})
+	total := []string{prefix, "total", "", "", "", "", i64(sum[0]), i64(sum[1]), i64(sum[2]), i64(sum[3]), i64(sum[4]), "",
+		i64(sum[6]), i64(sum[7]), "", "", i64(sum[8]), i64(sum[9])}
+	for _, v := range sum[10:] {
+		total = append(total, i64(v))
+	}
+	t.Rows = append(t.Rows, total)
+	bal := MonthBalance(sum[10], sum[11])
+	t.Rows = append(t.Rows, []string{prefix, "balance", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "",
+		i64(bal.RestaurantOwesCoop), i64(bal.CoopOwesRestaurant), "", "", ""})
 	return t, nil
+}
+
+// MonthBalance nets what the restaurant owes the coop against what the
+// coop owes it: one of the two is non-zero, the other 0.
+func MonthBalance(restaurantOwesCoop, coopOwesRestaurant int64) Settlement {
+	if d := restaurantOwesCoop - coopOwesRestaurant; d >= 0 {
+		return Settlement{RestaurantOwesCoop: d}
+	}
+	return Settlement{CoopOwesRestaurant: coopOwesRestaurant - restaurantOwesCoop}
 }

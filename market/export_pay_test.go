@@ -113,26 +113,50 @@ func TestExportInvoice(t *testing.T) {
 	if get("online", "tip_to_courier_cents") != i64(o.Place.Totals.TipCents) || get("online", "courier_name") != "zoe" {
 		t.Errorf("online row %v", rowOf(tab, ids["online"]))
 	}
-	// cash taken by the courier: the coop owes the restaurant its net
-	if get("a", "restaurant_owes_coop_cents") != "-"+get("a", "restaurant_net_cents") {
+	if get("online", "coop_owes_restaurant_cents") != "0" || get("online", "restaurant_owes_courier_cents") != i64(o.Place.Totals.TipCents) ||
+		get("online", "courier_owes_coop_cents") != "0" {
+		t.Errorf("online row %v", rowOf(tab, ids["online"]))
+	}
+	// cash taken by the courier (issue 17, weakness 2): no negative
+	// amount, but the coop owes the restaurant its net and the courier
+	// owes the coop the cash less the tip it keeps
+	a := c.order(ids["a"]).Place.Totals
+	if get("a", "restaurant_owes_coop_cents") != "0" || get("a", "coop_owes_restaurant_cents") != get("a", "restaurant_net_cents") ||
+		get("a", "courier_owes_coop_cents") != i64(a.TotalCents-a.TipCents) || get("a", "restaurant_owes_courier_cents") != "0" {
 		t.Errorf("a: %v", rowOf(tab, ids["a"]))
 	}
-	if get("b", "collected_by") != "unrecorded" || get("b", "restaurant_owes_coop_cents") != "" {
+	for _, col := range []string{"restaurant_owes_coop_cents", "coop_owes_restaurant_cents", "restaurant_owes_courier_cents", "courier_owes_coop_cents", "coop_owes_courier_cents"} {
+		if get("b", col) != "" || get("refunded", col) != "" {
+			t.Errorf("%s of an unrecorded or unserved order: %q, %q", col, get("b", col), get("refunded", col))
+		}
+		for _, r := range tab.Rows {
+			if v := r[column(tab, col)]; strings.HasPrefix(v, "-") {
+				t.Errorf("%s %s is negative: %v", r[1], col, r)
+			}
+		}
+	}
+	if get("b", "collected_by") != "unrecorded" {
 		t.Errorf("b: %v", rowOf(tab, ids["b"]))
 	}
-	if get("refunded", "kept_cents") != "0" || get("refunded", "restaurant_owes_coop_cents") != "" || get("refunded", "platform_fee_cents") != "0" {
+	if get("refunded", "kept_cents") != "0" || get("refunded", "platform_fee_cents") != "0" {
 		t.Errorf("refunded: %v", rowOf(tab, ids["refunded"]))
 	}
 	if rowOf(tab, ids["cancelled"]) != nil || rowOf(tab, ids["parcel"]) != nil {
 		t.Error("an unpaid cancelled order or another member's order on the invoice")
 	}
-	last := tab.Rows[len(tab.Rows)-1]
-	if last[column(tab, "order")] != "total" {
-		t.Fatalf("no total row: %v", last)
+	for _, r := range tab.Rows {
+		if len(r) != len(InvoiceHeader) {
+			t.Fatalf("ragged row %v", r)
+		}
 	}
-	for _, col := range []string{"items_cents", "kept_cents", "platform_fee_cents", "restaurant_owes_coop_cents", "tip_to_courier_cents"} {
+	last, bal := tab.Rows[len(tab.Rows)-2], tab.Rows[len(tab.Rows)-1]
+	if last[column(tab, "order")] != "total" || bal[column(tab, "order")] != "balance" {
+		t.Fatalf("no total and balance rows: %v %v", last, bal)
+	}
+	for _, col := range []string{"items_cents", "kept_cents", "platform_fee_cents", "tip_to_courier_cents", "restaurant_owes_coop_cents",
+		"coop_owes_restaurant_cents", "restaurant_owes_courier_cents", "courier_owes_coop_cents", "coop_owes_courier_cents"} {
 		var sum int64
-		for _, r := range tab.Rows[:len(tab.Rows)-1] {
+		for _, r := range tab.Rows[:len(tab.Rows)-2] {
 			var v int64
 			if s := r[column(tab, col)]; s != "" {
 				if _, err := fmtSscan(s, &v); err != nil {
@@ -145,8 +169,15 @@ func TestExportInvoice(t *testing.T) {
 			t.Errorf("total %s = %s, want %d", col, last[column(tab, col)], sum)
 		}
 	}
-	// another month is empty but for its total
-	if tab, _ := ExportInvoice(c.state(), orders, Filter{Restaurant: c.pub("resto"), Month: "2026-04"}); len(tab.Rows) != 1 {
+	// the balance nets the month: one direction, the other 0
+	owes, owed := atoiT(t, last[column(tab, "restaurant_owes_coop_cents")]), atoiT(t, last[column(tab, "coop_owes_restaurant_cents")])
+	wantBal := MonthBalance(owes, owed)
+	if bal[column(tab, "restaurant_owes_coop_cents")] != i64(wantBal.RestaurantOwesCoop) || bal[column(tab, "coop_owes_restaurant_cents")] != i64(wantBal.CoopOwesRestaurant) ||
+		(wantBal.RestaurantOwesCoop != 0) == (wantBal.CoopOwesRestaurant != 0) && owes != owed || wantBal.RestaurantOwesCoop-wantBal.CoopOwesRestaurant != owes-owed {
+		t.Errorf("balance %v from %d and %d", bal, owes, owed)
+	}
+	// another month is empty but for its total and balance
+	if tab, _ := ExportInvoice(c.state(), orders, Filter{Restaurant: c.pub("resto"), Month: "2026-04"}); len(tab.Rows) != 2 {
 		t.Errorf("April: %v", tab.Rows)
 	}
 	for _, f := range []Filter{{Month: "2026-03"}, {Restaurant: c.pub("resto"), Month: "March"}, {Restaurant: c.pub("resto")}} {

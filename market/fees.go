@@ -37,36 +37,44 @@ type Pay struct {
 	DistanceCents int64 `json:"distance_cents"` // per km, pro rata to the metre
 	DropoffsCents int64 `json:"dropoffs_cents"` // per dropoff after the first
 	FeeCents      int64 `json:"fee_cents"`      // share of the delivery fee
-	TipCents      int64 `json:"tip_cents"`      // share of the tip
+	TipCents      int64 `json:"tip_cents"`      // the whole tip (SPEC.md §20.5)
 	TopUpCents    int64 `json:"top_up_cents"`   // up to the minimum
-	TotalCents    int64 `json:"total_cents"`
+	TotalCents    int64 `json:"total_cents"`    // the job's pay and the tip
 }
 
+// CoopCents is the part of the pay the coop owes: everything but the tip,
+// which whoever took the customer's money owes on (SPEC.md §20.5).
+func (p Pay) CoopCents() int64 { return p.TotalCents - p.TipCents }
+
 // CourierPay computes the pay of a job: base + per km × metres / 1000 +
-// per dropoff × (dropoffs − 1) + fee share + tip share, each rounded half
-// up, topped up to the minimum.
+// per dropoff × (dropoffs − 1) + fee share, each rounded half up, topped
+// up to the minimum; then the whole tip on top. The tip goes wholly to the
+// courier whatever the rule's tip_bps (obsolete, ignored) and never counts
+// towards the minimum (SPEC.md §16.3.7, §20.5).
 func (r *Rules) CourierPay(distanceM uint32, dropoffs int, feeCents, tipCents int64) (Pay, error) {
 	if r == nil {
 		return Pay{}, nil
 	}
 	pr := r.Set.Pay
 	var p Pay
-	var ok1, ok2, ok3, ok4 bool
+	var ok1, ok2, ok3 bool
 	p.BaseCents = pr.BaseCents
 	km, ok1 := mul(pr.PerKmCents, int64(distanceM))
 	p.DistanceCents = divHalfUp(km, 1000)
 	p.DropoffsCents, ok2 = mul(pr.PerDropoffCents, int64(max(dropoffs-1, 0)))
 	p.FeeCents, ok3 = bpsOf(feeCents, pr.FeeBps)
-	p.TipCents, ok4 = bpsOf(tipCents, pr.TipBps)
-	t, ok := sum(p.BaseCents, p.DistanceCents, p.DropoffsCents, p.FeeCents, p.TipCents)
-	if !(ok && ok1 && ok2 && ok3 && ok4) {
+	p.TipCents = tipCents
+	t, ok := sum(p.BaseCents, p.DistanceCents, p.DropoffsCents, p.FeeCents)
+	if !(ok && ok1 && ok2 && ok3) || tipCents < 0 {
 		return Pay{}, fmt.Errorf("%w: courier pay", ErrAmountRange)
 	}
 	if t < pr.MinCents {
 		p.TopUpCents = pr.MinCents - t
 		t = pr.MinCents
 	}
-	p.TotalCents = t
+	if p.TotalCents, ok = add(t, p.TipCents); !ok {
+		return Pay{}, fmt.Errorf("%w: courier pay", ErrAmountRange)
+	}
 	return p, nil
 }
 

@@ -371,8 +371,8 @@ func reference(w *world) refResult {
 	if delivery {
 		p := w.set.Pay
 		r.pay = p.BaseCents + roundHalfUp(ratio(p.PerKmCents*int64(r.distance), 1000)) +
-			roundHalfUp(ratio(r.fee*int64(p.FeeBps), 10_000)) + roundHalfUp(ratio(w.cart.TipCents*int64(p.TipBps), 10_000))
-		r.pay = max(r.pay, p.MinCents)
+			roundHalfUp(ratio(r.fee*int64(p.FeeBps), 10_000))
+		r.pay = max(r.pay, p.MinCents) + w.cart.TipCents // the whole tip, on top (SPEC.md §20.5)
 	}
 	return r
 }
