@@ -101,7 +101,7 @@ export function DecisionText({ d, data, session }) {
     case 'rules.set': {
       const rows = [];
       const pay = d.rules.pay || {}; const was = cur.pay || {};
-      for (const [k, f] of [['base_cents', m], ['per_km_cents', m], ['per_dropoff_cents', m], ['fee_bps', (x) => (x || 0) / 100 + ' %'], ['tip_bps', (x) => (x || 0) / 100 + ' %'], ['min_cents', m]]) {
+      for (const [k, f] of [['base_cents', m], ['per_km_cents', m], ['per_dropoff_cents', m], ['fee_bps', (x) => (x || 0) / 100 + ' %'], ['min_cents', m]]) {
         if ((pay[k] || 0) !== (was[k] || 0)) rows.push([t('pay.' + k), f(was[k]), f(pay[k])]);
       }
       const fees = d.rules.fees || {}; const wasF = cur.fees || {};

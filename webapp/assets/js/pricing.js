@@ -13,7 +13,7 @@ import { t, money, errorText } from './i18n.js';
 import { useLive, LiveBadge, cents, bps, pct, amount } from './live.js';
 
 const PAY = ['base_cents', 'per_km_cents', 'per_dropoff_cents', 'min_cents'];
-const PAY_BPS = ['fee_bps', 'tip_bps'];
+const PAY_BPS = ['fee_bps']; // no tip share: the tip is wholly the courier's (SPEC.md §20.5)
 const FEES_BPS = ['delivery_bps', 'collection_bps'];
 
 async function loadPricing() {
@@ -173,7 +173,7 @@ export function Pricing({ session }) {
         <table class="rules"><tbody>${(r.rules || []).map((x, i) => html`<tr><td>${i + 1}. <strong>${x.name || ''}</strong></td>
           <td>${conditions(x)}</td><td>${m(x.fixed_cents)}${(x.steps || []).length ? ' + ' + t('pricing.steps') : ''}</td></tr>`)}</tbody></table>
         <h2>${t('pricing.pay')}</h2>
-        <p class="pay-rule">${t('pricing.pay_rule', { base: m(r.pay.base_cents), km: m(r.pay.per_km_cents), fee: pct(r.pay.fee_bps), tip: pct(r.pay.tip_bps), min: m(r.pay.min_cents) })}</p>
+        <p class="pay-rule">${t('pricing.pay_rule', { base: m(r.pay.base_cents), km: m(r.pay.per_km_cents), fee: pct(r.pay.fee_bps), min: m(r.pay.min_cents) })}</p>
         <h2>${t('pricing.fees')}</h2>
         <p>${t('pricing.fees_rule', { d: pct(r.fees.delivery_bps), c: pct(r.fees.collection_bps), flat: m(r.fees.flat_cents) })}</p>
       </div>

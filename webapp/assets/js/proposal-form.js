@@ -16,7 +16,7 @@ import { useLive, memberName, ROLES, cents, bps, pct, amount } from './live.js';
 const MATTER = { pay: 2, fees: 3, admit: 4, revoke: 5 };
 const DECISIONS = ['none', 'pay', 'fees', 'admit', 'revoke'];
 const PAY = ['base_cents', 'per_km_cents', 'per_dropoff_cents', 'min_cents'];
-const PAY_BPS = ['fee_bps', 'tip_bps'];
+const PAY_BPS = ['fee_bps']; // no tip share: the tip is wholly the courier's (SPEC.md §20.5)
 const FEES_BPS = ['delivery_bps', 'collection_bps'];
 const DAY = 24 * 3600 * 1000;
 
