@@ -35,12 +35,12 @@ type ProofOptions struct {
 
 // Proof is what VerifyProof found in a valid proof.
 type Proof struct {
-	VerificationMethod string            // the did:key verification method ID
-	DID                string            // its DID (the signer)
-	PublicKey          ed25519.PublicKey // the key that verified the signature
-	Purpose            string            // proofPurpose
-	Created            time.Time         // zero if the proof has none
-	Expires            time.Time         // zero if the proof has none
+	VerificationMethod string            `json:"verification_method"` // the did:key verification method ID
+	DID                string            `json:"did"`                 // its DID (the signer)
+	PublicKey          ed25519.PublicKey `json:"public_key"`          // the key that verified the signature (hex in JSON)
+	Purpose            string            `json:"purpose"`             // proofPurpose
+	Created            time.Time         `json:"created,omitzero"`    // zero if the proof has none
+	Expires            time.Time         `json:"expires,omitzero"`    // zero if the proof has none
 }
 
 // AddProof signs a JSON document (an object without a "proof" member) with

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"time"
@@ -54,14 +55,16 @@ const (
 
 // WorkRecord is what a credential says about a courier's work over a
 // period: the aggregates a coop would want to see before admitting them.
+// Its JSON (what the CLI and the HTTP API print) is snake_case like the
+// rest of the API.
 type WorkRecord struct {
-	PeriodStart  time.Time
-	PeriodEnd    time.Time
-	Deliveries   int
-	OnTimeShare  float64 // 0..1: the share of deliveries made on time
-	Ratings      int     // how many ratings the courier received
-	MeanRating   float64 // 1..5 stars, or 0 if Ratings is 0
-	ShiftsWorked int
+	PeriodStart  time.Time `json:"period_start"`
+	PeriodEnd    time.Time `json:"period_end"`
+	Deliveries   int       `json:"deliveries"`
+	OnTimeShare  float64   `json:"on_time_share"` // 0..1: the share of deliveries made on time
+	Ratings      int       `json:"ratings"`       // how many ratings the courier received
+	MeanRating   float64   `json:"mean_rating"`   // 1..5 stars, or 0 if Ratings is 0
+	ShiftsWorked int       `json:"shifts_worked"`
 }
 
 // Tally builds a WorkRecord from counts: onTime of the deliveries were on
@@ -115,19 +118,29 @@ func (r WorkRecord) check() error {
 
 // WorkCredential is a courier work record credential's content.
 type WorkCredential struct {
-	ID         string    // optional: the credential's URL or urn:uuid:...
-	Issuer     string    // the coop key's did:key (Issue sets it from the key)
-	IssuerName string    // optional: the coop's name
-	Subject    string    // the courier's did:key
-	ValidFrom  time.Time // required; written in UTC to the second
-	ValidUntil time.Time // required when issuing; zero if a verified credential has none
-	Record     WorkRecord
+	ID         string     `json:"id,omitempty"`          // optional: the credential's URL or urn:uuid:...
+	Issuer     string     `json:"issuer"`                // the coop key's did:key (Issue sets it from the key)
+	IssuerName string     `json:"issuer_name,omitempty"` // optional: the coop's name
+	Subject    string     `json:"subject"`               // the courier's did:key
+	ValidFrom  time.Time  `json:"valid_from"`            // required; written in UTC to the second
+	ValidUntil time.Time  `json:"valid_until,omitzero"`  // required when issuing; zero if a verified credential has none
+	Record     WorkRecord `json:"record"`
 }
 
 // Verified is a credential that Verify accepted.
 type Verified struct {
 	WorkCredential
-	Proof Proof
+	Proof Proof `json:"proof"`
+}
+
+// MarshalJSON writes the proof snake_case, its public key in hex like
+// every key of the API.
+func (p Proof) MarshalJSON() ([]byte, error) {
+	type plain Proof
+	return json.Marshal(struct {
+		plain
+		PublicKey string `json:"public_key"`
+	}{plain(p), fmt.Sprintf("%x", []byte(p.PublicKey))})
 }
 
 // Issue signs a work record credential with the coop's key at time

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -40,7 +42,7 @@ func TestCredentialVerify(t *testing.T) {
 		wantError string
 	}{
 		{[]string{"credential", "verify", "-at", "2026-08-01T00:00:00Z", good}, 0, "412 deliveries (93.7% on time)", ""},
-		{[]string{"credential", "verify", "-json", "-at", "2026-08-01T00:00:00Z", good}, 0, `"Deliveries": 412`, ""},
+		{[]string{"credential", "verify", "-json", "-at", "2026-08-01T00:00:00Z", good}, 0, `"deliveries": 412`, ""},
 		{[]string{"credential", "verify", "-at", "2026-08-01T00:00:00Z", bad}, 1, "", "coopnode credential: tampered: " + bad + ": "},
 		{[]string{"credential", "verify", "-at", "2028-01-01T00:00:00Z", good}, 1, "", "coopnode credential: expired: " + good + ": "},
 		{[]string{"credential", "verify", "-at", "2026-01-01T00:00:00Z", good}, 1, "", "coopnode credential: not_yet_valid: " + good + ": "},
@@ -53,6 +55,9 @@ func TestCredentialVerify(t *testing.T) {
 	} {
 		var out, errb bytes.Buffer
 		code := realMain(tc.args, &out, &errb)
+		if slices.Contains(tc.args, "-json") {
+			checkSnakeJSON(t, out.Bytes())
+		}
 		if code != tc.code || !strings.Contains(out.String(), tc.wantOut) || !strings.Contains(errb.String(), tc.wantError) {
 			t.Errorf("%v: exit %d\nstdout %q\nstderr %q", tc.args, code, out.String(), errb.String())
 		}
@@ -71,5 +76,36 @@ func TestCredentialExportNotIssuerSaysWhatToDo(t *testing.T) {
 	code := realMain([]string{"credential", "export", "-data", dir, "-courier", memberM}, &out, &errb)
 	if code != 1 || !strings.Contains(errb.String(), "not_issuer") || !strings.Contains(errb.String(), "credential_issuer in its constitution") {
 		t.Fatalf("exit %d, %q", code, errb.String())
+	}
+}
+
+// checkSnakeJSON (issue 17, weakness 6): 'credential verify -json' prints
+// the API's snake_case names, the record's and the proof's included, and
+// keys in hex; no Go field name.
+func checkSnakeJSON(t *testing.T, out []byte) {
+	t.Helper()
+	var v map[string]any
+	if err := json.Unmarshal(out, &v); err != nil {
+		t.Fatalf("-json output %q: %v", out, err)
+	}
+	snake := regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+	var walk func(path string, x any)
+	walk = func(path string, x any) {
+		if m, ok := x.(map[string]any); ok {
+			for k, y := range m {
+				if !snake.MatchString(k) {
+					t.Errorf("%s%s is not snake_case", path, k)
+				}
+				walk(path+k+".", y)
+			}
+		}
+	}
+	walk("", v)
+	rec, _ := v["record"].(map[string]any)
+	proof, _ := v["proof"].(map[string]any)
+	pk, _ := proof["public_key"].(string)
+	if rec["deliveries"] != 412.0 || rec["on_time_share"] == nil || v["issuer"] == nil || v["valid_from"] == nil ||
+		!regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(pk) {
+		t.Errorf("-json output lacks the record, issuer, validity or a hex key: %s", out)
 	}
 }

@@ -156,7 +156,7 @@ func TestCredentialRoutes(t *testing.T) {
 		t.Fatalf("export: %d %s", code, cred)
 	}
 	code, m, raw := f.do("POST", "/v1/credentials/verify", fmt.Sprintf(`{"credential":%s,"subject":"%s"}`, cred, me), f.token)
-	if code != 200 || m["IssuerName"] != "Issuer Coop" {
+	if code != 200 || m["issuer_name"] != "Issuer Coop" {
 		t.Fatalf("verify: %d %s", code, raw)
 	}
 	tampered := strings.Replace(string(cred), `"shiftsWorked": 0`, `"shiftsWorked": 9`, 1)

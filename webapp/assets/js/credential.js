@@ -100,11 +100,11 @@ function VerifyForm({ data, initial }) {
     }} /></label></p>
     <${Field} form=${f} name="subject" label=${t('cred.about')} options=${[['', t('cred.anyone')], ...members.map((m) => [m.key, m.name || m.key.slice(0, 8)])]} />
     <button class="primary" disabled=${f.busy}>${t('cred.verify')}</button>
-    ${ok ? html`<div class="verified" role="status" data-deliveries=${ok.Record.Deliveries}>
-      <p><strong>${t('cred.valid')}</strong> ${t('cred.issued_by', { name: ok.IssuerName || ok.Issuer.slice(0, 24) + '…' })}</p>
-      <p>${t('cred.validity', { from: dateTime(Date.parse(ok.ValidFrom)), until: ok.ValidUntil && !ok.ValidUntil.startsWith('0001') ? dateTime(Date.parse(ok.ValidUntil)) : '—' })}</p>
-      <p>${t('cred.record', { n: ok.Record.Deliveries, on: Math.round(ok.Record.OnTimeShare * 100), r: ok.Record.Ratings ? ok.Record.MeanRating.toFixed(2) + ' ★' : '—', s: ok.Record.ShiftsWorked })}</p>
-      <p class="hint subject">${ok.Subject}</p></div>` : null}
+    ${ok ? html`<div class="verified" role="status" data-deliveries=${ok.record.deliveries}>
+      <p><strong>${t('cred.valid')}</strong> ${t('cred.issued_by', { name: ok.issuer_name || ok.issuer.slice(0, 24) + '…' })}</p>
+      <p>${t('cred.validity', { from: dateTime(Date.parse(ok.valid_from)), until: ok.valid_until ? dateTime(Date.parse(ok.valid_until)) : '—' })}</p>
+      <p>${t('cred.record', { n: ok.record.deliveries, on: Math.round(ok.record.on_time_share * 100), r: ok.record.ratings ? ok.record.mean_rating.toFixed(2) + ' ★' : '—', s: ok.record.shifts_worked })}</p>
+      <p class="hint subject">${ok.subject}</p></div>` : null}
   </form>`;
 }
 
