@@ -150,6 +150,10 @@ func sentinelRows() []CodeInfo {
 		{"payment_declined", http.StatusPaymentRequired, "the payment was declined: pay another way or with another card", errs(ErrPaymentDeclined)},
 		{"webhook_bad_signature", sBad, "the webhook's signature does not verify with the signing secret (SPEC.md §20.3.3)", errs(ErrWebhookSignature)},
 		{"webhook_replayed", sBad, "the webhook was already processed or was signed more than 300 s away from this node's clock (SPEC.md §20.3.3)", errs(ErrWebhookReplayed)},
+		{CodePaymentAlreadyPaid, sConflict, "the payment is already recorded paid (cash on delivery: by the courier who took the cash): nothing more to record; the month's invoice settles the cash between courier, coop and restaurant", nil},
+		{CodePaymentNotPaid, sConflict, "only a payment recorded paid can be refunded", nil},
+		{CodePaymentAlreadyRefunded, sConflict, "the payment was already refunded: nothing more to record", nil},
+		{CodePaymentBeforeAccept, sConflict, "money changes hands only for an accepted order: accept the order first", nil},
 		{CodeRefused, sConflict, "the rules refuse the action", errs(ErrRefused)},
 	}
 }

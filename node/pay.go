@@ -486,6 +486,11 @@ func (n *Node) RecordPayment(ctx context.Context, order crdt.ID, state crdt.Paym
 			return fmt.Errorf("%w: order %s", ErrUnknown, order.Short())
 		}
 		m := s.Place.Payment.Effective()
+		me := n.memberKeyOrSelf()
+		party := me == s.Restaurant || (me == s.Holder && !s.Holder.IsZero()) // else the fold names the author's fault
+		if re := payRefusal(s, state); re != nil && party && (m != crdt.PayOnline || state == crdt.PayRefunded) {
+			return re
+		}
 		b = &crdt.OrderPayment{State: state, Method: m, AmountCents: s.Place.Totals.TotalCents, Reason: reason}
 		if p := s.Payment; p != nil {
 			b.Provider, b.Ref = p.Provider, p.Ref
@@ -499,9 +504,6 @@ func (n *Node) RecordPayment(ctx context.Context, order crdt.ID, state crdt.Paym
 		if m == crdt.PayOnline {
 			if state != crdt.PayRefunded {
 				return errorf(ErrBadArgument, "an online payment's state comes from the provider; only a refund is made by hand")
-			}
-			if s.PaymentState() != crdt.PayPaid && s.PaymentState() != crdt.PayAuthorised {
-				return &RefusedError{Kind: "order.payment", Reason: string(crdt.ReasonBadTransition), Detail: "only a paid payment can be refunded"}
 			}
 			online = true
 			return nil

@@ -376,6 +376,70 @@ func TestCashOnDelivery(t *testing.T) {
 	if s.Payment.Method != crdt.PayCash || s.Payment.AmountCents != 2250 {
 		t.Fatalf("cash %+v", s.Payment)
 	}
+	// the restaurant records it paid too: a precise refusal, not
+	// invalid_transition (issue 17, weakness 3)
+	err = w.resto.RecordPayment(ctx, id, crdt.PayPaid, "")
+	wantCode(t, err, CodePaymentAlreadyPaid)
+	if !strings.Contains(err.Error(), "the courier, who took the cash,") {
+		t.Errorf("refusal %q does not say the courier took the cash", err)
+	}
+	if s, _ := w.resto.Order(ctx, id); len(s.Rejected) != 0 || s.Payment.Event != w.waitPayment(w.resto, id, paymentIs(crdt.PayPaid)).Payment.Event {
+		t.Fatalf("a refused payment changed the order: %+v", s.Rejected)
+	}
+	must(t, w.resto.RecordPayment(ctx, id, crdt.PayRefunded, "customer"))
+	w.waitPayment(w.resto, id, paymentIs(crdt.PayRefunded))
+	wantCode(t, w.resto.RecordPayment(ctx, id, crdt.PayRefunded, "customer"), CodePaymentAlreadyRefunded)
+	wantCode(t, w.resto.RecordPayment(ctx, id, crdt.PayPaid, ""), CodePaymentAlreadyRefunded)
+	// a cash order not accepted yet
+	id2 := w.order(crdt.PayCash)
+	wantCode(t, w.resto.RecordPayment(ctx, id2, crdt.PayPaid, ""), CodePaymentBeforeAccept)
+	wantCode(t, w.resto.RecordPayment(ctx, id2, crdt.PayRefunded, "customer"), CodePaymentNotPaid)
+}
+
+// TestPayRefusalTable: every precise refusal of a payment recorded by
+// hand (SPEC.md §20.2), by the order's method, status and payment state;
+// nil leaves the decision to the fold.
+func TestPayRefusalTable(t *testing.T) {
+	order := func(m crdt.PaymentMethod, f crdt.Fulfilment, st crdt.OrderStatus, pay crdt.PaymentState) *crdt.OrderState {
+		s := &crdt.OrderState{Status: st}
+		s.Place.Payment, s.Place.Fulfilment = m, f
+		if pay != crdt.PayNone {
+			s.Payment = &crdt.Payment{Method: m.Effective(), State: pay, AmountCents: 2250, PaidAt: 1_700_000_000_000}
+		}
+		return s
+	}
+	D, C := crdt.FulfilDelivery, crdt.FulfilCollection
+	for _, tc := range []struct {
+		name   string
+		s      *crdt.OrderState
+		state  crdt.PaymentState
+		code   string
+		detail string
+	}{
+		{"cash delivered, paid again", order(crdt.PayCash, D, crdt.StatusDelivered, crdt.PayPaid), crdt.PayPaid, CodePaymentAlreadyPaid, "the courier, who took the cash,"},
+		{"unstated method counts as cash", order(crdt.PayUnstated, D, crdt.StatusAccepted, crdt.PayPaid), crdt.PayPaid, CodePaymentAlreadyPaid, "the courier"},
+		{"cash at the counter, paid again", order(crdt.PayCash, C, crdt.StatusFulfilled, crdt.PayPaid), crdt.PayPaid, CodePaymentAlreadyPaid, "the restaurant recorded it"},
+		{"card paid, then failed", order(crdt.PayCard, D, crdt.StatusDelivered, crdt.PayPaid), crdt.PayFailed, CodePaymentAlreadyPaid, "2023-11-14T22:13:20Z"},
+		{"refunded, paid again", order(crdt.PayCash, D, crdt.StatusDelivered, crdt.PayRefunded), crdt.PayPaid, CodePaymentAlreadyRefunded, ""},
+		{"refunded twice", order(crdt.PayCard, D, crdt.StatusDelivered, crdt.PayRefunded), crdt.PayRefunded, CodePaymentAlreadyRefunded, ""},
+		{"refund unpaid", order(crdt.PayCash, D, crdt.StatusAccepted, crdt.PayNone), crdt.PayRefunded, CodePaymentNotPaid, "none"},
+		{"refund failed", order(crdt.PayCash, D, crdt.StatusAccepted, crdt.PayFailed), crdt.PayRefunded, CodePaymentNotPaid, "failed"},
+		{"online refund of a pending payment", order(crdt.PayOnline, D, crdt.StatusCancelled, crdt.PayPending), crdt.PayRefunded, CodePaymentNotPaid, "pending"},
+		{"cash before accept", order(crdt.PayCash, D, crdt.StatusPlaced, crdt.PayNone), crdt.PayPaid, CodePaymentBeforeAccept, "placed"},
+		{"cash on a cancelled order", order(crdt.PayCash, D, crdt.StatusCancelled, crdt.PayNone), crdt.PayPaid, CodePaymentBeforeAccept, "cancelled"},
+		{"cash accepted", order(crdt.PayCash, D, crdt.StatusAccepted, crdt.PayNone), crdt.PayPaid, "", ""},
+		{"cash failed, then paid", order(crdt.PayCash, D, crdt.StatusDelivered, crdt.PayFailed), crdt.PayPaid, "", ""},
+		{"refund paid", order(crdt.PayCash, D, crdt.StatusDelivered, crdt.PayPaid), crdt.PayRefunded, "", ""},
+		{"online refund of an authorisation", order(crdt.PayOnline, D, crdt.StatusCancelled, crdt.PayAuthorised), crdt.PayRefunded, "", ""},
+	} {
+		re := payRefusal(tc.s, tc.state)
+		switch {
+		case tc.code == "" && re != nil:
+			t.Errorf("%s: refused %v", tc.name, re)
+		case tc.code != "" && (re == nil || Code(re) != tc.code || !strings.Contains(re.Error(), tc.detail) || Describe(tc.code) == ""):
+			t.Errorf("%s: %v, want %s saying %q", tc.name, re, tc.code, tc.detail)
+		}
+	}
 }
 
 // TestPaymentAccountSealed: the account is stored sealed, opens with the
