@@ -49,6 +49,10 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.BoolVar(&cfg.BaselineDeployed, "baseline-deployed", true, "also run plain gossipsub as deployed (random graph of degree 8, every node subscribed, default parameters) on the same schedule")
 	fs.BoolVar(&cfg.Loopback, "loopback", false, "real TCP on 127.0.0.1 instead of mocknet")
 	fs.Int64Var(&cfg.Seed, "seed", 1, "randomness seed")
+	day := fs.Bool("day", false, "a compressed day: the relay and one more courier run as their own coopnode processes (loopback TCP), measured by the kernel (/proc) over an idle window and -day-orders orders, and scaled to -orders-per-day; baselines off unless asked for")
+	dayOrders := fs.Int("day-orders", 200, "with -day: orders in the compressed day (sets -duration from -orders-per-min)")
+	fs.IntVar(&cfg.OrdersPerDay, "orders-per-day", 200, "with -day: the day the process figures are scaled to")
+	fs.DurationVar(&cfg.Idle, "idle", 30*time.Second, "with -day: the idle window measured before the orders")
 	asJSON := fs.Bool("json", false, "end with one JSON object on its own line")
 	svg := fs.String("svg", "", "write the picture here (default: a new file in the temp folder; \"off\": none)")
 	md := fs.Bool("markdown", false, "also print a README table row")
@@ -62,6 +66,24 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cfg.NoFloodPublish = *noFlood
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if *day {
+		exe, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("bench: -day needs this executable's path: %w", err)
+		}
+		cfg.ProcExe = exe
+		if !set["orders-per-min"] {
+			cfg.OrdersPerMin = 120
+		}
+		if *dayOrders < 1 {
+			return fmt.Errorf("%w: -day-orders = %d, want ≥ 1", errUsage, *dayOrders)
+		}
+		if !set["duration"] {
+			cfg.Duration = time.Duration(float64(*dayOrders) / cfg.OrdersPerMin * float64(time.Minute))
+		}
+		cfg.Baseline = cfg.Baseline && set["baseline"]
+		cfg.BaselineDeployed = cfg.BaselineDeployed && set["baseline-deployed"]
+	}
 	if set["restaurants"] || set["couriers"] || set["customers"] {
 		if !set["restaurants"] || !set["couriers"] || !set["customers"] {
 			return fmt.Errorf("%w: give -restaurants, -couriers and -customers together (or -nodes)", errUsage)

@@ -42,8 +42,17 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	defer r.cancel(nil)
 	rss := startRSS(250 * time.Millisecond)
 	err = r.setup()
+	var day *dayMeter
+	if err == nil {
+		day, err = r.idle()
+	}
 	if err == nil {
 		err = r.drive()
+	}
+	if err == nil && day != nil {
+		if err = day.read(r, 2); err == nil {
+			res.setDay(day.figure(cfg, r.placed))
+		}
 	}
 	peak := rss.end()
 	if err != nil {
@@ -51,6 +60,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	fm, ferr := r.firstMenu()
+	if r.procRelay != nil {
+		res.Relays = 1 // a process: not one of the nodes measured here
+	}
 	o := r.observe()
 	a := analyze(o)
 	repair := r.syncBytes() - r.syncBytes0

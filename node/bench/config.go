@@ -69,6 +69,17 @@ type Config struct {
 	// degree 8 over all nodes (issue 18).
 	Baseline, BaselineDeployed bool
 
+	// ProcExe, when set, runs the relay and one more courier as their own
+	// processes of this coopnode executable, so that the kernel accounts
+	// their CPU time and memory (day.go); the coop's founder is then an
+	// admin's node in the harness. It implies Loopback and the nodes' own
+	// topology. Idle is the idle window measured before the orders
+	// (default 30 s: one anti-entropy period), OrdersPerDay the day the
+	// figures are scaled to (default 200).
+	ProcExe      string
+	Idle         time.Duration
+	OrdersPerDay int
+
 	// Gossip knobs for the coopnode nodes (benchmark-only; zero = the
 	// node's defaults).
 	SyncInterval   time.Duration // anti-entropy period; 0 = node default (30 s)
@@ -139,6 +150,21 @@ func (c Config) withDefaults() (Config, error) {
 	c.Nodes = 1 + c.Restaurants + c.Couriers + c.Customers
 	if c.Nodes > MaxNodes {
 		bad("%d nodes, want at most %d", c.Nodes, MaxNodes)
+	}
+	if c.ProcExe != "" {
+		c.Loopback = true
+		if c.RandomGraph || c.DrawnGraph {
+			bad("a relay process needs the nodes' own topology (no random or drawn graph)")
+		}
+		if c.Idle == 0 {
+			c.Idle = 30 * time.Second
+		}
+		if c.OrdersPerDay == 0 {
+			c.OrdersPerDay = 200
+		}
+		if c.Idle < 0 || c.OrdersPerDay < 0 {
+			bad("idle = %v, orders per day = %d: want both > 0", c.Idle, c.OrdersPerDay)
+		}
 	}
 	if c.Latency == 0 {
 		c.Latency = 40 * time.Millisecond

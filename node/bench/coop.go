@@ -108,6 +108,9 @@ type coopRun struct {
 	cpu                       float64 // busy share of the CPUs during the measured phase
 	cpuOther                  float64 // the same for other processes on the machine (-1: unknown)
 	mesh                      [3]int  // mesh hops p50, max, connected (1) at the start of the phase
+
+	// with Config.ProcExe: the relay and one more courier as processes
+	procRelay, procCourier *procNode
 }
 
 const (
@@ -175,7 +178,13 @@ func (r *coopRun) cast() {
 		r.ms = append(r.ms, m)
 		return m
 	}
-	r.relay = mk(node.RoleRelay)
+	if cfg.ProcExe != "" {
+		// the relay runs as its own process (proc.go); the coop's founder
+		// is its admin's desktop node
+		r.relay = mk(node.RoleAdmin)
+	} else {
+		r.relay = mk(node.RoleRelay)
+	}
 	for j := range cfg.Restaurants {
 		m := mk(node.RoleRestaurant)
 		m.menu = menuFor(j)
@@ -212,7 +221,7 @@ func (r *coopRun) start(m *member) error {
 		opts = append(opts, node.WithRoleLinks(-1, -1))
 	case !cfg.RandomGraph && m != r.relay:
 		// what an invite gives: the relay's addresses
-		opts = append(opts, node.WithBootstrap(r.relay.n.Addrs()...))
+		opts = append(opts, node.WithBootstrap(r.bootstrap()...))
 	}
 	opts = append(opts, r.knobs()...)
 	if m == r.syncCourier {
@@ -322,6 +331,9 @@ func (r *coopRun) setup() error {
 		return fmt.Errorf("bench: found: %w", err)
 	}
 	r.coop = id
+	if err := r.startProcs(); err != nil {
+		return err
+	}
 	if err := sim.Parallel(len(r.ms)-1, func(i int) error { return r.start(r.ms[1+i]) }); err != nil {
 		return err
 	}
@@ -361,7 +373,15 @@ func (r *coopRun) setup() error {
 			}
 		}
 	}
+	if p := r.procCourier; p != nil {
+		if err := r.relay.n.Admit(ctx, p.pub, crdt.RoleCourier, "courier process"); err != nil {
+			return fmt.Errorf("bench: admit the courier process: %w", err)
+		}
+	}
 	members := 1 + len(r.restaurants) + len(r.couriers)
+	if r.procCourier != nil {
+		members++
+	}
 	if err := sim.WaitMembers(ctx, setupWait, pollEvery, r.nodes(), members); err != nil {
 		return err
 	}
@@ -386,12 +406,15 @@ func (r *coopRun) setup() error {
 // still short then is reported, and the run goes on.
 func (r *coopRun) waitLinks() {
 	followers := 1 + len(r.couriers)
+	if r.procRelay != nil {
+		followers += 2
+	}
 	short := func() []int {
 		var out []int
 		for _, m := range r.ms {
 			kept, want := m.n.RoleLinks()
 			avail := followers
-			if m.role == node.RoleRelay || m.role == node.RoleCourier {
+			if m.role == node.RoleRelay || m.role == node.RoleCourier || m.role == node.RoleAdmin {
 				avail--
 			}
 			if want == 0 || kept < min(want, avail) {
@@ -430,6 +453,7 @@ func (r *coopRun) shutdown() {
 	if r.fab != nil {
 		r.fab.close()
 	}
+	r.stopProcs()
 }
 
 // syncBytes sums what every node received by sync sessions so far.

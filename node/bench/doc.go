@@ -86,6 +86,26 @@
 //   - rss_mb_per_node: the process's peak resident set during the coopnode
 //     phase divided by the number of nodes: an in-process average that
 //     shares libraries and runtime, not what one phone would use.
+//   - first_menu_ms / first_menu_bytes (firstmenu.go): after the run, a
+//     new customer's node starts with the relay's invite; the time until
+//     every restaurant's profile and current menu is displayable on it,
+//     and the bytes its streams read meanwhile (gossip, sync, push; not
+//     libp2p's identify nor transport framing), against the signed
+//     profile and menu events it displays.
+//   - claim outcomes are also split by whether the courier's node was
+//     connected to the restaurant's when it claimed (the two targets).
+//   - relay_cpu_share, relay_rss_mb and the courier's (day.go, proc.go,
+//     a -day run only): Go accounts neither CPU time nor memory per
+//     goroutine, so in one process one node's cost cannot be told apart.
+//     With Config.ProcExe the relay and one more courier run as their own
+//     `coopnode run` processes on loopback TCP (the founder is then an
+//     admin's node in the harness), and the kernel's account of each
+//     (/proc/PID/stat utime+stime, /proc/PID/status VmRSS, VmHWM,
+//     RssAnon) is read over an idle window and over the orders. The day
+//     figure scales it: idle rate all day plus CPU per order above idle
+//     times the orders of a day, over 86,400 s.
+//   - targets: every target of issues 7 and 18 with the measured value,
+//     met, missed or not measured in this run (targets.go).
 //   - cpu_busy_share: how busy the process's CPUs were during a phase. All
 //     nodes share them; near 1, the simulator queues and latencies measure
 //     the machine.

@@ -106,7 +106,7 @@ func (r *coopRun) firstMenu() (firstMenuFigure, error) {
 
 	opts := append([]node.Option{
 		node.WithKey(k), node.WithRole(node.RoleCustomer), node.WithHost(ch),
-		node.WithInvite(r.relay.n.Invite()),
+		node.WithInvite(r.invite()),
 		node.WithRand(rand.New(rand.NewSource(r.cfg.Seed*7919 + int64(i)))),
 		node.WithLogger(r.cfg.Logger.With("node", i, "role", "new customer")),
 	}, r.knobs()...)
