@@ -17,10 +17,6 @@ import (
 // Seeing the network (issue 13 item 7): who this node is connected to,
 // what they are in the coop, and how the link goes.
 
-// RoleUnknown is PeerInfo.Role of a peer whose key is no member's key or
-// linked device in the coop log (yet).
-const RoleUnknown = "unknown"
-
 // Link kinds of PeerInfo.Link.
 const (
 	LinkDirect  = "direct"
@@ -36,9 +32,15 @@ type PeerInfo struct {
 	PeerID string `json:"peer_id"`
 	// Key is the peer's device key (zero if not Ed25519).
 	Key crdt.PubKey `json:"key"`
-	// Role is the member's roles in the coop log, comma-separated, for
-	// the member whose key or linked device the peer is; RoleUnknown
-	// otherwise.
+	// Member reports whether the peer's key is an active member's key or
+	// linked device in the coop log; a peer that is not (a customer, a
+	// node of another coop, one admitted after this node last synced) is
+	// "not a member" to people.
+	Member bool `json:"member"`
+	// Name is that member's name in the coop log, if it has one.
+	Name string `json:"name,omitempty"`
+	// Role is that member's roles, comma-separated ("courier,dispatcher");
+	// "" when the peer is not a member or holds no role.
 	Role string `json:"role"`
 	// Link is LinkDirect or LinkRelayed.
 	Link string `json:"link"`
@@ -68,7 +70,7 @@ func (n *Node) Peers(ctx context.Context) ([]PeerInfo, error) {
 				break
 			}
 		}
-		pi := PeerInfo{PeerID: p.String(), Role: RoleUnknown, Addr: c.RemoteMultiaddr().String(),
+		pi := PeerInfo{PeerID: p.String(), Addr: c.RemoteMultiaddr().String(),
 			Link: LinkDirect, Transport: transportOf(c.RemoteMultiaddr())}
 		if isRelayed(c.RemoteMultiaddr()) {
 			pi.Link = LinkRelayed
@@ -85,9 +87,8 @@ func (n *Node) Peers(ctx context.Context) ([]PeerInfo, error) {
 		now := n.nowMs()
 		for i := range out {
 			if m, r := c.Resolve(out[i].Key, now); r == crdt.ReasonOK {
-				if names := m.RolesAt(now).RoleNames(); len(names) > 0 {
-					out[i].Role = strings.Join(names, ",")
-				}
+				out[i].Member, out[i].Name = true, m.Name
+				out[i].Role = strings.Join(m.RolesAt(now).RoleNames(), ",")
 			}
 		}
 		return nil

@@ -552,7 +552,24 @@ func fmtPeers(w io.Writer, b []byte) error {
 		if ms := num(p, "rtt_ms"); ms > 0 {
 			rtt = fmt.Sprintf("%.1f ms", ms)
 		}
-		rows = append(rows, []string{short(str(p, "key")), str(p, "role"), str(p, "link"), str(p, "transport"), rtt, str(p, "addr")})
+		rows = append(rows, []string{short(str(p, "key")), peerWho(p), str(p, "link"), str(p, "transport"), rtt, str(p, "addr")})
 	}
-	return table(w, "KEY\tROLE\tLINK\tTRANSPORT\tRTT\tADDRESS", rows)
+	return table(w, "KEY\tMEMBER\tLINK\tTRANSPORT\tRTT\tADDRESS", rows)
+}
+
+// peerWho names a listed peer in the coop: "Ana (courier)", "(courier)"
+// for a member without a name, "not a member" for a peer whose key is no
+// member's.
+func peerWho(p map[string]any) string {
+	if m, _ := p["member"].(bool); !m {
+		return "not a member"
+	}
+	role := str(p, "role")
+	if role == "" {
+		role = "no role"
+	}
+	if name := str(p, "name"); name != "" {
+		return name + " (" + role + ")"
+	}
+	return "(" + role + ")"
 }

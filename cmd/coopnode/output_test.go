@@ -23,6 +23,7 @@ func TestReadableOutput(t *testing.T) {
 		"/v1/orders/" + orderC + "/payment": `{"method": "cash", "state": "paid", "amount_cents": 2250}`,
 		"/v1/shifts":                        `{"id": "` + orderC + `"}`,
 		"/v1/shifts/" + orderC + "/signup":  `{"ok": true}`,
+		"/v1/peers":                         `[{"peer_id": "12D3KooWA", "key": "` + memberM + `", "member": true, "name": "Zoé", "role": "courier", "link": "direct", "transport": "tcp", "rtt_ms": 1.5, "addr": "/ip4/127.0.0.1/tcp/4001"}, {"peer_id": "12D3KooWB", "key": "` + memberN + `", "member": false, "role": "", "link": "relayed", "transport": "quic", "rtt_ms": 0, "addr": "/ip4/203.0.113.7/udp/4001/quic-v1/p2p-circuit"}]`,
 		"/v1/quote":                         `{"fulfilment": 1, "lines": [{"name": "Falafel wrap", "quantity": 2, "option_names": ["Harissa"], "total_cents": 1400}], "items_cents": 1400, "delivery_cents": 350, "tip_cents": 200, "total_cents": 1950, "tax_cents": 127}`,
 	}
 	dir := fakeData(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -47,6 +48,8 @@ func TestReadableOutput(t *testing.T) {
 		{[]string{"order", "5eed"}, []string{"order      " + orderC, "kind       delivery", "pickup     to do", "dropoff    in progress since " + placed.Format("2006-01-02 15:04:05"),
 			"restaurant " + memberR[:8] + "\n", "customer   " + memberN[:8] + "\n", "courier    " + memberM[:8] + " (not yet confirmed)"}, []string{"TODO", "DOING", ms(placed), memberR, memberN, memberM}},
 		{[]string{"quote", "-file", cart}, []string{"2 × Falafel wrap (Harissa)  14.00", "delivery   3.50", "total  19.50"}, []string{"_cents"}},
+		// peers by member name and role; "not a member", never "unknown"
+		{[]string{"peers"}, []string{"Zoé (courier)", "not a member", "relayed", "1.5 ms"}, []string{"unknown", memberM}},
 		// words, short IDs and amounts, not the JSON answer
 		{[]string{"payments-account", "-key-file", sk}, []string{"stripe account is set"}, []string{"set:", "provider:"}},
 		{[]string{"payment", "-state", "paid", orderC}, []string{"cash, paid, 22.50"}, []string{"2250"}},

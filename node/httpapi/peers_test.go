@@ -74,12 +74,12 @@ func TestPeersOnRealNodes(t *testing.T) {
 	if !ok || rp.PeerID != r.ID().String() {
 		t.Fatalf("restaurant not listed: %+v", got)
 	}
-	if rp.Role != "restaurant" || rp.Link != node.LinkDirect || rp.Transport != "tcp" || rp.RTTMs <= 0 {
-		t.Fatalf("restaurant listed as %+v: want role restaurant, direct, tcp, a round trip", rp)
+	if !rp.Member || rp.Name != "R" || rp.Role != "restaurant" || rp.Link != node.LinkDirect || rp.Transport != "tcp" || rp.RTTMs <= 0 {
+		t.Fatalf("restaurant listed as %+v: want member R, role restaurant, direct, tcp, a round trip", rp)
 	}
 	sp := byKey[crdt.PubKey(key("stranger").Public().(ed25519.PublicKey))]
-	if sp.Role != node.RoleUnknown || sp.Link != node.LinkDirect || sp.Transport != "tcp" {
-		t.Fatalf("stranger listed as %+v: want role unknown, direct, tcp", sp)
+	if sp.Member || sp.Name != "" || sp.Role != "" || sp.Link != node.LinkDirect || sp.Transport != "tcp" {
+		t.Fatalf("stranger listed as %+v: want not a member, direct, tcp", sp)
 	}
 	t.Logf("restaurant: %+v", rp)
 }

@@ -14,6 +14,8 @@ func (s *Server) routes() {
 	m := s.mux
 	m.HandleFunc("GET /v1/status", s.status)
 	m.HandleFunc("GET /v1/invite", s.invite)
+	m.HandleFunc("GET /v1/invite/qr.png", s.invitePNG)
+	m.HandleFunc("GET /v1/invite/qr.svg", s.inviteSVG)
 	m.HandleFunc("GET /v1/peers", s.peers)
 	m.HandleFunc("POST /v1/peers/connect", s.connect)
 	m.HandleFunc("GET /v1/coop", s.coop)
