@@ -14,6 +14,7 @@ import { Shifts } from './shifts.js';
 import { Books } from './books.js';
 import { Credential } from './credential.js';
 import { CityCoops } from './city.js';
+import { Network } from './network.js';
 
 const ID = '([0-9a-f]{64})';
 
@@ -27,6 +28,7 @@ const ROUTES = [
   [/^\/restaurant\/parcel$/, (s) => html`<${ParcelRequest} session=${s} />`],
   [/^\/coop\/members$/, (s) => html`<${Members} session=${s} />`],
   [/^\/coop\/invite$/, (s) => html`<${Invite} session=${s} />`],
+  [/^\/coop\/network$/, (s) => html`<${Network} session=${s} />`],
   [/^\/coop\/exports$/, (s) => html`<${Exports} session=${s} />`],
   [/^\/coop\/pricing$/, (s) => html`<${Pricing} session=${s} />`],
   [/^\/coop\/governance$/, (s) => html`<${Governance} session=${s} />`],

@@ -24,7 +24,8 @@ const NAV = [
   { id: 'dispatch', roles: ['dispatcher', 'admin'], items: [['board', '/dispatch']] },
   { id: 'coop', roles: ['*'], items: [
     ['members', '/coop/members'], ['invite', '/coop/invite'], ['pricing', '/coop/pricing'], ['exports', '/coop/exports'],
-    ['governance', '/coop/governance'], ['shifts', '/coop/shifts'], ['books', '/coop/books'], ['credential', '/coop/credential']] },
+    ['governance', '/coop/governance'], ['shifts', '/coop/shifts'], ['books', '/coop/books'], ['credential', '/coop/credential'],
+    ['network', '/coop/network']] },
 ];
 // LATER are items whose feature is not in the node yet (none now).
 const LATER = new Set([]);

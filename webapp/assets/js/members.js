@@ -3,8 +3,8 @@
 // (or changing a member's roles) and revoking. When the constitution
 // makes a change a vote (SPEC.md §19.5) the node refuses it with
 // vote_required and the screen links to a proposal instead. Also the
-// invite (its text with a copy button: no QR encoder is vendored) and the
-// CSV exports.
+// invite (its QR code, drawn by the node: GET /v1/invite/qr.svg, and its
+// text with a copy button) and the CSV exports.
 import { html, useState } from '../vendor/preact-htm.js';
 import { api, ApiError } from './api.js';
 import { useForm, Field, FormError } from './forms.js';
@@ -89,8 +89,9 @@ export function Members({ session }) {
   </section>`;
 }
 
-// Invite shows the coop's invite for a new member's node: the text to
-// paste into `coopnode join` or the app, with a copy button.
+// Invite shows the coop's invite for a new member's node: its QR code for
+// the new member's phone to scan, the text to paste into `coopnode join`
+// or the app with a copy button, and the PNG to print or send.
 export function Invite() {
   const { data, err } = useLive(() => api('GET', '/v1/invite'));
   const [copied, setCopied] = useState(false);
@@ -104,12 +105,16 @@ export function Invite() {
   return html`<section class="screen invite">
     <h1>${t('nav.invite')}</h1>
     <p class="intro">${t('invite.intro')}</p>
+    <figure class="invite-qr-fig">
+      <img class="invite-qr" src=${'/v1/invite/qr.svg?v=' + encodeURIComponent(data.invite.length + ':' + data.invite.slice(-12))}
+        alt=${t('invite.qr_alt')} width="256" height="256" />
+      <figcaption class="hint">${t('invite.qr_scan')} <a class="qr-png" href="/v1/invite/qr.png" download="coopnode-invite.png">${t('invite.qr_png')}</a></figcaption>
+    </figure>
     <label for="invite-text">${t('invite.text')}</label>
     <textarea id="invite-text" class="invite-text" readonly rows="4" value=${data.invite} onFocus=${(e) => e.target.select()}></textarea>
     <p><button class="primary copy" onClick=${copy}>${t('invite.copy')}</button>
       ${copied ? html` <span class="copied" role="status">${t('invite.copied')}</span>` : null}</p>
     <p class="hint">${t('invite.then')}</p><pre>coopnode join -invite '…'</pre>
-    <p class="hint">${t('invite.no_qr')}</p>
   </section>`;
 }
 
