@@ -42,8 +42,9 @@ import (
 //   - phones of one carrier share a carrier-grade NAT address, and a city
 //     has few carriers: 64 reservations per IP, 1024 per ASN;
 //   - a relayed connection carries DCUtR, identify and, when hole
-//     punching fails (about 30% of NATed pairs), an order's party push
-//     and catch-up sync: 30 minutes and 4 MiB each way before the relay
+//     punching fails (about 30% of NATed pairs), the customer's payment
+//     request and catch-up sync (party push waits for a direct link,
+//     SPEC.md §10.6): 30 minutes and 4 MiB each way before the relay
 //     resets it (the peers then redial; an order's events are a few KiB,
 //     a catch-up sync of a day's orders well under 4 MiB). Gossip does not
 //     need circuits: the relay is a full node and forwards it itself.

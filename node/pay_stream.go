@@ -213,7 +213,7 @@ func (n *Node) Pay(ctx context.Context, order crdt.ID) (PaymentSession, error) {
 func (n *Node) askPay(ctx context.Context, p peer.ID, order crdt.ID) (PaymentSession, error) {
 	ctx, cancel := context.WithTimeout(ctx, payStreamTimeout)
 	defer cancel()
-	s, err := n.host.NewStream(ctx, p, protocol.PayProtocolID)
+	s, err := n.openPay(ctx, p)
 	if err != nil {
 		return PaymentSession{}, err
 	}
@@ -245,4 +245,11 @@ func (n *Node) askPay(ctx context.Context, p peer.ID, order crdt.ID) (PaymentSes
 		}
 	}
 	return sess, nil
+}
+
+// openPay opens a payment stream to the restaurant's node p, over a relayed
+// (limited) link too: two NATed nodes that failed to punch a hole have only
+// that (SPEC.md §10.6).
+func (n *Node) openPay(ctx context.Context, p peer.ID) (network.Stream, error) {
+	return n.host.NewStream(network.WithAllowLimitedConn(ctx, "payment request"), p, protocol.PayProtocolID)
 }
