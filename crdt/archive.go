@@ -36,9 +36,36 @@ func TombstoneTime(last, now int64) int64 {
 
 // PastHorizon reports whether an order with state s and last activity last
 // is past the archive horizon at now (SPEC.md §4.5): finished, and idle for
-// more than ArchiveHorizonMs.
+// more than ArchiveHorizonMs; or, while its online payment is unsettled
+// (MoneyOwed), for more than ArchiveHorizonMs + RetentionMs, so that no
+// node archives an order before its restaurant's node refunds it.
 func PastHorizon(s *OrderState, last, now int64) bool {
-	return s != nil && s.Status.Terminal() && now-last > ArchiveHorizonMs
+	if s == nil || !s.Status.Terminal() {
+		return false
+	}
+	if s.MoneyOwed() {
+		return now-last > ArchiveHorizonMs+RetentionMs
+	}
+	return now-last > ArchiveHorizonMs
+}
+
+// MoneyOwed reports whether a finished order's online payment is
+// unsettled (SPEC.md §4.5, §20.3.4): taken (paid or authorised) for an
+// order cancelled, refused or invalid, so the customer is owed a refund;
+// or still open at the provider (pending or authorised), so the
+// restaurant's node owes it a poll, a cancellation or an expiry.
+func (s *OrderState) MoneyOwed() bool {
+	p := s.Payment
+	if p == nil || p.Method != PayOnline {
+		return false
+	}
+	switch p.State {
+	case PayPending, PayAuthorised:
+		return true
+	case PayPaid:
+		return s.is(StatusCancelled, StatusRefused, StatusInvalid)
+	}
+	return false
 }
 
 // LastActivity is the largest wall among the order's stored events, the

@@ -127,3 +127,48 @@ func TestTombstoneTime(t *testing.T) {
 		}
 	}
 }
+
+// TestPastHorizonWaitsForMoney (issue 17, weakness 4): a finished order
+// whose online payment is unsettled (a refund owed, or still open at the
+// provider) is not past the horizon until the retention period has passed
+// too, so no node archives it before its restaurant's node refunds it;
+// settled, cash or card payments keep the 7-day horizon (SPEC.md §4.5).
+func TestPastHorizonWaitsForMoney(t *testing.T) {
+	const last = int64(1_700_000_000_000)
+	order := func(st OrderStatus, m PaymentMethod, p PaymentState) *OrderState {
+		s := &OrderState{Status: st}
+		s.Place.Payment = m
+		if p != PayNone {
+			s.Payment = &Payment{Method: m, State: p, AmountCents: 1450}
+		}
+		return s
+	}
+	week, late := last+ArchiveHorizonMs+1, last+ArchiveHorizonMs+RetentionMs+1
+	for _, c := range []struct {
+		name  string
+		s     *OrderState
+		owed  bool
+		first int64 // the first instant past the horizon
+	}{
+		{"cancelled, paid online: a refund owed", order(StatusCancelled, PayOnline, PayPaid), true, late},
+		{"refused, paid online: a refund owed", order(StatusRefused, PayOnline, PayPaid), true, late},
+		{"cancelled, authorised: a release owed", order(StatusCancelled, PayOnline, PayAuthorised), true, late},
+		{"cancelled, pending: a cancellation owed", order(StatusCancelled, PayOnline, PayPending), true, late},
+		{"delivered, still authorised", order(StatusDelivered, PayOnline, PayAuthorised), true, late},
+		{"cancelled, refunded", order(StatusCancelled, PayOnline, PayRefunded), false, week},
+		{"cancelled, failed", order(StatusCancelled, PayOnline, PayFailed), false, week},
+		{"delivered, paid online", order(StatusDelivered, PayOnline, PayPaid), false, week},
+		{"cancelled, paid in cash (refunded by hand)", order(StatusCancelled, PayCash, PayPaid), false, week},
+		{"cancelled, no payment", order(StatusCancelled, PayUnstated, PayNone), false, week},
+	} {
+		if c.s.MoneyOwed() != c.owed {
+			t.Errorf("%s: MoneyOwed %v", c.name, !c.owed)
+		}
+		if PastHorizon(c.s, last, c.first-1) || !PastHorizon(c.s, last, c.first) {
+			t.Errorf("%s: not first past the horizon at last + %d ms", c.name, c.first-last)
+		}
+	}
+	if open := order(StatusAccepted, PayOnline, PayPaid); PastHorizon(open, last, late+RetentionMs) {
+		t.Error("an open order is past the horizon")
+	}
+}
