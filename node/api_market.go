@@ -107,6 +107,7 @@ func (n *Node) Rules(ctx context.Context, version uint64) (*crdt.RulesSet, error
 func (n *Node) Quote(ctx context.Context, cart market.Cart) (*market.Quote, error) {
 	var q *market.Quote
 	err := n.do(ctx, func() error {
+		n.noteCart(cart.Restaurant) // about to order: link up now (SPEC.md §10.8)
 		mc, err := n.marketContext(cart.Restaurant)
 		if err != nil {
 			return err

@@ -92,6 +92,33 @@ const (
 	pushGapWait = 300 * time.Millisecond
 )
 
+// Party links (SPEC.md §10.8, partylinks.go).
+const (
+	// partyCheckShort and partyCheckIdle space the keeper's checks while
+	// links are missing and when not; it also checks at once when the
+	// wants or the connections change.
+	partyCheckShort = time.Second
+	partyCheckIdle  = 10 * time.Second
+	// partyDialTimeout bounds a round of look-ups and dials.
+	partyDialTimeout = 10 * time.Second
+	// A party that could not be reached waits partyRetryMin·2^failures,
+	// at most partyRetryMax: an order lasts half an hour, not a day.
+	partyRetryMin = 2 * time.Second
+	partyRetryMax = time.Minute
+	// partyAskPeers bounds the peers asked for a party's addresses per round.
+	partyAskPeers = 3
+	// partyMaxPeers bounds the devices linked per order (members with many
+	// linked devices: a restaurant's tablet and desktop, say).
+	partyMaxPeers = 8
+	// partyCartTTL is how long a quoted cart keeps its link to the
+	// restaurant: a customer quotes, hesitates, then checks out.
+	partyCartTTL = 10 * time.Minute
+	// partyFresh is how old an order's events may be to be pushed again
+	// when a party link comes up: the events stored while it was being
+	// dialed, not the order's history (sync has that).
+	partyFresh = 10 * time.Second
+)
+
 // Abuse limits (SPEC.md §15.2). A node with no server to call must defend
 // itself: every author key and every forwarding peer gets a token bucket,
 // and a peer whose gossip score falls below the graylist threshold is

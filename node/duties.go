@@ -48,6 +48,7 @@ const maxDutyRounds = 8
 // made again on the order's next change. It runs on the loop.
 func (n *Node) fulfil(orders []crdt.ID) {
 	n.kickPayments(orders)
+	n.noteParties(orders)
 	for round := 0; len(orders) > 0; round++ {
 		if round == maxDutyRounds {
 			n.log.Error("duties did not settle", "orders", len(orders))

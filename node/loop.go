@@ -54,6 +54,7 @@ func (n *Node) do(ctx context.Context, f func() error) error {
 func (n *Node) loop() {
 	defer n.wg.Done()
 	n.fulfil(n.ownOrders())
+	n.noteParties(n.replica.OpenOrderIDs(n.cfg.coop)) // a customer's or courier's open orders (SPEC.md §10.8)
 	var tick <-chan time.Time
 	if n.cfg.syncInterval > 0 {
 		t := n.cfg.clock.NewTicker(n.cfg.syncInterval)

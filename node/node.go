@@ -84,6 +84,8 @@ type config struct {
 	// role links (topology.go): how many the node keeps by role
 	coreLinks, leafLinks int
 	roleLinksOff         bool
+	partyLinksOff        bool // SPEC.md §10.8 (partylinks.go); WithPartyLinks
+	partyLinksSet        bool
 	// benchmark hooks (bench_options.go): bytes written to and frames read
 	// from push streams
 	pushSent func(peer.ID, int)
@@ -210,6 +212,14 @@ func WithRoleLinks(core, leaf int) Option {
 	}
 }
 
+// WithPartyLinks turns party links (SPEC.md §10.8) on or off: while an
+// order is open, its parties' nodes keep connections to each other, so
+// that its events go one hop. They are on by default, and off with
+// WithRoleLinks(-1, -1) unless turned on here.
+func WithPartyLinks(on bool) Option {
+	return func(c *config) error { c.partyLinksOff, c.partyLinksSet = !on, true; return nil }
+}
+
 // Node is one coopnode peer.
 type Node struct {
 	cfg     config
@@ -238,6 +248,7 @@ type Node struct {
 	graftLast map[peer.ID]time.Time
 	verified  verifiedCache
 	links     linkCounts // the role-link keeper's last count (topology.go)
+	party     *partyState // party links wanted and kept (partylinks.go)
 	keyLimit  *limiter
 	peerLimit *limiter
 	blocks    *blocklist
@@ -299,6 +310,7 @@ type Stats struct {
 	PeersBlocked   int `json:"peers_blocked"` // peers disconnected below the graylist score
 	// party push (SPEC.md §10.4)
 	PushAccepted  int `json:"push_accepted"`  // pushed events stored
+	PushFresh     int `json:"push_fresh"`     // events pushed again when a party link came up (§10.8)
 	PushRejected  int `json:"push_rejected"`  // pushed events refused
 	PushDuplicate int `json:"push_duplicate"` // pushed events we already had
 	PushDropped   int `json:"push_dropped"`   // frames not queued (full queue); sync repairs
@@ -327,6 +339,9 @@ func New(ctx context.Context, opts ...Option) (*Node, error) {
 		cfg.leafLinks = defaultLeafLinks
 	}
 	cfg.coreLinks, cfg.leafLinks = max(cfg.coreLinks, 0), max(cfg.leafLinks, 0)
+	if !cfg.partyLinksSet {
+		cfg.partyLinksOff = cfg.roleLinksOff
+	}
 	if !cfg.autoSet && cfg.role == RoleRestaurant {
 		cfg.autoConfirm = true
 	}
@@ -357,6 +372,7 @@ func New(ctx context.Context, opts ...Option) (*Node, error) {
 		blocks:    newBlocklist(cfg.clock),
 	}
 	n.links.wake = make(chan struct{}, 1)
+	n.party = newPartyState()
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	if err := n.start(ctx); err != nil {
 		_ = n.Close()
@@ -454,9 +470,10 @@ func (n *Node) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	n.wg.Add(2)
+	n.wg.Add(3)
 	go n.watchPeers()
 	go n.keepLinks()
+	go n.keepParties()
 	if n.cfg.nat && n.cfg.role != RoleRelay {
 		if st := natStatsOf(n.host); st != nil {
 			f := n.punchFailed

@@ -71,17 +71,7 @@ func (n *Node) pushJobFor(e *crdt.Event, raw []byte, from peer.ID) (pushJob, boo
 	var targets []crdt.PubKey
 	// the holder too: a courier phone in leaf mode follows no orders topic
 	for _, member := range s.Parties() {
-		targets = append(targets, member)
-		if coop == nil {
-			continue
-		}
-		if m, ok := coop.Members[member]; ok {
-			for k, d := range m.Devices {
-				if d.RevokedAt == 0 {
-					targets = append(targets, k)
-				}
-			}
-		}
+		targets = append(targets, partyDevices(coop, member)...)
 	}
 	return pushJob{id: e.ID, raw: raw, orders: protocol.TopicOrders(n.cfg.coop), targets: targets, from: from, author: e.Author}, true
 }
