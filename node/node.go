@@ -247,7 +247,7 @@ type Node struct {
 	graftMu   sync.Mutex
 	graftLast map[peer.ID]time.Time
 	verified  verifiedCache
-	links     linkCounts // the role-link keeper's last count (topology.go)
+	links     linkCounts  // the role-link keeper's last count (topology.go)
 	party     *partyState // party links wanted and kept (partylinks.go)
 	keyLimit  *limiter
 	peerLimit *limiter
