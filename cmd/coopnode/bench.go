@@ -45,6 +45,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.DurationVar(&cfg.Heartbeat, "heartbeat", 0, "gossipsub heartbeat for coopnode nodes (0: default 1s)")
 	fs.IntVar(&cfg.IDontWant, "idontwant", 0, "IDONTWANT size threshold in bytes for coopnode nodes (0: gossipsub's 1 KiB; experiment)")
 	noFlood := fs.Bool("no-flood-publish", false, "turn off flood publishing of own events (experiment)")
+	partyLinks := fs.Bool("party-links", true, "the nodes keep links to their open orders' parties and customers quote their cart before checkout (SPEC.md §10.8); false measures without")
 	fs.BoolVar(&cfg.Baseline, "baseline", true, "also run plain gossipsub on the same schedule and graph")
 	fs.BoolVar(&cfg.BaselineDeployed, "baseline-deployed", true, "also run plain gossipsub as deployed (random graph of degree 8, every node subscribed, default parameters) on the same schedule")
 	fs.BoolVar(&cfg.Loopback, "loopback", false, "real TCP on 127.0.0.1 instead of mocknet")
@@ -64,6 +65,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	cfg.NoFloodPublish = *noFlood
+	cfg.NoPartyLinks = !*partyLinks
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if *day {

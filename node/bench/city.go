@@ -6,6 +6,7 @@ import (
 	"math/rand"
 
 	"github.com/coopnode/coopnode/crdt"
+	"github.com/coopnode/coopnode/market"
 )
 
 // The simulated city: places, menus and carts. Everything is integer
@@ -83,6 +84,15 @@ func toggleSoldOut(m crdt.CatalogMenu, rng *rand.Rand) crdt.CatalogMenu {
 }
 
 // placeFor fills a cart of one to three available products and prices it.
+// cartOf is the cart the customer's app quotes for place.
+func cartOf(place crdt.OrderPlace) market.Cart {
+	c := market.Cart{Restaurant: place.Restaurant, Fulfilment: place.Fulfilment, TipCents: place.Totals.TipCents, Dropoff: place.DropoffArea}
+	for _, li := range place.Items {
+		c.Items = append(c.Items, market.CartItem{Product: li.Product, Quantity: li.Quantity})
+	}
+	return c
+}
+
 func placeFor(rng *rand.Rand, cust, resto *member, menu crdt.CatalogMenu, pin string, no int) crdt.OrderPlace {
 	var avail []crdt.Product
 	for _, s := range menu.Sections {

@@ -257,6 +257,9 @@ func (r *coopRun) knobs() []node.Option {
 	if cfg.IDontWant > 0 {
 		opts = append(opts, node.WithIDontWantThreshold(cfg.IDontWant))
 	}
+	if cfg.NoPartyLinks {
+		opts = append(opts, node.WithPartyLinks(false))
+	}
 	if cfg.NoFloodPublish {
 		opts = append(opts, node.WithFloodPublish(false))
 	}

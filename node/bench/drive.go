@@ -204,6 +204,15 @@ func (r *coopRun) runOrder(no int, rng *rand.Rand) (err error) {
 	r.mu.Lock()
 	place := placeFor(rng, cust, resto, resto.menu, pin, no)
 	r.mu.Unlock()
+	if !r.cfg.NoPartyLinks {
+		// the app quotes the cart while the customer fills it, which links
+		// the node to the restaurant (SPEC.md §10.8); the customer then
+		// takes a moment to check out
+		_, _ = cust.n.Quote(ctx, cartOf(place))
+		if err := r.sleep(span(rng, 500*time.Millisecond, 1500*time.Millisecond)); err != nil {
+			return err
+		}
+	}
 	checkout := r.now()
 	id, err := cust.n.PlaceUnpriced(ctx, place)
 	if err != nil {
