@@ -89,10 +89,10 @@ type Config struct {
 	GossipFactor   float64 // share of non-mesh peers sent IHAVE; 0 = the node's 1.0
 	Heartbeat      time.Duration
 	NoFloodPublish bool
+	IDontWant      int // IDONTWANT size threshold in bytes; 0 = gossipsub's 1 KiB
 	// NoPartyLinks turns the nodes' party links off (SPEC.md §10.8) and
 	// has customers check out without quoting their cart first.
 	NoPartyLinks bool
-	IDontWant      int // IDONTWANT size threshold in bytes; 0 = gossipsub's 1 KiB
 
 	Seed   int64            // all randomness; 0 = 1
 	Now    func() time.Time // the clock for every measurement; nil = time.Now
