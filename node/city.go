@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
+	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/coopnode/coopnode/crdt"
 	"github.com/coopnode/coopnode/market"
@@ -18,7 +20,11 @@ import (
 // restaurant's coop, priced by that coop's rules, on that coop's topics
 // only. The nodes stay independent; City holds no state of its own.
 type City struct {
-	nodes []*Node // in the order given, one per coop
+	mu    sync.RWMutex
+	nodes []*Node // in the order given, one per coop; the home node first
+	// the data folder's further coops (OpenCity, city_folder.go); zero
+	// for a City of given nodes
+	folder cityFolder
 }
 
 // CityRestaurant is a restaurant of the city with the coop it belongs to.
@@ -44,12 +50,32 @@ func NewCity(nodes ...*Node) (*City, error) {
 	return &City{nodes: append([]*Node(nil), nodes...)}, nil
 }
 
-// Nodes returns the city's nodes, one per coop.
-func (c *City) Nodes() []*Node { return append([]*Node(nil), c.nodes...) }
+// Nodes returns the city's nodes, one per coop, the home node first.
+func (c *City) Nodes() []*Node {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return append([]*Node(nil), c.nodes...)
+}
+
+// coopNodes returns the nodes that belong to a coop (a home node that
+// joined none yet is left out).
+func (c *City) coopNodes() []*Node {
+	var out []*Node
+	for _, n := range c.Nodes() {
+		if !n.Coop().IsZero() {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// Home returns the first node: the data folder's own, which answers
+// everything that belongs to no one coop.
+func (c *City) Home() *Node { return c.Nodes()[0] }
 
 // Node returns the node of a coop.
 func (c *City) Node(coop crdt.ID) (*Node, bool) {
-	for _, n := range c.nodes {
+	for _, n := range c.Nodes() {
 		if n.Coop() == coop {
 			return n, true
 		}
@@ -57,10 +83,29 @@ func (c *City) Node(coop crdt.ID) (*Node, bool) {
 	return nil, false
 }
 
+// OrderNode returns the node of the coop an order belongs to: the one
+// that holds it.
+func (c *City) OrderNode(ctx context.Context, id crdt.ID) (*Node, error) {
+	for _, n := range c.coopNodes() {
+		if _, err := n.Order(ctx, id); err == nil {
+			return n, nil
+		} else if !errors.Is(err, ErrUnknown) && !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+	}
+	return nil, errorf(ErrUnknown, "no coop of the city holds order %s", id.Short())
+}
+
+// RestaurantNode returns the node of the coop that lists a restaurant
+// (coop zero: the only coop that lists it).
+func (c *City) RestaurantNode(ctx context.Context, coop crdt.ID, restaurant crdt.PubKey) (*Node, error) {
+	return c.route(ctx, coop, restaurant)
+}
+
 // Directory returns the city's coop cards from the first node that follows
 // a city (SPEC.md §22.3).
 func (c *City) Directory(ctx context.Context) (string, []crdt.DirectoryEntry, error) {
-	for _, n := range c.nodes {
+	for _, n := range c.Nodes() {
 		city, cards, err := n.Directory(ctx)
 		if err != nil {
 			return "", nil, err
@@ -75,7 +120,7 @@ func (c *City) Directory(ctx context.Context) (string, []crdt.DirectoryEntry, er
 // Restaurants lists the restaurants of every coop, each with its coop.
 func (c *City) Restaurants(ctx context.Context) ([]CityRestaurant, error) {
 	var out []CityRestaurant
-	for _, n := range c.nodes {
+	for _, n := range c.coopNodes() {
 		rs, err := n.Restaurants(ctx)
 		if err != nil {
 			return nil, err
@@ -95,7 +140,7 @@ func (c *City) Restaurants(ctx context.Context) ([]CityRestaurant, error) {
 // zero when the restaurant is in one coop only.
 func (c *City) route(ctx context.Context, coop crdt.ID, restaurant crdt.PubKey) (*Node, error) {
 	var found []*Node
-	for _, n := range c.nodes {
+	for _, n := range c.coopNodes() {
 		if !coop.IsZero() && n.Coop() != coop {
 			continue
 		}

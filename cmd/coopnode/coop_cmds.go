@@ -60,7 +60,7 @@ func init() {
 			})
 		}
 	})
-	addClient("join", "join a cooperative with an invite string", "-invite INVITE", 0, func(fs *flagSet) clientAction {
+	addClient("join", "join a cooperative with an invite string (one more coop when the node already follows one: the folder then follows several)", "-invite INVITE", 0, func(fs *flagSet) clientAction {
 		inv := fs.String("invite", "", "invite string (required)")
 		return func(iv *invocation) error {
 			if *inv == "" {
@@ -70,6 +70,9 @@ func init() {
 				m, err := asObj(b)
 				if err == nil {
 					_, err = fmt.Fprintf(w, "following cooperative %s\n", str(m, "coop"))
+					if k := str(m, "key"); err == nil && k != "" {
+						_, err = fmt.Fprintf(w, "this folder's key in it: %s\n", k)
+					}
 				}
 				return err
 			})

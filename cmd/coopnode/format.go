@@ -169,6 +169,12 @@ func fmtStatus(w io.Writer, b []byte) error {
 			fmt.Fprintf(w, "addr:    %v\n", a)
 		}
 	}
+	if cs, _ := m["coops"].([]any); len(cs) > 1 { // a folder that follows several coops
+		for _, x := range cs[1:] {
+			c, _ := x.(map[string]any)
+			fmt.Fprintf(w, "also:    coop %s (%s), key %s, %v peers\n", str(c, "coop"), str(c, "name"), str(c, "key"), num(c, "peers"))
+		}
+	}
 	st := sub(m, "stats")
 	_, err = fmt.Fprintf(w, "events:  %v stored, %v pending; published %v; sync sessions %v\n",
 		num(st, "events_stored"), num(st, "events_pending"), num(st, "published"), num(st, "sync_sessions"))

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -242,6 +243,14 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer n.Close()
+	// the further coops this folder follows (node.OpenCity), each on
+	// ports of its own
+	city, err := node.OpenCity(ctx, n, *dir, key, node.WithRole(r), node.WithListen(zeroPorts(cfg.Listen)...),
+		node.WithMDNS(cfg.MDNS), node.WithLogger(log), node.WithNAT(*nat))
+	if err != nil {
+		return err
+	}
+	defer city.Close()
 	metricsURL := ""
 	if *metricsAddr != "" {
 		ms, err := metrics.Serve(*metricsAddr, n)
@@ -261,7 +270,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		defer ws.Close()
 		fmt.Fprintf(stdout, "  payments webhook: http://%s%s\n", wl.Addr(), httpapi.WebhookPath)
 	}
-	srv, err := httpapi.New(n, cfg.Token, log)
+	srv, err := httpapi.NewCity(city, cfg.Token, log)
 	if err != nil {
 		return err
 	}
@@ -288,6 +297,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if !n.Coop().IsZero() {
 		fmt.Fprintf(stdout, "  coop: %s\n  invite: %s\n", n.Coop(), n.Invite())
 	}
+	for _, f := range city.Nodes()[1:] {
+		fmt.Fprintf(stdout, "  also coop: %s (key %s)\n", f.Coop(), f.Key())
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -300,5 +312,21 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	defer cancel()
 	_ = hs.Shutdown(sctx)
 	<-errc
+	if err := city.Close(); err != nil {
+		return err
+	}
 	return n.Close()
+}
+
+// portRE finds a multiaddr's TCP or UDP port.
+var portRE = regexp.MustCompile(`/(tcp|udp)/[0-9]+`)
+
+// zeroPorts gives listen multiaddrs port 0: a further coop's node listens
+// where the home node does, on ports of its own.
+func zeroPorts(addrs []string) []string {
+	out := make([]string, len(addrs))
+	for i, a := range addrs {
+		out[i] = portRE.ReplaceAllString(a, "/$1/0")
+	}
+	return out
 }

@@ -91,6 +91,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w = &jsonErrors{ResponseWriter: w, r: r}
+	if !s.authorized(w, r) {
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
+	s.mux.ServeHTTP(w, r)
+}
+
+// authorized checks the request's token (ServeHTTP) and answers
+// unauthorized when it fails.
+func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
 	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok && r.Header.Get("Authorization") == "" && r.Method == http.MethodGet && r.URL.Path == "/v1/events" && r.URL.Query().Has("token") {
 		got, ok = r.URL.Query().Get("token"), true
@@ -100,10 +110,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(s.token)) != 1 {
 		failf(w, node.ErrUnauthorized, "send the header Authorization: Bearer TOKEN (the token is in the node's data folder)")
-		return
+		return false
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
-	s.mux.ServeHTTP(w, r)
+	return true
 }
 
 func pathID(w http.ResponseWriter, r *http.Request) (crdt.ID, bool) {

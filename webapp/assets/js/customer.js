@@ -29,6 +29,12 @@ function newPIN() {
   return String(a[0] % 10000).padStart(4, '0');
 }
 
+// inCoop is the query that sends a request about restaurant r to its
+// coop's node, when the app follows several coops (GET /v1/restaurants
+// then names each restaurant's coop); the order is then priced by that
+// coop's rules.
+const inCoop = (r) => (r && r.coop ? '?coop=' + r.coop : '');
+
 // offers: whether a profile's fulfilment ("delivery,collection" in JSON)
 // includes method m.
 export const offers = (p, m) => String(p.fulfilment || '').split(',').includes(m);
@@ -99,8 +105,9 @@ export function Restaurants({ session }) {
     ${err ? html`<p class="error" role="alert" data-code=${err.code}>${errorText(err)}</p>` : null}
     ${rs === null ? html`<p aria-busy="true">${t('app.loading')}</p>`
       : list.length === 0 ? html`<p class="empty">${t('cust.no_restaurants')}</p>`
-      : html`<ul class="restaurants" data-count=${list.length}>${list.map((r) => html`<li class=${'restaurant-card ' + (r.open ? 'open' : 'closed')} data-key=${r.key} data-open=${r.open ? '1' : '0'}>
+      : html`<ul class="restaurants" data-count=${list.length}>${list.map((r) => html`<li class=${'restaurant-card ' + (r.open ? 'open' : 'closed')} data-key=${r.key} data-open=${r.open ? '1' : '0'} data-coop=${r.coop || undefined}>
         <a href=${'#/customer/r/' + r.key}><h2>${r.profile.name}</h2></a>
+        ${r.coop_name ? html`<p class="meta coop-name">${t('cust.by_coop', { coop: r.coop_name })}</p>` : null}
         <p><span class=${'state ' + (r.open ? 'open' : 'closed')}>${r.open ? t('cust.open') : t('cust.closed')}</span>
           ${!r.open && r.next_open ? html` · <span class="next-open">${t('cust.opens_at', { at: dateTime(r.next_open, tzOf(r, session)) })}</span>` : null}
           ${r.dist !== null ? html` · <span class="dist">${t('cust.km_away', { km: km(r.dist) })}</span>` : null}</p>
@@ -236,7 +243,7 @@ export function RestaurantMenu({ session, restaurantKey }) {
       setErr(null);
       if (x.profile && !offers(x.profile, 'delivery')) setFulfilment('collection');
       setPayment((cur) => (offeredMethods(x.profile).includes(cur) ? cur : offeredMethods(x.profile)[0]));
-      api('GET', `/v1/restaurants/${restaurantKey}/slots`).then(setSlots, () => setSlots([]));
+      api('GET', `/v1/restaurants/${restaurantKey}/slots${inCoop(x)}`).then(setSlots, () => setSlots([]));
     } catch (e) { setErr(e); }
   };
   useEffect(() => {
@@ -264,7 +271,7 @@ export function RestaurantMenu({ session, restaurantKey }) {
     const n = ++seq.current;
     setQuote((q) => ({ ...q, state: 'loading' }));
     const timer = setTimeout(() => {
-      api('POST', '/v1/quote', cart()).then((q) => { if (n === seq.current) setQuote({ state: 'ok', q }); },
+      api('POST', '/v1/quote' + inCoop(r), cart()).then((q) => { if (n === seq.current) setQuote({ state: 'ok', q }); },
         (e) => { if (n === seq.current) setQuote({ state: 'error', err: e }); });
     }, 150);
     return () => clearTimeout(timer);
@@ -293,7 +300,7 @@ export function RestaurantMenu({ session, restaurantKey }) {
     try {
       const personal = { name: who.name.trim(), phone: who.phone.trim(), instructions: who.instructions.trim() };
       if (fulfilment === 'delivery') { personal.address = address.trim(); personal.dropoff = where.pos; }
-      const res = await api('POST', '/v1/checkout', { cart: cart(), personal, pin });
+      const res = await api('POST', '/v1/checkout' + inCoop(r), { cart: cart(), personal, pin });
       localStorage.setItem(pinKey(res.id), pin);
       localStorage.removeItem(cartKey);
       location.hash = '#/customer/order/' + res.id;
@@ -323,6 +330,7 @@ export function RestaurantMenu({ session, restaurantKey }) {
   return html`<section class="screen customer menu-screen" data-restaurant=${r.key}>
     <p><a class="back" href="#/customer">← ${t('nav.restaurants')}</a></p>
     <h1>${p.name || r.key.slice(0, 8)} <span class=${'state ' + (r.open ? 'open' : 'closed')}>${r.open ? t('cust.open') : t('cust.closed')}</span></h1>
+    ${r.coop_name ? html`<p class="meta coop-name">${t('cust.by_coop', { coop: r.coop_name })}</p>` : null}
     ${!r.open && r.next_open ? html`<p class="next-open">${t('cust.opens_at', { at: dateTime(r.next_open, tz) })}</p>` : null}
     ${p.min_order_cents ? html`<p class="meta">${t('cust.minimum', { amount: money(p.min_order_cents, session.currency) })}</p>` : null}
     <div class="menu-cart">

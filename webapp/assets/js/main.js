@@ -57,8 +57,11 @@ async function loadSession() {
     profile = mine && mine.profile;
     menu = mine && mine.menu;
   }
+  // mine: this app's keys, one per followed coop (GET /v1/status's coops
+  // when it follows several: each further coop's node has its own key)
+  const mine = new Set([me, status.key, ...(status.coops || []).map((c) => c.key)]);
   return {
-    status, coop, me, member, roles, profile, menu,
+    status, coop, me, mine, member, roles, profile, menu,
     currency: (coop && coop.currency) || 'EUR',
     tz: (profile && profile.timezone) || (coop && coop.timezone) || Intl.DateTimeFormat().resolvedOptions().timeZone,
   };

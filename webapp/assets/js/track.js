@@ -36,7 +36,7 @@ export function MyOrders({ session }) {
   const [rs, setRs] = useState([]);
   const [err, setErr] = useState(null);
   const load = () => Promise.all([api('GET', '/v1/orders?mine=1'), api('GET', '/v1/restaurants')])
-    .then(([o, r]) => { setOs(o.filter((x) => x.customer === session.me).sort((a, b) => b.placed_at - a.placed_at)); setRs(r); setErr(null); }, setErr);
+    .then(([o, r]) => { setOs(o.filter((x) => session.mine.has(x.customer)).sort((a, b) => b.placed_at - a.placed_at)); setRs(r); setErr(null); }, setErr);
   useEffect(() => {
     load();
     return events((ch) => { if (ch.scope === 'order') load(); }, (on) => { if (on) load(); });
