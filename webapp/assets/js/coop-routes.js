@@ -14,6 +14,7 @@ import { Shifts } from './shifts.js';
 import { Books } from './books.js';
 import { Credential } from './credential.js';
 import { CityCoops } from './city.js';
+import { Invoice } from './invoice.js';
 import { Network } from './network.js';
 
 const ID = '([0-9a-f]{64})';
@@ -23,6 +24,7 @@ const ROUTES = [
   [/^\/dispatch$/, (s) => html`<${Dispatch} session=${s} />`],
   [/^\/coop\/shifts$/, (s) => html`<${Shifts} session=${s} />`],
   [/^\/coop\/books$/, (s) => html`<${Books} session=${s} />`],
+  [/^\/(restaurant|coop)\/invoice$/, (s) => html`<${Invoice} session=${s} />`],
   [/^\/coop\/credential$/, (s) => html`<${Credential} session=${s} />`],
   [/^\/restaurant\/profile$/, (s) => html`<${Settings} session=${s} />`],
   [/^\/restaurant\/parcel$/, (s) => html`<${ParcelRequest} session=${s} />`],

@@ -18,13 +18,13 @@ import { Earnings } from './earnings.js';
 // Items without a screen yet show a placeholder saying what comes.
 const NAV = [
   { id: 'restaurant', roles: ['restaurant', 'shop'], items: [
-    ['orders', '/restaurant'], ['tickets', '/restaurant/tickets'], ['menu', '/restaurant/menu'], ['profile', '/restaurant/profile'], ['parcel', '/restaurant/parcel']] },
+    ['orders', '/restaurant'], ['tickets', '/restaurant/tickets'], ['menu', '/restaurant/menu'], ['profile', '/restaurant/profile'], ['parcel', '/restaurant/parcel'], ['invoice', '/restaurant/invoice']] },
   { id: 'customer', roles: ['customer'], items: [['restaurants', '/customer'], ['my_orders', '/customer/orders'], ['city', '/customer/city']] },
   { id: 'courier', roles: ['courier'], items: [['jobs', '/courier'], ['tasks', '/courier/tasks'], ['earnings', '/courier/earnings']] },
   { id: 'dispatch', roles: ['dispatcher', 'admin'], items: [['board', '/dispatch']] },
   { id: 'coop', roles: ['*'], items: [
     ['members', '/coop/members'], ['invite', '/coop/invite'], ['pricing', '/coop/pricing'], ['exports', '/coop/exports'],
-    ['governance', '/coop/governance'], ['shifts', '/coop/shifts'], ['books', '/coop/books'], ['credential', '/coop/credential'],
+    ['governance', '/coop/governance'], ['shifts', '/coop/shifts'], ['books', '/coop/books'], ['invoices', '/coop/invoice'], ['credential', '/coop/credential'],
     ['network', '/coop/network']] },
 ];
 // LATER are items whose feature is not in the node yet (none now).
