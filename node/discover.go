@@ -15,6 +15,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/p2p/discovery/mdns"
+	"github.com/libp2p/go-libp2p/p2p/net/swarm"
 	"github.com/multiformats/go-multiaddr"
 )
 
@@ -251,8 +252,9 @@ func (d *discovery) keep(ai peer.AddrInfo, wake <-chan struct{}) {
 		}
 		// Our own backoff replaces the swarm's per-address dial backoff,
 		// which would otherwise refuse redials for 5 s and more after the
-		// peer went away; ForceDirectDial skips that check.
-		ctx, cancel := context.WithTimeout(network.WithForceDirectDial(d.ctx, "coopnode bootstrap"), d.cfg.DialTimeout)
+		// peer went away.
+		clearDialBackoff(d.h, ai.ID)
+		ctx, cancel := context.WithTimeout(d.ctx, d.cfg.DialTimeout)
 		err := d.h.Connect(ctx, ai)
 		cancel()
 		if d.ctx.Err() != nil {
@@ -377,4 +379,15 @@ func (d *discovery) close() {
 			d.h.ConnManager().Unprotect(p, "coopnode-bootstrap")
 		}
 	})
+}
+
+// clearDialBackoff forgets the swarm's dial backoff for p, so that a redial
+// goes out now. It replaces network.WithForceDirectDial, which skips the
+// backoff too but takes a path in libp2p's swarm (nonProxyAddr, v0.51 and
+// v0.52) that dereferences a nil transport when the host closes during
+// the dial: a node closed while redialing crashed its process.
+func clearDialBackoff(h host.Host, p peer.ID) {
+	if s, ok := h.Network().(interface{ Backoff() *swarm.DialBackoff }); ok {
+		s.Backoff().Clear(p)
+	}
 }

@@ -237,7 +237,8 @@ func (n *Node) Reconnect(ctx context.Context) (int, error) {
 			connected++
 			continue
 		}
-		dctx, cancel := context.WithTimeout(network.WithForceDirectDial(ctx, "coopnode reconnect"), defaultDialTimeout)
+		clearDialBackoff(n.host, ai.ID)
+		dctx, cancel := context.WithTimeout(ctx, defaultDialTimeout)
 		err := n.host.Connect(dctx, ai)
 		cancel()
 		if err != nil {

@@ -77,10 +77,10 @@ func (r *coopRun) drive() error {
 		no++
 		seed := r.rng.Int63()
 		r.wg.Add(1)
-		go func() {
+		go func(no int) { // its own copy: the loop goes on counting
 			defer r.wg.Done()
 			r.fail(r.runOrder(no, rand.New(rand.NewSource(seed))))
-		}()
+		}(no)
 	}
 	r.wg.Wait()
 	if err := r.err(); err != nil {
