@@ -50,6 +50,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.BoolVar(&cfg.BaselineDeployed, "baseline-deployed", true, "also run plain gossipsub as deployed (random graph of degree 8, every node subscribed, default parameters) on the same schedule")
 	fs.BoolVar(&cfg.Loopback, "loopback", false, "real TCP on 127.0.0.1 instead of mocknet")
 	fs.Int64Var(&cfg.Seed, "seed", 1, "randomness seed")
+	fs.IntVar(&cfg.Coops, "coops", 0, "a city: this many coops of -nodes nodes each at once, their relays connected and following the city directory (SPEC.md §22); no baselines")
 	day := fs.Bool("day", false, "a compressed day: the relay and one more courier run as their own coopnode processes (loopback TCP), measured by the kernel (/proc) over an idle window and -day-orders orders, and scaled to -orders-per-day; baselines off unless asked for")
 	dayOrders := fs.Int("day-orders", 200, "with -day: orders in the compressed day (sets -duration from -orders-per-min)")
 	fs.IntVar(&cfg.OrdersPerDay, "orders-per-day", 200, "with -day: the day the process figures are scaled to")

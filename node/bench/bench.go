@@ -26,18 +26,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Coops > 0 {
+		return runCity(ctx, cfg)
+	}
 	start := cfg.Now()
-	res := &Result{
-		Transport: "mocknet", Nodes: cfg.Nodes, Relays: 1, Restaurants: cfg.Restaurants, Couriers: cfg.Couriers,
-		Customers: cfg.Customers, LinkLatencyMs: sim.Ms(cfg.Latency), BandwidthBytesPerS: cfg.Bandwidth,
-		Hops: HopFloor(cfg.Nodes), OrdersPerMin: cfg.OrdersPerMin, DurationS: cfg.Duration.Seconds(),
-		Churn: cfg.Churn, Seed: cfg.Seed, Machine: machine(), Date: start.Format("2006-01-02"), Topology: cfg.Topology(),
-	}
-	if cfg.Loopback {
-		res.Transport = "loopback TCP"
-	}
-	res.HopFloorMs = float64(res.Hops) * res.LinkLatencyMs
-
+	res := newResult(cfg, start)
 	r := newCoopRun(ctx, cfg)
 	defer r.cancel(nil)
 	rss := startRSS(250 * time.Millisecond)
@@ -59,19 +52,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		r.shutdown()
 		return nil, err
 	}
-	fm, ferr := r.firstMenu()
-	if r.procRelay != nil {
-		res.Relays = 1 // a process: not one of the nodes measured here
-	}
-	o := r.observe()
-	a := analyze(o)
-	repair := r.syncBytes() - r.syncBytes0
-	_, raws := r.raw.all()
-	topic, t0, g := protocol.TopicOrders(r.coop), r.t0, r.g
-	r.shutdown()
-	r.fill(res, o, a, repair)
+	ms := r.finish(res)
+	o, raws, topic, t0, g := ms.o, ms.raws, ms.topic, ms.t0, ms.g
 	res.RSSMBPerNode = float64(peak) / (1 << 20) / float64(cfg.Nodes)
-	res.setFirstMenu(fm, ferr)
 	fmt.Fprintf(cfg.Log, "bench: coopnode: p50 %.0f ms, p99 %.0f ms, delivery %.4f, %.2f×S\n",
 		res.PropagationP50Ms, res.PropagationP99Ms, res.DeliveryRatio, res.BytesPerEventRatio)
 
@@ -103,6 +86,51 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	res.Targets = res.checks()
 	res.ElapsedS = cfg.Now().Sub(start).Seconds()
 	return res, nil
+}
+
+// newResult is a result with the scenario's figures filled in.
+func newResult(cfg Config, start time.Time) *Result {
+	res := &Result{
+		Transport: "mocknet", Nodes: cfg.Nodes, Relays: 1, Restaurants: cfg.Restaurants, Couriers: cfg.Couriers,
+		Customers: cfg.Customers, LinkLatencyMs: sim.Ms(cfg.Latency), BandwidthBytesPerS: cfg.Bandwidth,
+		Hops: HopFloor(cfg.Nodes), OrdersPerMin: cfg.OrdersPerMin, DurationS: cfg.Duration.Seconds(),
+		Churn: cfg.Churn, Seed: cfg.Seed, Machine: machine(), Date: start.Format("2006-01-02"), Topology: cfg.Topology(),
+	}
+	if cfg.Loopback {
+		res.Transport = "loopback TCP"
+	}
+	res.HopFloorMs = float64(res.Hops) * res.LinkLatencyMs
+	return res
+}
+
+// measured is what a finished coop run hands on to the baselines.
+type measured struct {
+	o     *observation
+	raws  [][]byte
+	topic string
+	t0    time.Time
+	g     graph
+}
+
+// finish measures a new customer's first menus, then stops every node and
+// fills res with the run's figures.
+func (r *coopRun) finish(res *Result) measured {
+	fm, ferr := r.firstMenu()
+	o := r.observe()
+	a := analyze(o)
+	repair := r.syncBytes() - r.syncBytes0
+	_, all := r.raw.all()
+	var raws [][]byte // events only: a city's coop cards are not
+	for _, d := range all {
+		if _, err := protocol.ID(d); err == nil {
+			raws = append(raws, d)
+		}
+	}
+	ms := measured{o: o, raws: raws, topic: protocol.TopicOrders(r.coop), t0: r.t0, g: r.g}
+	r.shutdown()
+	r.fill(res, o, a, repair)
+	res.setFirstMenu(fm, ferr)
+	return ms
 }
 
 // baseline runs plain gossipsub on plan and returns its figures.

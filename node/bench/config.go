@@ -80,6 +80,12 @@ type Config struct {
 	Idle         time.Duration
 	OrdersPerDay int
 
+	// Coops, when ≥ 1, runs a city (coops.go): Coops cooperatives of
+	// this size at once on one mocknet, each with its own relay, all the
+	// relays following the city's directory (SPEC.md §22) and connected
+	// to each other; no baselines.
+	Coops int
+
 	// Gossip knobs for the coopnode nodes (benchmark-only; zero = the
 	// node's defaults).
 	SyncInterval   time.Duration // anti-entropy period; 0 = node default (30 s)
@@ -107,6 +113,7 @@ const DefaultNodes = 100
 const (
 	MinNodes = 6
 	MaxNodes = 1000
+	MaxCoops = 8
 )
 
 // ErrConfig wraps every configuration error.
@@ -168,6 +175,12 @@ func (c Config) withDefaults() (Config, error) {
 		if c.Idle < 0 || c.OrdersPerDay < 0 {
 			bad("idle = %v, orders per day = %d: want both > 0", c.Idle, c.OrdersPerDay)
 		}
+	}
+	if c.Coops < 0 || c.Coops > MaxCoops {
+		bad("coops = %d, want 0..%d", c.Coops, MaxCoops)
+	}
+	if c.Coops > 0 && (c.Loopback || c.ProcExe != "") {
+		bad("a city of coops runs on mocknet only (no loopback, no processes)")
 	}
 	if c.Latency == 0 {
 		c.Latency = 40 * time.Millisecond

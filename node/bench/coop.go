@@ -109,6 +109,8 @@ type coopRun struct {
 	cpuOther                  float64 // the same for other processes on the machine (-1: unknown)
 	mesh                      [3]int  // mesh hops p50, max, connected (1) at the start of the phase
 
+	city *cityPlace // in a city of coops (coops.go): which one
+
 	// with Config.ProcExe: the relay and one more courier as processes
 	procRelay, procCourier *procNode
 }
@@ -164,7 +166,9 @@ func (r *coopRun) cast() {
 		r.drawn = graph{adj: make([][]int, n)}
 	}
 	r.g = r.drawn
-	r.fab = newFabric(cfg, n)
+	if r.fab == nil {
+		r.fab = newFabric(cfg, n)
+	}
 	r.arr = make([]map[crdt.ID]time.Time, n)
 	r.offline, r.churned, r.busy = make([]bool, n), make([]bool, n), make([]bool, n)
 	r.outages = make([][]interval, n)
@@ -224,6 +228,11 @@ func (r *coopRun) start(m *member) error {
 		opts = append(opts, node.WithBootstrap(r.bootstrap()...))
 	}
 	opts = append(opts, r.knobs()...)
+	if r.city != nil {
+		// the customer app lists the city's coops; a customer hears the
+		// cards from its peers, couriers most of all, so they follow too
+		opts = append(opts, node.WithCity(cityName))
+	}
 	if m == r.syncCourier {
 		opts = append(opts, node.WithSyncOnConnect(false)) // its catch-up is measured by hand
 	}
@@ -329,7 +338,11 @@ func (r *coopRun) setup() error {
 	if err := r.start(r.relay); err != nil {
 		return err
 	}
-	id, err := r.relay.n.Found(ctx, crdt.CoopGenesis{Name: "Bench Coop", City: "Nantes", Currency: "EUR", Timezone: "Europe/Paris"})
+	name := "Bench Coop"
+	if r.city != nil {
+		name = fmt.Sprintf("Bench Coop %d", r.city.k+1)
+	}
+	id, err := r.relay.n.Found(ctx, crdt.CoopGenesis{Name: name, City: "Nantes", Currency: "EUR", Timezone: "Europe/Paris"})
 	if err != nil {
 		return fmt.Errorf("bench: found: %w", err)
 	}

@@ -170,10 +170,14 @@ func libp2pKey(k ed25519.PrivateKey) (crypto.PrivKey, error) {
 type fabric struct {
 	mn    mocknet.Mocknet // nil on loopback
 	delay time.Duration   // delay-line latency on every stream (see latency.go)
-	mu    sync.Mutex
-	idx   map[peer.ID]int
-	up    map[[2]int]bool // edges currently connected
-	host  []host.Host
+	// shared: the mocknet is a city's (city.go), shared with other coops'
+	// fabrics; base offsets this fabric's host addresses in it
+	shared bool
+	base   int
+	mu     sync.Mutex
+	idx    map[peer.ID]int
+	up     map[[2]int]bool // edges currently connected
+	host   []host.Host
 }
 
 func newFabric(cfg Config, n int) *fabric {
@@ -190,13 +194,35 @@ func newFabric(cfg Config, n int) *fabric {
 	return f
 }
 
+// newCityMocknet is the mocknet of a city's coops (mocknet only).
+func newCityMocknet(cfg Config) mocknet.Mocknet {
+	mn := mocknet.New()
+	if cfg.MocknetLatency {
+		mn.SetLinkDefaults(mocknet.LinkOptions{Latency: cfg.Latency, Bandwidth: cfg.Bandwidth})
+	} else {
+		mn.SetLinkDefaults(mocknet.LinkOptions{Bandwidth: cfg.Bandwidth})
+	}
+	return mn
+}
+
+// newSharedFabric is one coop's fabric on a city's mocknet: its hosts'
+// addresses start at base; closing it leaves the mocknet to the city.
+func newSharedFabric(cfg Config, n int, mn mocknet.Mocknet, base int) *fabric {
+	f := &fabric{mn: mn, shared: true, base: base, idx: map[peer.ID]int{}, up: map[[2]int]bool{}, host: make([]host.Host, n)}
+	if !cfg.MocknetLatency {
+		f.delay = cfg.Latency
+	}
+	return f
+}
+
 // mockHost adds node i's host to the mocknet (mocknet only).
 func (f *fabric) mockHost(i int, k ed25519.PrivateKey) (host.Host, error) {
 	sk, err := libp2pKey(k)
 	if err != nil {
 		return nil, err
 	}
-	addr, err := multiaddr.NewMultiaddr(fmt.Sprintf("/ip4/10.%d.%d.%d/tcp/4001", (i>>16)&255, (i>>8)&255, i&255))
+	a := f.base + i
+	addr, err := multiaddr.NewMultiaddr(fmt.Sprintf("/ip4/10.%d.%d.%d/tcp/4001", (a>>16)&255, (a>>8)&255, a&255))
 	if err != nil {
 		return nil, err
 	}
@@ -277,11 +303,11 @@ func (f *fabric) linkAll() error {
 	if f.mn == nil {
 		return nil
 	}
-	if err := f.mn.LinkAll(); err != nil {
-		return fmt.Errorf("bench: link all: %w", err)
-	}
 	for a := range f.host {
 		for b := a + 1; b < len(f.host); b++ {
+			if _, err := f.mn.LinkPeers(f.host[a].ID(), f.host[b].ID()); err != nil {
+				return fmt.Errorf("bench: link %d-%d: %w", a, b, err)
+			}
 			f.up[key2(a, b)] = true
 		}
 	}
@@ -369,9 +395,10 @@ func (f *fabric) isUp(a, b int) bool {
 	return f.up[key2(a, b)]
 }
 
-// close stops the mocknet (hosts are closed by their owners first).
+// close stops the mocknet (hosts are closed by their owners first),
+// unless it is a city's.
 func (f *fabric) close() {
-	if f.mn != nil {
+	if f.mn != nil && !f.shared {
 		_ = f.mn.Close()
 	}
 }

@@ -27,8 +27,9 @@ import (
 // accounts neither per goroutine); a node that runs as its own `coopnode
 // run` process, on loopback TCP, is accounted by the kernel alone. The
 // harness starts it from the coopnode executable (Config.ProcExe) with a
-// fresh data folder (`coopnode init`), an invite, no mDNS and no NAT
-// traversal, reads its addresses from what `run` prints, and reads its
+// fresh data folder (`coopnode init`), an invite and no mDNS, with run's
+// defaults otherwise (a relay then runs its circuit relay service and
+// connection budget, a courier asks it for a reservation), reads its addresses from what `run` prints, and reads its
 // CPU time and memory from /proc/PID/stat and /proc/PID/status.
 
 // procNode is a coopnode process the harness started.
@@ -76,7 +77,7 @@ func startProc(ctx context.Context, exe string, role node.Role, invite string) (
 		_ = os.RemoveAll(dir)
 		return nil, fmt.Errorf("bench: coopnode init (%s) printed no key: %s", role, out)
 	}
-	p.cmd = exec.Command(exe, "run", "-data", dir, "-invite", invite, "-nat=false", "-log-level", "error")
+	p.cmd = exec.Command(exe, "run", "-data", dir, "-invite", invite, "-log-level", "error")
 	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {
 		_ = os.RemoveAll(dir)

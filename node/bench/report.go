@@ -202,11 +202,14 @@ type Result struct {
 	CourierCPUShare float64    `json:"courier_cpu_share,omitempty"`
 	CourierRSSMB    float64    `json:"courier_rss_mb,omitempty"`
 	Day             *DayFigure `json:"day,omitempty"`
-	Targets         []Check    `json:"targets"`
-	SVG             string     `json:"svg,omitempty"`
-	Machine         string     `json:"machine"`
-	Date            string     `json:"date"`
-	ElapsedS        float64    `json:"elapsed_s"`
+	// City is a -coops run's (coops.go); the other figures are then its
+	// first coop's.
+	City     *CityFigure `json:"city,omitempty"`
+	Targets  []Check     `json:"targets"`
+	SVG      string      `json:"svg,omitempty"`
+	Machine  string      `json:"machine"`
+	Date     string      `json:"date"`
+	ElapsedS float64     `json:"elapsed_s"`
 
 	// for the picture
 	samples, baseSamples []float64
@@ -292,6 +295,12 @@ func (r *Result) WriteTable(w io.Writer) error {
 		return err
 	}
 	b.WriteString("\n")
+	if r.City != nil {
+		if err := r.City.write(&b); err != nil {
+			return err
+		}
+		b.WriteString("\n")
+	}
 	if r.Day != nil {
 		if err := r.Day.write(&b); err != nil {
 			return err

@@ -1,8 +1,10 @@
 package bench
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestChecks: every target of issues 7 and 18 is graded, a target the run
@@ -51,5 +53,38 @@ func TestChecks(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), "2 not measured") {
 		t.Errorf("table does not count what it did not measure:\n%s", b.String())
+	}
+}
+
+// TestCitySmoke runs two small coops in one city and checks that both
+// ran whole, that the directory reached every relay and customer, and
+// that the per-coop figures are there.
+func TestCitySmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("two simulated coops: skipped with -short")
+	}
+	defer leakCheck(t)()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	res, err := Run(ctx, Config{Nodes: 12, Coops: 2, Duration: 6 * time.Second, OrdersPerMin: 60, Seed: 3, Log: testLog{t}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := res.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	t.Log("\n" + b.String())
+	c := res.City
+	if c == nil || c.Coops != 2 || len(c.PerCoop) != 2 || c.Nodes != 24 || c.DirectoryMs <= 0 {
+		t.Fatalf("city figures: %+v", c)
+	}
+	for _, f := range c.PerCoop {
+		if f.OrdersPlaced == 0 || f.DeliveryRatio != 1 || f.PubsubKBPerNode <= 0 || f.FirstMenuMs <= 0 {
+			t.Errorf("coop %d: %+v", f.Coop, f)
+		}
+	}
+	if res.ApplyEventsPerSecPerCore <= 0 || !strings.Contains(b.String(), "city: 2 coops") {
+		t.Errorf("apply rate %v; table:\n%s", res.ApplyEventsPerSecPerCore, b.String())
 	}
 }

@@ -53,6 +53,7 @@ type byteTracer struct {
 	grafts   []time.Time    // when peers joined one of this node's meshes
 	msgs     map[string]*msgBytes
 	mesh     map[string]map[peer.ID]struct{}
+	subs     map[string]map[peer.ID]bool // topics its peers said they follow
 }
 
 // Breakdown splits the pubsub bytes nodes received by what they carried.
@@ -94,6 +95,21 @@ func uvarintLen(v uint64) int {
 func fieldLen(n int) int { return 1 + uvarintLen(uint64(n)) + n }
 
 func (t *byteTracer) RecvRPC(rpc *pubsub.RPC) {
+	if ss := rpc.GetSubscriptions(); len(ss) > 0 {
+		t.mu.Lock()
+		if t.subs == nil {
+			t.subs = map[string]map[peer.ID]bool{}
+		}
+		for _, s := range ss {
+			m := t.subs[s.GetTopicid()]
+			if m == nil {
+				m = map[peer.ID]bool{}
+				t.subs[s.GetTopicid()] = m
+			}
+			m[rpc.From()] = s.GetSubscribe()
+		}
+		t.mu.Unlock()
+	}
 	if !t.on.Load() {
 		return
 	}
@@ -229,6 +245,13 @@ func (t *byteTracer) meshPeers(topic string) []peer.ID {
 }
 
 // meshSize is the number of peers in the node's mesh for topic.
+// follows reports whether peer p told this node it follows topic.
+func (t *byteTracer) follows(p peer.ID, topic string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.subs[topic][p]
+}
+
 func (t *byteTracer) meshSize(topic string) int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
