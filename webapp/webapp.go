@@ -105,7 +105,11 @@ func route(p string) string {
 // Handler serves the app's files: GET and HEAD of a path Has accepts,
 // gzipped when the browser accepts it, revalidated by ETag. A request for
 // anything else gets a bare 404 (httpapi answers those itself).
-func Handler() http.Handler {
+func Handler() http.Handler { return HandlerCSP(CSP) }
+
+// HandlerCSP is Handler sending csp as the app's
+// Content-Security-Policy (CSP, or CSPWithImages).
+func HandlerCSP(csp string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f, ok := load()[route(r.URL.Path)]
 		if !ok || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
@@ -120,7 +124,7 @@ func Handler() http.Handler {
 		h.Set("Vary", "Accept-Encoding")
 		h.Set("Referrer-Policy", "no-referrer")
 		if f.ctype == contentType(".html") {
-			h.Set("Content-Security-Policy", CSP)
+			h.Set("Content-Security-Policy", csp)
 			h.Set("X-Frame-Options", "DENY")
 		}
 		body := f.data
@@ -136,6 +140,15 @@ func Handler() http.Handler {
 // API and no framing, so an injected string can never run as script.
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self' data:; " +
 	"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// CSPWithImages is CSP admitting images from the given origins too
+// (scheme://host[:port]): the map's tile server, when the node has one.
+func CSPWithImages(origins ...string) string {
+	if len(origins) == 0 {
+		return CSP
+	}
+	return strings.Replace(CSP, "img-src 'self' data:", "img-src 'self' data: "+strings.Join(origins, " "), 1)
+}
 
 // Size is what the app costs to load: JS and CSS, raw and gzipped, in
 // bytes (the budget is 300 KB gzipped, docs/webapp.md).

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -34,6 +35,10 @@ type config struct {
 	Bootstrap []string `json:"bootstrap,omitempty"`
 	Invite    string   `json:"invite,omitempty"`
 	MDNS      bool     `json:"mdns"`
+	// Tiles is the web app's map tile server (run -tiles); empty: the
+	// plain map, nothing fetched.
+	Tiles            string `json:"tiles,omitempty"`
+	TilesAttribution string `json:"tiles_attribution,omitempty"`
 }
 
 const (
@@ -155,6 +160,10 @@ func loadData(dir string) (ed25519.PrivateKey, config, error) {
 	return ed25519.NewKeyFromSeed(seed), cfg, nil
 }
 
+const tilesHelp = "map tiles for the web app: an OpenStreetMap-compatible URL template, https://HOST/{z}/{x}/{y}.png " +
+	"(opt-in: the browser then fetches tiles from it; without it the app draws its plain map and fetches nothing). " +
+	"Or set config.json's \"tiles\""
+
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("run", stderr)
 	dir := fs.String("data", "", "data folder made by 'coopnode init' (required)")
@@ -170,8 +179,15 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	portMap := fs.Bool("portmap", false, "ask the home router for a port mapping (UPnP/NAT-PMP) so peers can dial this node directly: for a restaurant's desktop node")
 	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics at http://ADDR/metrics (opt-in; e.g. 127.0.0.1:9464)")
 	webhookAddr := fs.String("payments-webhook", "", "restaurant reachable from the internet: take Stripe webhooks at http://ADDR/v1/payments/webhook (opt-in; signature-checked, nothing else served)")
+	tiles := fs.String("tiles", "", tilesHelp)
+	tilesAttr := fs.String("tiles-attribution", "", "the credit the map shows for -tiles (default \""+httpapi.DefaultTileAttribution+"\")")
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
+	}
+	if *tiles != "" {
+		if err := httpapi.CheckTileURL(*tiles); err != nil {
+			return fmt.Errorf("%w: -tiles: %v", errUsage, err)
+		}
 	}
 	log, err := newLogger(stderr, *level)
 	if err != nil {
@@ -206,6 +222,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	if *invite != "" {
 		cfg.Invite = *invite
+	}
+	if *tiles != "" {
+		cfg.Tiles, cfg.TilesAttribution = *tiles, *tilesAttr
 	}
 	cfg.Bootstrap = append(cfg.Bootstrap, splitList(*boot)...)
 	r, err := node.ParseRole(cfg.Role)
@@ -270,8 +289,15 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		defer ws.Close()
 		fmt.Fprintf(stdout, "  payments webhook: http://%s%s\n", wl.Addr(), httpapi.WebhookPath)
 	}
-	srv, err := httpapi.NewCity(city, cfg.Token, log)
+	var apiOpts []httpapi.Option
+	if cfg.Tiles != "" {
+		apiOpts = append(apiOpts, httpapi.WithTiles(cfg.Tiles, cfg.TilesAttribution))
+	}
+	srv, err := httpapi.NewCity(city, cfg.Token, log, apiOpts...)
 	if err != nil {
+		if errors.Is(err, httpapi.ErrBadTiles) || cfg.Tiles != "" && node.Code(err) == "bad_argument" {
+			return fmt.Errorf("%w: -tiles, -tiles-attribution (or config.json's tiles): %v", errUsage, err)
+		}
 		return err
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
@@ -288,6 +314,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fmt.Fprintf(stdout, "coopnode %s running\n  peer: %s\n  key:  %s\n  api:  http://%s (token in %s)\n",
 		r, n.ID(), n.Key(), apiAddr, filepath.Join(*dir, configFile))
 	fmt.Fprintf(stdout, "  web:  %s\n", httpapi.LoginURL(apiAddr, cfg.Token))
+	if cfg.Tiles != "" {
+		fmt.Fprintf(stdout, "  map tiles: %s\n", cfg.Tiles)
+	}
 	for _, a := range n.Addrs() {
 		fmt.Fprintf(stdout, "  addr: %s\n", a)
 	}

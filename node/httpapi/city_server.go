@@ -41,14 +41,16 @@ type CityServer struct {
 	log   *slog.Logger
 	mu    sync.Mutex
 	srvs  map[*node.Node]*Server
+	opts  []Option // each Server's (WithTiles)
 }
 
-// NewCity returns the API handler over c's nodes. token must be non-empty.
-func NewCity(c *node.City, token string, log *slog.Logger) (*CityServer, error) {
+// NewCity returns the API handler over c's nodes. token must be non-empty;
+// opts configure each coop's Server.
+func NewCity(c *node.City, token string, log *slog.Logger, opts ...Option) (*CityServer, error) {
 	if token == "" {
 		return nil, ErrNoToken
 	}
-	cs := &CityServer{city: c, token: token, log: log, srvs: map[*node.Node]*Server{}}
+	cs := &CityServer{city: c, token: token, log: log, srvs: map[*node.Node]*Server{}, opts: opts}
 	if _, err := cs.server(c.Home()); err != nil {
 		return nil, err
 	}
@@ -63,7 +65,7 @@ func (cs *CityServer) server(n *node.Node) (*Server, error) {
 	if s, ok := cs.srvs[n]; ok {
 		return s, nil
 	}
-	s, err := New(n, cs.token, cs.log)
+	s, err := New(n, cs.token, cs.log, cs.opts...)
 	if err != nil {
 		return nil, err
 	}

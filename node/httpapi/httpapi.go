@@ -18,6 +18,7 @@ import (
 
 	"github.com/coopnode/coopnode/crdt"
 	"github.com/coopnode/coopnode/node"
+	"github.com/coopnode/coopnode/webapp"
 )
 
 // MaxBody bounds a request body; menus are the largest thing sent.
@@ -36,17 +37,24 @@ type Server struct {
 	token string
 	log   *slog.Logger
 	mux   *http.ServeMux
+	tiles *Tiles // the map's tile server, or nil (tiles.go)
+	csp   string // the app's Content-Security-Policy
 }
 
 // New returns the API handler for n. token must be non-empty.
-func New(n *node.Node, token string, log *slog.Logger) (*Server, error) {
+func New(n *node.Node, token string, log *slog.Logger, opts ...Option) (*Server, error) {
 	if token == "" {
 		return nil, ErrNoToken
 	}
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &Server{n: n, token: token, log: log, mux: http.NewServeMux()}
+	s := &Server{n: n, token: token, log: log, mux: http.NewServeMux(), csp: webapp.CSP}
+	for _, o := range opts {
+		if err := o(s); err != nil {
+			return nil, err
+		}
+	}
 	s.routes()
 	return s, nil
 }

@@ -13,6 +13,7 @@ import (
 func (s *Server) routes() {
 	m := s.mux
 	m.HandleFunc("GET /v1/status", s.status)
+	m.HandleFunc("GET /v1/config", s.config)
 	m.HandleFunc("GET /v1/invite", s.invite)
 	m.HandleFunc("GET /v1/invite/qr.png", s.invitePNG)
 	m.HandleFunc("GET /v1/invite/qr.svg", s.inviteSVG)

@@ -108,7 +108,7 @@ func (s *Server) web(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if webapp.Has(r.URL.Path) && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
-		webapp.Handler().ServeHTTP(w, r)
+		webapp.HandlerCSP(s.csp).ServeHTTP(w, r)
 		return
 	}
 	failf(w, node.ErrNoRoute, "%s %s", r.Method, r.URL.Path)
