@@ -26,6 +26,7 @@ func (s *Server) marketRoutes() {
 	m.HandleFunc("GET /v1/exports/{file}", s.export)
 	m.HandleFunc("POST /v1/position", s.position)
 	m.HandleFunc("GET /v1/orders/{id}/tracking", s.tracking)
+	m.HandleFunc("GET /v1/tracking", s.trackingAll)
 }
 
 func (s *Server) position(w http.ResponseWriter, r *http.Request) {
@@ -58,6 +59,29 @@ func (s *Server) tracking(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, t)
+}
+
+// trackingAll is GET /v1/tracking: the latest position this node has of
+// each open order's courier (what the dispatcher's map shows); [] when it
+// has none. A node has positions only of orders it is a party of (§16.11).
+func (s *Server) trackingAll(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := ctxOf(r)
+	defer cancel()
+	os, err := s.n.Orders(ctx, node.OrderFilter{Open: true})
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	out := []node.Tracking{}
+	for _, o := range os {
+		if !o.HasHolder() {
+			continue
+		}
+		if t, err := s.n.Tracking(ctx, o.ID); err == nil {
+			out = append(out, t)
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) getRules(w http.ResponseWriter, r *http.Request) {

@@ -11,6 +11,7 @@ import { api, events } from './api.js';
 import { t, money, errorText } from './i18n.js';
 import { CourierPayment } from './payment.js';
 import { useNet, NetBanner, act as send } from './net.js';
+import { MapView } from './geo.js';
 
 // FAIL_REASONS are the reasons a courier gives for a failed task (§5.4.5
 // takes any non-empty reason; these are the ones the app offers).
@@ -150,6 +151,31 @@ function Task({ session, order, restaurants, reload, net }) {
   </li>`;
 }
 
+// JobsMap shows the jobs on the map: the courier's position, each job's
+// pickup (its number) and customer area (the same number), joined; picking
+// either shows that job's card below, with the same Claim and outcome as
+// the list.
+function JobsMap({ session, jobs, me, restaurants, outcomes, claim }) {
+  const [sel, setSel] = useState('');
+  const points = [];
+  const lines = [];
+  if (me) points.push({ kind: 'courier', pos: { lat_e6: me.lat, lon_e6: me.lon }, label: t('courier.you') });
+  jobs.forEach((j, i) => {
+    const o = j.order, p = o.place || {}, n = String(i + 1), name = restaurantName(session, o.restaurant, restaurants);
+    points.push({ id: o.id, kind: 'restaurant', pos: p.pickup, label: n,
+      name: t('courier.map_pickup', { n, name }) + (j.distance_m !== null && j.distance_m !== undefined ? ', ' + t('courier.to_pickup', { km: km(j.distance_m) }) : '') });
+    points.push({ id: o.id, kind: 'home', pos: p.dropoff_area, label: n, name: t('courier.map_dropoff', { n, name }) });
+    lines.push([p.pickup, p.dropoff_area, 'job']);
+  });
+  const job = jobs.find((j) => j.order.id === sel);
+  return html`<div class="jobs-map" data-jobs=${jobs.length}>
+    <${MapView} points=${points} lines=${lines} label=${t('courier.map')} onPick=${setSel} selected=${sel} />
+    ${job ? html`<ul class="jobs picked" aria-live="polite"><${Job} key=${job.order.id} session=${session} job=${job}
+        restaurants=${restaurants} outcome=${outcomes[job.order.id]} claim=${claim} /></ul>`
+      : html`<p class=${jobs.length ? 'hint' : 'empty'} aria-live="polite">${t(jobs.length ? 'courier.map_pick' : 'courier.no_jobs')}</p>`}
+  </div>`;
+}
+
 export function CourierJobs({ session }) {
   const [lat, setLat] = useState('');
   const [lon, setLon] = useState('');
@@ -161,6 +187,7 @@ export function CourierJobs({ session }) {
   const [restaurants, setRestaurants] = useState([]);
   const [outcomes, setOutcomes] = useState({});
   const [err, setErr] = useState(null);
+  const [view, setView] = useState(localStorage.getItem('coopnode.jobs_view') || 'list');
   const typed = useRef(false);
   const pos = useRef(null);
   const net = useNet(() => reloadRef.current());
@@ -254,7 +281,11 @@ export function CourierJobs({ session }) {
       <button class="search">${t('courier.search')}</button>
       ${posErr ? html`<p class="field-error" role="alert" data-code="local">${posErr}</p>` : null}
     </form>
+    <div class="view-switch" role="group" aria-label=${t('courier.view')}>
+      ${['list', 'map'].map((v) => html`<button type="button" class=${'view-' + v} aria-pressed=${String(view === v)}
+        onClick=${() => { setView(v); localStorage.setItem('coopnode.jobs_view', v); }}>${t('courier.view_' + v)}</button>`)}</div>
     ${jobs === null ? html`<p aria-busy="true">${t('app.loading')}</p>`
+      : view === 'map' ? html`<${JobsMap} session=${session} jobs=${listed} me=${pos.current} restaurants=${restaurants} outcomes=${outcomes} claim=${claim} />`
       : listed.length === 0 ? html`<p class="empty">${t('courier.no_jobs')}</p>`
       : html`<ul class="jobs">${listed.map((j) => html`<${Job} key=${j.order.id} session=${session} job=${j}
           restaurants=${restaurants} outcome=${outcomes[j.order.id]} claim=${claim} />`)}</ul>`}

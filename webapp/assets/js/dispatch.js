@@ -4,8 +4,12 @@
 // the card's courier list and button (keyboard and screen readers); a held
 // order is released with Unassign so another courier can claim it. The
 // node refuses what the rules refuse (not_dispatcher, not_courier,
-// bad_transition), shown on the card.
+// bad_transition), shown on the card. Beside the board, the map: the
+// couriers' last known positions (GET /v1/tracking: live tracking, which a
+// node has only for orders it is a party of, §16.11), each joined to the
+// next stop of the orders they hold, and the pickups of the open orders.
 import { html, useState } from '../vendor/preact-htm.js';
+import { MapView } from './geo.js';
 import { api } from './api.js';
 import { useForm, Field, FormError } from './forms.js';
 import { t, time, money, errorText } from './i18n.js';
@@ -17,8 +21,9 @@ const held = (o) => o.holder && o.holder !== ZERO;
 const isDelivery = (o) => o.place && String(o.place.fulfilment).includes('delivery');
 
 async function loadBoard() {
-  const [coop, orders] = await Promise.all([api('GET', '/v1/coop'), api('GET', '/v1/orders?open=1')]);
-  return { coop, orders: orders.filter((o) => isDelivery(o) && !['placed', 'refused', 'cancelled', 'delivered', 'failed', 'fulfilled', 'invalid'].includes(o.status)) };
+  const [coop, orders, tracks] = await Promise.all([api('GET', '/v1/coop'), api('GET', '/v1/orders?open=1'),
+    api('GET', '/v1/tracking').catch(() => [])]);
+  return { coop, tracks, orders: orders.filter((o) => isDelivery(o) && !['placed', 'refused', 'cancelled', 'delivered', 'failed', 'fulfilled', 'invalid'].includes(o.status)) };
 }
 
 function AssignForm({ order, couriers }) {
@@ -66,8 +71,34 @@ function Column({ id, title, orders, courier, onDrop, children }) {
   </section>`;
 }
 
+// CouriersMap: each courier's latest position (by the orders they hold),
+// the next stop of each held order and the open orders' pickups.
+function CouriersMap({ data, open, session }) {
+  const byOrder = Object.fromEntries(data.orders.map((o) => [o.id, o]));
+  const last = {};
+  for (const tr of data.tracks || []) {
+    const o = byOrder[tr.order];
+    if (!o || !held(o)) continue;
+    if (!last[o.holder] || last[o.holder].at < tr.at) last[o.holder] = tr;
+  }
+  const points = [], lines = [];
+  for (const o of open) points.push({ kind: 'restaurant', pos: o.place.pickup, label: '#' + short(o.id) });
+  for (const o of data.orders.filter(held)) {
+    const stop = o.status === 'picked_up' ? o.place.dropoff_area : o.place.pickup;
+    points.push({ kind: o.status === 'picked_up' ? 'home' : 'restaurant', pos: stop, label: '#' + short(o.id) });
+    if (last[o.holder]) lines.push([last[o.holder].position, stop, 'job']);
+  }
+  const seen = Object.entries(last).map(([k, tr]) => ({ key: k, tr, name: memberName(data.coop, k) }));
+  for (const c of seen) points.push({ kind: 'courier', pos: c.tr.position, label: c.name, id: c.key });
+  return html`<aside class="dispatch-map" aria-labelledby="dm-h"><h2 id="dm-h" class="sr">${t('dispatch.map')}</h2>
+    <${MapView} points=${points} lines=${lines} label=${t('dispatch.map')} />
+    ${seen.length ? html`<ul class="seen">${seen.map((c) => html`<li data-courier=${c.key}>${t('dispatch.seen', { name: c.name, at: time(c.tr.at, session.tz) })}</li>`)}</ul>`
+      : html`<p class="hint no-positions">${t('dispatch.no_positions')}</p>`}
+    <p class="hint">${t('dispatch.positions')}</p></aside>`;
+}
+
 export function Dispatch({ session }) {
-  const { data, err, live } = useLive(loadBoard, ['order', 'coop']);
+  const { data, err, live } = useLive(loadBoard, ['order', 'coop', 'tracking']);
   const [dragErr, setDragErr] = useState({});
   if (err) return html`<section class="screen dispatch"><h1>${t('nav.board')}</h1><p class="error" role="alert">${errorText(err)}</p></section>`;
   if (!data) return html`<section class="screen dispatch" aria-busy="true"><p>${t('app.loading')}</p></section>`;
@@ -84,7 +115,7 @@ export function Dispatch({ session }) {
   return html`<section class="screen dispatch" data-open=${open.length}>
     <h1>${t('nav.board')} <${LiveBadge} live=${live} /></h1>
     <p class="intro">${t('dispatch.intro')}</p>
-    <div class="board">
+    <div class="dispatch-grid"><div class="board">
       <${Column} id="open" title=${t('dispatch.open')} orders=${open}>${open.map(card)}<//>
       ${couriers.map((c) => {
         const mine = data.orders.filter((o) => o.holder === c.key);
@@ -92,6 +123,6 @@ export function Dispatch({ session }) {
           ${mine.length ? null : html`<li class="empty">${t('dispatch.drop_here')}</li>`}<//>`;
       })}
     </div>
-    <p class="hint">${t('dispatch.positions')}</p>
+    <${CouriersMap} data=${data} open=${open} session=${session} /></div>
   </section>`;
 }
