@@ -295,7 +295,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	srv, err := httpapi.NewCity(city, cfg.Token, log, apiOpts...)
 	if err != nil {
-		if errors.Is(err, httpapi.ErrBadTiles) || cfg.Tiles != "" && node.Code(err) == "bad_argument" {
+		if errors.Is(err, httpapi.ErrBadTiles) {
 			return fmt.Errorf("%w: -tiles, -tiles-attribution (or config.json's tiles): %v", errUsage, err)
 		}
 		return err

@@ -39,7 +39,8 @@ type Tiles struct {
 	Attribution string `json:"attribution"`
 }
 
-// ErrBadTiles is a tile URL template refused by CheckTileURL. It wraps
+// ErrBadTiles is a tile URL template refused by CheckTileURL, or its
+// attribution refused by WithTiles. It wraps
 // node.ErrBadArgument, so it has its code.
 var ErrBadTiles = fmt.Errorf("%w: tile URL", node.ErrBadArgument)
 
@@ -119,7 +120,7 @@ func WithTiles(template, attribution string) Option {
 			attribution = DefaultTileAttribution
 		}
 		if len(attribution) > 200 {
-			return fmt.Errorf("%w: tile attribution longer than 200 characters", node.ErrBadArgument)
+			return fmt.Errorf("%w attribution: longer than 200 characters", ErrBadTiles)
 		}
 		s.tiles = &Tiles{URL: template, Attribution: attribution}
 		s.csp = webapp.CSPWithImages(tileOrigin(template))

@@ -89,7 +89,7 @@ func TestConfigTiles(t *testing.T) {
 	if _, err := New(f.n, "tok", nil, WithTiles("https://{s}.example.org/{z}/{x}/{y}.png", "")); !errors.Is(err, ErrBadTiles) {
 		t.Fatalf("New with a bad template: %v", err)
 	}
-	if _, err := New(f.n, "tok", nil, WithTiles(tmpl, strings.Repeat("©", 150))); node.Code(err) != "bad_argument" {
+	if _, err := New(f.n, "tok", nil, WithTiles(tmpl, strings.Repeat("©", 150))); !errors.Is(err, ErrBadTiles) || node.Code(err) != "bad_argument" {
 		t.Fatalf("New with a long attribution: %v", err)
 	}
 }
