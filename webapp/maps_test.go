@@ -102,7 +102,9 @@ func TestCourierJobsMap(t *testing.T) {
 	b.do("jobs near the restaurant, as a list", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS(`.courier .position`)),
 		typeInto(`#c-lat`, "47.2150"), typeInto(`#c-lon`, "-1.5550"), chromedp.Click(chromedp.CSS(`.courier .search`)),
 		chromedp.WaitVisible(chromedp.CSS(`ul.jobs `+job+` button.claim`)))
-	pt := func(kind string) string { return `.jobs-map [data-point="` + kind + `"][data-id="` + id.String() + `"]` }
+	pt := func(kind string) string {
+		return `.jobs-map [data-point="` + kind + `"][data-id="` + id.String() + `"]`
+	}
 	b.do("as a map", chromedp.Click(chromedp.CSS(`.view-switch .view-map`)),
 		chromedp.WaitVisible(chromedp.CSS(`.view-switch .view-map[aria-pressed="true"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.jobs-map .map[data-tiles="on"]`)),
