@@ -230,6 +230,7 @@ func (n *Node) Jobs(ctx context.Context, pos crdt.Position, radiusM int) ([]Job,
 		out = append(out, Job{Order: s, DistanceM: d})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].DistanceM < out[j].DistanceM })
+	_ = n.do(ctx, func() error { n.noteJobs(out); return nil }) // a claim may follow (SPEC.md §10.8)
 	return out, nil
 }
 

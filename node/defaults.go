@@ -113,6 +113,11 @@ const (
 	// partyCartTTL is how long a quoted cart keeps its link to the
 	// restaurant: a customer quotes, hesitates, then checks out.
 	partyCartTTL = 10 * time.Minute
+	// partyJobLinks and partyJobTTL: a courier's job board links to the
+	// restaurants of its nearest jobs, for as long as a look at the board
+	// lasts.
+	partyJobLinks = 3
+	partyJobTTL   = 2 * time.Minute
 	// partyFresh is how old an order's events may be to be pushed again
 	// when a party link comes up: the events stored while it was being
 	// dialed, not the order's history (sync has that).

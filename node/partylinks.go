@@ -30,9 +30,10 @@ import (
 //     (the customer is about to order: the link is up before checkout)
 //     and, once the order is placed, to the courier who holds it;
 //   - the restaurant's node to the customer and the holder;
-//   - a courier's node to the restaurant and the customer from its own
-//     claim (its fold makes it the provisional holder at once) until it
-//     loses or the order ends.
+//   - a courier's node to the restaurants of the nearest jobs on its
+//     board (Jobs), for a couple of minutes, and to the restaurant and
+//     the customer from its own claim (its fold makes it the provisional
+//     holder at once) until it loses or the order ends.
 //
 // Over these links the events go one hop: a party that does not follow
 // the orders topic gets them by push, one that does (a courier) by the
@@ -64,6 +65,7 @@ import (
 const (
 	partyTagPrefix = "coopnode-order/"
 	partyCartTag   = "coopnode-cart"
+	partyJobPrefix = "coopnode-job/"
 )
 
 // partyTag is an order's connection-manager tag.
@@ -224,6 +226,26 @@ func (n *Node) noteCart(restaurant crdt.PubKey) {
 	}
 }
 
+// noteJobs asks for links to the restaurants of the partyJobLinks nearest
+// of jobs, for partyJobTTL each: the courier looking at its job board may
+// claim one of them in a moment, and its claim and the restaurant's
+// confirmation then go one hop each way. It runs on the loop.
+func (n *Node) noteJobs(jobs []Job) {
+	if n.cfg.partyLinksOff {
+		return
+	}
+	me, until := n.memberKeyOrSelf(), n.cfg.clock.Now().Add(partyJobTTL)
+	changed := false
+	for _, j := range jobs[:min(len(jobs), partyJobLinks)] {
+		if r := j.Order.Restaurant; r != me && !r.IsZero() {
+			changed = n.party.set(partyJobPrefix+j.Order.ID.String(), partyWant{peers: n.partyPeers(r), until: until}) || changed
+		}
+	}
+	if changed {
+		n.party.wakeUp()
+	}
+}
+
 // pushFresh pushes to p the events of order stored in the last partyFresh
 // that party push would have sent p had the link been up (SPEC.md §10.8):
 // the pusher applies §10.4's rules (p not a follower, not the author). It
@@ -353,6 +375,12 @@ func (k *partyKeeper) check(rounds *sync.WaitGroup) (short bool) {
 			delete(k.kept, tag)
 		}
 	}
+	linked := map[peer.ID]bool{} // kept under some tag already: events reached it by push when stored
+	for _, ps := range k.kept {
+		for p := range ps {
+			linked[p] = true
+		}
+	}
 	var missing []peer.ID
 	type up struct {
 		order crdt.ID
@@ -374,7 +402,7 @@ func (k *partyKeeper) check(rounds *sync.WaitGroup) (short bool) {
 			if !k.kept[tag][p] {
 				cm.Protect(p, tag)
 				k.kept[tag][p] = true
-				if !w.order.IsZero() {
+				if !w.order.IsZero() && !linked[p] {
 					ups = append(ups, up{w.order, p})
 				}
 			}

@@ -14,7 +14,7 @@ import (
 // TestPartyLinks (SPEC.md §10.8): on real nodes that know only a relay's
 // address, an order's parties link to each other while it is open — the
 // customer and the restaurant from the checkout, the courier once it
-// claims — protected under the order's tag in the connection manager;
+// looks at its job board and claims — protected under the order's tag in the connection manager;
 // the customer pushes its order.place again over the new link; and when
 // the order is delivered every party link is released.
 func TestPartyLinks(t *testing.T) {
@@ -85,6 +85,15 @@ func TestPartyLinks(t *testing.T) {
 	if _, err := courier.WaitOrder(wctx, id, isAccepted); err != nil {
 		t.Fatalf("the courier never saw the job: %v", err)
 	}
+	// the courier's job board links it to the job's restaurant before it claims
+	jobs, err := courier.Jobs(ctx, crdt.Position{LatE6: 47_215_000, LonE6: -1_555_000}, 0)
+	must(t, err)
+	if len(jobs) != 1 || jobs[0].Order.ID != id {
+		t.Fatalf("jobs: %+v", jobs)
+	}
+	eventually(t, 20*time.Second, "the courier linked to the job's restaurant", func() bool {
+		return courier.host.ConnManager().IsProtected(resto.ID(), partyJobPrefix+id.String())
+	})
 	claim, err := courier.Claim(ctx, id, crdt.Position{})
 	must(t, err)
 	res, err := courier.AwaitClaim(wctx, id, claim)

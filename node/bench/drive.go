@@ -319,6 +319,18 @@ func (r *coopRun) claimRace(id crdt.ID, resto *member, claimants []*member) (*me
 			return nil, fmt.Errorf("courier %d never saw the job: %w", c.i, err)
 		}
 	}
+	if !r.cfg.NoPartyLinks {
+		// each looks at its job board (which links its node to the nearest
+		// jobs' restaurants, SPEC.md §10.8) and takes a moment to tap
+		for _, c := range claimants {
+			if _, err := c.n.Jobs(ctx, c.pos, 0); err != nil {
+				return nil, fmt.Errorf("courier %d job board: %w", c.i, err)
+			}
+		}
+		if err := r.sleep(300*time.Millisecond + time.Duration(len(claimants))*100*time.Millisecond); err != nil {
+			return nil, err
+		}
+	}
 	type result struct {
 		res           node.ClaimResult
 		took, outcome time.Duration
