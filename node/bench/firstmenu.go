@@ -30,6 +30,7 @@ import (
 type firstMenuFigure struct {
 	ms        float64
 	bytes     int64 // stream bytes received; -1 unmeasured
+	sync      int   // of which sync sessions (the node's own count)
 	catalogue int   // signed profile + menu events displayed
 	menus     int   // of which the menus
 }
@@ -135,6 +136,7 @@ func (r *coopRun) firstMenu() (firstMenuFigure, error) {
 	}
 	fig.ms = float64(r.now().Sub(start).Microseconds()) / 1000
 	fig.bytes = ch.rx.Load()
+	fig.sync = n.Stats(r.ctx).SyncBytesIn
 	return fig, nil
 }
 
@@ -181,7 +183,7 @@ func (res *Result) setFirstMenu(fm firstMenuFigure, err error) {
 		res.FirstMenuError, res.FirstMenuBytes = err.Error(), -1
 		return
 	}
-	res.FirstMenuMs, res.FirstMenuBytes = fm.ms, fm.bytes
+	res.FirstMenuMs, res.FirstMenuBytes, res.FirstMenuSyncBytes = fm.ms, fm.bytes, fm.sync
 	res.FirstMenuCatalogueBytes, res.FirstMenuMenuBytes = fm.catalogue, fm.menus
 	if fm.bytes >= 0 && fm.catalogue > 0 {
 		res.FirstMenuBytesRatio = float64(fm.bytes) / float64(fm.catalogue)
