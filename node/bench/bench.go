@@ -71,11 +71,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.BaselineDeployed {
 		dg := buildGraph(cfg.Nodes, 8, rand.New(rand.NewSource(cfg.Seed*31+11)))
 		fmt.Fprintf(cfg.Log, "bench: baseline as deployed: plain gossipsub on a random graph of degree 8\n")
-		m, _, _, err := baseline(ctx, cfg, planFrom(o, dg, t0, topic))
+		m, _, ba, err := baseline(ctx, cfg, planFrom(o, dg, t0, topic))
 		if err != nil {
 			return nil, err
 		}
 		res.BaselineDeployed = m
+		res.depSamples, res.depBytesPerNode = msSlice(ba.samples), ba.bytesPerNode
 	}
 
 	rate, k, err := applyRate(raws, time.Second, cfg.Now)

@@ -174,11 +174,15 @@ func TestSVG(t *testing.T) {
 	r := &Result{Nodes: 100, Transport: "mocknet", LinkLatencyMs: 40, HopFloorMs: 120, ConnectionDegree: 8,
 		samples: []float64{100, 130, 150, 400}, baseSamples: []float64{120, 160, 170},
 		bytesPerNode: []int64{3000, 50000, 1000}, baseBytesPerNode: []int64{60000, 40000, 20000},
-		Baseline: &Metrics{PropagationNeededP50Ms: 160}}
+		Baseline: &Metrics{PropagationNeededP50Ms: 160}, BaselineDeployed: &Metrics{PropagationP50Ms: 124},
+		depSamples: []float64{110, 124, 170}, depBytesPerNode: []int64{80000, 70000, 75000}}
 	r.PropagationP50Ms = 130
 	var b bytes.Buffer
 	if err := r.WriteSVG(&b); err != nil {
 		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "as deployed") || strings.Count(b.String(), colDeployed) != 3 {
+		t.Errorf("the picture lacks the as-deployed baseline's curves or legend")
 	}
 	d := xml.NewDecoder(&b)
 	for {

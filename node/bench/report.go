@@ -216,6 +216,8 @@ type Result struct {
 	samples, baseSamples []float64
 	bytesPerNode         []int64
 	baseBytesPerNode     []int64
+	depSamples           []float64 // the as-deployed baseline: every node
+	depBytesPerNode      []int64
 	neededBytesPerNode   []int64
 }
 

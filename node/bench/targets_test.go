@@ -83,7 +83,7 @@ func TestCitySmoke(t *testing.T) {
 	}
 	t.Log("\n" + b.String())
 	c := res.City
-	if c == nil || c.Coops != 2 || len(c.PerCoop) != 2 || c.Nodes != 24 || c.DirectoryMs <= 0 {
+	if c == nil || c.Coops != 2 || len(c.PerCoop) != 2 || c.Nodes != 24 || c.DirectoryRelaysMs <= 0 || c.DirectoryNodes < 2 {
 		t.Fatalf("city figures: %+v", c)
 	}
 	for _, f := range c.PerCoop {
