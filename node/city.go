@@ -181,8 +181,9 @@ func (c *City) Checkout(ctx context.Context, coop crdt.ID, cart market.Cart, pd 
 // only, and the node of each further coop gets its own key, derived from
 // the member's seed and the coop ID so that nothing more is stored. In
 // that coop the member is admitted with its member key and this key is
-// linked to it as a device (SPEC.md §5, device.link): it then acts for
-// the member, whose books and pay are the member key's.
+// linked to it as a device (SPEC.md §5, device.link; the node signs the
+// link itself, WithMemberKey): it then acts for the member, whose books
+// and pay are the member key's.
 func CoopKey(member ed25519.PrivateKey, coop crdt.ID) ed25519.PrivateKey {
 	h := sha256.New()
 	h.Write([]byte("coopnode/coop-key/v1\x00"))

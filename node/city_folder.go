@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/multiformats/go-multiaddr"
+
 	"github.com/coopnode/coopnode/crdt"
 )
 
@@ -70,7 +72,7 @@ func (c *City) startFurther(ctx context.Context, coop crdt.ID, extra ...Option) 
 		return nil, fmt.Errorf("node: folder of coop %s: %w", coop.Short(), err)
 	}
 	opts := append(append([]Option(nil), f.opts...), extra...)
-	opts = append(opts, WithKey(CoopKey(f.member, coop)), WithDataDir(store), WithCoop(coop))
+	opts = append(opts, WithKey(CoopKey(f.member, coop)), WithMemberKey(f.member), WithDataDir(store), WithCoop(coop))
 	n, err := New(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("node: coop %s: %w", coop.Short(), err)
@@ -101,6 +103,29 @@ func (c *City) JoinInvite(ctx context.Context, inv Invite) (*Node, error) {
 		return nil, errorf(ErrBadArgument, "this city has no data folder to add coop %s to", inv.Coop.Short())
 	}
 	return c.startFurther(ctx, inv.Coop, WithInvite(inv))
+}
+
+// FollowCard follows a coop of the followed city's directory (SPEC.md
+// §22.4): its card's addresses, signed by the coop's admin, are the way
+// in, as an invite's would be; then as JoinInvite.
+func (c *City) FollowCard(ctx context.Context, coop crdt.ID) (*Node, error) {
+	_, cards, err := c.Directory(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range cards {
+		if e.Card.Coop != coop {
+			continue
+		}
+		inv := Invite{Coop: coop}
+		for _, a := range e.Card.Addrs {
+			if m, err := multiaddr.NewMultiaddr(a); err == nil && checkBootstrapAddr(m) == nil {
+				inv.Bootstrap = mergeAddrs(inv.Bootstrap, []multiaddr.Multiaddr{m})
+			}
+		}
+		return c.JoinInvite(ctx, inv)
+	}
+	return nil, errorf(ErrUnknown, "the city's directory holds no card of coop %s", coop.Short())
 }
 
 // Close closes the further coops' nodes (not the home node, which its

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
@@ -36,6 +37,9 @@ type draft struct {
 	// reads the wall (SPEC.md §5.4).
 	wall int64
 	duty string // the duty that asks for it, for the log ("" for an API call)
+	// signer signs it instead of the node's key: the member key, for the
+	// link of this node's own key to it (member_link.go)
+	signer ed25519.PrivateKey
 }
 
 // maxDutyRounds bounds fulfil: a duty whose draft, once applied, still

@@ -418,7 +418,11 @@ func (n *Node) seal(d draft) (incoming, error) {
 		}
 		pd.Lamport = n.replica.NextLamport(pd.Parents)
 	}
-	e, raw, err := protocol.Seal(n.key, pd)
+	key := n.key
+	if d.signer != nil {
+		key = d.signer
+	}
+	e, raw, err := protocol.Seal(key, pd)
 	if err != nil {
 		return incoming{}, fmt.Errorf("%w: %w", ErrBadArgument, err)
 	}

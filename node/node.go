@@ -58,6 +58,7 @@ func ParseRole(s string) (Role, error) {
 
 type config struct {
 	key          ed25519.PrivateKey
+	memberKey    ed25519.PrivateKey // WithMemberKey (member_link.go)
 	role         Role
 	coop         crdt.ID
 	dataDir      string
@@ -463,6 +464,7 @@ func (n *Node) start(ctx context.Context) error {
 		n.wg.Add(1)
 		go n.wakeSender()
 	}
+	n.watchMemberLink()
 	n.disc, err = newDiscovery(n.ctx, n.host, discoveryConfig{
 		Bootstrap: n.cfg.bootstrap, MDNS: n.cfg.mdns, Coop: n.cfg.coop, Logger: n.log,
 		Clock: n.cfg.clock, Rand: func() float64 { n.rngMu.Lock(); defer n.rngMu.Unlock(); return n.cfg.rng.Float64() },

@@ -43,41 +43,58 @@ func secondCoop(c *coop) (admin, resto *node.Node) {
 }
 
 // TestCityCustomerTwoCoops (issue 17.2): the customer's app follows two
-// coops of the city from one data folder (node.OpenCity; the second coop
-// joined with its invite, as "coopnode join -invite" does, runs under the
-// folder with a key of its own) and one API over both
-// (httpapi.CityServer). The restaurants screen lists both coops'
+// coops of the city from one data folder (node.OpenCity) with one API over
+// both (httpapi.CityServer). The second coop is found on the "Coops in
+// your city" screen (its card, published before the customer followed the
+// city, arrives by card exchange) and followed there: its node starts
+// under the folder with a key of its own. The restaurants screen lists both coops'
 // restaurants together, each with its coop's name; the customer orders
 // from each through the screens, each order is quoted by its coop's rules
 // (3.50 and 5.00 delivery) and reaches its own restaurant only.
 func TestCityCustomerTwoCoops(t *testing.T) {
 	c := newCoop(t)
 	ctx := c.ctx
-	_, bResto := secondCoop(c)
-	bAdmin := bResto // the invite's peers: any member of the second coop
+	bAdmin, bResto := secondCoop(c)
 	city, err := node.OpenCity(ctx, c.cust, t.TempDir(), testKey("cust"), node.WithRole(node.RoleCustomer),
 		node.WithListen("/ip4/127.0.0.1/tcp/0"), node.WithMDNS(false), node.WithSyncInterval(2*time.Second))
 	must(t, err)
 	t.Cleanup(func() { _ = city.Close() })
-	further, err := city.JoinInvite(ctx, bAdmin.Invite())
-	must(t, err)
-	if further.Key() == c.cust.Key() || further.Coop() != bResto.Coop() {
-		t.Fatalf("the second coop's node: key %s, coop %s", further.Key().Short(), further.Coop().Short())
+	// both coops' admins publish their cards before the customer follows
+	// the city; the customer's node meets the second coop's admin on the
+	// network (a relay, the local network: here a direct link)
+	for _, adm := range []*node.Node{c.admin, bAdmin} {
+		_, err := adm.PublishCard(ctx, node.CardInfo{City: "Nantes", Contact: "hello@" + adm.Coop().Short() + ".coop"})
+		must(t, err)
 	}
-	c.eventually("the second coop's catalogue at the customer", func() bool {
-		rs, err := further.Restaurants(ctx)
-		return err == nil && len(rs) == 1 && rs[0].Menu != nil
-	})
+	must(t, c.cust.Connect(ctx, peer.AddrInfo{ID: bAdmin.ID(), Addrs: bAdmin.Host().Addrs()}))
+	must(t, c.cust.FollowCity(ctx, "Nantes"))
 	api, err := httpapi.NewCity(city, "web-test-token", nil)
 	must(t, err)
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
 	link := httpapi.LoginURL(strings.TrimPrefix(srv.URL, "http://"), "web-test-token")
-
 	b := tab{t, newBrowser(t, ctx)}
 	ce := watchConsole(t, b)
+
+	// the city screen offers the second coop; following it starts its node
+	// under the customer's folder
+	bCard := `.coop-card[data-coop="` + bResto.Coop().String() + `"]`
+	b.do("the city's coops", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS(`a[href="#/customer/city"]`)),
+		chromedp.Click(chromedp.CSS(`a[href="#/customer/city"]`)), chromedp.WaitVisible(chromedp.CSS(bCard+` .follow-coop`)))
+	if b.eval(`document.querySelectorAll('.coop-card.mine .follow-coop').length`) != 0 {
+		t.Fatal("the customer's own coop is offered to follow")
+	}
+	b.do("order from Roue Libre", chromedp.Click(chromedp.CSS(bCard+` .follow-coop`)), chromedp.WaitVisible(chromedp.CSS(bCard+` .followed`)))
+	further, ok := city.Node(bResto.Coop())
+	if !ok || further.Key() == c.cust.Key() {
+		t.Fatalf("the second coop's node: %v", ok)
+	}
+	c.eventually("the second coop's catalogue at the customer", func() bool {
+		rs, err := further.Restaurants(ctx)
+		return err == nil && len(rs) == 1 && rs[0].Menu != nil
+	})
 	card := func(k crdt.PubKey) string { return `.restaurant-card[data-key="` + k.String() + `"]` }
-	b.do("both coops' restaurants on one screen", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS(`.restaurants[data-count="2"]`)))
+	b.do("both coops' restaurants on one screen", chromedp.Click(chromedp.CSS(bCard+` .followed a`)), chromedp.WaitVisible(chromedp.CSS(`.restaurants[data-count="2"]`)))
 	for k, name := range map[crdt.PubKey]string{c.resto.Key(): "Vélo Coop", bResto.Key(): "Roue Libre"} {
 		if got := b.text(card(k) + ` .coop-name`); !strings.Contains(got, name) {
 			t.Fatalf("restaurant %s shows coop %q, want %q", k.Short(), got, name)

@@ -30,6 +30,8 @@ import (
 //     POST /v1/quote, /v1/checkout, /v1/orders and /v1/deliveries to the
 //     coop of their cart's restaurant (or of their "coop" field), so an
 //     order is priced by its coop's rules and signed on its coop's topics;
+//   - POST /v1/city/coops {"coop"} follows a coop of the city's directory,
+//     its card's addresses as the invite (node.City.FollowCard);
 //   - POST /v1/coop/join with an invite to another coop than the home
 //     node's adds that coop to the data folder (node.City.JoinInvite);
 //   - GET /v1/status adds "coops": each followed coop with its node's key;
@@ -126,6 +128,9 @@ func (cs *CityServer) route(w http.ResponseWriter, r *http.Request) (*node.Node,
 	switch {
 	case r.Method == http.MethodPost && r.URL.Path == "/v1/coop/join":
 		return cs.join(ctx, w, r)
+	case r.Method == http.MethodPost && r.URL.Path == "/v1/city/coops":
+		cs.followCard(ctx, w, r)
+		return nil, nil
 	case get && r.URL.Path == "/v1/status":
 		cs.status(ctx, w, r)
 		return nil, nil
@@ -234,6 +239,27 @@ func (cs *CityServer) join(ctx context.Context, w http.ResponseWriter, r *http.R
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"coop": inv.Coop, "key": n.Key()})
 	return nil, nil
+}
+
+// followCard is POST /v1/city/coops {"coop"}: follow a coop of the
+// directory.
+func (cs *CityServer) followCard(ctx context.Context, w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Coop crdt.ID `json:"coop"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	if req.Coop.IsZero() {
+		failf(w, node.ErrBadArgument, "coop: the coop ID of a card of the city")
+		return
+	}
+	n, err := cs.city.FollowCard(ctx, req.Coop)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"coop": req.Coop, "key": n.Key()})
 }
 
 // CityCoopNode is one followed coop in GET /v1/status: its node's key and

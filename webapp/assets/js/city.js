@@ -2,6 +2,9 @@
 // cards of the coops of the city this node follows (GET /v1/city), this
 // node's own coop marked; when it follows no city, a form to follow one
 // (POST /v1/city). Cards arrive by gossip, so the list reloads now and then.
+// Under "coopnode run" (GET /v1/status lists the app's coops), each coop
+// the app does not follow yet offers "Order from this coop" (POST
+// /v1/city/coops): its restaurants then join the Restaurants screen.
 import { html, useState, useEffect } from '../vendor/preact-htm.js';
 import { api } from './api.js';
 import { t, errorText } from './i18n.js';
@@ -22,6 +25,13 @@ export function CityCoops({ session }) {
   };
   const mine = session.status && session.status.coop;
   const coops = (dir && dir.coops) || [];
+  const app = session.status && session.status.coops; // the coops this app follows, when it may follow more
+  const followed = new Set((app || []).map((c) => c.coop));
+  const [busy, setBusy] = useState('');
+  const followCoop = async (coop) => {
+    setBusy(coop);
+    try { await api('POST', '/v1/city/coops', { coop }); setErr(null); if (session.reload) await session.reload(); } catch (x) { setErr(x); } finally { setBusy(''); }
+  };
   return html`<section class="screen city">
     <h1>${t('city.title')}</h1>
     ${err ? html`<p class="error" role="alert" data-code=${err.code}>${errorText(err)}</p>` : null}
@@ -38,6 +48,8 @@ export function CityCoops({ session }) {
             <h2>${c.name}${c.coop === mine ? html` <span class="your-coop">${t('city.your_coop')}</span>` : null}</h2>
             ${c.contact ? html`<p class="contact">${c.contact}</p>` : null}
             <p class="meta zones">${t('city.zones', { n: (c.zones || []).length })}</p>
+            ${c.coop === mine || !app ? null : followed.has(c.coop) ? html`<p class="followed">${t('city.followed')} · <a href="#/customer">${t('nav.restaurants')}</a></p>`
+              : html`<button class="follow-coop" disabled=${busy === c.coop} onClick=${() => followCoop(c.coop)}>${t('city.follow_coop')}</button>`}
           </li>`)}</ul>`}`}
   </section>`;
 }

@@ -122,9 +122,9 @@ function App() {
   const path = useHash();
   const [session, setSession] = useState(null);
   const [err, setErr] = useState(null);
-  useEffect(() => {
-    loadSession().then(setSession, setErr);
-  }, []);
+  // reload: read the session again (a coop followed from the city screen)
+  const reload = () => loadSession().then((s) => setSession({ ...s, reload }), setErr);
+  useEffect(() => { reload(); }, []);
   if (path.startsWith('/login')) return html`<${Login} failed=${path.includes('failed=1')} />`;
   if (err) {
     if (err.code === 'unauthorized') return html`<${Login} />`;
