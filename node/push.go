@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
@@ -72,6 +73,12 @@ func (n *Node) pushJobFor(e *crdt.Event, raw []byte, from peer.ID) (pushJob, boo
 	// the holder too: a courier phone in leaf mode follows no orders topic
 	for _, member := range s.Parties() {
 		targets = append(targets, partyDevices(coop, member)...)
+	}
+	if !n.cfg.partyLinksOff && e.Author != n.self && slices.Contains(targets, n.self) && slices.Contains(targets, e.Author) {
+		// a party's event, and we are another party: its author's party
+		// links carry it to every party, and followers push it over a
+		// link that is down; our copy would be a duplicate (SPEC.md §10.8)
+		return pushJob{}, false
 	}
 	return pushJob{id: e.ID, raw: raw, orders: protocol.TopicOrders(n.cfg.coop), targets: targets, from: from, author: e.Author}, true
 }
