@@ -96,10 +96,12 @@ type Settlement struct {
 
 // settle settles a served order whose payment was recorded: whoever took
 // the money pays each party its due. The coop is due the platform fee and
-// the delivery fee, the courier the whole tip (unless refunded) and its
-// pay from the coop, the restaurant its net. A refund of a served order
-// is the restaurant's to bear: it still owes the coop its due.
-func settle(m money, fee, delivery, net int64, pay Pay) Settlement {
+// the delivery fee, the courier the whole tip of a delivered order (unless
+// refunded) and its pay from the coop, the restaurant the rest: its net
+// (and the tip of a collection order, which no courier earned). A refund
+// of a served order is the restaurant's to bear: it still owes the coop
+// its due.
+func settle(m money, fee, delivery int64, pay Pay) Settlement {
 	st := Settlement{CoopOwesCourier: pay.CoopCents()}
 	coopDue := fee + delivery
 	// what the restaurant holds: the money it took, less what it paid back
@@ -110,11 +112,8 @@ func settle(m money, fee, delivery, net int64, pay Pay) Settlement {
 	} else {
 		st.CourierOwesCoop = m.paid - m.tip
 	}
-	// the restaurant ends with its net, or bears the refund
-	due := net
-	if m.refunded != 0 {
-		due = m.kept - coopDue - m.tip
-	}
+	// the restaurant ends with the rest, or bears the refund
+	due := m.kept - coopDue - m.tip
 	if x := due - held + st.RestaurantOwesCourier; x >= 0 {
 		st.CoopOwesRestaurant = x
 	} else {
@@ -180,7 +179,7 @@ func ExportInvoice(coop *crdt.CoopState, orders []*crdt.OrderState, f Filter) (*
 		case m.collectedBy == "":
 			collected = "unrecorded"
 		default:
-			st = settle(m, fee, delivery, net, pay)
+			st = settle(m, fee, delivery, pay)
 			for i, v := range []int64{st.RestaurantOwesCoop, st.CoopOwesRestaurant, st.RestaurantOwesCourier, st.CourierOwesCoop, st.CoopOwesCourier} {
 				owes[i] = i64(v)
 			}

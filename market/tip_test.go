@@ -50,6 +50,20 @@ func tipDay(t *testing.T) (*coop, map[string]crdt.ID) {
 	}
 	order("online", crdt.PayOnline, 200, tuesdayNoon)
 	order("cash", crdt.PayCash, 300, tuesdayNoon.Add(30*time.Minute))
+	// a collection with a tip, paid at the counter: no courier earned it
+	cart := testCart()
+	cart.Restaurant, cart.Payment, cart.TipCents = c.pub("resto"), crdt.PayCash, 100
+	cart.Fulfilment, cart.Dropoff = crdt.FulfilCollection, crdt.Position{}
+	at := tuesdayNoon.Add(time.Hour)
+	q, err := Checkout(cart, Context{Profile: prof, Menu: testMenu(), Rules: rules, Now: at})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := c.emit("ann", crdt.ID{}, q.OrderPlace(PlaceExtras{}), time.UnixMilli(q.PricedAt)).ID
+	ids["counter"] = id
+	c.emit("resto", id, &crdt.OrderAccept{}, at.Add(time.Minute))
+	c.emit("resto", id, &crdt.OrderFulfil{}, at.Add(10*time.Minute))
+	c.emit("resto", id, &crdt.OrderPayment{State: crdt.PayPaid, Method: crdt.PayCash, AmountCents: q.TotalCents}, at.Add(11*time.Minute))
 	return c, ids
 }
 
@@ -160,6 +174,11 @@ func TestTipWhollyToCourier(t *testing.T) {
 	if get("cash", "tip_to_courier_cents") != 300 || get("cash", "restaurant_owes_courier_cents") != 0 ||
 		get("cash", "courier_owes_coop_cents") != k.TotalCents-300 || get("cash", "coop_owes_courier_cents") != payOf["cash"].CoopCents() {
 		t.Errorf("cash invoice row %v", rowOf(inv, ids["cash"]))
+	}
+	// the collection's tip stays with the restaurant: it owes the coop its fee only
+	if get("counter", "tip_cents") != 100 || get("counter", "tip_to_courier_cents") != 0 || get("counter", "restaurant_owes_courier_cents") != 0 ||
+		get("counter", "restaurant_owes_coop_cents") != get("counter", "platform_fee_cents") || get("counter", "coop_owes_restaurant_cents") != 0 {
+		t.Errorf("counter invoice row %v", rowOf(inv, ids["counter"]))
 	}
 }
 

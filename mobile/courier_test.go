@@ -40,7 +40,10 @@ func TestCourierFlow(t *testing.T) {
 	if q.RulesVersion != 1 || q.CourierPay == nil || q.DeliveryCents != 350 {
 		t.Fatalf("quote: %+v", q)
 	}
-	pay := q.CourierPay.TotalCents // 3.00 + 0.60/km + the whole tip
+	pay := q.CourierPay.TotalCents // 3.00 + 0.60/km, at least 4.00, + the whole tip (whatever tip_bps says)
+	if q.CourierPay.TipCents != q.TipCents || q.TipCents == 0 || pay != q.CourierPay.CoopCents()+q.TipCents {
+		t.Fatalf("the tip is not wholly the courier's: %+v, tip %d", *q.CourierPay, q.TipCents)
+	}
 	must(t, f.resto.Accept(ctx, id, 10))
 	rec.wait(t, "job nearby", rec.jobFor(id, true))
 	rec.mu.Lock()

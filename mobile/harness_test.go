@@ -61,7 +61,7 @@ func testRules() crdt.RulesSet {
 		Rules: []crdt.PriceRule{{Name: "standard", Target: crdt.TargetAny, FixedCents: 350,
 			Steps: []crdt.PriceStep{{Of: crdt.StepDistance, Cents: 80, Every: 1000, After: 2000}}}},
 		Fees:  crdt.PlatformFees{DeliveryBps: 1500, CollectionBps: 800},
-		Pay:   crdt.PayRule{BaseCents: 300, PerKmCents: 60, TipBps: 10_000, MinCents: 400},
+		Pay:   crdt.PayRule{BaseCents: 300, PerKmCents: 60, TipBps: 2_500, MinCents: 400}, // a 25 % tip share the node must ignore: the whole tip is the courier's (SPEC.md §20.5)
 		Taxes: []crdt.TaxRate{{Category: "food_takeaway", RateBps: 1000}, {Category: "drink", RateBps: 550}},
 	}
 }
