@@ -26,7 +26,8 @@ type money struct {
 
 // moneyOf reads an order's payment for the books. Only a payment recorded
 // paid (or paid, then refunded) counts as taken; the tip is owed to the
-// courier of a delivered order whose money was not given back.
+// courier of a delivered order, even one the restaurant refunded later
+// (SPEC.md §20.5: the refund is the restaurant's to bear).
 func moneyOf(s *crdt.OrderState) money {
 	var m money
 	p := s.Payment
@@ -41,7 +42,7 @@ func moneyOf(s *crdt.OrderState) money {
 		}
 	}
 	m.kept = m.paid - m.refunded
-	if s.Status == crdt.StatusDelivered && !s.Holder.IsZero() && m.refunded == 0 {
+	if s.Status == crdt.StatusDelivered && !s.Holder.IsZero() {
 		m.tip = s.Place.Totals.TipCents
 	}
 	return m
@@ -96,8 +97,8 @@ type Settlement struct {
 
 // settle settles a served order whose payment was recorded: whoever took
 // the money pays each party its due. The coop is due the platform fee and
-// the delivery fee, the courier the whole tip of a delivered order (unless
-// refunded) and its pay from the coop, the restaurant the rest: its net
+// the delivery fee, the courier the whole tip of a delivered order (even
+// if the restaurant later refunded it) and its pay from the coop, the restaurant the rest: its net
 // (and the tip of a collection order, which no courier earned). A refund
 // of a served order is the restaurant's to bear: it still owes the coop
 // its due.

@@ -209,3 +209,32 @@ func TestTipNotInGuarantee(t *testing.T) {
 		t.Fatalf("shift row %v, want earned %d (tips apart)", r, earned)
 	}
 }
+
+// TestTipSurvivesRefund: a delivered order the restaurant refunds
+// afterwards still owes its courier the whole tip: the pay table, the
+// payments export and the invoice keep it, and the restaurant bears the
+// refund (it still owes the coop its fees and the courier the tip).
+func TestTipSurvivesRefund(t *testing.T) {
+	c, ids := tipDay(t)
+	o := c.order(ids["online"])
+	c.emit("resto", o.ID, &crdt.OrderPayment{State: crdt.PayRefunded, Method: crdt.PayOnline, AmountCents: o.Place.Totals.TotalCents,
+		Provider: "stripe", Ref: "pi_online", Reason: "cold food"}, tuesdayNoon.Add(2*time.Hour))
+	coop, orders := c.state(), c.r.Orders(c.id, nil)
+	pe, _ := ExportPayments(coop, orders, Filter{})
+	if r := rowOf(pe, o.ID); r[column(pe, "payment_state")] != "refunded" || r[column(pe, "tip_to_courier_cents")] != "200" {
+		t.Errorf("payments row %v", r)
+	}
+	pay, _ := ExportCourierPay(coop, orders, Filter{})
+	if r := rowOf(pay, o.ID); r[column(pay, "tip_share_cents")] != "200" {
+		t.Errorf("pay row %v", r)
+	}
+	inv, err := ExportInvoice(coop, orders, Filter{Restaurant: c.pub("resto"), Month: "2026-03"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(col string) int64 { return atoiT(t, rowOf(inv, o.ID)[column(inv, col)]) }
+	if get("kept_cents") != 0 || get("tip_to_courier_cents") != 200 || get("restaurant_owes_courier_cents") != 200 ||
+		get("restaurant_owes_coop_cents") != get("platform_fee_cents")+o.Place.Totals.DeliveryCents || get("coop_owes_restaurant_cents") != 0 {
+		t.Errorf("refunded invoice row %v", rowOf(inv, o.ID))
+	}
+}
