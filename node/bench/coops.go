@@ -274,8 +274,8 @@ func meanCoop(cs []CoopFigures) CoopFigures {
 
 // write prints the city's figures, a line per coop.
 func (c *CityFigure) write(w io.Writer) error {
-	if _, err := fmt.Fprintf(w, "city: %d coops × %d nodes = %d nodes; directory (every card at every node of the city) %.0f ms; CPU busy %.0f%% of the machine (others %.0f%%), %.2f%% of a core and %.1f MB RSS per node\n",
-		c.Coops, c.NodesPerCoop, c.Nodes, c.DirectoryMs, 100*c.CPUBusyShare, 100*c.CPUOtherShare, 100*c.CPUCoreSharePerNode, c.RSSMBPerNode); err != nil {
+	if _, err := fmt.Fprintf(w, "city: %d coops × %d nodes = %d nodes; directory: every card at every relay after %.0f ms, at every node after %.0f ms (0: not within 15 s; %d of %d nodes hold them all); CPU busy %.0f%% of the machine (others %.0f%%), %.2f%% of a core and %.1f MB RSS per node\n",
+		c.Coops, c.NodesPerCoop, c.Nodes, c.DirectoryRelaysMs, c.DirectoryMs, c.DirectoryNodes, c.Nodes, 100*c.CPUBusyShare, 100*c.CPUOtherShare, 100*c.CPUCoreSharePerNode, c.RSSMBPerNode); err != nil {
 		return err
 	}
 	for _, f := range append(c.PerCoop, c.Mean) {

@@ -104,6 +104,14 @@
 //     RssAnon) is read over an idle window and over the orders. The day
 //     figure scales it: idle rate all day plus CPU per order above idle
 //     times the orders of a day, over 86,400 s.
+//   - a city (-coops K, coops.go): K coops of N nodes at once on one
+//     mocknet, each with its own relay and schedule; the relays are
+//     connected to each other and every node follows the city directory
+//     (SPEC.md §22). Each coop's figures, how far and how fast the coop
+//     cards spread, and the process's CPU and peak RSS per node show
+//     whether one node's cost stays flat as the city grows; all nodes
+//     share the machine's CPUs, so cpu_busy_share near 1 means the
+//     machine, not the protocol, sets the latencies.
 //   - targets: every target of issues 7 and 18 with the measured value,
 //     met, missed or not measured in this run (targets.go).
 //   - cpu_busy_share: how busy the process's CPUs were during a phase. All
