@@ -382,20 +382,24 @@ func bw(v float64) string {
 // MarkdownHeader is the header of the README's results table (see
 // MarkdownRow).
 func MarkdownHeader() string {
-	return "| date | nodes | link | hop floor | p50 / p99 ms | plain gossipsub p50 / p99 ms | delivery | bytes/S | uninterested B/event | dups/delivery | catch-up RTs, bytes | apply events/s/core | RSS/node |\n" +
-		"|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	return "| date | machine | nodes | link | hop floor | p50 / p99 ms | plain gossipsub as deployed: p50 / p99 ms, bytes/S | bytes/S | uninterested B/event | delivery | order alert p50 / p99 ms | claim outcome p99 ms (connected / not) | first menus ms, bytes / catalogue | catch-up RTs, bytes | verify+fold events/s/core |\n" +
+		"|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 }
 
 // MarkdownRow is one line of the README's results table.
 func (r *Result) MarkdownRow() string {
-	b := "–"
-	if r.Baseline != nil {
-		b = fmt.Sprintf("%.0f / %.0f", r.Baseline.PropagationP50Ms, r.Baseline.PropagationP99Ms)
+	d := "–"
+	if b := r.BaselineDeployed; b != nil {
+		d = fmt.Sprintf("%.0f / %.0f, %.2f", b.PropagationP50Ms, b.PropagationP99Ms, b.BytesPerEventRatio)
 	}
-	return fmt.Sprintf("| %s | %d | %.0f ms | %.0f ms | %.0f / %.0f | %s | %.4f | %.2f | %.0f | %.2f | %d, %d B | %.0f | %.1f MB |",
-		r.Date, r.Nodes, r.LinkLatencyMs, r.HopFloorMs, r.PropagationP50Ms, r.PropagationP99Ms, b, r.DeliveryRatio,
-		r.BytesPerEventRatio, r.UninterestedBytesPerEvent, r.DuplicatesPerDelivery, r.SyncRoundTrips, r.SyncBytes,
-		r.ApplyEventsPerSecPerCore, r.RSSMBPerNode)
+	cpu := r.Machine
+	if i := strings.Index(cpu, " cores"); i > 0 {
+		cpu = cpu[:i] + " cores"
+	}
+	return fmt.Sprintf("| %s | %s | %d | %.0f ms | %.0f ms | %.0f / %.0f | %s | %.2f | %.0f | %.4f | %.0f / %.0f | %.0f / %.0f | %.0f, %.2f | %d, %d B | %.0f |",
+		r.Date, cpu, r.Nodes, r.LinkLatencyMs, r.HopFloorMs, r.PropagationP50Ms, r.PropagationP99Ms, d, r.BytesPerEventRatio,
+		r.UninterestedBytesPerEvent, r.DeliveryRatio, r.OrderAlertP50Ms, r.OrderAlertP99Ms, r.ClaimOutcomeConnectedP99Ms, r.ClaimOutcomeRelayedP99Ms,
+		r.FirstMenuMs, r.FirstMenuBytesRatio, r.SyncRoundTrips, r.SyncBytes, r.ApplyEventsPerSecPerCore)
 }
 
 // deployed summarises the as-deployed baseline for the table.

@@ -95,3 +95,12 @@ func TestCitySmoke(t *testing.T) {
 		t.Errorf("apply rate %v; table:\n%s", res.ApplyEventsPerSecPerCore, b.String())
 	}
 }
+
+// TestMarkdownRow: the README row has as many cells as its header.
+func TestMarkdownRow(t *testing.T) {
+	r := &Result{Machine: "AMD EPYC, 2 cores (GOMAXPROCS 2)", BaselineDeployed: &Metrics{PropagationP50Ms: 124}}
+	cells := func(s string) int { return strings.Count(strings.SplitN(s, "\n", 2)[0], "|") }
+	if h, row := cells(MarkdownHeader()), cells(r.MarkdownRow()); h != row || !strings.Contains(r.MarkdownRow(), "| AMD EPYC, 2 cores |") {
+		t.Fatalf("header %d cells, row %d: %s", h, row, r.MarkdownRow())
+	}
+}
