@@ -74,7 +74,7 @@ func testRules() crdt.RulesSet {
 	return crdt.RulesSet{Version: 1, Strategy: crdt.StrategyFind, Zones: []crdt.Zone{city}, ServiceZone: "city",
 		Rules: []crdt.PriceRule{{Name: "standard", Target: crdt.TargetAny, FixedCents: 350}},
 		Fees:  crdt.PlatformFees{DeliveryBps: 1500, CollectionBps: 800},
-		Pay:   crdt.PayRule{BaseCents: 300, TipBps: 10_000, MinCents: 400},
+		Pay:   crdt.PayRule{BaseCents: 300, TipBps: 2_500, MinCents: 400}, // a tip share the node ignores: the whole tip is the courier's (SPEC.md §20.5)
 		Taxes: []crdt.TaxRate{{Category: "food_takeaway", RateBps: 1000}, {Category: "drink", RateBps: 550}},
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -22,7 +23,8 @@ import (
 // whose cash the courier took, the restaurant's invoice page shows the
 // node's invoice for the month: one order line, and the settlement in
 // words — the coop pays the restaurant its net, no negative figure — as
-// the node's balance row says; the admin's page picks the restaurant. In
+// the node's balance row says; the courier's earnings screen counts the
+// whole tip (weakness 1); the admin's page picks the restaurant. In
 // print, the navigation and the controls are left out, the lines fit the
 // A4 width, and the page prints to a one-page A4 PDF.
 func TestInvoiceInBrowser(t *testing.T) {
@@ -97,6 +99,16 @@ func TestInvoiceInBrowser(t *testing.T) {
 	if n := len(regexp.MustCompile(`/Type\s*/Page[^s]`).FindAll(pdf, -1)); n != 1 {
 		t.Errorf("one order printed on %d pages", n)
 	}
+
+	// the courier's earnings screen: the whole tip, though the pay rule
+	// names a 25 % tip share
+	pay, err := c.resto.Export(ctx, "pay", market.Filter{Courier: ana.Key()})
+	must(t, err)
+	if len(pay.Rows) != 1 || pay.Rows[0][slices.Index(pay.Header, "tip_share_cents")] != tip {
+		t.Fatalf("the pay table: %v", pay.Rows)
+	}
+	earn := openIn(c, map[string]*node.Node{"Ana": ana}, "/courier/earnings", `.earnings[data-loaded="1"]`)["Ana"]
+	earn.do("Ana's tip, whole", chromedp.WaitVisible(chromedp.CSS(`.figures-card[data-period="week"][data-jobs="1"][data-tips="`+tip+`"][data-pay="`+pay.Rows[0][slices.Index(pay.Header, "pay_cents")]+`"]`)))
 
 	// the admin picks the restaurant
 	adm := openIn(c, map[string]*node.Node{"admin": c.admin}, "/coop/invoice", `.invoice-doc[data-rows="1"]`)["admin"]
