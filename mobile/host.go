@@ -103,7 +103,9 @@ func (g *gater) InterceptSecured(dir network.Direction, p peer.ID, _ network.Con
 	}
 	return dir == network.DirOutbound || !g.full(p)
 }
-func (g *gater) InterceptUpgraded(network.Conn) (bool, control.DisconnectReason) { return true, 0 }
+func (g *gater) InterceptUpgraded(network.Conn) (bool, control.DisconnectReason) {
+	return !g.isOffline(), 0
+}
 
 // addrsFactory rewrites the host's advertised addresses with the ones the
 // app injected (see advertised).
@@ -265,5 +267,14 @@ func newPhoneHost(key ed25519.PrivateKey, cfg *config, g *gater, t *traffic) (ho
 		return nil, errorf(errInternal, "%v", err)
 	}
 	g.h.Store(&h)
+	// A dial that passed the gater just before the phone went offline
+	// completes after closeAll: close such a connection as it arrives, so
+	// an offline phone keeps no link (a party's node dials the holder
+	// courier, SPEC.md §10.8).
+	h.Network().Notify(&network.NotifyBundle{ConnectedF: func(_ network.Network, c network.Conn) {
+		if g.isOffline() {
+			go c.Close()
+		}
+	}})
 	return h, nil
 }

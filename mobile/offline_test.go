@@ -3,6 +3,8 @@ package mobile
 import (
 	"testing"
 
+	"github.com/libp2p/go-libp2p/core/network"
+
 	"github.com/coopnode/coopnode/crdt"
 	"github.com/coopnode/coopnode/node"
 )
@@ -33,6 +35,11 @@ func TestOfflineDelivery(t *testing.T) {
 	must(t, m.SetConnectivity(`{"network":"offline"}`))
 	rec.wait(t, "offline state", func(r *recorder) bool {
 		return len(r.conns) > 0 && r.conns[len(r.conns)-1].State == "offline" && r.conns[len(r.conns)-1].Peers == 0
+	})
+	// the customer's node linked to the holder (SPEC.md §10.8): the phone
+	// closed that link; wait until the customer's side sees it closed
+	f.eventually("the customer's link to the phone closed", func() bool {
+		return cust.Host().Network().Connectedness(m.n.ID()) != network.Connected
 	})
 	if err := cust.Connect(ctx, peerInfo(m)); err == nil {
 		t.Fatal("a peer could connect to an offline phone")
