@@ -353,7 +353,7 @@ func TestCatchUpFigure(t *testing.T) {
 	r := &run{ctx: ctx, track: newTracker()}
 	old := r.track.add("courier", node.RoleCourier, crdt.PubKey{3})
 	relay := r.track.add("relay", node.RoleRelay, crdt.PubKey{1})
-	went := time.Now()
+	went := time.Now().Add(-time.Second) // back, below, is in the past: took > 0
 	had, missed := crdt.ID{1}, crdt.ID{2}
 	ch := func(ev crdt.ID, local bool) node.Change {
 		return node.Change{Scope: "order", ID: crdt.ID{9}, Event: ev, Local: local}
