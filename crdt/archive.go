@@ -134,7 +134,7 @@ func (r *Replica) Archive(orders map[ID]int64) {
 		}
 		gone[oid] = true
 		for _, e := range ol.events {
-			delete(r.stored, e.ID)
+			r.unstore(e)
 		}
 		delete(r.orders, oid)
 		delete(r.openOrders[ol.state.Coop], oid)

@@ -102,6 +102,31 @@ type Replica struct {
 	openOrders map[ID]map[ID]struct{} // coop → its open orders (open_index.go)
 	docs       map[DocKey]*Event
 	tombs      map[ID]int64 // archived order → until when it is remembered (archive.go)
+	observe    func(e *Event, stored bool)
+}
+
+// Observe has f called whenever an event joins the stored set (stored
+// true) or leaves it (false: a replaced document, an archived order's
+// events), right as it happens, so that the owner can keep an index of
+// the stored events (the node's reconciliation index, SPEC.md §8.6.2)
+// without scanning them. f runs on the replica's goroutine and must not
+// call back into the replica. Pending events are not stored.
+func (r *Replica) Observe(f func(e *Event, stored bool)) { r.observe = f }
+
+// setStored adds e to the stored set and tells the observer.
+func (r *Replica) setStored(e *Event) {
+	r.stored[e.ID] = e
+	if r.observe != nil {
+		r.observe(e, true)
+	}
+}
+
+// unstore removes e from the stored set and tells the observer.
+func (r *Replica) unstore(e *Event) {
+	delete(r.stored, e.ID)
+	if r.observe != nil {
+		r.observe(e, false)
+	}
 }
 
 // NewReplica returns an empty replica with the given limits; zero fields
@@ -502,7 +527,7 @@ func (r *Replica) applyCoop(e *Event) Outcome {
 	if len(cl.events) >= r.limits.MaxCoopEvents {
 		return Outcome{Status: Rejected, Reason: ReasonScopeFull}
 	}
-	r.stored[e.ID] = e
+	r.setStored(e)
 	var atEnd bool
 	cl.events, atEnd = insertSorted(cl.events, e)
 	if atEnd && !cl.state.mustRefold(e) {
@@ -528,10 +553,10 @@ func (r *Replica) applyDoc(e *Event) Outcome {
 		if !cur.Before(e) {
 			return Outcome{Status: Stale}
 		}
-		delete(r.stored, cur.ID) // replaced versions are dropped (SPEC.md §4.4)
+		r.unstore(cur) // replaced versions are dropped (SPEC.md §4.4)
 		out.Dropped = []ID{cur.ID}
 	}
-	r.stored[e.ID] = e
+	r.setStored(e)
 	r.docs[k] = e
 	return out
 }
@@ -540,7 +565,7 @@ func (r *Replica) applyOrder(e *Event) Outcome {
 	oid := e.ScopeID()
 	coop := r.coops[e.Coop].state
 	if e.Kind == KindOrderPlace {
-		r.stored[e.ID] = e
+		r.setStored(e)
 		r.orders[oid] = &orderLog{events: []*Event{e}, state: newOrderState(e, coop)}
 		r.coopOrders[e.Coop] = append(r.coopOrders[e.Coop], oid)
 		r.indexOrder(e.Coop, oid)
@@ -550,7 +575,7 @@ func (r *Replica) applyOrder(e *Event) Outcome {
 	if len(ol.events) >= r.limits.MaxOrderEvents {
 		return Outcome{Status: Rejected, Reason: ReasonScopeFull}
 	}
-	r.stored[e.ID] = e
+	r.setStored(e)
 	var atEnd bool
 	ol.events, atEnd = insertSorted(ol.events, e)
 	if atEnd {
