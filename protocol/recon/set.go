@@ -278,3 +278,51 @@ func (s *SortedSet) Remove(it Item) bool {
 	s.rebuild(i)
 	return true
 }
+
+// With returns a new set holding s's items, plus add, minus remove (an
+// item in both is removed), leaving s unchanged: a session still using s
+// is unaffected. It costs O(n + k log k) for k changes, so that an index
+// kept up to date as items come and go hands each session a set without
+// rebuilding it from scratch (SPEC.md §8.6.2). It fails with
+// ErrInvalidItem if an added item has Time == MaxTime.
+func (s *SortedSet) With(add, remove []Item) (*SortedSet, error) {
+	add = slices.Clone(add)
+	for _, it := range add {
+		if it.Time == MaxTime {
+			return nil, fmt.Errorf("%w: time %d is reserved", ErrInvalidItem, it.Time)
+		}
+	}
+	slices.SortFunc(add, Item.Compare)
+	add = slices.Compact(add)
+	remove = slices.Clone(remove)
+	slices.SortFunc(remove, Item.Compare)
+	gone := func(it Item) bool {
+		_, ok := slices.BinarySearchFunc(remove, it, Item.Compare)
+		return ok
+	}
+	out := &SortedSet{items: make([]Item, 0, len(s.items)+len(add))}
+	i, j := 0, 0
+	for i < len(s.items) || j < len(add) {
+		var it Item
+		switch {
+		case j == len(add) || (i < len(s.items) && s.items[i].Compare(add[j]) < 0):
+			it, i = s.items[i], i+1
+		case i == len(s.items) || s.items[i].Compare(add[j]) > 0:
+			it, j = add[j], j+1
+		default: // in both
+			it, i, j = s.items[i], i+1, j+1
+		}
+		if len(remove) == 0 || !gone(it) {
+			out.items = append(out.items, it)
+		}
+	}
+	// the prefix sums hold until the first change
+	k := 0
+	for k < len(out.items) && k < len(s.items) && out.items[k] == s.items[k] {
+		k++
+	}
+	out.prefix = make([][4]uint64, k+1, len(out.items)+1)
+	copy(out.prefix, s.prefix[:k+1])
+	out.rebuild(k)
+	return out, nil
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"math/rand"
+	"slices"
 	"testing"
 )
 
@@ -138,5 +139,61 @@ func TestFingerprintSalted(t *testing.T) {
 	x, y := shortID(&testSalt, ID{1}, 8), shortID(&testSalt, ID{1}, 32)
 	if !bytes.Equal(x[:8], y[:8]) || !zeroFrom(x[:], 8) {
 		t.Error("short IDs are not prefixes of one hash")
+	}
+}
+
+// TestSetWith: With equals a set built from scratch from the same items,
+// for random bases and changes, and leaves the base unchanged.
+func TestSetWith(t *testing.T) {
+	rng := rand.New(rand.NewSource(14))
+	item := func() Item {
+		var id ID
+		for i := range id {
+			id[i] = byte(rng.Intn(4)) // small alphabet: equal prefixes, collisions of add and remove
+		}
+		return Item{Time: uint64(rng.Intn(20)), ID: id}
+	}
+	for round := 0; round < 500; round++ {
+		var base, add, remove []Item
+		for i := rng.Intn(40); i > 0; i-- {
+			base = append(base, item())
+		}
+		for i := rng.Intn(10); i > 0; i-- {
+			add = append(add, item())
+		}
+		for i := rng.Intn(10); i > 0; i-- {
+			if len(base) > 0 && rng.Intn(2) == 0 {
+				remove = append(remove, base[rng.Intn(len(base))])
+			} else if len(add) > 0 && rng.Intn(2) == 0 {
+				remove = append(remove, add[rng.Intn(len(add))])
+			} else {
+				remove = append(remove, item())
+			}
+		}
+		s, err := NewSet(base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := s.Clone()
+		got, err := s.With(add, remove)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []Item
+		for _, it := range append(slices.Clone(base), add...) {
+			if !slices.Contains(remove, it) {
+				want = append(want, it)
+			}
+		}
+		ws, _ := NewSet(want)
+		if !slices.Equal(got.Items(), ws.Items()) || !slices.Equal(got.prefix, ws.prefix) {
+			t.Fatalf("round %d: With differs from a rebuild", round)
+		}
+		if !slices.Equal(s.Items(), before.Items()) || !slices.Equal(s.prefix, before.prefix) {
+			t.Fatalf("round %d: With changed the base", round)
+		}
+	}
+	if _, err := (&SortedSet{prefix: make([][4]uint64, 1)}).With([]Item{{Time: MaxTime}}, nil); !errors.Is(err, ErrInvalidItem) {
+		t.Fatalf("MaxTime added: %v", err)
 	}
 }
