@@ -184,10 +184,10 @@ func (m *rejectMemory) has(id crdt.ID) bool {
 
 // items lists the refused events in scope of an interest as
 // reconciliation items, so that a session counts them as held on our side
-// and no peer offers them again. orders are the orders of the interest we
-// hold; an order we do not hold (a refused place) is in scope when the
+// and no peer offers them again. orders selects the orders of the interest
+// we hold; an order we do not hold (a refused place) is in scope when the
 // interest takes every order or lists it.
-func (m *rejectMemory) items(in interest, orders map[crdt.ID]bool, held func(crdt.ID) bool) []recon.Item {
+func (m *rejectMemory) items(in interest, orders func(crdt.ID) bool, held func(crdt.ID) bool) []recon.Item {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []recon.Item
@@ -196,7 +196,7 @@ func (m *rejectMemory) items(in interest, orders map[crdt.ID]bool, held func(crd
 		if r.coop != in.coop {
 			continue
 		}
-		if r.class == crdt.ScopeOrder && !orders[r.scope] {
+		if r.class == crdt.ScopeOrder && !orders(r.scope) {
 			if held(r.scope) || in.flags&syncwire.InterestNoOrders != 0 || (in.flags&syncwire.InterestAll == 0 && !in.lists(r.scope)) {
 				continue
 			}

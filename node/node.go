@@ -243,6 +243,9 @@ type Node struct {
 	outbox   chan outMsg
 	pushJobs chan pushJob // stored order events for the pusher (push.go)
 	syncReq  chan peer.ID
+	// one session at a time as initiator (SPEC.md §8.6.3), Sync and the
+	// syncer alike, so that a catch-up's sessions follow one another
+	initiating sync.Mutex
 
 	rngMu     sync.Mutex
 	graftMu   sync.Mutex
@@ -268,8 +271,10 @@ type Node struct {
 
 	// loop-owned
 	stats      Stats
-	lastSynced int64     // wall ms of the last successful sync session
-	cold       coldCache // archived orders folded lately (archive.go); the loop's
+	lastSynced int64      // wall ms of the last successful sync session
+	syncIdx    *syncIndex // the reconciliation index (sync_index.go); the loop's
+	catchUp    catchUp    // sync progress (sync_progress.go); the loop's
+	cold       coldCache  // archived orders folded lately (archive.go); the loop's
 	// archival writes since their key ranges were last compacted (archive.go)
 	archivalWrites int
 	// live tracking (tracking.go)
@@ -305,10 +310,17 @@ type Stats struct {
 	SyncBytesIn    int `json:"sync_bytes_in"`
 	SyncBytesOut   int `json:"sync_bytes_out"`
 	SyncRoundTrips int `json:"sync_round_trips"`
-	Published      int `json:"published"`
-	DroppedChanges int `json:"dropped_changes"`
-	RateLimited    int `json:"rate_limited"`  // gossip events over a key's or peer's rate
-	PeersBlocked   int `json:"peers_blocked"` // peers disconnected below the graylist score
+	// catch-up progress (sync_progress.go, SPEC.md §8.6.4): whether the
+	// last session as initiator ended within its bound, and the sessions
+	// and events received of the current (or last) catch-up
+	SyncCaughtUp        bool `json:"sync_caught_up"`
+	SyncCatchUpSessions int  `json:"sync_catch_up_sessions"`
+	SyncCatchUpEvents   int  `json:"sync_catch_up_events"`
+	SyncCut             int  `json:"sync_cut"` // sessions stopped at their bound
+	Published           int  `json:"published"`
+	DroppedChanges      int  `json:"dropped_changes"`
+	RateLimited         int  `json:"rate_limited"`  // gossip events over a key's or peer's rate
+	PeersBlocked        int  `json:"peers_blocked"` // peers disconnected below the graylist score
 	// party push (SPEC.md §10.4)
 	PushAccepted  int `json:"push_accepted"`  // pushed events stored
 	PushFresh     int `json:"push_fresh"`     // events pushed again when a party link came up (§10.8)
@@ -358,6 +370,7 @@ func New(ctx context.Context, opts ...Option) (*Node, error) {
 		key:       cfg.key,
 		self:      protocol.PubKeyOf(cfg.key),
 		replica:   newReplica(),
+		syncIdx:   newSyncIndex(),
 		reqs:      make(chan func()),
 		gapCheck:  make(chan gapReq, 256),
 		outbox:    make(chan outMsg, 1024),
@@ -374,6 +387,7 @@ func New(ctx context.Context, opts ...Option) (*Node, error) {
 	}
 	n.links.wake = make(chan struct{}, 1)
 	n.party = newPartyState()
+	n.replica.Observe(n.syncIdx.observe) // the index follows every stored event, replay included
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	if err := n.start(ctx); err != nil {
 		_ = n.Close()

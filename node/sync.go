@@ -28,10 +28,20 @@ import (
 // The wire form (frames, Hello, ID and event lists, limits) is package
 // protocol/syncwire; this file holds what a node lists, sends and stores.
 
-// pushLimit bounds what a responder pushes with one reconciliation reply
-// (it holds those events in memory until the reply is sent); the rest is
+// sessionLimit bounds one session's work on each side (SPEC.md §8.6.4,
+// §8.7): the events a responder sends (pushed and wanted together), and
+// those an initiator takes in, wants and sends. A catch-up larger than
+// that takes several sessions, each continuing where the last stopped:
+// what a session brought is in the next one's item set, so reconciliation
+// settles it by fingerprint. At about 300 bytes an event, 4 096 events is
+// about 1.2 MB: well within the 30 s session on a slow link, a phone's
+// signature checks included. A variable so that tests can lower it.
+var sessionLimit = struct{ events, bytes int }{4096, 2 << 20}
+
+// pushLimit bounds what a responder pushes in one session (it holds the
+// events of one reply in memory until the reply is sent); the rest is
 // named by ID and wanted. A variable so that tests can lower it.
-var pushLimit = struct{ events, bytes int }{8192, 4 << 20}
+var pushLimit = sessionLimit
 
 // Errors of sync sessions. Every error a session returns for bad input
 // from the peer wraps ErrSyncProtocol.
@@ -142,41 +152,47 @@ func (n *Node) openOrderKeys() []syncwire.OrderKey {
 	return slices.Compact(keys)
 }
 
-// syncItems lists the IDs, with their wall times, of the events in scope of
-// an interest. Runs on the loop.
-func (n *Node) syncItems(in interest) []recon.Item {
-	var items []recon.Item
-	orders := map[crdt.ID]bool{}
-	now := n.nowMs()
-	for _, id := range n.replica.OrderIDs(in.coop) {
+// syncSet returns the item set of an interest (SPEC.md §8.6.2) from the
+// reconciliation index (sync_index.go): for `all`, the index's set as it
+// stands, with no event looked at; for a narrower interest, the items of
+// the orders it selects. Orders past the archive horizon at the node's
+// time are in neither (§4.5 rule 3). Runs on the loop; the set returned
+// is the session's (later changes make a new one).
+func (n *Node) syncSet(in interest) (*recon.SortedSet, error) {
+	c := n.syncIdx.coop(in.coop)
+	c.refresh(n.nowMs(), func(id crdt.ID) bool {
 		s, ok := n.replica.OrderView(id)
-		if !ok || crdt.PastHorizon(s, n.replica.LastActivity(id), now) {
-			continue // past the horizon: selected by neither side (SPEC.md §4.5 rule 3)
-		}
-		if in.wantsOrder(id, s) {
-			orders[id] = true
-		}
-	}
-	n.replica.StoredIDs(func(e *crdt.Event) {
-		if e.Kind != crdt.KindCoopGenesis && e.Coop != in.coop {
-			return
-		}
-		if e.Kind == crdt.KindCoopGenesis && e.ID != in.coop {
-			return
-		}
-		if e.Kind.Class() == crdt.ScopeOrder && !orders[e.ScopeID()] {
-			return
-		}
-		items = append(items, recon.Item{Time: uint64(max(e.Wall, 0)), ID: recon.ID(e.ID)})
+		return ok && s.Status.Terminal()
 	})
+	var set *recon.SortedSet
+	var items []recon.Item
+	selected := c.inScope
+	if in.flags&syncwire.InterestNoOrders == 0 && in.flags&syncwire.InterestAll != 0 {
+		set = c.all()
+	} else {
+		chosen := map[crdt.ID]bool{}
+		items = c.selected(func(id crdt.ID) bool {
+			s, ok := n.replica.OrderView(id)
+			chosen[id] = ok && in.wantsOrder(id, s)
+			return chosen[id]
+		})
+		selected = func(id crdt.ID) bool { return chosen[id] }
+	}
 	// events refused for good count as held, so no session offers them
 	// again (SPEC.md §15.3)
-	for _, it := range n.rejected.items(in, orders, func(id crdt.ID) bool { _, ok := n.replica.OrderView(id); return ok }) {
+	var rej []recon.Item
+	for _, it := range n.rejected.items(in, selected, func(id crdt.ID) bool { _, ok := n.replica.OrderView(id); return ok }) {
 		if !n.replica.Known(crdt.ID(it.ID)) {
-			items = append(items, it)
+			rej = append(rej, it)
 		}
 	}
-	return items
+	if set == nil {
+		return recon.NewSet(append(items, rej...))
+	}
+	if len(rej) > 0 {
+		return set.With(rej, nil)
+	}
+	return set, nil
 }
 
 // ---- framing (the codec is protocol/syncwire) ----
@@ -258,19 +274,28 @@ func (b *eventFrames) flush() error {
 	return err
 }
 
-// sendEvents writes the raw bytes of ids, in frames of syncwire.EventsPerFrame.
-func (n *Node) sendEvents(ctx context.Context, f *frameRW, ids []crdt.ID) (int, error) {
+// sendEvents writes the raw bytes of ids, in frames of
+// syncwire.EventsPerFrame, until the budget of events and bytes is spent.
+// It returns how many it sent and whether the budget cut the list.
+func (n *Node) sendEvents(ctx context.Context, f *frameRW, ids []crdt.ID, events, bytes int) (int, bool, error) {
 	b := &eventFrames{f: f}
+	size := 0
 	for _, id := range ids {
+		if b.sent+len(b.raws) >= events || size >= bytes {
+			err := b.flush()
+			return b.sent, true, err
+		}
 		raw, err := n.store.GetEvent(ctx, id)
 		if err != nil {
 			continue // deleted meanwhile (a replaced document)
 		}
+		size += len(raw)
 		if err := b.add(raw); err != nil {
-			return b.sent, err
+			return b.sent, false, err
 		}
 	}
-	return b.sent, b.flush()
+	err := b.flush()
+	return b.sent, false, err
 }
 
 // pusher loads the events a responder pushes with one reconciliation reply
@@ -280,14 +305,15 @@ type pusher struct {
 	ctx   context.Context
 	store *Store
 	raws  map[recon.ID][]byte
-	bytes int
+	// the session's pushes so far, this reply's included (pushLimit)
+	events, bytes int
 }
 
 func (p *pusher) push(id recon.ID) bool {
 	if _, ok := p.raws[id]; ok {
 		return true
 	}
-	if len(p.raws) >= pushLimit.events || p.bytes >= pushLimit.bytes {
+	if p.events >= min(pushLimit.events, sessionLimit.events) || p.bytes >= min(pushLimit.bytes, sessionLimit.bytes) {
 		return false
 	}
 	raw, err := p.store.GetEvent(p.ctx, crdt.ID(id))
@@ -295,6 +321,7 @@ func (p *pusher) push(id recon.ID) bool {
 		return false // deleted meanwhile: named by ID instead
 	}
 	p.raws[id] = raw
+	p.events++
 	p.bytes += len(raw)
 	return true
 }
@@ -313,7 +340,6 @@ func (p *pusher) send(f *frameRW, ids []recon.ID) (int, error) {
 		}
 	}
 	clear(p.raws)
-	p.bytes = 0
 	return b.sent, b.flush()
 }
 

@@ -33,6 +33,14 @@ type SyncReport struct {
 	// by ID (SPEC.md §8.6).
 	Pushed int `json:"pushed"`
 	Wanted int `json:"wanted"`
+	// Cut says the session stopped at its bound (sessionLimit, SPEC.md
+	// §8.6.4) with more to exchange: the next session continues.
+	Cut bool `json:"cut"`
+	// Session is this session's number in the current catch-up with the
+	// peer (1 for one that needed a single session), CatchUpEvents the
+	// events received in that catch-up so far, this session's included.
+	Session       int `json:"session"`
+	CatchUpEvents int `json:"catch_up_events"`
 }
 
 // Sync runs one catch-up session with p now and reports its cost.
@@ -46,25 +54,24 @@ func (n *Node) Sync(ctx context.Context, p peer.ID) (SyncReport, error) {
 
 func (n *Node) syncWith(ctx context.Context, p peer.ID) (rep SyncReport, err error) {
 	rep.Peer = p
+	n.initiating.Lock()
+	defer n.initiating.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, syncTimeout)
 	defer cancel()
 	var in interest
-	var items []recon.Item
+	var set *recon.SortedSet
 	if err := n.do(ctx, func() error {
 		if n.cfg.coop.IsZero() {
 			return ErrNoCoop
 		}
 		in = n.ownInterest()
-		items = n.syncItems(in)
-		return nil
+		var err error
+		set, err = n.syncSet(in)
+		return err
 	}); err != nil {
 		return rep, err
 	}
-	rep.Items = len(items)
-	set, err := recon.NewSet(items)
-	if err != nil {
-		return rep, err
-	}
+	rep.Items = set.Len()
 	s, err := n.host.NewStream(network.WithAllowLimitedConn(ctx, "sync"), p, protocol.SyncProtocolID)
 	if err != nil {
 		return rep, fmt.Errorf("node: open sync stream to %s: %w", p, err)
@@ -85,10 +92,13 @@ func (n *Node) syncWith(ctx context.Context, p peer.ID) (rep SyncReport, err err
 			n.stats.SyncBytesOut += f.c.BytesOut()
 			n.stats.SyncRoundTrips += f.c.RoundTrips()
 			if err == nil {
-				n.lastSynced = n.nowMs()
-				var b [8]byte
-				binary.BigEndian.PutUint64(b[:], uint64(n.lastSynced))
-				_ = n.store.PutMeta(n.ctx, "last_synced", b[:])
+				n.catchUp.note(n, &rep)
+				if !rep.Cut { // in step: the since hint of the next sessions (SPEC.md §8.6.3)
+					n.lastSynced = n.nowMs()
+					var b [8]byte
+					binary.BigEndian.PutUint64(b[:], uint64(n.lastSynced))
+					_ = n.store.PutMeta(n.ctx, "last_synced", b[:])
+				}
 				n.fulfil(n.ownOrders()) // a duty missed before is owed still (SPEC.md §7.3)
 			}
 			return nil
@@ -129,6 +139,11 @@ func (n *Node) syncWith(ctx context.Context, p peer.ID) (rep SyncReport, err err
 			if err != nil {
 				return rep, fmt.Errorf("%w: %w", ErrSyncProtocol, err)
 			}
+			if !done && (rep.Pushed+len(ini.Need()) >= sessionLimit.events || f.evBytes >= sessionLimit.bytes) {
+				// the session's bound: what is settled now is exchanged,
+				// the rest in the next session (SPEC.md §8.6.4)
+				rep.Cut, done = true, true
+			}
 			if !done {
 				if err := f.write(syncwire.FrameRecon, msg); err != nil {
 					return rep, err
@@ -142,6 +157,9 @@ func (n *Node) syncWith(ctx context.Context, p peer.ID) (rep SyncReport, err err
 	need = slices.DeleteFunc(need, n.rejected.has) // refused for good: not wanted again
 	// an archived order's events are never wanted again (SPEC.md §4.5 rule 4)
 	need = slices.DeleteFunc(need, func(id crdt.ID) bool { return n.store.archivedEvent(ctx, id) })
+	if room := max(sessionLimit.events-rep.EventsIn, 0); len(need) > room {
+		need, rep.Cut = need[:room], true
+	}
 	rep.Wanted = len(need)
 	// only what the responder needs: it declared no interest (SPEC.md
 	// §8.6.2), so order events go to followers of the orders topic and to
@@ -150,9 +168,11 @@ func (n *Node) syncWith(ctx context.Context, p peer.ID) (rep SyncReport, err err
 	if err := n.do(ctx, func() error { have = n.neededBy(p, follower, have); return nil }); err != nil {
 		return rep, err
 	}
-	if rep.EventsOut, err = n.sendEvents(ctx, f, have); err != nil {
+	var cut bool
+	if rep.EventsOut, cut, err = n.sendEvents(ctx, f, have, sessionLimit.events, sessionLimit.bytes); err != nil {
 		return rep, err
 	}
+	rep.Cut = rep.Cut || cut
 	for len(need) > 0 {
 		k := min(len(need), syncwire.WantPerFrame)
 		if err := f.write(syncwire.FrameWant, encodeIDs(need[:k])); err != nil {
@@ -235,18 +255,15 @@ func (n *Node) respond(ctx context.Context, f *frameRW, from peer.ID) error {
 	if err != nil {
 		return err
 	}
-	var items []recon.Item
+	var set *recon.SortedSet
 	if err := n.do(ctx, func() error {
 		if in.coop != n.cfg.coop {
 			return ErrSyncCoop
 		}
-		items = n.syncItems(in)
-		return nil
-	}); err != nil {
+		var err error
+		set, err = n.syncSet(in)
 		return err
-	}
-	set, err := recon.NewSet(items)
-	if err != nil {
+	}); err != nil {
 		return err
 	}
 	// the events a reply settles as lacking on the initiator's side travel
@@ -285,12 +302,14 @@ func (n *Node) respond(ctx context.Context, f *frameRW, from peer.ID) error {
 			if err != nil {
 				return err
 			}
-			if len(wanted)+len(ids) > max(len(items), syncwire.WantPerFrame) {
-				return fmt.Errorf("%w: %d events wanted, %d in scope", ErrSyncProtocol, len(wanted)+len(ids), len(items))
+			if len(wanted)+len(ids) > max(set.Len(), syncwire.WantPerFrame) {
+				return fmt.Errorf("%w: %d events wanted, %d in scope", ErrSyncProtocol, len(wanted)+len(ids), set.Len())
 			}
 			wanted = append(wanted, ids...)
 		case syncwire.FrameDone:
-			sent, err := n.sendEvents(ctx, f, wanted)
+			// within the session's bound, pushes included: an initiator
+			// wants the rest in its next session (SPEC.md §8.6.4)
+			sent, _, err := n.sendEvents(ctx, f, wanted, sessionLimit.events-push.events, sessionLimit.bytes-push.bytes)
 			_ = n.do(ctx, func() error { n.stats.SyncEventsOut += sent; return nil })
 			if err != nil {
 				return err
@@ -376,7 +395,10 @@ func (n *Node) syncer() {
 				if err != nil {
 					n.log.Debug("sync", "peer", q, "err", err)
 				} else if rep.EventsIn+rep.EventsOut > 0 {
-					n.log.Info("synced", "peer", q, "in", rep.EventsIn, "out", rep.EventsOut, "round_trips", rep.RoundTrips, "bytes", rep.BytesIn+rep.BytesOut)
+					n.log.Info("synced", "peer", q, "in", rep.EventsIn, "out", rep.EventsOut, "round_trips", rep.RoundTrips, "bytes", rep.BytesIn+rep.BytesOut, "cut", rep.Cut)
+				}
+				if err == nil && rep.Cut && rep.EventsIn+rep.EventsOut > 0 {
+					n.requestSync(q) // resume: the next session continues the catch-up
 				}
 			}
 		}

@@ -426,18 +426,28 @@ func syncFigures(ctx context.Context, dir string, g *Generator) (idleS float64, 
 	if err := f.Connect(ctx, ai); err != nil {
 		return 0, "", err
 	}
-	t0, sessions, stored := time.Now(), 0, 0
-	var took float64
-	for ; sessions < 20; sessions++ {
-		if _, err := f.Sync(ctx, a.ID()); err != nil {
+	// sessions until one ends within its bound (SPEC.md §8.6.4), each
+	// bounded, none cut by the 30 s session deadline (an error)
+	t0 := time.Now()
+	var progress []string
+	var longest float64
+	sessions := 0
+	for ; sessions < 100; sessions++ {
+		s0 := time.Now()
+		rep, err := f.Sync(ctx, a.ID())
+		if err != nil {
 			return 0, "", fmt.Errorf("fresh relay, session %d: %w", sessions+1, err)
 		}
-		now := f.Stats(ctx).EventsStored
-		if now == stored {
+		d := time.Since(s0).Seconds()
+		longest = max(longest, d)
+		progress = append(progress, fmt.Sprintf("%d:+%d=%d %.2fs", rep.Session, rep.EventsIn, rep.CatchUpEvents, d))
+		if !rep.Cut {
+			sessions++
 			break
 		}
-		stored, took = now, time.Since(t0).Seconds()
 	}
-	catchUp += fmt.Sprintf("; fresh relay: %d events in %.2f s, %d sessions", stored, took, sessions)
+	st := f.Stats(ctx)
+	catchUp += fmt.Sprintf("; fresh relay: %d events in %.2f s, %d sessions (longest %.2f s), caught up %v [%s]",
+		st.EventsStored, time.Since(t0).Seconds(), sessions, longest, st.SyncCaughtUp, strings.Join(progress, " "))
 	return best, catchUp, nil
 }

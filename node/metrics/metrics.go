@@ -44,6 +44,12 @@ var (
 		"Events waiting for their parents.", nil, nil)
 	descSessions = prometheus.NewDesc("coopnode_sync_sessions_total",
 		"Catch-up sync sessions completed (SPEC.md §8.6).", nil, nil)
+	descSyncCut = prometheus.NewDesc("coopnode_sync_cut_total",
+		"Sync sessions stopped at their bound, continued by the next (SPEC.md §8.6.4).", nil, nil)
+	descCaughtUp = prometheus.NewDesc("coopnode_sync_caught_up",
+		"1 if the last sync session this node started ended within its bound, 0 while a catch-up goes on.", nil, nil)
+	descCatchUp = prometheus.NewDesc("coopnode_sync_catch_up_events",
+		"Events received by the current (or last) catch-up, over its sessions.", nil, nil)
 	descSyncEvents = prometheus.NewDesc("coopnode_sync_events_total",
 		"Events carried by sync sessions, by direction.", []string{"direction"}, nil)
 	descSyncBytes = prometheus.NewDesc("coopnode_sync_bytes_total",
@@ -83,7 +89,7 @@ func NewCollector(src Source) *Collector { return &Collector{src: src} }
 
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descPeers, descStored, descPending, descSessions,
+	for _, d := range []*prometheus.Desc{descPeers, descStored, descPending, descSessions, descSyncCut, descCaughtUp, descCatchUp,
 		descSyncEvents, descSyncBytes, descAccepted, descRejects, descWakeups, descPublished,
 		descLinks, descRelayReservations, descRelayCircuits, descRelayCircuitsTotal, descRelayRefused,
 		descRelayBytes, descReservationsHeld, descHolePunch} {
@@ -106,6 +112,13 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	gauge(descStored, s.EventsStored)
 	gauge(descPending, s.EventsPending)
 	counter(descSessions, s.SyncSessions)
+	counter(descSyncCut, s.SyncCut)
+	caught := 0
+	if s.SyncCaughtUp {
+		caught = 1
+	}
+	gauge(descCaughtUp, caught)
+	gauge(descCatchUp, s.SyncCatchUpEvents)
 	counter(descSyncEvents, s.SyncEventsIn, "in")
 	counter(descSyncEvents, s.SyncEventsOut, "out")
 	counter(descSyncBytes, s.SyncBytesIn, "in")
