@@ -160,9 +160,9 @@ func (n *Node) openOrderKeys() []syncwire.OrderKey {
 // is the session's (later changes make a new one).
 func (n *Node) syncSet(in interest) (*recon.SortedSet, error) {
 	c := n.syncIdx.coop(in.coop)
-	c.refresh(n.nowMs(), func(id crdt.ID) bool {
+	c.refresh(n.nowMs(), func(id crdt.ID, last int64) bool {
 		s, ok := n.replica.OrderView(id)
-		return ok && s.Status.Terminal()
+		return ok && crdt.PastHorizon(s, last, n.nowMs())
 	})
 	var set *recon.SortedSet
 	var items []recon.Item

@@ -22,15 +22,16 @@ import (
 // so a session holds an immutable set that later changes leave alone, and
 // an idle node's sessions reuse the same set.
 //
-// Past the horizon (SPEC.md §4.5): an order leaves sync as soon as it is
-// finished and idle for ArchiveHorizonMs, before archival removes it an
-// hour or so later. The index finds such orders without looking at every
-// order: a heap of the orders by last activity yields those idle past
-// the horizon at the session's time; the finished ones leave the `all`
-// set (out), the others are watched (idle) until they finish or come back.
-// An order that gets an event again, or that a refold no longer reads
-// finished, comes back in. Orders out or idle are few: archival removes
-// the first, and the second are orders stuck open for a week.
+// Past the horizon (SPEC.md §4.5): an order leaves sync as soon as
+// crdt.PastHorizon says so (finished and idle for ArchiveHorizonMs, longer
+// if money is owed), before archival removes it an hour or so later. The
+// index finds such orders without looking at every order: a heap of the
+// orders by last activity yields those idle for the horizon at the
+// session's time; those past it leave the `all` set (out), the others
+// are watched (idle) until they are past it or come back. An order that
+// gets an event again, or that a refold no longer reads past it, comes
+// back in. Orders out or watched are few: archival removes the first,
+// and the second are orders stuck open for a week or owed a refund.
 type syncIndex struct {
 	coops map[crdt.ID]*coopIndex
 }
@@ -151,18 +152,20 @@ func (c *coopIndex) takeOut(oid crdt.ID, o *orderItems) {
 	}
 }
 
-// refresh brings the horizon up to now: orders finished and idle for
-// longer than the horizon go out, orders out or watched that came back
-// come in. finished reads the fold (crdt.PastHorizon's status half).
-func (c *coopIndex) refresh(now int64, finished func(crdt.ID) bool) {
-	past := func(o *orderItems) bool { return now-int64(o.last) > crdt.ArchiveHorizonMs }
+// refresh brings the horizon up to now: orders past it (crdt.PastHorizon
+// at now, which past reads from the fold with the order's last activity)
+// go out, orders out or watched that came back come in. Only orders idle
+// for longer than the horizon can be past it: the heap yields those.
+func (c *coopIndex) refresh(now int64, pastHorizon func(oid crdt.ID, last int64) bool) {
+	idle := func(o *orderItems) bool { return now-int64(o.last) > crdt.ArchiveHorizonMs }
+	finished := func(oid crdt.ID, o *orderItems) bool { return pastHorizon(oid, int64(o.last)) }
 	for len(c.due) > 0 && now-int64(c.due[0].last) > crdt.ArchiveHorizonMs {
 		d := heap.Pop(&c.due).(dueOrder)
 		o := c.orders[d.order]
 		if o == nil || o.out || o.last != d.last {
 			continue // gone, out already, or active since (a later entry)
 		}
-		if finished(d.order) {
+		if finished(d.order, o) {
 			c.takeOut(d.order, o)
 		} else {
 			c.idle[d.order] = struct{}{}
@@ -171,15 +174,15 @@ func (c *coopIndex) refresh(now int64, finished func(crdt.ID) bool) {
 	for oid := range c.idle {
 		o := c.orders[oid]
 		switch {
-		case o == nil || o.out || !past(o):
+		case o == nil || o.out || !idle(o):
 			delete(c.idle, oid) // gone, or active again (the heap has it)
-		case finished(oid):
+		case finished(oid, o):
 			delete(c.idle, oid)
 			c.takeOut(oid, o)
 		}
 	}
 	for oid := range c.out {
-		if o := c.orders[oid]; !past(o) || !finished(oid) {
+		if o := c.orders[oid]; !finished(oid, o) {
 			c.bringBack(oid, o)
 		}
 	}
