@@ -304,6 +304,7 @@ func (n *Node) effectsOf(in incoming, e *crdt.Event, out crdt.Outcome, fx *effec
 	if j, ok := n.pushJobFor(e, in.raw, in.from); ok {
 		fx.push = append(fx.push, j)
 	}
+	fx.push = append(fx.push, n.claimPushes(e, in.src == srcLocal)...)
 	fx.wake = append(fx.wake, n.wakeTargetsFor(e)...)
 	for _, r := range out.Released {
 		// events that waited for this one: each gets its own change

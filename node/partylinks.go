@@ -246,6 +246,83 @@ func (n *Node) noteJobs(jobs []Job) {
 	}
 }
 
+// claimPushes: the restaurant's node sends a losing claimant what settles
+// its claim, over the party link, although the claimant follows the
+// orders topic (SPEC.md §10.8). The confirmation (courier.assign) reaches
+// it by flood publishing, but its fold can settle the claim as lost only
+// with the winning claim too, which would otherwise come through the
+// mesh after the confirmation. So:
+//
+//   - when this node confirms a holder (its own courier.assign naming a
+//     claim), the winning claim goes to the other claimants;
+//   - when a claim reaches it for an order whose holder it confirmed
+//     already, the winning claim and the confirmation go to that
+//     claimant.
+//
+// It runs on the loop and changes nothing.
+func (n *Node) claimPushes(e *crdt.Event, own bool) []pushJob {
+	if n.cfg.partyLinksOff || n.pushJobs == nil {
+		return nil
+	}
+	s, ok := n.replica.OrderView(e.ScopeID())
+	if !ok || !s.Status.Open() {
+		return nil
+	}
+	coop := n.replica.CoopView(n.cfg.coop)
+	job := func(id crdt.ID, targets []crdt.PubKey) (pushJob, bool) {
+		ev, ok := n.replica.Event(id)
+		if !ok || len(targets) == 0 {
+			return pushJob{}, false
+		}
+		return pushJob{id: id, orders: protocol.TopicOrders(n.cfg.coop), targets: targets, author: ev.Author, followers: true}, true
+	}
+	var out []pushJob
+	switch b := e.Body.(type) {
+	case *crdt.CourierAssign:
+		if !own || b.Claim.IsZero() {
+			return nil
+		}
+		var targets []crdt.PubKey
+		for _, c := range s.Claims {
+			if c.Courier != b.Courier && !slices.Contains(targets, c.Courier) {
+				targets = append(targets, partyDevices(coop, c.Courier)...)
+			}
+		}
+		if j, ok := job(b.Claim, targets); ok {
+			out = append(out, j)
+		}
+	case *crdt.CourierClaim:
+		if own || !s.HolderConfirmed || s.Restaurant != n.memberKeyOrSelf() {
+			return nil
+		}
+		var claimant crdt.PubKey
+		var won, assign crdt.ID
+		for _, c := range s.Claims {
+			if c.Event == e.ID {
+				claimant = c.Courier
+			}
+			if c.Courier == s.Holder && c.Outcome == crdt.ClaimWon {
+				won = c.Event
+			}
+		}
+		if claimant.IsZero() || claimant == s.Holder {
+			return nil
+		}
+		for _, st := range s.Steps {
+			if st.Kind == crdt.KindCourierAssign {
+				assign = st.Event
+			}
+		}
+		targets := partyDevices(coop, claimant)
+		for _, id := range []crdt.ID{won, assign} {
+			if j, ok := job(id, targets); !id.IsZero() && ok {
+				out = append(out, j)
+			}
+		}
+	}
+	return out
+}
+
 // pushFresh pushes to p the events of order stored in the last partyFresh
 // that party push would have sent p had the link been up (SPEC.md §10.8):
 // the pusher applies §10.4's rules (p not a follower, not the author). It

@@ -2,13 +2,16 @@ package node
 
 import (
 	"context"
+	"errors"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/coopnode/coopnode/crdt"
+	"github.com/coopnode/coopnode/protocol"
 )
 
 // TestPartyLinks (SPEC.md §10.8): on real nodes that know only a relay's
@@ -135,3 +138,102 @@ func TestPartyLinks(t *testing.T) {
 }
 
 func isAccepted(s *crdt.OrderState) bool { return s.Status == crdt.StatusAccepted }
+
+// TestClaimRacePush (SPEC.md §10.8): two couriers look at their job
+// board and claim the same job at once; the restaurant confirms one, and
+// pushes the winning claim to the other over the party link although it
+// follows the orders topic, so the loser learns it lost from the
+// restaurant directly; both learn the outcome.
+func TestClaimRacePush(t *testing.T) {
+	t.Cleanup(leakCheck(t))
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	type frame struct {
+		from peer.ID
+		id   crdt.ID
+	}
+	var mu sync.Mutex
+	got := map[string][]frame{}
+	start := func(name string, role Role, opts ...Option) *Node {
+		t.Helper()
+		recv := func(from peer.ID, raw []byte) {
+			if e, err := protocol.Decode(raw); err == nil {
+				mu.Lock()
+				got[name] = append(got[name], frame{from, e.ID})
+				mu.Unlock()
+			}
+		}
+		n, err := New(ctx, append([]Option{WithKey(nodeKey(name)), WithRole(role), WithListen("/ip4/127.0.0.1/tcp/0"),
+			WithSyncInterval(-1), WithRoleLinks(3, 2), WithPushCounters(nil, recv)}, opts...)...)
+		must(t, err)
+		t.Cleanup(func() { _ = n.Close() })
+		return n
+	}
+	relay := start("relay", RoleRelay)
+	coop, err := relay.Found(ctx, crdt.CoopGenesis{Name: "Race Coop", City: "Nantes", Currency: "EUR"})
+	must(t, err)
+	boot := WithBootstrap(relay.Addrs()...)
+	c1, c2 := start("c1", RoleCourier, WithCoop(coop), boot), start("c2", RoleCourier, WithCoop(coop), boot)
+	resto := start("resto", RoleRestaurant, WithCoop(coop), boot)
+	cust := start("cust", RoleCustomer, WithCoop(coop), boot)
+	for _, c := range []*Node{c1, c2} {
+		must(t, relay.Admit(ctx, c.Key(), crdt.RoleCourier, "courier"))
+	}
+	must(t, relay.Admit(ctx, resto.Key(), crdt.RoleRestaurant, "resto"))
+	all := []*Node{relay, c1, c2, resto, cust}
+	eventually(t, 30*time.Second, "every member everywhere", func() bool {
+		for _, n := range all {
+			if members(n) != 4 {
+				return false
+			}
+		}
+		return true
+	})
+	id, err := cust.PlaceUnpriced(ctx, samplePlace(resto.Key()))
+	must(t, err)
+	wctx, wcancel := context.WithTimeout(ctx, 20*time.Second)
+	defer wcancel()
+	if _, err := resto.WaitOrder(wctx, id, func(*crdt.OrderState) bool { return true }); err != nil {
+		t.Fatalf("the restaurant never saw the order: %v", err)
+	}
+	must(t, resto.Accept(ctx, id, 10))
+	racers := []*Node{c1, c2}
+	for _, c := range racers {
+		if _, err := c.WaitOrder(wctx, id, isAccepted); err != nil {
+			t.Fatalf("a courier never saw the job: %v", err)
+		}
+		_, err := c.Jobs(ctx, crdt.Position{LatE6: 47_215_000, LonE6: -1_555_000}, 0)
+		must(t, err)
+	}
+	eventually(t, 20*time.Second, "both couriers linked to the restaurant", func() bool {
+		return slices.Contains(c1.host.Network().Peers(), resto.ID()) && slices.Contains(c2.host.Network().Peers(), resto.ID())
+	})
+	claims := make([]crdt.ID, 2)
+	results := make([]ClaimResult, 2)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i, c := range racers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if claims[i], errs[i] = c.Claim(ctx, id, crdt.Position{}); errs[i] == nil {
+				results[i], errs[i] = c.AwaitClaim(wctx, id, claims[i])
+			}
+		}()
+	}
+	wg.Wait()
+	must(t, errors.Join(errs...))
+	if results[0].Won == results[1].Won || !results[0].Confirmed || !results[1].Confirmed {
+		t.Fatalf("claim results %+v", results)
+	}
+	win, lose := 0, 1
+	if results[1].Won {
+		win, lose = 1, 0
+	}
+	loser := []string{"c1", "c2"}[lose]
+	eventually(t, 10*time.Second, "the winning claim pushed by the restaurant to the loser", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Contains(got[loser], frame{resto.ID(), claims[win]})
+	})
+}

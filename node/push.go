@@ -54,6 +54,9 @@ type pushJob struct {
 	targets []crdt.PubKey // device keys (member keys and linked devices) of the parties
 	from    peer.ID       // the peer that sent it to us ("" for our own)
 	author  crdt.PubKey
+	// followers too: the winning claim sent to the losing claimants with
+	// the restaurant's confirmation (SPEC.md §10.8, claimPushes)
+	followers bool
 }
 
 // pushJobFor resolves e's order to the device keys of its parties that the
@@ -127,7 +130,7 @@ func (n *Node) pusher() {
 					followers[f] = true
 				}
 			}
-			if followers[p] {
+			if followers[p] && !j.followers {
 				continue // it gets the event by gossip
 			}
 			w := writers[p]
