@@ -73,8 +73,10 @@ func TestCardsReachLateJoiners(t *testing.T) {
 	// the publisher is gone: a later joiner gets the card from the customer
 	late := c.startNode("late-joiner", RoleCustomer)
 	c.connect(late, cust)
+	start := time.Now()
 	must(t, late.FollowCity(ctx, " NANTES"))
 	cards = waitCards(t, ctx, late, 1)
+	t.Logf("late joiner: follow → card held (from a carrier, its publisher gone): %v", time.Since(start).Round(time.Millisecond))
 	if cards[0].Card.Coop != coop || cards[0].Card.Contact != "bonjour@velo.example" || len(cards[0].Card.Zones) != 2 {
 		t.Fatalf("the late joiner holds %+v", cards[0].Card)
 	}
