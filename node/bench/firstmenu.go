@@ -30,7 +30,7 @@ import (
 type firstMenuFigure struct {
 	ms        float64
 	bytes     int64 // stream bytes received; -1 unmeasured
-	sync      int   // of which sync sessions (the node's own count)
+	sync      int   // what its sync sessions read, counted when the first ended (the node's own count)
 	catalogue int   // signed profile + menu events displayed
 	menus     int   // of which the menus
 }
@@ -136,6 +136,10 @@ func (r *coopRun) firstMenu() (firstMenuFigure, error) {
 	}
 	fig.ms = float64(r.now().Sub(start).Microseconds()) / 1000
 	fig.bytes = ch.rx.Load()
+	// a session's bytes are counted when it ends: wait for the first
+	if err := r.poll(stepTimeout, "the new customer's first sync session", func() bool { return n.Stats(r.ctx).SyncSessions > 0 }); err != nil {
+		return fig, err
+	}
 	fig.sync = n.Stats(r.ctx).SyncBytesIn
 	return fig, nil
 }

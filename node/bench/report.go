@@ -150,9 +150,11 @@ type Result struct {
 	// current menu is displayable on it; the stream bytes it received
 	// meanwhile (-1: not measured); the signed events it displays
 	// (profiles and menus, and the menus alone); bytes / catalogue.
-	FirstMenuMs             float64 `json:"first_menu_ms"`
-	FirstMenuBytes          int64   `json:"first_menu_bytes"`
-	FirstMenuSyncBytes      int     `json:"first_menu_sync_bytes"` // of which by sync sessions (the rest: gossip, push, protocol negotiation)
+	FirstMenuMs    float64 `json:"first_menu_ms"`
+	FirstMenuBytes int64   `json:"first_menu_bytes"`
+	// what its sync sessions read, counted once the first had ended (it
+	// may end after the menus were displayable)
+	FirstMenuSyncBytes      int     `json:"first_menu_sync_bytes"`
 	FirstMenuCatalogueBytes int     `json:"first_menu_catalogue_bytes"`
 	FirstMenuMenuBytes      int     `json:"first_menu_menu_bytes"`
 	FirstMenuBytesRatio     float64 `json:"first_menu_bytes_ratio"`
