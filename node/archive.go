@@ -94,7 +94,11 @@ func (n *Node) planArchive(ctx context.Context, now int64) (archiveFx, error) {
 				raws = append(raws, raw)
 			}
 		}
-		add(a.Order, actArchive, archiveOps(t, raws, a.State.Status, a.State.Parties())).until = t.until
+		var snap []byte // its folded state, read instead of folding again while the coop's state is the same
+		if keep {
+			snap, _ = coldSnapshot(n.cold.stamp(n.replica.CoopView(n.cfg.coop)), a.State)
+		}
+		add(a.Order, actArchive, archiveOps(t, raws, a.State.Status, a.State.Parties(), snap)).until = t.until
 	}
 	expired, err := n.store.coldExpired(ctx, now-crdt.RetentionMs)
 	if err != nil {
@@ -220,6 +224,14 @@ func (n *Node) coldOrder(ctx context.Context, oid crdt.ID) (*crdt.OrderState, bo
 	if s, ok := n.cold.get(oid); ok {
 		return s.Clone(), true
 	}
+	coop := n.replica.CoopView(n.cfg.coop)
+	if coop == nil {
+		return nil, false
+	}
+	if s, ok := n.store.coldSnapshotOf(ctx, oid, n.cold.stamp(coop)); ok {
+		n.cold.put(oid, s.Clone())
+		return s, true
+	}
 	raws, err := n.store.coldRaws(ctx, oid)
 	if err != nil {
 		return nil, false
@@ -230,10 +242,6 @@ func (n *Node) coldOrder(ctx context.Context, oid crdt.ID) (*crdt.OrderState, bo
 		if e, err := protocol.DecodeTrusted(raw); err == nil {
 			evs = append(evs, e)
 		}
-	}
-	coop := n.replica.CoopView(n.cfg.coop)
-	if coop == nil {
-		return nil, false
 	}
 	s := crdt.FoldOrder(evs, coop)
 	if s == nil {
@@ -251,6 +259,21 @@ func (n *Node) coldOrder(ctx context.Context, oid crdt.ID) (*crdt.OrderState, bo
 type coldCache struct {
 	m     map[crdt.ID]*crdt.OrderState
 	order []crdt.ID // insertion order, oldest first
+	// the hash of the coop state the cached states were folded with
+	// (cold.go's snapshots carry it), computed once per coop state
+	coopHash *[32]byte
+}
+
+// stamp is the hash of the coop's current state (the zero hash if none).
+func (c *coldCache) stamp(coop *crdt.CoopState) [32]byte {
+	if c.coopHash == nil {
+		var h [32]byte
+		if coop != nil {
+			h = coop.Hash()
+		}
+		c.coopHash = &h
+	}
+	return *c.coopHash
 }
 
 func (c *coldCache) get(id crdt.ID) (*crdt.OrderState, bool) {
@@ -288,14 +311,27 @@ func (n *Node) orderView(ctx context.Context, oid crdt.ID) (*crdt.OrderState, bo
 // else those with a status, or every one when both are zero) whose last
 // activity is at or after since. It runs on the loop.
 func (n *Node) coldOrders(ctx context.Context, party crdt.PubKey, status string, since int64, keep func(*crdt.OrderState) bool) ([]*crdt.OrderState, error) {
-	ids, err := n.store.coldIndexed(ctx, party, status, since)
+	ids, snaps, err := n.store.coldIndexed(ctx, party, status, since)
 	if err != nil {
 		return nil, err
 	}
 	var out []*crdt.OrderState
-	for _, id := range ids {
+	coop := n.replica.CoopView(n.cfg.coop)
+	for i, id := range ids {
 		if _, live := n.replica.OrderView(id); live {
 			continue // a cut archival: the live copy is the one held
+		}
+		if !n.replica.Archived(id) {
+			continue
+		}
+		if _, cached := n.cold.get(id); !cached && coop != nil {
+			if s, ok := decodeSnapshot(id, snaps[i], n.cold.stamp(coop)); ok { // from the index itself
+				n.cold.put(id, s.Clone())
+				if keep == nil || keep(s) {
+					out = append(out, s)
+				}
+				continue
+			}
 		}
 		if s, ok := n.coldOrder(ctx, id); ok && (keep == nil || keep(s)) {
 			out = append(out, s)

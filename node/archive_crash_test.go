@@ -217,7 +217,7 @@ func archiveCrashChild(t *testing.T, spec string) {
 	}
 	for i, o := range orders {
 		tb := tomb{order: o.id, until: w0 + 2*crdt.RetentionMs, last: o.last(w), kept: true, events: o.ids}
-		if err := s.apply(ctx, archiveOps(tb, o.raws, crdt.StatusCancelled, []crdt.PubKey{w.pub("cust"), w.pub("resto")})); err != nil {
+		if err := s.apply(ctx, archiveOps(tb, o.raws, crdt.StatusCancelled, []crdt.PubKey{w.pub("cust"), w.pub("resto")}, nil)); err != nil {
 			fmt.Fprintln(os.Stderr, "child: archive:", err)
 			os.Exit(2)
 		}

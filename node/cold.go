@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/coopnode/coopnode/crdt"
+	"github.com/fxamacker/cbor/v2"
 	"github.com/ipfs/go-datastore"
 	"github.com/ipfs/go-datastore/query"
 	pebbleds "github.com/ipfs/go-ds-pebble"
@@ -22,8 +23,11 @@ import (
 // that a batch cut anywhere leaves the events either live or archived,
 // never lost:
 //
+//	/s/<order>                          its folded state, with the coop state's
+//	                                    hash it was folded with (kept orders only)
 //	/c/<order>                          its events' raw bytes (kept orders only)
-//	/x/p/<party>/<last>/<order>         index by party (kept orders only)
+//	/x/p/<party>/<last>/<order>         index by party (kept orders only); its
+//	                                    value, the folded state as /s/ holds it
 //	/x/s/<status>/<last>/<order>        index by status (kept orders only)
 //	/x/d/<last>/<order>                 index by last activity (kept orders only):
 //	                                    its value, the status and the parties
@@ -40,9 +44,13 @@ import (
 // Reads of archived orders (Order, Orders, Export, Price, PersonalDataOf)
 // fold the cold events again with the coop's current state, as a refold
 // of the live order would (SPEC.md §4.3), so what they return is what the
-// events say.
+// events say; while the coop's state hash is the one the order was folded
+// with at archival, they read the folded state instead (/s/, one decode
+// per order rather than decoding and folding every event: a month of a
+// restaurant's orders costs what it returns).
 const (
 	coldPrefix   = "/c"
+	snapPrefix   = "/s"
 	tombPrefix   = "/t"
 	wantPrefix   = "/w"
 	partyPrefix  = "/x/p"
@@ -53,6 +61,7 @@ const (
 func hexID(id crdt.ID) string         { return hex.EncodeToString(id[:]) }
 func hexLast(ms int64) string         { return fmt.Sprintf("%016x", uint64(max(ms, 0))) }
 func coldKey(o crdt.ID) datastore.Key { return datastore.RawKey(coldPrefix + "/" + hexID(o)) }
+func snapKey(o crdt.ID) datastore.Key { return datastore.RawKey(snapPrefix + "/" + hexID(o)) }
 func tombKey(until int64, o crdt.ID) datastore.Key {
 	return datastore.RawKey(tombPrefix + "/" + hexLast(until) + "/" + hexID(o))
 }
@@ -136,14 +145,20 @@ func decodeRaws(b []byte) ([][]byte, error) {
 
 // archiveOps are the writes that archive one order (see the layout above).
 // raws are its events' bytes, parallel to t.events; status and parties
-// are what it is indexed under when kept.
-func archiveOps(t tomb, raws [][]byte, status crdt.OrderStatus, parties []crdt.PubKey) []storeOp {
+// are what it is indexed under when kept, snap its folded state
+// (coldSnapshot; nil: none, reads fold the events).
+func archiveOps(t tomb, raws [][]byte, status crdt.OrderStatus, parties []crdt.PubKey, snap []byte) []storeOp {
 	var ops []storeOp
 	if t.kept {
+		if snap != nil {
+			ops = append(ops, storeOp{key: snapKey(t.order), val: snap})
+		} else {
+			snap = []byte{}
+		}
 		ops = append(ops, storeOp{key: coldKey(t.order), val: encodeRaws(raws)})
 		ps := []byte{byte(status)}
 		for _, p := range parties {
-			ops = append(ops, storeOp{key: partyKey(p, t.last, t.order), val: []byte{}})
+			ops = append(ops, storeOp{key: partyKey(p, t.last, t.order), val: snap})
 			ps = append(ps, p[:]...)
 		}
 		ops = append(ops, storeOp{key: statusKey(status, t.last, t.order), val: []byte{}})
@@ -166,14 +181,14 @@ func expireColdOps(o crdt.ID, last int64, status crdt.OrderStatus, parties []crd
 	for _, p := range parties {
 		ops = append(ops, storeOp{key: partyKey(p, last, o), del: true})
 	}
-	return append(ops, storeOp{key: coldKey(o), del: true})
+	return append(ops, storeOp{key: snapKey(o), del: true}, storeOp{key: coldKey(o), del: true})
 }
 
 // forgetTombOps delete a tombstone and what it names; the tombstone last.
 func forgetTombOps(t tomb) []storeOp {
 	var ops []storeOp
 	if t.kept { // normally expired already (retention ends before the tombstone)
-		ops = append(ops, storeOp{key: coldKey(t.order), del: true}, storeOp{key: dayKey(t.last, t.order), del: true})
+		ops = append(ops, storeOp{key: snapKey(t.order), del: true}, storeOp{key: coldKey(t.order), del: true}, storeOp{key: dayKey(t.last, t.order), del: true})
 	}
 	for _, id := range t.events {
 		ops = append(ops, storeOp{key: wantKey(id), del: true})
@@ -247,7 +262,7 @@ func (s *Store) compactArchival(ctx context.Context) error {
 	if !ok {
 		return nil
 	}
-	for _, p := range []string{eventPrefix, coldPrefix, tombPrefix, wantPrefix, "/x"} {
+	for _, p := range []string{eventPrefix, coldPrefix, snapPrefix, tombPrefix, wantPrefix, "/x"} {
 		// '0' follows '/': the range is every key under p/
 		if err := d.DB.Compact(ctx, []byte(p+"/"), []byte(p+"0"), false); err != nil {
 			return fmt.Errorf("node: compact %s: %w", p, err)
@@ -314,10 +329,11 @@ func (s *Store) archivedEvent(ctx context.Context, id crdt.ID) bool {
 
 // coldIndexed lists archived orders, newest last activity first, whose
 // last activity is at or after since: a party's (party not zero) from the
-// party index, else those with a status (status not "") from the status
-// index, else all from the index by last activity. It stops at the first
-// older one, so it costs what it returns.
-func (s *Store) coldIndexed(ctx context.Context, party crdt.PubKey, status string, since int64) ([]crdt.ID, error) {
+// party index, with the folded states it holds (else nil), else those
+// with a status (status not "") from the status index, else all from the
+// index by last activity. It stops at the first older one, so it costs
+// what it returns.
+func (s *Store) coldIndexed(ctx context.Context, party crdt.PubKey, status string, since int64) ([]crdt.ID, [][]byte, error) {
 	prefix := dayPrefix
 	switch {
 	case !party.IsZero():
@@ -326,7 +342,8 @@ func (s *Store) coldIndexed(ctx context.Context, party crdt.PubKey, status strin
 		prefix = statusPrefix + "/" + status
 	}
 	var out []crdt.ID
-	err := s.walk(ctx, prefix, true, true, func(k string, _ []byte) (bool, error) {
+	var snaps [][]byte
+	err := s.walk(ctx, prefix, true, party.IsZero(), func(k string, v []byte) (bool, error) {
 		last, o, ok := parseTimedKey(strings.TrimPrefix(k, prefix+"/"))
 		if !ok {
 			return true, nil
@@ -334,10 +351,10 @@ func (s *Store) coldIndexed(ctx context.Context, party crdt.PubKey, status strin
 		if last < since {
 			return false, nil
 		}
-		out = append(out, o)
+		out, snaps = append(out, o), append(snaps, v)
 		return true, nil
 	})
-	return out, err
+	return out, snaps, err
 }
 
 // coldEntry is a kept order as the index by last activity holds it.
@@ -381,4 +398,36 @@ func parseHexID(h string) (crdt.ID, bool) {
 		return id, false
 	}
 	return id, true
+}
+
+// coldSnapshot encodes an archived order's folded state with the hash of
+// the coop state it was folded with (/s/<order>).
+func coldSnapshot(stamp [32]byte, s *crdt.OrderState) ([]byte, error) {
+	b, err := cbor.Marshal(s)
+	if err != nil {
+		return nil, err
+	}
+	return append(stamp[:], b...), nil
+}
+
+// coldSnapshotOf reads an archived order's folded state if it was folded
+// with the coop state whose hash is stamp.
+func (s *Store) coldSnapshotOf(ctx context.Context, o crdt.ID, stamp [32]byte) (*crdt.OrderState, bool) {
+	v, err := s.get(ctx, snapKey(o))
+	if err != nil {
+		return nil, false
+	}
+	return decodeSnapshot(o, v, stamp)
+}
+
+// decodeSnapshot decodes a coldSnapshot of order o folded with stamp.
+func decodeSnapshot(o crdt.ID, v []byte, stamp [32]byte) (*crdt.OrderState, bool) {
+	if len(v) < len(stamp) || [32]byte(v[:32]) != stamp {
+		return nil, false
+	}
+	var st crdt.OrderState
+	if err := cbor.Unmarshal(v[32:], &st); err != nil || st.ID != o {
+		return nil, false
+	}
+	return &st, true
 }
