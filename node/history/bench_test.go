@@ -450,7 +450,7 @@ func syncFigures(ctx context.Context, dir string, g *Generator) (idleS float64, 
 		}
 	}
 	st := f.Stats(ctx)
-	catchUp += fmt.Sprintf("; fresh relay: %d events in %.2f s, %d sessions (%d cut at the bound; %d run here, longest %.2f s), %d events received, caught up %v [%s]",
-		st.EventsStored, time.Since(t0).Seconds(), st.SyncCatchUpSessions, st.SyncCut, len(progress), longest, st.SyncCatchUpEvents, st.SyncCaughtUp, strings.Join(progress, "; "))
+	catchUp += fmt.Sprintf("; fresh relay: %d events in %.2f s, %d sessions (%d cut at the bound; %d run here, longest %.2f s; the rest by its syncer), %d events received by sync, caught up %v [%s]",
+		st.EventsStored, time.Since(t0).Seconds(), st.SyncSessions, st.SyncCut, len(progress), longest, st.SyncEventsIn, st.SyncCaughtUp, strings.Join(progress, "; "))
 	return best, catchUp, nil
 }
