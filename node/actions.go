@@ -62,6 +62,8 @@ var Actions = []Action{
 	{"Pickup", "POST /v1/orders/{id}/pickup", "pickup", "Pickup"},
 	{"Deliver", "POST /v1/orders/{id}/deliver", "deliver", "Deliver"},
 	{"Fail", "POST /v1/orders/{id}/fail", "fail", "Fail"},
+	{"KeepProof", "POST /v1/proofs", "", ""},
+	{"ProofImage", "GET /v1/proofs/{hash}", "", ""},
 	{"UpdatePosition", "POST /v1/position", "position", "UpdatePosition"},
 	// anyone
 	{"Order", "GET /v1/orders/{id}", "order", ""},

@@ -124,6 +124,7 @@ func sentinelRows() []CodeInfo {
 		{"bad_role", sBad, "unknown role name", errs(ErrBadRole)},
 		{"bad_invite", sBad, "not a well-formed invite", errs(ErrBadInvite)},
 		{"bad_bootstrap", sBad, "a bootstrap address without /p2p/<peer ID>", errs(ErrBadBootstrap)},
+		{"bad_image", sBad, "a delivery proof's photo or signature that is not a JPEG or PNG image", errs(ErrBadImage)},
 		{"bad_argument", sBad, "a missing, malformed or out-of-range argument", errs(ErrBadArgument)},
 		{"not_found", sNotFound, "no such order, restaurant, rules version or scope here", errs(ErrUnknown, ErrNotFound)},
 		{"no_coop", sConflict, "no cooperative joined yet", errs(ErrNoCoop)},

@@ -25,7 +25,7 @@ import (
 var sentinels = map[string]error{
 	"ErrBadRole": ErrBadRole, "ErrNoKey": ErrNoKey, "ErrNoCoop": ErrNoCoop, "ErrUnknown": ErrUnknown,
 	"ErrRefused": ErrRefused, "ErrNotMember": ErrNotMember, "ErrNotShared": ErrNotShared, "ErrArchived": ErrArchived,
-	"ErrBadArgument": ErrBadArgument, "ErrTimeout": ErrTimeout, "ErrClosed": ErrClosed,
+	"ErrBadArgument": ErrBadArgument, "ErrBadImage": ErrBadImage, "ErrTimeout": ErrTimeout, "ErrClosed": ErrClosed,
 	"ErrBadJSON": ErrBadJSON, "ErrTooLarge": ErrTooLarge, "ErrUnauthorized": ErrUnauthorized,
 	"ErrNoRoute": ErrNoRoute, "ErrBadMethod": ErrBadMethod, "ErrWrongRole": ErrWrongRole, "ErrNotOfferedYet": ErrNotOfferedYet, "ErrNotIssuer": ErrNotIssuer, "ErrWrongSubject": ErrWrongSubject, "ErrOffline": ErrOffline, "ErrUnreachablePeer": ErrUnreachablePeer, "ErrAlreadyRunning": ErrAlreadyRunning,
 	"ErrNotFound": ErrNotFound, "ErrBadMetaName": ErrBadMetaName, "ErrGossipClosed": ErrGossipClosed,

@@ -34,6 +34,9 @@ var (
 	ErrNotShared = errors.New("node: the order's personal data is not shared with this node")
 	// ErrBadArgument: a missing, malformed or out-of-range argument.
 	ErrBadArgument = errors.New("node: bad argument")
+	// ErrBadImage: a delivery proof's photo or signature that is not a
+	// JPEG or PNG image (proofs.go).
+	ErrBadImage = errors.New("node: not a JPEG or PNG image")
 	// ErrTimeout: a wait ran out before the awaited outcome.
 	ErrTimeout = errors.New("node: timed out waiting")
 	// ErrClosed: the node was stopped. Every call after Close returns it,

@@ -35,6 +35,7 @@ var (
 const (
 	eventPrefix = "/e"
 	metaPrefix  = "/m"
+	proofPrefix = "/p" // delivery proofs' images, by SHA-256 (proofs.go)
 )
 
 // Store persists raw events and metadata over a go-datastore. Every write

@@ -34,6 +34,8 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /v1/orders/{id}", s.order)
 	m.HandleFunc("POST /v1/orders/{id}/{action}", s.orderAction)
 	m.HandleFunc("GET /v1/jobs", s.jobs)
+	m.HandleFunc("POST /v1/proofs", s.keepProof)
+	m.HandleFunc("GET /v1/proofs/{hash}", s.proofImage)
 	m.HandleFunc("GET /v1/events", s.events)
 	s.marketRoutes()
 	s.governanceRoutes()
