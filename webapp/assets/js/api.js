@@ -30,6 +30,16 @@ export async function api(method, path, body) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
+  return send(path, init);
+}
+
+// upload POSTs a file (a Blob: an image) as the raw body, with its type.
+export function upload(path, blob) {
+  return send(path, { method: 'POST', credentials: 'same-origin', body: blob,
+    headers: { 'X-Coopnode-CSRF': csrf(), 'Content-Type': blob.type || 'application/octet-stream' } });
+}
+
+async function send(path, init) {
   let res;
   try {
     res = await fetch(path, init);

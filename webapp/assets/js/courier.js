@@ -4,7 +4,8 @@
 // the delivery fee and tip; "Claim" asks the node and shows at once whether
 // this courier won or another did (named when the coop knows its name).
 // Then the task flow, one tap a step: start the pickup, picked up, start
-// the delivery, delivered with the customer's PIN, or failed with a reason;
+// the delivery, delivered with the customer's PIN, a photo or the
+// recipient's signature (proof.js), or failed with a reason;
 // the customer's address once the claim is confirmed (GET …/personal).
 import { html, useState, useEffect, useRef } from '../vendor/preact-htm.js';
 import { api, events } from './api.js';
@@ -12,6 +13,7 @@ import { t, money, errorText } from './i18n.js';
 import { CourierPayment } from './payment.js';
 import { useNet, NetBanner, act as send } from './net.js';
 import { MapView } from './geo.js';
+import { useProof, ProofInputs } from './proof.js';
 
 // FAIL_REASONS are the reasons a courier gives for a failed task (§5.4.5
 // takes any non-empty reason; these are the ones the app offers).
@@ -100,6 +102,8 @@ function Task({ session, order, restaurants, reload, net }) {
   const [err, setErr] = useState(null);
   const [busy, setBusy] = useState(false);
   const [queued, setQueued] = useState('');
+  const proof = useProof();
+  const needPin = !!(order.place && order.place.pin_hash);
   const pickup = (order.pickup && order.pickup.status) || 'TODO';
   const dropoff = (order.dropoff && order.dropoff.status) || 'TODO';
   const task = pickup === 'DONE' ? 2 : 1;
@@ -116,10 +120,20 @@ function Task({ session, order, restaurants, reload, net }) {
       setBusy(false);
     }
   };
-  const deliver = (e) => {
+  // delivered: the PIN when the order has one, else a photo or a
+  // signature; the signature, if drawn, is kept on the node first
+  const deliver = async (e) => {
     e.preventDefault();
-    if (pin.trim() === '') { setErr({ code: 'local', text: t('courier.pin_empty') }); return; }
-    act('deliver', { proof: { pin: pin.trim() } });
+    if (needPin && pin.trim() === '') { setErr({ code: 'local', text: t('courier.pin_empty') }); return; }
+    if (!needPin && !proof.given) { setErr({ code: 'local', text: t('proof.needed') }); return; }
+    let hashes;
+    try {
+      hashes = await proof.hashes();
+    } catch (x) {
+      setErr(x);
+      return;
+    }
+    act('deliver', { proof: { ...(pin.trim() ? { pin: pin.trim() } : {}), ...hashes } });
   };
   const fail = (e) => {
     e.preventDefault();
@@ -130,11 +144,13 @@ function Task({ session, order, restaurants, reload, net }) {
   if (pickup === 'TODO') step = html`<button class="step start-pickup primary" disabled=${busy} onClick=${() => act('start-task', { task: 1 })}>${t('courier.start_pickup')}</button>`;
   else if (pickup === 'DOING') step = html`<button class="step pickup primary" disabled=${busy} onClick=${() => act('pickup')}>${t('courier.picked_up')}</button>`;
   else if (dropoff === 'TODO') step = html`<button class="step start-dropoff primary" disabled=${busy} onClick=${() => act('start-task', { task: 2 })}>${t('courier.start_dropoff')}</button>`;
-  else step = html`<form class="deliver" onSubmit=${deliver}>
-      <label for=${'pin-' + order.id}>${t('courier.pin')}</label>
+  else step = html`<form class="deliver" onSubmit=${deliver} data-need-pin=${needPin ? '1' : '0'}>
+      ${needPin ? html`<label for=${'pin-' + order.id}>${t('courier.pin')}</label>
       <input id=${'pin-' + order.id} name="pin" inputmode="numeric" autocomplete="off" value=${pin} onInput=${(e) => setPin(e.target.value)}
-        aria-invalid=${err && (err.code === 'pin_mismatch' || err.code === 'bad_pin') ? 'true' : undefined} />
-      <button class="step delivered primary" disabled=${busy}>${t('courier.delivered')}</button></form>`;
+        aria-invalid=${err && (err.code === 'pin_mismatch' || err.code === 'bad_pin') ? 'true' : undefined} />` : null}
+      <${ProofInputs} id=${order.id} p=${proof} disabled=${busy} />
+      ${proof.err ? html`<p class="field-error" role="alert" data-code=${proof.err.code}>${errorText(proof.err)}</p>` : null}
+      <button class="step delivered primary" disabled=${busy || proof.busy}>${t('courier.delivered')}</button></form>`;
   return html`<li class="task" data-order=${order.id} data-status=${order.status} data-pickup=${pickup} data-dropoff=${dropoff}>
     <header><h3>${restaurantName(session, order.restaurant, restaurants)}</h3><span class="ref">#${short(order.id)}</span>
       <span class="status">${t('courier.status.' + order.status)}</span></header>

@@ -35,7 +35,8 @@ function weekDays(now, tz) {
   return out;
 }
 
-async function loadPay(me) {
+// loadPay reads the coop's pay table for courier me, one object a row.
+export async function loadPay(me) {
   const res = await fetch('/v1/exports/pay.csv?courier=' + me, { credentials: 'same-origin' });
   const text = await res.text();
   if (!res.ok) {

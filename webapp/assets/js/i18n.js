@@ -33,12 +33,22 @@ export async function setLocale(l) {
   localStorage.setItem('coopnode.locale', l);
 }
 
+// missing collects the keys asked for that the page's language lacks (the
+// English text, or the key itself, was shown instead): the French screens
+// test (locale_all_test.go) reads it as window.coopnodeMissing.
+export const missing = new Set();
+globalThis.coopnodeMissing = missing;
+
 // t returns the text of key with {name} placeholders filled from vars.
 export function t(key, vars) {
+  if (!(key in dict)) missing.add(key);
   let s = dict[key] ?? fallback[key] ?? key;
   if (vars) s = s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
   return s;
 }
+
+// has reports whether key has a text (a probe, not recorded as missing).
+export function has(key) { return key in dict || key in fallback; }
 
 // errorText explains an ApiError (or any error) in plain words.
 export function errorText(err) {

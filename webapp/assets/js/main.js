@@ -12,6 +12,7 @@ import { coopRoute } from './coop-routes.js';
 import { Restaurants, RestaurantMenu } from './customer.js';
 import { MyOrders, Tracking } from './track.js';
 import { Earnings } from './earnings.js';
+import { MyDeliveries } from './deliveries.js';
 
 // NAV is the navigation of every role (docs/webapp.md). `roles` are the
 // member roles (or node role) that see a section; '*' is every member.
@@ -114,6 +115,7 @@ function route(path, session) {
   if (path === '/customer' || (path === '/' && session.roles.has('customer'))) return html`<${Restaurants} session=${session} />`;
   if (path === '/customer/orders') return html`<${MyOrders} session=${session} />`;
   if (path === '/courier/earnings') return html`<${Earnings} session=${session} />`;
+  if (path === '/courier/tasks') return html`<${MyDeliveries} session=${session} />`;
   for (const s of NAV) for (const [id, href] of s.items) if (href === path) return html`<${Placeholder} id=${id} />`;
   return html`<section class="screen"><h1>coopnode</h1><p>${t('screen.home')}</p></section>`;
 }

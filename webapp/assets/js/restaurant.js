@@ -7,6 +7,7 @@ import { api, events } from './api.js';
 import { useForm, Field, FormError } from './forms.js';
 import { t, money, time, dateTime, dayKey, errorText } from './i18n.js';
 import { PaymentLine } from './payment.js';
+import { ProofNote } from './proof.js';
 
 const REFUSALS = ['sold_out', 'rush_hour', 'closing'];
 const DELAYS = [10, 20, 30];
@@ -147,7 +148,7 @@ function Today({ orders, session }) {
     <p class="figures"><span data-today-count>${t('today.orders', { n: kept.length })}</span>${' · '}<span data-today-takings>${t('today.takings', { amount: money(takings, session.currency) })}</span></p>
     <table><thead><tr><th>${t('today.time')}</th><th>${t('today.order')}</th><th>${t('today.status')}</th><th>${t('today.amount')}</th><th>${t('pay.title')}</th></tr></thead>
     <tbody>${list.map((o) => html`<tr><td>${time(o.placed_at, session.tz)}</td>
-      <td><a href=${'#/restaurant/ticket/' + o.id}>#${short(o.id)}</a></td><td>${t('status.' + o.status)}</td>
+      <td><a href=${'#/restaurant/ticket/' + o.id}>#${short(o.id)}</a></td><td>${t('status.' + o.status)}${o.proof ? html`<br /><${ProofNote} o=${o} compact=${true} />` : null}</td>
       <td>${money(o.place.totals && o.place.totals.items_cents, session.currency)}</td><td data-pay-order=${o.id}><${PaymentLine} order=${o} /></td></tr>`)}</tbody></table></section>`;
 }
 

@@ -5,10 +5,11 @@
 // cancel before acceptance, and the rating once delivered.
 import { html, useState, useEffect, useRef } from '../vendor/preact-htm.js';
 import { api, events } from './api.js';
-import { t, money, time, dateTime, errorText } from './i18n.js';
+import { t, has, money, time, dateTime, errorText } from './i18n.js';
 import { MapView } from './geo.js';
 import { pinKey, loadWhere } from './customer.js';
 import { PaymentBox } from './payment.js';
+import { ProofNote } from './proof.js';
 
 const short = (id) => id.slice(0, 6).toUpperCase();
 const ENDED = new Set(['refused', 'cancelled', 'failed', 'invalid']);
@@ -65,7 +66,7 @@ function Timeline({ o, tz, courier }) {
       aria-current=${current ? 'step' : undefined}>
       <span class="step-name">${t('track.' + (k === 'delivered' && !delivery ? 'collected' : k))}${k === 'courier' && courier ? ': ' + courier : ''}</span>
       ${when ? html` <span class="meta">${time(when, tz)}</span>` : null}</li>`; })}
-    ${ENDED.has(o.status) ? html`<li class="ended" data-step=${o.status} data-done="1">${t('courier.status.' + o.status)}${o.reason ? ' — ' + (t('reason.' + o.reason) === 'reason.' + o.reason ? o.reason : t('reason.' + o.reason)) : ''}</li>` : null}
+    ${ENDED.has(o.status) ? html`<li class="ended" data-step=${o.status} data-done="1">${t('courier.status.' + o.status)}${o.reason ? ' — ' + (has('reason.' + o.reason) ? t('reason.' + o.reason) : o.reason) : ''}</li>` : null}
   </ol>`;
 }
 
@@ -152,6 +153,7 @@ export function Tracking({ session, id }) {
     <div class="track-grid">
       <div>
         <${Timeline} o=${o} tz=${tz} courier=${o.holder && session.coop && session.coop.members && session.coop.members[o.holder] ? session.coop.members[o.holder].name : ''} />
+        ${done ? html`<${ProofNote} o=${o} />` : null}
         ${pin && delivery && !done && !ENDED.has(o.status) ? html`<p class="pin">${t('track.pin')} <strong class="pin-code" data-pin=${pin}>${pin}</strong></p>` : null}
         ${eta ? html`<p class="eta" data-eta=${eta}>${t(tr.approaching ? 'track.approaching' : 'track.eta', { at: time(eta, tz) })}</p>`
           : readyAt && !done && !ENDED.has(o.status) && !o.holder ? html`<p class="eta">${t('order.ready_at', { at: time(readyAt, tz) })}</p>` : null}
