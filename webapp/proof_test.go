@@ -124,7 +124,7 @@ func TestScreenshotsCourierProof(t *testing.T) {
 	if ana.Stats(ctx).Published != published {
 		t.Fatal("a delivery without a proof was signed")
 	}
-	b.do("a signature", chromedp.Click(chromedp.CSS(task(noPin)+` button.sign`)), chromedp.WaitVisible(chromedp.CSS(task(noPin)+` canvas.signature-pad`)))
+	b.do("a signature", chromedp.Click(chromedp.CSS(task(noPin)+` button.sign`)), chromedp.WaitVisible(chromedp.CSS(task(noPin)+` canvas.signature-pad[data-ready]`)))
 	b.poll(strings.Replace(sign, "%s", task(noPin), 1))
 	b.poll(`document.querySelector('` + task(noPin) + ` .proof-inputs').dataset.strokes === '2'`)
 	b.do("Delivered", chromedp.Click(chromedp.CSS(task(noPin)+` .delivered`)), chromedp.WaitNotPresent(chromedp.CSS(task(noPin))))

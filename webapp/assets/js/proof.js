@@ -71,6 +71,7 @@ function SignaturePad({ pad, label, onDraw }) {
     c.addEventListener('pointermove', move);
     c.addEventListener('pointerup', up);
     c.addEventListener('pointerleave', up);
+    c.dataset.ready = '1'; // listening (tests wait for it)
     return () => { c.removeEventListener('pointerdown', down); c.removeEventListener('pointermove', move); c.removeEventListener('pointerup', up); c.removeEventListener('pointerleave', up); };
   }, []);
   return html`<canvas ref=${ref} class="signature-pad" width="600" height="200" role="img" aria-label=${label}></canvas>`;
