@@ -172,6 +172,8 @@ func TestScreenshotsCourierProof(t *testing.T) {
 	if got := r.text(`.today`); !strings.Contains(got, "proof: PIN checked, photo") || !strings.Contains(got, "proof: signature") {
 		t.Fatalf("the restaurant's today table: %q", got)
 	}
+	_, err = c.cust.WaitOrder(ctx, withPin, func(s *crdt.OrderState) bool { return s.Status == crdt.StatusDelivered })
+	must(t, err)
 	custLink := c.serve(c.cust)
 	cu := tab{t, newBrowser(t, ctx)}
 	note := `.tracking[data-status="delivered"] .proof-note`
