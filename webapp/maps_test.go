@@ -147,7 +147,7 @@ func TestCourierJobsMap(t *testing.T) {
 // founder, here also the customer of an order, so live tracking reaches
 // it, §16.11) has no tile server: its board shows the plain vector map,
 // no tile asked, with Ana at the position she sent, joined to her order's
-// pickup, and the open order's pickup, and names her with the time she
+// pickup, which is the open order's too (one marker naming both), and names her with the time she
 // was seen; the customer's tracking page draws the same map with her.
 // Served again with a tile server that does not answer, the map says so
 // and still shows her.
@@ -200,8 +200,15 @@ func TestDispatcherCouriersMap(t *testing.T) {
 	if p := b.attr(courier, "data-pos"); p != "47214000,-1556500" {
 		t.Fatalf("Ana on the map at %q", p)
 	}
-	if n := b.eval(`document.querySelectorAll('.dispatch-map [data-point="restaurant"]').length`); n != 2 {
-		t.Fatalf("%v pickups on the map, want 2 (Ana's next stop and the open order's)", n)
+	// both orders are picked up at Chez Mia: one marker, both named
+	if n := b.eval(`document.querySelectorAll('.dispatch-map [data-point="restaurant"]').length`); n != 1 {
+		t.Fatalf("%v pickup markers on the map, want 1 (Ana's next stop and the open order's, both at Chez Mia)", n)
+	}
+	l, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.querySelector('.dispatch-map [data-point="restaurant"] text').textContent`))
+	must(t, err)
+	if !strings.Contains(l, "#"+strings.ToUpper(mine.String()[:6])) ||
+		!strings.Contains(l, "#"+strings.ToUpper(open.String()[:6])) {
+		t.Fatalf("the pickup's label %q names not both orders", l)
 	}
 	if n := b.eval(`document.querySelectorAll('.dispatch-map image').length`); n != 0 {
 		t.Fatalf("%v tiles without a tile server", n)

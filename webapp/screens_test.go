@@ -16,8 +16,9 @@ var update = flag.Bool("update", false, "rewrite docs/screens/*.png (go test ./w
 // TestScreenshots renders the restaurant's and the courier's main screens on real nodes (a
 // board with orders in each column, the pop-up of a new order, the menu
 // editor) and, with -update, writes docs/screens/restaurant-orders.png,
-// restaurant-alert.png, restaurant-menu.png and courier-jobs.png (the
-// courier's Jobs near me after a claim won), shown in the README.
+// restaurant-alert.png, restaurant-menu.png, courier-jobs.png (the
+// courier's Jobs near me after a claim won) and courier-jobs-map.png (the
+// same as a map, another job picked), shown in the README.
 // Without -update it checks that each renders as a PNG image.
 func TestScreenshots(t *testing.T) {
 	c := newCoop(t)
@@ -74,4 +75,9 @@ func TestScreenshots(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(job+` .claim-outcome.won`)),
 		chromedp.WaitVisible(chromedp.CSS(`.task[data-order="`+ready.String()+`"] .start-pickup`)))
 	b.shot("courier-jobs.png")
+	// the same jobs as a map, the other accepted order picked
+	other := `.jobs-map [data-point="restaurant"][data-id="` + cooking.String() + `"]`
+	cb.do("the jobs map", chromedp.Click(chromedp.CSS(`.view-switch .view-map`)), chromedp.WaitVisible(chromedp.CSS(other)),
+		chromedp.Click(chromedp.CSS(other)), chromedp.WaitVisible(chromedp.CSS(`.jobs-map .job[data-order="`+cooking.String()+`"] button.claim`)))
+	b.shot("courier-jobs-map.png")
 }

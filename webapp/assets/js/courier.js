@@ -173,6 +173,9 @@ function Task({ session, order, restaurants, reload, net }) {
 // the list.
 function JobsMap({ session, jobs, me, restaurants, outcomes, claim }) {
   const [sel, setSel] = useState('');
+  const card = useRef(null);
+  // the picked job's card is brought into view (it sits under the map)
+  useEffect(() => { if (sel && card.current && card.current.scrollIntoView) card.current.scrollIntoView({ block: 'nearest' }); }, [sel]);
   const points = [];
   const lines = [];
   if (me) points.push({ kind: 'courier', pos: { lat_e6: me.lat, lon_e6: me.lon }, label: t('courier.you') });
@@ -186,7 +189,7 @@ function JobsMap({ session, jobs, me, restaurants, outcomes, claim }) {
   const job = jobs.find((j) => j.order.id === sel);
   return html`<div class="jobs-map" data-jobs=${jobs.length}>
     <${MapView} points=${points} lines=${lines} label=${t('courier.map')} onPick=${setSel} selected=${sel} />
-    ${job ? html`<ul class="jobs picked" aria-live="polite"><${Job} key=${job.order.id} session=${session} job=${job}
+    ${job ? html`<ul class="jobs picked" aria-live="polite" ref=${card}><${Job} key=${job.order.id} session=${session} job=${job}
         restaurants=${restaurants} outcome=${outcomes[job.order.id]} claim=${claim} /></ul>`
       : html`<p class=${jobs.length ? 'hint' : 'empty'} aria-live="polite">${t(jobs.length ? 'courier.map_pick' : 'courier.no_jobs')}</p>`}
   </div>`;

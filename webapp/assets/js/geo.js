@@ -98,14 +98,33 @@ function Tiles({ tiles, v, onFail }) {
 // kind]; by default the route from the first point to the second when
 // neither is a courier). A point with an id is a button when onPick is
 // given (click, Enter or Space: onPick(id)); name is what a screen reader
-// says of it; the point whose id is selected is drawn marked.
+// says of it; the point whose id is selected is drawn marked. Points of one
+// kind at one place share a marker and their labels (three orders at one
+// restaurant), except buttons, which are set around it so each can be
+// picked.
 export function MapView({ points, label, lines, onPick, selected }) {
   const tiles = useTiles();
   const [failed, setFailed] = useState({});
-  const ps = points.filter((p) => isSet(p.pos));
+  const ps = [];
+  const same = {};
+  for (const p of points.filter((q) => isSet(q.pos))) {
+    const k = p.kind + ' ' + p.pos.lat_e6 + ',' + p.pos.lon_e6;
+    if (!(onPick && p.id) && same[k]) { same[k].label += ', ' + p.label; continue; }
+    const q = { ...p };
+    if (!(onPick && p.id)) same[k] = q;
+    ps.push(q);
+  }
   if (!ps.length) return null;
   const v = view(ps);
   const at = (pos) => { const [x, y] = merc(pos); return [W / 2 + (x - v.cx) * v.s, H / 2 + (y - v.cy) * v.s]; };
+  // a marker on top of one already placed is set beside it
+  const placed = [];
+  for (const p of ps) {
+    const [x, y] = at(p.pos);
+    const n = placed.filter(([a, b]) => Math.hypot(a - x, b - y) < 14).length;
+    placed.push([x, y]);
+    p.xy = n ? [x + 26 * Math.cos(n * 1.1), y - 26 * Math.sin(n * 1.1)] : [x, y];
+  }
   const grid = [];
   for (let i = 1; i < 8; i++) grid.push(html`<line x1=${(i * W) / 8} y1="0" x2=${(i * W) / 8} y2=${H} />`);
   for (let i = 1; i < 5; i++) grid.push(html`<line x1="0" y1=${(i * H) / 5} x2=${W} y2=${(i * H) / 5} />`);
@@ -119,14 +138,18 @@ export function MapView({ points, label, lines, onPick, selected }) {
     onPick(p.id);
   };
   const point = (p) => {
-    const [x, y] = at(p.pos);
+    const [x, y] = p.xy;
+    // the label reads rightwards, else leftwards, else under the marker,
+    // whichever fits (≈14 units a character)
+    const wl = String(p.label).length * 14;
+    const [tx, ty, anchor] = x + 15 + wl <= W ? [15, 6] : x - 15 - wl >= 0 ? [-15, 6, 'end'] : [0, 34, 'middle'];
     const button = onPick && p.id;
     return html`<g class=${'map-pt map-' + p.kind + (selected && p.id === selected ? ' sel' : '')} data-point=${p.kind} data-id=${p.id}
       data-pos=${p.pos.lat_e6 + ',' + p.pos.lon_e6} transform=${`translate(${x.toFixed(1)},${y.toFixed(1)})`}
       role=${button ? 'button' : undefined} tabindex=${button ? '0' : undefined} aria-label=${button ? p.name || p.label : undefined}
       aria-pressed=${button ? String(p.id === selected) : undefined}
       onClick=${button ? pick(p) : undefined} onKeyDown=${button ? pick(p) : undefined}>
-      <circle r=${p.kind === 'courier' ? 12 : 10} /><text x="15" y="6">${p.label}</text></g>`;
+      <circle r=${p.kind === 'courier' ? 12 : 10} /><text x=${tx} y=${ty} text-anchor=${anchor}>${p.label}</text></g>`;
   };
   const state = !tiles ? 'off' : nFailed ? 'failed' : 'on';
   return html`<figure class="map" data-tiles=${tiles === undefined ? 'loading' : state}>
