@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/coopnode/coopnode/node"
+	"github.com/coopnode/coopnode/node/httpapi"
 )
 
 // config is Start's configJSON (API.md, "Start"). Zero values pick the
@@ -47,6 +48,12 @@ type config struct {
 	Connectivity *connectivity `json:"connectivity"`
 
 	LogLevel string `json:"log_level"` // "", "debug", "info", "warn" or "error"; "" logs nothing
+
+	// Tiles is the web app's map tile server (WebURL), an
+	// OpenStreetMap-compatible template as for coopnode run -tiles; ""
+	// draws the plain map and fetches nothing.
+	Tiles            string `json:"tiles"`
+	TilesAttribution string `json:"tiles_attribution"`
 }
 
 // connectivity is what the app knows about the device's network
@@ -133,6 +140,11 @@ func (c *config) applyDefaults() error {
 	}
 	if _, err := c.Connectivity.check(); err != nil {
 		return err
+	}
+	if c.Tiles != "" {
+		if err := httpapi.CheckTileURL(c.Tiles); err != nil {
+			return errorf(node.ErrBadArgument, "tiles: %v", err)
+		}
 	}
 	if c.Listen == nil {
 		c.Listen = []string{

@@ -42,7 +42,11 @@ func (m *Node) WebURL() (out string, err error) {
 		return "", errorf(errInternal, "token: %v", err)
 	}
 	token := hex.EncodeToString(tok)
-	api, err := httpapi.New(m.n, token, m.log)
+	var opts []httpapi.Option
+	if m.cfg.Tiles != "" {
+		opts = append(opts, httpapi.WithTiles(m.cfg.Tiles, m.cfg.TilesAttribution))
+	}
+	api, err := httpapi.New(m.n, token, m.log, opts...)
 	if err != nil {
 		return "", wrap(err)
 	}
