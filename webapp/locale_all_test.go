@@ -29,7 +29,7 @@ const frenchCheck = `(async () => {
     if (fr[k] === v) continue;
     for (const part of v.split(/\{\w+\}/)) {
       const p = part.trim();
-      if (p.length >= 12 && !fr[k].includes(p) && text.includes(p)) out.push('English "' + p + '" (' + k + ')');
+      if (p.length >= 12 && !(fr[k] || '').includes(p) && text.includes(p)) out.push('English "' + p + '" (' + k + ')');
     }
   }
   return JSON.stringify(out);
