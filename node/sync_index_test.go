@@ -224,7 +224,9 @@ func TestSyncBoundedCatchUp(t *testing.T) {
 		st := c.Stats(ctx)
 		return st.SyncCaughtUp && st.EventsStored == total
 	})
-	if st := c.Stats(ctx); st.SyncCatchUpSessions < 2 || st.SyncCut != st.SyncCatchUpSessions-1 {
-		t.Fatalf("the syncer caught up in %d sessions, %d cut", st.SyncCatchUpSessions, st.SyncCut)
+	// (a session asked for meanwhile may run after, and start a catch-up
+	// of its own, with nothing to bring)
+	if st := c.Stats(ctx); st.SyncCut < (want+sessionLimit.events-1)/sessionLimit.events-1 {
+		t.Fatalf("the syncer caught up with %d sessions cut at the bound (%d sessions)", st.SyncCut, st.SyncSessions)
 	}
 }
