@@ -302,6 +302,18 @@ func (n *Node) ConnectPeer(ctx context.Context, id peer.ID) error {
 	if !n.cfg.noConnSync && n.host.Network().Connectedness(id) == network.Connected {
 		n.requestSync(id)
 	}
+	if n.dialedRelayed(id) {
+		// The peer behind NAT starts hole punching when the relayed
+		// connection arrives, but only once its host knows a public
+		// address of its own: a connection that came earlier is never
+		// punched, and no failure ever triggers a retry. A link still
+		// relayed after punchNoStart counts as a failed punch.
+		n.cfg.clock.AfterFunc(punchNoStart, func() {
+			if n.ctx.Err() == nil && n.dialedRelayed(id) {
+				n.punchFailed(id)
+			}
+		})
+	}
 	return nil
 }
 
@@ -317,6 +329,7 @@ func (n *Node) ConnectPeer(ctx context.Context, id peer.ID) error {
 const (
 	punchRetryMin = 2 * time.Second
 	punchRetryMax = 10 * time.Minute
+	punchNoStart  = 20 * time.Second // DCUtR makes 3 attempts, up to ~5 s each
 )
 
 // punchFailed is natStats' onPunchFail hook.
