@@ -7,11 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -29,16 +31,38 @@ func buildCoopnode(t *testing.T, dir string) string {
 	return bin
 }
 
-// freePort returns a loopback TCP port that was free a moment ago.
+// freePort returns a loopback TCP port that was free a moment ago and
+// that no other call handed out: below the kernel's ephemeral range, so
+// that no outgoing connection takes it while its node is down between a
+// kill and a restart (two nodes were once given the same ephemeral port).
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	portsMu.Lock()
+	defer portsMu.Unlock()
+	start := rand.IntN(portHi - portLo)
+	for i := range portHi - portLo {
+		p := portLo + (start+i)%(portHi-portLo)
+		if portsGiven[p] {
+			continue
+		}
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
+		if err != nil {
+			continue
+		}
+		l.Close()
+		portsGiven[p] = true
+		return p
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	t.Fatalf("no free loopback port in [%d, %d)", portLo, portHi)
+	return 0
 }
+
+const portLo, portHi = 20000, 32768 // below Linux's default ephemeral range
+
+var (
+	portsMu    sync.Mutex
+	portsGiven = map[int]bool{}
+)
 
 // proc is one node: its data folder, fixed ports, and the process running
 // it now (nil while it is down). Only the test goroutine starts and kills.
